@@ -1,0 +1,1 @@
+"""Wiring: typed settings, team and owner configuration, the Celery app."""

@@ -1,0 +1,164 @@
+"""One typed settings object, read from the environment, `.env` and the YAML file in FOLLOWTHROUGH_CONFIG.
+
+Precedence, highest first: explicit arguments, environment variables, `.env`, the YAML file, defaults.
+Conventional names (JIRA_URL, GITHUB_TOKEN, REDIS_URL, ...) are read as they are; every other setting is
+read as FOLLOWTHROUGH_<NAME>. Settings are built on demand by `load_settings()`, never at import time.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+from config.teams import Person, Team
+
+CONFIG_ENV = "FOLLOWTHROUGH_CONFIG"
+
+
+class ConfigError(Exception):
+    """The configuration is missing or invalid; the message names the setting."""
+
+
+def _env(name: str, default: Any = None) -> Any:
+    return Field(default=default, validation_alias=AliasChoices(name, f"FOLLOWTHROUGH_{name}", name.lower()))
+
+
+class YamlFileSource(PydanticBaseSettingsSource):
+    """Reads the YAML file named by FOLLOWTHROUGH_CONFIG (if set)."""
+
+    def __init__(self, settings_cls: type[BaseSettings], path: str | None) -> None:
+        super().__init__(settings_cls)
+        self._data: dict[str, Any] = {}
+        if not path:
+            return
+        try:
+            raw = Path(path).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"{CONFIG_ENV}: cannot read {path}: {exc.strerror or exc}") from None
+        try:
+            data = yaml.safe_load(raw)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f" at line {mark.line + 1}" if mark is not None else ""
+            raise ConfigError(f"{CONFIG_ENV}: {path} is not valid YAML{where}") from None
+        if data is None:
+            data = {}
+        if not isinstance(data, dict):
+            raise ConfigError(f"{CONFIG_ENV}: {path} must hold a mapping at the top level")
+        self._data = data
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return self._data.get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return dict(self._data)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="FOLLOWTHROUGH_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=True,
+        validate_default=True,
+    )
+
+    # --- trackers -------------------------------------------------------------------------------
+    jira_url: str | None = _env("JIRA_URL")
+    jira_email: str | None = _env("JIRA_EMAIL")
+    jira_api_token: SecretStr | None = _env("JIRA_API_TOKEN")
+    jira_pat: SecretStr | None = _env("JIRA_PAT")  # Data Center personal access token
+    github_token: SecretStr | None = _env("GITHUB_TOKEN")
+    github_api_url: str = _env("GITHUB_API_URL", "https://api.github.com")
+
+    # --- storage and queue ----------------------------------------------------------------------
+    database_url: str = "sqlite:///followthrough.db"
+    redis_url: str | None = _env("REDIS_URL")
+    celery_broker_url: str | None = _env("CELERY_BROKER_URL")
+
+    # --- parsing --------------------------------------------------------------------------------
+    max_document_bytes: int = Field(default=5 * 1024 * 1024, gt=0)
+
+    # --- webhooks -------------------------------------------------------------------------------
+    webhook_secret: SecretStr | None = None
+    github_webhook_secret: SecretStr | None = None
+    jira_webhook_secret: SecretStr | None = None
+
+    # --- teams and people (normally from the YAML file) ------------------------------------------
+    default_team: str = "default"
+    teams: dict[str, Team] = Field(default_factory=dict)
+    people: tuple[Person, ...] = ()
+
+    @field_validator("github_api_url", mode="before")
+    @classmethod
+    def _default_github_api(cls, value: Any) -> Any:
+        return value or "https://api.github.com"
+
+    @field_validator("jira_url", "github_api_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL")
+        return value.rstrip("/") if value else value
+
+    @field_validator("teams", mode="after")
+    @classmethod
+    def _name_teams(cls, teams: dict[str, Team]) -> dict[str, Team]:
+        return {name: team.model_copy(update={"name": name}) for name, team in teams.items()}
+
+    @model_validator(mode="after")
+    def _default_team_exists(self) -> Settings:
+        if self.teams and self.default_team not in self.teams:
+            raise ValueError(f"default_team {self.default_team!r} is not one of the configured teams")
+        return self
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        yaml_source = YamlFileSource(settings_cls, os.environ.get(CONFIG_ENV))
+        return init_settings, env_settings, dotenv_settings, yaml_source
+
+    @property
+    def broker_url(self) -> str | None:
+        return self.celery_broker_url or self.redis_url
+
+    def team(self, name: str | None) -> Team | None:
+        return self.teams.get(name or self.default_team)
+
+
+def _setting_name(loc: tuple[int | str, ...]) -> str:
+    head = str(loc[0]) if loc else "settings"
+    field = Settings.model_fields.get(head)
+    alias = getattr(field, "validation_alias", None) if field else None
+    if isinstance(alias, AliasChoices):
+        head = str(alias.choices[0])
+    elif field is not None and head not in {"teams", "people", "default_team"}:
+        head = f"FOLLOWTHROUGH_{head.upper()}"
+    rest = ".".join(str(part) for part in loc[1:])
+    return f"{head}.{rest}" if rest else head
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build the settings, or raise ConfigError with a one-line message naming the bad setting."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        msg = str(first.get("msg", "invalid value")).removeprefix("Value error, ")
+        raise ConfigError(f"invalid setting {_setting_name(tuple(first.get('loc', ())))}: {msg}") from None

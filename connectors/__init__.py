@@ -1,0 +1,1 @@
+"""Every outside system Followthrough talks to: trackers, document sources, notification channels."""

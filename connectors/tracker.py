@@ -1,0 +1,141 @@
+"""The narrow, typed contract between the sync pipeline and an issue tracker (Jira or GitHub).
+
+The pipeline only ever talks to a `Tracker`; each implementation maps its vendor's API and errors
+(see `connectors.errors`) at this boundary. Text in `TicketBody` comes from untrusted documents: every
+implementation must neutralise it for its own markup before sending it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Protocol
+
+from connectors.errors import TrackerError
+
+#: Every ticket Followthrough creates carries this label, so status refreshes can list them all.
+MANAGED_LABEL = "followthrough"
+#: Prefix of the per-item fingerprint label (`ft-<fingerprint>`).
+FINGERPRINT_LABEL_PREFIX = "ft-"
+#: Prefix of the per-postmortem label (`ftpm-<postmortem key>`), used by the one search before creating.
+POSTMORTEM_LABEL_PREFIX = "ftpm-"
+#: Label added to tickets whose owner could not be resolved.
+NEEDS_OWNER_LABEL = "needs-owner"
+#: Label added, together with one comment, when an item disappears from its postmortem.
+REMOVED_LABEL = "ft-removed-from-postmortem"
+
+OWNED_FIELDS = ("title", "due", "assignee", "priority")
+
+
+class TicketStatus(StrEnum):
+    OPEN = "open"
+    DONE = "done"
+    DROPPED = "dropped"  # closed without doing it: GitHub "not_planned", Jira resolution Won't Do
+
+
+@dataclass(frozen=True, slots=True)
+class TicketFields:
+    """The fields Followthrough owns on a ticket; a human edit to any of them wins over the document."""
+
+    title: str
+    due: date | None = None
+    assignee: str | None = None  # Jira accountId or GitHub login
+    priority: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TicketBody:
+    """Context written into the ticket body so nobody has to open the postmortem to understand it."""
+
+    description: str | None = None
+    owner_as_written: str | None = None
+    postmortem_title: str | None = None
+    postmortem_url: str | None = None
+    section: str | None = None
+    kind: str | None = None
+    priority_as_written: str | None = None
+    ref: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TicketDraft:
+    """Everything needed to create one ticket for one action item."""
+
+    fingerprint: str
+    postmortem_key: str
+    fields: TicketFields
+    body: TicketBody
+    labels: tuple[str, ...] = ()  # extra labels: team labels, kind, priority, needs-owner
+
+
+@dataclass(frozen=True, slots=True)
+class Ticket:
+    """A ticket as the tracker currently holds it."""
+
+    key: str  # "OPS-12" for Jira, "owner/repo#12" for GitHub
+    url: str
+    fingerprint: str | None
+    fields: TicketFields
+    status: TicketStatus = TicketStatus.OPEN
+    status_name: str = ""
+    labels: frozenset[str] = field(default_factory=frozenset)
+    updated: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CreateOutcome:
+    """Result of creating one draft: exactly one of `ticket` and `error` is set."""
+
+    draft: TicketDraft
+    ticket: Ticket | None = None
+    error: TrackerError | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UserMatch:
+    id: str  # Jira accountId or GitHub login
+    display_name: str
+
+
+def fingerprint_label(fingerprint: str) -> str:
+    return f"{FINGERPRINT_LABEL_PREFIX}{fingerprint}"
+
+
+def postmortem_label(postmortem_key: str) -> str:
+    return f"{POSTMORTEM_LABEL_PREFIX}{postmortem_key}"
+
+
+class Tracker(Protocol):
+    """One issue tracker destination (a Jira project or a GitHub repository)."""
+
+    kind: str  # "jira" or "github"
+
+    def find_tickets(self, postmortem_key: str) -> list[Ticket]:
+        """All tickets (open or closed) carrying this postmortem's label, with their fingerprints."""
+        ...
+
+    def create_tickets(self, drafts: Sequence[TicketDraft]) -> list[CreateOutcome]:
+        """Create one ticket per draft; one invalid draft does not block the rest. Outcomes in input order."""
+        ...
+
+    def update_ticket(self, key: str, fields: TicketFields, *, only: Collection[str]) -> None:
+        """Write the named owned fields (a subset of OWNED_FIELDS) from `fields` to the ticket."""
+        ...
+
+    def fetch_status(self, *, keys: Sequence[str] = (), label: str | None = None) -> list[Ticket]:
+        """Current state of many tickets in as few paged reads as the tracker allows."""
+        ...
+
+    def comment(self, key: str, text: str, *, label: str | None = None) -> None:
+        """Add a comment (untrusted text is neutralised) and optionally a marker label in the same go."""
+        ...
+
+    def find_users(self, text: str) -> list[UserMatch]:
+        """Users matching `text` exactly (email, exact display name, or login); never fuzzy."""
+        ...
+
+    def is_assignable(self, user_id: str) -> bool:
+        """Whether this user can be assigned tickets in this destination."""
+        ...

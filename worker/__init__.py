@@ -1,0 +1,1 @@
+"""Followthrough's pipeline: parse postmortems, plan and sync tickets, follow them up."""
