@@ -327,6 +327,16 @@ class Store:
                     .values(**_status_values(ticket, now))
                 )
 
+    def record_resolutions(self, key: str, resolutions: Mapping[str, str]) -> None:
+        """Remember how each item's owner was resolved (directory, tracker, needs-owner, ...)."""
+        with self.session() as s:
+            for fingerprint, how in resolutions.items():
+                s.execute(
+                    update(ActionItemRow)
+                    .where(ActionItemRow.postmortem_key == key, ActionItemRow.fingerprint == fingerprint)
+                    .values(assignee_resolution=how[:60])
+                )
+
     def mark_removal_notified(self, key: str, fingerprint: str, *, now: datetime | None = None) -> None:
         with self.session() as s:
             s.execute(
