@@ -46,10 +46,19 @@ def _now() -> datetime:
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    # Transactions are begun by `_sqlite_begin` instead of the driver, so they can be IMMEDIATE.
+    dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=30000")  # let concurrent CLI runs wait instead of failing
+    cur.execute("PRAGMA journal_mode=WAL")  # readers never block the one writer
     cur.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    # IMMEDIATE takes the write lock up front: a deferred transaction that reads and then writes
+    # can fail at once with "database is locked" instead of waiting for busy_timeout.
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 class Store:
@@ -70,6 +79,7 @@ class Store:
         self.engine: Engine = create_engine(url, pool_pre_ping=True)
         if self.dialect == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine, "begin", _sqlite_begin)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         if migrate:
             self.migrate()
