@@ -80,6 +80,8 @@ class Settings(BaseSettings):
     jira_pat: SecretStr | None = _env("JIRA_PAT")  # Data Center personal access token
     github_token: SecretStr | None = _env("GITHUB_TOKEN")
     github_api_url: str = _env("GITHUB_API_URL", "https://api.github.com")
+    #: Seconds before a tracker HTTP call is given up as a timeout (a Transient error).
+    tracker_timeout: float = Field(default=30.0, gt=0)
 
     # --- storage and queue ----------------------------------------------------------------------
     database_url: str = "sqlite:///followthrough.db"

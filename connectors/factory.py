@@ -37,7 +37,7 @@ def build_tracker(settings: Settings, team: Team, *, throttle: WriteThrottle | N
 
         assert team.github is not None
         tracker: Tracker = GitHubTracker(
-            connect_github(settings),
+            connect_github(settings, timeout=settings.tracker_timeout, max_wait=MAX_INLINE_WAIT),
             team.github,
             throttle=throttle or LocalWriteThrottle(max_wait=MAX_INLINE_WAIT),
             max_wait=MAX_INLINE_WAIT,
@@ -46,5 +46,5 @@ def build_tracker(settings: Settings, team: Team, *, throttle: WriteThrottle | N
     from connectors.jira import JiraTracker, connect_jira
 
     assert team.jira is not None
-    tracker = JiraTracker(connect_jira(settings), team.jira)
+    tracker = JiraTracker(connect_jira(settings, timeout=settings.tracker_timeout), team.jira)
     return tracker

@@ -146,11 +146,16 @@ def _same_title(ours: str, theirs: str) -> bool:
     return len(b) >= 200 and b.endswith("…") and a.startswith(b[:-1].rstrip())
 
 
-def item_labels(item: ActionItem, resolution: OwnerResolution | None) -> tuple[str, ...]:
-    """Extra labels for a new ticket: needs-owner, kind and priority (no spaces, bounded length)."""
+def item_labels(item: ActionItem, resolution: OwnerResolution | None, team: Team) -> tuple[str, ...]:
+    """Extra labels for a new ticket: needs-owner, and for Jira kind and priority (no spaces).
+
+    The GitHub connector labels kind and priority itself (`kind:`/`priority:`), from the draft.
+    """
     labels: list[str] = []
     if resolution is None or resolution.needs_owner:
         labels.append(NEEDS_OWNER_LABEL)
+    if team.tracker == "github":
+        return tuple(labels)
     if item.kind:
         labels.append(_label("kind", item.kind))
     if item.priority:
@@ -179,7 +184,7 @@ def make_draft(ctx: PlanContext, item: ActionItem, resolution: OwnerResolution |
             priority_as_written=item.priority,
             ref=item.ref,
         ),
-        labels=item_labels(item, resolution),
+        labels=item_labels(item, resolution, ctx.team),
     )
 
 
