@@ -298,6 +298,7 @@ class SyncRun:
                         self._done(failed, "failed", _describe(exc))
                     pending.clear()
                 continue
+            retry: TrackerError | None = None
             for outcome in outcomes:
                 step = pending.get(outcome.draft.fingerprint)
                 if step is None:
@@ -313,9 +314,14 @@ class SyncRun:
                     )
                     self._done(step, "created", step.reason, key=outcome.ticket.key, url=outcome.ticket.url)
                     del pending[step.fingerprint]
-                elif outcome.error is not None and not self._retryable(outcome.error):
+                elif outcome.error is not None and not outcome.error.retryable:
                     self._done(step, "failed", _describe(outcome.error))
                     del pending[step.fingerprint]
+                elif outcome.error is not None and not isinstance(retry, RateLimited):
+                    retry = outcome.error
+            if retry is not None:
+                # One failed call fails many drafts with the same error: wait for it once.
+                self._retryable(retry)
         if pending and self._stop is None:
             self._confirm_created(pending)
         for step in pending.values():
