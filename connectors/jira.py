@@ -115,7 +115,9 @@ class JiraTracker:
             user = self._user_by_account_id(wanted)
             if user is not None:
                 return [user]
-        params = {"query": wanted} if self.cloud else {"username": wanted}
+        # Jira matches prefixes of words: send the NFKC, single-spaced form we compare against.
+        query = " ".join(unicodedata.normalize("NFKC", wanted).split())
+        params = {"query": query} if self.cloud else {"username": query}
         with jira_errors("user search"):
             found = self._rest.request("GET", "user/search", params={**params, "maxResults": 50}) or []
         exact = [u for u in found if _exact_user(u, wanted, cloud=self.cloud)]
