@@ -11,7 +11,9 @@ from tests.connectors.jira_helpers import draft
 from tests.standins.jira import JiraStandIn
 
 
-def test_bulk_create_uses_one_call_per_fifty_items(jira_tracker: JiraTracker, jira_standin: JiraStandIn) -> None:
+def test_bulk_create_uses_one_call_per_fifty_items(
+    jira_tracker: JiraTracker, jira_standin: JiraStandIn
+) -> None:
     outcomes = jira_tracker.create_tickets([draft(n) for n in range(51)])
 
     assert [o.error for o in outcomes] == [None] * 51
@@ -23,7 +25,9 @@ def test_bulk_create_uses_one_call_per_fifty_items(jira_tracker: JiraTracker, ji
     assert outcomes[50].ticket is not None and outcomes[50].ticket.key == "OPS-51"
 
 
-def test_invalid_item_fails_alone_with_jiras_reason(jira_tracker: JiraTracker, jira_standin: JiraStandIn) -> None:
+def test_invalid_item_fails_alone_with_jiras_reason(
+    jira_tracker: JiraTracker, jira_standin: JiraStandIn
+) -> None:
     ada = jira_standin.add_user("Ada Lovelace", email="ada@example.com")
     drafts = [
         draft(1, assignee=ada),
@@ -50,7 +54,9 @@ def test_every_item_invalid_still_reports_each(jira_tracker: JiraTracker, jira_s
     assert jira_standin.issues == {}
 
 
-def test_fields_sent_assignee_due_priority_labels(jira_tracker: JiraTracker, jira_standin: JiraStandIn) -> None:
+def test_fields_sent_assignee_due_priority_labels(
+    jira_tracker: JiraTracker, jira_standin: JiraStandIn
+) -> None:
     ada = jira_standin.add_user("Ada Lovelace", email="ada@example.com")
     item = draft(
         7,
@@ -75,7 +81,9 @@ def test_fields_sent_assignee_due_priority_labels(jira_tracker: JiraTracker, jir
     assert fields["summary"] == "Action item 7"
 
 
-def test_unknown_priority_is_left_out_and_mentioned(jira_tracker: JiraTracker, jira_standin: JiraStandIn) -> None:
+def test_unknown_priority_is_left_out_and_mentioned(
+    jira_tracker: JiraTracker, jira_standin: JiraStandIn
+) -> None:
     [outcome] = jira_tracker.create_tickets([draft(1, priority="urgent-ish")])
 
     assert outcome.ticket is not None
@@ -85,7 +93,9 @@ def test_unknown_priority_is_left_out_and_mentioned(jira_tracker: JiraTracker, j
     assert "no matching Jira priority" in fields["description"]
 
 
-def test_multiline_title_becomes_one_line_summary(jira_tracker: JiraTracker, jira_standin: JiraStandIn) -> None:
+def test_multiline_title_becomes_one_line_summary(
+    jira_tracker: JiraTracker, jira_standin: JiraStandIn
+) -> None:
     [outcome] = jira_tracker.create_tickets([draft(1, title="Fix the\nretry   loop\r\n" + "y" * 400)])
 
     assert outcome.ticket is not None
@@ -125,7 +135,9 @@ def test_document_text_is_neutralised(jira_tracker: JiraTracker, jira_standin: J
         "[click|https://evil.example] !https://evil.example/x.png! https://evil.example\n"
         "# numbered | table || cell \\\\ break &lt; (y) :)"
     )
-    [outcome] = jira_tracker.create_tickets([draft(1, description=hostile, url="https://docs.example.com/pm")])
+    [outcome] = jira_tracker.create_tickets(
+        [draft(1, description=hostile, url="https://docs.example.com/pm")]
+    )
 
     assert outcome.ticket is not None
     description = jira_standin.issues[outcome.ticket.key]["description"]
@@ -140,7 +152,9 @@ def test_document_text_is_neutralised(jira_tracker: JiraTracker, jira_standin: J
     assert "[Checkout outage|https://docs.example.com/pm]" in description
 
 
-def test_title_markup_is_kept_as_text_in_summary(jira_tracker: JiraTracker, jira_standin: JiraStandIn) -> None:
+def test_title_markup_is_kept_as_text_in_summary(
+    jira_tracker: JiraTracker, jira_standin: JiraStandIn
+) -> None:
     # Jira shows summaries as plain text; they are not rendered, so they are sent as written.
     [outcome] = jira_tracker.create_tickets([draft(1, title="Add *alerting* for [~admin] queue")])
 

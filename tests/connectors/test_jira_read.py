@@ -40,7 +40,9 @@ def test_find_tickets_includes_closed_and_reads_fields(
     assert ticket.key == outcome.ticket.key
     assert ticket.fingerprint == "fp0001"
     assert ticket.status is TicketStatus.DONE
-    assert ticket.fields == TicketFields(title="Action item 1", due=date(2030, 1, 2), assignee=ada, priority="p1")
+    assert ticket.fields == TicketFields(
+        title="Action item 1", due=date(2030, 1, 2), assignee=ada, priority="p1"
+    )
     assert ticket.url == f"{jira_standin.url}/browse/{ticket.key}"
     assert ticket.updated is not None
 
@@ -76,13 +78,18 @@ def test_fetch_status_maps_done_and_dropped(jira_tracker: JiraTracker, jira_stan
     by_key = {t.key: t for t in jira_tracker.fetch_status(keys=keys)}
 
     assert [by_key[k].status for k in keys] == [
-        TicketStatus.OPEN, TicketStatus.DONE, TicketStatus.DROPPED, TicketStatus.DROPPED,
+        TicketStatus.OPEN,
+        TicketStatus.DONE,
+        TicketStatus.DROPPED,
+        TicketStatus.DROPPED,
     ]
     assert by_key[keys[1]].status_name == "Done"
     assert jira_standin.calls == [("POST", "/rest/api/3/search/jql")]
 
 
-def test_fetch_status_by_label_pages_in_hundreds(jira_tracker: JiraTracker, jira_standin: JiraStandIn) -> None:
+def test_fetch_status_by_label_pages_in_hundreds(
+    jira_tracker: JiraTracker, jira_standin: JiraStandIn
+) -> None:
     jira_tracker.create_tickets([draft(n, postmortem=f"pm-{n % 3}") for n in range(201)])
     jira_standin.reset_calls()
 
@@ -118,7 +125,9 @@ def test_update_writes_only_named_fields(jira_tracker: JiraTracker, jira_standin
     assert jira_standin.calls[-1] == ("PUT", f"/rest/api/2/issue/{key}")
 
 
-def test_update_with_nothing_to_write_makes_no_call(jira_tracker: JiraTracker, jira_standin: JiraStandIn) -> None:
+def test_update_with_nothing_to_write_makes_no_call(
+    jira_tracker: JiraTracker, jira_standin: JiraStandIn
+) -> None:
     jira_tracker.create_tickets([draft(1)])
     jira_standin.reset_calls()
 
@@ -141,7 +150,9 @@ def test_comment_with_label_lands_in_one_edit(jira_tracker: JiraTracker, jira_st
     jira_tracker.create_tickets([draft(1)])
     jira_standin.reset_calls()
 
-    jira_tracker.comment("OPS-1", "Removed from the postmortem: [~admin] *x*", label="ft-removed-from-postmortem")
+    jira_tracker.comment(
+        "OPS-1", "Removed from the postmortem: [~admin] *x*", label="ft-removed-from-postmortem"
+    )
 
     assert jira_standin.calls == [("PUT", "/rest/api/2/issue/OPS-1")]
     [comment] = jira_standin.comments["OPS-1"]
@@ -181,7 +192,9 @@ def test_find_users_returns_every_exact_match_when_ambiguous(
     assert sorted(m.id for m in jira_tracker.find_users("Sam Lee")) == sorted([first, second])
 
 
-def test_find_users_accents_apostrophes_and_width(jira_tracker: JiraTracker, jira_standin: JiraStandIn) -> None:
+def test_find_users_accents_apostrophes_and_width(
+    jira_tracker: JiraTracker, jira_standin: JiraStandIn
+) -> None:
     zoe = jira_standin.add_user("Zoë O'Brien", email=None, email_visible=False)
 
     assert [m.id for m in jira_tracker.find_users("zoë o'brien")] == [zoe]
@@ -190,7 +203,9 @@ def test_find_users_accents_apostrophes_and_width(jira_tracker: JiraTracker, jir
     assert jira_tracker.find_users("Zoe O'Brien") == []
 
 
-def test_find_users_accepts_an_existing_account_id(jira_tracker: JiraTracker, jira_standin: JiraStandIn) -> None:
+def test_find_users_accepts_an_existing_account_id(
+    jira_tracker: JiraTracker, jira_standin: JiraStandIn
+) -> None:
     legacy = jira_standin.add_user("Old Account", account_id="5b10a2844c20165700ede21f")
     modern = jira_standin.add_user("New Account")
 
