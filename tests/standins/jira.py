@@ -139,7 +139,9 @@ class JiraStandIn:
         server.block_on_close = False  # a "timeout" fault must not hold up stop()
         self._server = server
         self.url = f"http://127.0.0.1:{server.server_address[1]}"
-        self._thread = threading.Thread(target=server.serve_forever, name="jira-standin", daemon=True)
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="jira-standin", daemon=True
+        )
         self._thread.start()
         return self
 
