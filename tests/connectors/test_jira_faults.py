@@ -115,16 +115,15 @@ def test_whole_call_failure_marks_every_draft(jira_tracker: JiraTracker, jira_st
 def test_rate_limit_mid_create_stops_later_chunks(
     jira_tracker: JiraTracker, jira_standin: JiraStandIn
 ) -> None:
-    first = jira_tracker.create_tickets([draft(n) for n in range(50)])
-    jira_standin.faults.add("POST", BULK, "429", retry_after="30")
+    # 160 drafts make four chunks; the second is rate limited, so the third and fourth are never sent.
+    jira_standin.faults.add("POST", BULK, "429", retry_after="30", after=1)
     started = time.monotonic()
 
-    # 110 more drafts make three chunks: the first is rate limited, the other two are never sent.
-    outcomes = jira_tracker.create_tickets([draft(n) for n in range(50, 160)])
+    outcomes = jira_tracker.create_tickets([draft(n) for n in range(160)])
 
-    assert all(o.ticket is not None for o in first)
-    assert all(isinstance(o.error, RateLimited) and o.error.retry_after == 30 for o in outcomes)
-    assert jira_standin.count("POST", BULK) == 2  # one for the first batch, one 429: nothing more
+    assert all(o.ticket is not None for o in outcomes[:50])
+    assert all(isinstance(o.error, RateLimited) and o.error.retry_after == 30 for o in outcomes[50:])
+    assert jira_standin.count("POST", BULK) == 2
     assert len(jira_standin.issues) == 50
     assert time.monotonic() - started < 5
 

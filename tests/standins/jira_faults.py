@@ -30,6 +30,7 @@ class Fault:
     times: int = 1
     retry_after: str | None = "1"
     headers: dict[str, str] = field(default_factory=dict)
+    after: int = 0  # let this many matching requests through first
 
     def matches(self, method: str, path: str) -> bool:
         return (self.method in ("*", method)) and self.path.search(path) is not None
@@ -66,11 +67,14 @@ class FaultPlan:
         times: int = 1,
         retry_after: str | None = "1",
         headers: dict[str, str] | None = None,
+        after: int = 0,
     ) -> Fault:
-        """Serve `kind` to the next `times` requests whose method and path (regex search) match."""
+        """Serve `kind` to `times` requests whose method and path (regex search) match, after `after`."""
         if kind not in KINDS:
             raise ValueError(f"unknown fault kind {kind!r}; one of {', '.join(KINDS)}")
-        fault = Fault(method.upper(), re.compile(path_regex), kind, times, retry_after, dict(headers or {}))
+        fault = Fault(
+            method.upper(), re.compile(path_regex), kind, times, retry_after, dict(headers or {}), after
+        )
         with self._lock:
             self._planned.append(fault)
         return fault
@@ -113,6 +117,9 @@ class FaultPlan:
         with self._lock:
             for fault in self._planned:
                 if fault.matches(method, path):
+                    if fault.after > 0:
+                        fault.after -= 1
+                        continue
                     fault.times -= 1
                     if fault.times <= 0:
                         self._planned.remove(fault)
