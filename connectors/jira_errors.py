@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import math
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -123,12 +123,6 @@ def jira_errors(action: str) -> Iterator[None]:
         yield
     except (JIRAError, requests.RequestException, json.JSONDecodeError, KeyError) as exc:
         raise map_jira_error(exc, action=action) from None
-
-
-def call(action: str, fn: Callable[[], Any]) -> Any:
-    """Call `fn` inside `jira_errors(action)` and return its result."""
-    with jira_errors(action):
-        return fn()
 
 
 def _header(headers: Mapping[str, str], name: str) -> str | None:
