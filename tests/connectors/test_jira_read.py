@@ -229,3 +229,18 @@ def test_is_assignable(jira_tracker: JiraTracker, jira_standin: JiraStandIn) -> 
     assert jira_tracker.is_assignable(no) is False
     assert jira_tracker.is_assignable("557058:00000000-0000-0000-0000-000000000000") is False
     assert jira_standin.calls == [("GET", "/rest/api/2/user/assignable/search")] * 3
+
+
+def test_standin_transitions_and_single_create_through_the_client(
+    jira_client: JIRA, jira_tracker: JiraTracker, jira_standin: JiraStandIn
+) -> None:
+    issue = jira_client.create_issue(
+        fields={"project": {"key": "OPS"}, "issuetype": {"name": "Task"}, "summary": "By hand"},
+        prefetch=False,
+    )
+    jira_client.transition_issue(issue.key, "31", fields={"resolution": {"name": "Won't Do"}})
+
+    [ticket] = jira_tracker.fetch_status(keys=[issue.key])
+
+    assert ticket.status is TicketStatus.DROPPED
+    assert ticket.fingerprint is None

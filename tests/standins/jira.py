@@ -484,7 +484,7 @@ class JiraStandIn:
             listed = [{"id": i, "name": n, "to": self._status(n)} for i, n in TRANSITIONS.items()]
             return 200, {"transitions": listed}
         if rest == ["transitions"] and method == "POST":
-            transition = ((body or {}).get("transition") or {}).get("id")
+            transition = str(((body or {}).get("transition") or {}).get("id"))  # Jira takes "31" or 31
             if transition not in TRANSITIONS:
                 raise StandInError(400, ["Transition id is not valid for this issue."])
             fields = self.issues[key]
