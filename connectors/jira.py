@@ -78,7 +78,12 @@ class JiraTracker:
 
     kind = "jira"
 
-    def __init__(self, client: JIRA, destination: JiraDestination) -> None:
+    def __init__(
+        self, client: JIRA, destination: JiraDestination, *, chunk_size: int = BULK_CREATE_MAX
+    ) -> None:
+        if not 1 <= chunk_size <= BULK_CREATE_MAX:
+            raise ValueError(f"chunk_size must be between 1 and {BULK_CREATE_MAX}")
+        self._chunk_size = chunk_size
         self._rest = JiraRest(client)
         self.destination = destination
         self.priorities = PriorityMap(destination.priority_map)
@@ -148,8 +153,8 @@ class JiraTracker:
         """
         outcomes: list[CreateOutcome] = []
         stop: TrackerError | None = None
-        for start in range(0, len(drafts), BULK_CREATE_MAX):
-            chunk = drafts[start : start + BULK_CREATE_MAX]
+        for start in range(0, len(drafts), self._chunk_size):
+            chunk = drafts[start : start + self._chunk_size]
             if stop is not None:
                 outcomes.extend(CreateOutcome(draft=d, error=stop) for d in chunk)
                 continue

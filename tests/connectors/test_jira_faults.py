@@ -205,7 +205,8 @@ def test_randomised_faults_make_no_duplicate_and_lose_nothing(jira_standin: Jira
         jira_api_token=SecretStr(jira_standin.api_token),
         _env_file=None,  # type: ignore[call-arg]
     )
-    tracker = JiraTracker(connect_jira(settings, timeout=0.3), JiraDestination(project="OPS"))
+    # Chunks of 5 instead of 50 so that bulk creates, not only links, take their share of the faults.
+    tracker = JiraTracker(connect_jira(settings, timeout=0.3), JiraDestination(project="OPS"), chunk_size=5)
     drafts = [draft(n, url=f"https://docs.example.com/pm#{n}") for n in range(200)]
     jira_standin.faults.random(rate=0.2, seed=20240501)
 
@@ -213,7 +214,8 @@ def test_randomised_faults_make_no_duplicate_and_lose_nothing(jira_standin: Jira
 
     jira_standin.faults.clear()
     fingerprints = Counter(t.fingerprint for t in tracker.find_tickets("pm-2024-001"))
-    assert len(jira_standin.faults.injected) >= 5
+    faulted_creates = Counter(i.kind for i in jira_standin.faults.injected if i.path.endswith("/issue/bulk"))
+    assert faulted_creates["lost_response"] + faulted_creates["timeout"] >= 1, faulted_creates
     assert {k for k, n in fingerprints.items() if n > 1} == set()  # no duplicate
     assert set(fingerprints) == {d.fingerprint for d in drafts}  # nothing lost
     assert len(jira_standin.issues) == 200
