@@ -16,7 +16,9 @@ Followed documentation (developer.atlassian.com/cloud/jira/platform/rest/v2/ and
 - api-group-issues/#api-rest-api-2-issue-bulk-post (at most 50; per-item `errors` with
   failedElementNumber and elementErrors; 201 when at least one was created, 400 when none)
 - api-group-issues/#api-rest-api-2-issue-post, #api-rest-api-2-issue-issueidorkey-get,
-  #api-rest-api-2-issue-issueidorkey-put (`fields` and `update` operations, 204)
+  #api-rest-api-2-issue-issueidorkey-put (`fields` and `update` operations, 204; comments are added
+  with the `update.comment` add verb: developer.atlassian.com/server/jira/platform/
+  updating-an-issue-via-the-jira-rest-apis-6848604)
 - api-group-issues/#api-rest-api-2-issue-issueidorkey-transitions-get / -post
 - api-group-issue-comments/#api-rest-api-2-issue-issueidorkey-comment-post
 - api-group-issue-remote-links/#api-rest-api-2-issue-issueidorkey-remotelink-post (a known globalId
