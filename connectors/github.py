@@ -203,11 +203,12 @@ class GitHubTracker:
         handle = text.strip().removeprefix("@")
         if not _LOGIN_RE.fullmatch(handle):
             return []
-        user = self._gh.get_user(handle)
+        def look_up() -> tuple[str, str | None, str | None]:
+            user = self._gh.get_user(handle)
+            return user.login, user.name, user.type
+
         try:
-            login, name, kind = self._call(
-                f"look up user {handle}", lambda: (user.login, user.name, user.type)
-            )
+            login, name, kind = self._call(f"look up user {handle}", look_up)
         except NotFound:
             return []
         if kind not in (None, "User"):  # organisations and bots cannot own an action item

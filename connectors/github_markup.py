@@ -114,8 +114,8 @@ def replace_due(text: str, due: date | None) -> str:
     """The body with its (last) due line set to `due`; appends one before the marker if missing."""
     matches = list(_DUE_RE.finditer(text))
     if matches:
-        last = matches[-1]
-        return text[: last.start()] + due_line(due) + text[last.end() :]
+        last = matches[-1]  # replace only the value, keeping the line's Markdown line break
+        return text[: last.start(1)] + (due.isoformat() if due else "none") + text[last.end(1) :]
     marker_at = text.rfind(_MARKER_PREFIX)
     if marker_at >= 0:
         return text[:marker_at] + due_line(due) + "\n\n" + text[marker_at:]
