@@ -298,7 +298,7 @@ class GitHubTracker:
     def _list_by_label(self, label: str) -> list[Ticket]:
         def read_all() -> list[Ticket]:
             issues = self._repo.get_issues(labels=[label], state="all")
-            return [self._ticket(issue) for issue in issues if issue.pull_request is None]
+            return [self._ticket(issue) for issue in issues if not _is_pull_request(issue)]
 
         return self._call(f"list issues labelled {label}", read_all)
 
@@ -354,6 +354,12 @@ class GitHubTracker:
                 if exc.retry_after > self._max_wait or attempt > self._rate_limit_retries:
                     raise
                 self._sleep(exc.retry_after)
+
+
+def _is_pull_request(issue: Issue) -> bool:
+    # Listed issues carry a `pull_request` key only when they are pull requests, and PyGithub answers a
+    # missing attribute with one GET per issue; the html_url (`.../pull/N` vs `.../issues/N`) costs nothing.
+    return "/pull/" in issue.html_url
 
 
 def _status(state: str, reason: str | None) -> tuple[TicketStatus, str]:
