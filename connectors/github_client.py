@@ -17,8 +17,7 @@ import github
 from github import Auth, GithubRetry, RateLimitExceededExceedsMaxWait
 from urllib3.response import BaseHTTPResponse
 
-from config.settings import Settings
-from connectors.errors import AuthError
+from config.settings import ConfigError, Settings
 
 #: Only reads are retried by the HTTP layer: a retried POST/PATCH whose first response was lost would
 #: write twice. Writes are retried by the sync pipeline with search-then-create instead.
@@ -55,18 +54,20 @@ def connect_github(
     *,
     timeout: float = 30,
     max_wait: float = 30.0,
+    read_retries: int = 3,
+    read_backoff: float = 0.5,
     seconds_between_requests: float = 0.0,
 ) -> github.Github:
-    """A PyGithub client for GITHUB_API_URL authenticated with GITHUB_TOKEN (AuthError when it is missing)."""
+    """A PyGithub client for GITHUB_API_URL authenticated with GITHUB_TOKEN (ConfigError when it is unset)."""
     token = settings.github_token.get_secret_value() if settings.github_token else ""
     if not token.strip():
-        raise AuthError("GITHUB_TOKEN is not set: a GitHub token is needed to create and read issues")
+        raise ConfigError("GITHUB_TOKEN is not set: a GitHub token is needed to create and read issues")
     return github.Github(
         auth=Auth.Token(token.strip()),
         base_url=settings.github_api_url,
         # PyGithub only accepts whole seconds here.
         timeout=max(1, math.ceil(timeout)),
-        retry=SafeGithubRetry(max_rate_limit_wait=max_wait),
+        retry=SafeGithubRetry(max_rate_limit_wait=max_wait, total=read_retries, backoff_factor=read_backoff),
         per_page=100,
         seconds_between_requests=seconds_between_requests or None,
         seconds_between_writes=None,

@@ -26,7 +26,7 @@ def make_tracker(
 ) -> GitHubTracker:
     """A GitHubTracker on real PyGithub talking to the stand-in; waits are recorded in `sleeps`, not slept."""
     settings = load_settings(github_token=TOKEN, github_api_url=api.url)
-    gh = connect_github(settings, timeout=timeout, max_wait=max_wait)
+    gh = connect_github(settings, timeout=timeout, max_wait=max_wait, read_backoff=0.01)
     recorded = sleeps if sleeps is not None else []
     return GitHubTracker(
         gh,
