@@ -289,9 +289,10 @@ class GitHubStandIn:
         for pattern, verb, handler in self._routes():
             found = re.fullmatch(pattern, rest)
             if found and verb == method:
-                return handler(
+                reply: _Reply = handler(
                     *[urllib.parse.unquote(g) for g in found.groups()], query=query, payload=payload
                 )
+                return reply
         raise _Missing()
 
     def _routes(self) -> list[tuple[str, str, Any]]:
