@@ -51,7 +51,8 @@ _LEADING_LABEL = re.compile(r"^(?:action(?:\sitem)?|ai|todo|to\sdo|task|follow[-
 _CLOSING = re.compile(
     r"\b(?:these|those|the\sabove|the\ssuggested|all\s(?:the|of\sthese))\s(?:\w+\s){0,3}"
     r"(?:measures|actions|steps|changes|improvements|items|tasks|fixes|medidas|acciones|ações|maßnahmen|mesures)\b"
-    r"|^(?:in\ssummary|overall|to\ssummari[sz]e|we\sapologi[sz]e|thank|we\sappreciate|by\simplementing)\b",
+    r"|^(?:in\ssummary|overall|to\ssummari[sz]e|we\sapologi[sz]e|we\sare\ssorry|sorry|thank|we\sappreciate"
+    r"|by\simplementing)\b",
     re.I,
 )
 _NAME_LABEL = re.compile(r"^([^:.!?]{2,60}):\s+(\S.*)$", re.S)
@@ -84,7 +85,8 @@ class _Section:
     title: str | None
     kind: Kind
     level: int
-    structured: bool = False
+    structured: bool = False  # has list items or tables: its paragraphs are introductions
+    committed: bool = False  # has "we will" prose: its other paragraphs are background
 
 
 def extract_items(blocks: list[Block], *, lang: str, incident_date: date | None) -> list[Found]:
@@ -127,6 +129,8 @@ def _place(blocks: list[Block]) -> list[tuple[Block, _Section]]:
         current = stack[-1] if stack else top
         if isinstance(block, ListItem | Table):
             current.structured = True
+        elif isinstance(block, Paragraph) and _commitments(block.content.text):
+            current.committed = True
         placed.append((block, current))
     return placed
 
@@ -179,7 +183,8 @@ def _table_items(table: Table, section: _Section, *, lang: str, base: date | Non
 def _apply_column(item: Found, role: Role, cell: Text, *, lang: str, base: date | None) -> None:
     value = " ".join(cell.text.split())
     if role is Role.OWNER:
-        owner = cell.mentions[0] if cell.mentions else value
+        # First line only: "Cy Diaz<br>backup: Dee" names one owner and a note.
+        owner = cell.mentions[0] if cell.mentions else " ".join(cell.text.split("\n")[0].split())
         if owner and not PLACEHOLDER.match(owner):
             item.owner = owner
     elif role is Role.DUE:
@@ -248,7 +253,7 @@ def _paragraph_items(block: Paragraph, section: _Section, *, lang: str, base: da
             if item is not None:
                 found.append(item)
         return found
-    if section.structured and not block.in_run:
+    if section.structured or section.committed:
         return []
     if _CLOSING.search(text) or text.rstrip().endswith((":", "?")) or _DIAGRAM.match(text):
         return []
@@ -308,6 +313,7 @@ def _title(text: str, fields: Fields, *, commitment: bool) -> tuple[str, str | N
         if span:
             title = title.replace(span, " ")
     title = " ".join(title.split()).strip(" -–—,;|")
+    title = _strip_refs(title)
     label_kind = None
     if commitment:
         stripped = _STRIP_LEAD.sub("", title, count=1)
@@ -332,6 +338,19 @@ def _title(text: str, fields: Fields, *, commitment: bool) -> tuple[str, str | N
         cut = title[:_MAX_TITLE].rsplit(" ", 1)[0]
         title = cut + "…"
     return title, label_kind
+
+
+_REF_TOKEN = r"(?:https?://\S{1,300}|[A-Z][A-Z0-9_]{1,14}-[0-9]{1,8})"
+_BRACKETED_REF = re.compile(r"\s*[(\[]\s*(?:(?:done|fixed|tracked|see|in|ticket|jira)\s+){0,3}" + _REF_TOKEN + r"\s*[)\]]")
+_TRAILING_REF = re.compile(r"(?:\s+(?:see|in|ticket|jira|tracked\s+in)?\s*" + _REF_TOKEN + r")+\s*$")
+_DANGLING = re.compile(r"\s+(?:by|due|until|before|on|in|for|with|and|para|bis|avant|até|hasta)\s*$", re.I)
+
+
+def _strip_refs(title: str) -> str:
+    """Drop ticket keys/URLs that only label the action ("... (PAY-101)", "... NET-88")."""
+    stripped = _TRAILING_REF.sub("", _BRACKETED_REF.sub("", title))
+    stripped = _DANGLING.sub("", stripped).strip(" -–—,;:|")
+    return stripped if len(stripped.split()) >= 2 else title
 
 
 def _is_placeholder(text: str) -> bool:

@@ -193,6 +193,8 @@ class _Walker:
         heading = _HEADING.fullmatch(name)
         if heading:
             content = self.inline(el)
+            if el.get("id") == "title-heading":
+                content.text = _strip_space_prefix(content.text)
             if content.text:
                 self.blocks.append(Heading(level=int(heading.group(1)), content=content))
             return
@@ -326,8 +328,9 @@ class _Walker:
         if name == "time":
             when = el.get("datetime")
             if when:
+                # The date is a fact of its own; kept out of the text so titles stay clean.
                 out.dates.append(str(when)[:10])
-                out.text += str(when)[:10] if not (el.text or "").strip() else ""
+                return
         if name == "ri:user":
             who = _attr(el, "ri:account-id") or _attr(el, "ri:username") or _attr(el, "ri:userkey")
             if who:
@@ -375,6 +378,9 @@ class _Walker:
             out.refs.append(str(key))
         if "checkbox" in _classes(el):
             out.checked = "checkbox-on" in _classes(el)
+        if name in {"time"} and not el.get("datetime"):
+            out.dates.append(_squash("".join(el.itertext())).lstrip("@"))
+            return
         out.text += el.text or ""
         for child in el:
             child_name = _local(child)

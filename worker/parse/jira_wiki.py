@@ -33,9 +33,13 @@ def parse_jira(text: str) -> list[Block]:
 
     def flush() -> None:
         if prose:
-            for block in line_blocks([inline(line).text for line in prose], level=level + 1, note=note):
+            rendered = [inline(line) for line in prose]
+            for block in line_blocks([r.text for r in rendered], level=level + 1, note=note):
                 if isinstance(block, Paragraph):
-                    block.content.extend(_facts(prose))
+                    # Facts of the source lines whose text ended up in this paragraph.
+                    for source in rendered:
+                        if source.text and source.text in block.content.text:
+                            block.content.extend(source)
                 blocks.append(block)
             prose.clear()
 
@@ -98,13 +102,6 @@ def _check(body: str) -> tuple[bool | None, str]:
     if icon and icon.group(1) in ("/", "on"):
         return True, body[icon.end():]
     return None, body
-
-
-def _facts(lines: list[str]) -> Text:
-    facts = Text("")
-    for line in lines:
-        facts.extend(inline(line))
-    return facts
 
 
 def _split_cells(row: str) -> tuple[list[str], bool]:

@@ -12,13 +12,16 @@ from mdit_py_plugins.tasklists import tasklists_plugin
 from worker.parse.blocks import Block, Heading, ListItem, Paragraph, Table, Text
 from worker.parse.errors import ParseError
 from worker.parse.html import parse_html
-from worker.parse.lines import line_blocks
+from worker.parse.lines import heading_text, line_blocks
+from worker.parse.sections import Kind, classify_heading
 from worker.parse.plaintext import checkbox
 from worker.parse.refs import is_issue_url
 
 _DELIMITER_CELL = re.compile(r"^:?-{3,}:?$")
 _TAG = re.compile(r"<[^<>]{0,2000}>")
 _BR = re.compile(r"<br\s{0,5}/?>", re.I)
+_HIDDEN_OPEN = re.compile(r"<(?:script|style|template|noscript)\b", re.I)
+_HIDDEN_CLOSE = re.compile(r"</(?:script|style|template|noscript)\s{0,5}>", re.I)
 
 
 @lru_cache(maxsize=1)
@@ -116,6 +119,12 @@ class _Builder:
                         block.content.extend(_facts_for(block.content.text, content))
                 self.blocks.extend(new)
                 return
+        single = lines[0] if len(lines) == 1 else ""
+        title = heading_text(single, standalone=True) if single and not note else None
+        if title and (single.rstrip().endswith(":") or classify_heading(title) is not Kind.NEUTRAL):
+            # A bare line such as "Follow-up actions:" used as a heading without Markdown heading syntax.
+            self.blocks.append(Heading(level=self.heading_level + 1, content=Text(title)))
+            return
         if content.text:
             self.blocks.append(Paragraph(content, note=note))
 
@@ -215,8 +224,17 @@ def render_inline(token: Token, *, cell: bool = False) -> Text:
     """Plain text of an inline token: markup dropped, link targets kept as refs when they are issues."""
     out = Text("")
     parts: list[str] = []
+    hidden = False  # inside inline <script>/<style>: content is code, never text
     for child in token.children or []:
         kind = child.type
+        if kind == "html_inline" and _HIDDEN_OPEN.match(child.content):
+            hidden = not child.content.rstrip().endswith("/>")
+            continue
+        if kind == "html_inline" and _HIDDEN_CLOSE.match(child.content):
+            hidden = False
+            continue
+        if hidden:
+            continue
         if kind in ("text", "code_inline"):
             parts.append(child.content)
         elif kind in ("softbreak", "hardbreak"):

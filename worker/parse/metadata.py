@@ -86,8 +86,9 @@ def _pairs(blocks: list[Block]) -> list[tuple[str, Text]]:
         if isinstance(block, Table):
             rows = [block.header, *block.rows]
             for row in rows:
-                if len(row) >= 2 and len(row[0].text.split()) <= 6 and row[1].text.strip():
-                    out.append((fold(row[0].text), row[1]))
+                value = row[1] if len(row) >= 2 else None
+                if value and len(row[0].text.split()) <= 6 and (value.text.strip() or value.dates or value.mentions):
+                    out.append((fold(row[0].text), value))
         elif isinstance(block, ListItem | Paragraph):
             for line in block.content.text.split("\n"):
                 pair = _split(Text(line, mentions=block.content.mentions, dates=block.content.dates))
@@ -106,7 +107,9 @@ def _split(content: Text) -> tuple[str, Text] | None:
 def _pick(pairs: list[tuple[str, Text]], keys: tuple[str, ...]) -> Text | None:
     for key in keys:
         for found_key, value in pairs:
-            if found_key == key and value.text.strip() and not _GENERIC_OWNER.match(value.text.strip()):
+            if found_key == key and (value.text.strip() or value.mentions) and not _GENERIC_OWNER.match(
+                value.text.strip()
+            ):
                 return value
     return None
 

@@ -6,6 +6,7 @@ import re
 
 from worker.parse.blocks import Block, Heading, ListItem, Paragraph, Text
 from worker.parse.lines import heading_text, is_diagram, line_blocks, split_statements
+from worker.parse.sections import SectionTracker
 
 _LIST = re.compile(r"^([ \t]{0,12})(?:([-*•·+▪◦‣–])|(\(?[0-9]{1,3}[.)])|(\(?[a-z][)]))[ \t]+(\S.*)$")
 _CHECKBOX = re.compile(r"^(?:\[([ xX✓✔])\]|([☐☑☒✅⬜✓✔]))[ \t]*")
@@ -34,22 +35,36 @@ def parse_plain(text: str) -> list[Block]:
         groups.append(current)
 
     blocks: list[Block] = []
+    tracker = SectionTracker()
     level = 1
     last_was_heading = False
+
+    def add_heading(title: str, *, colon: bool) -> None:
+        nonlocal level, last_was_heading
+        # A colon heading right under another heading is its sub-section ("Measures:" / "Fixes:").
+        level = level + 1 if last_was_heading and colon else level
+        blocks.append(Heading(level=level, content=Text(title)))
+        tracker.push(level, title)
+        last_was_heading = True
+
     for index, group in enumerate(groups):
         if is_diagram(group):
             continue
-        if len(group) == 1:
-            title = heading_text(group[0], standalone=index > 0)
-            if title:
-                level = level + 1 if last_was_heading and group[0].rstrip().endswith(":") else level
-                blocks.append(Heading(level=level, content=Text(title)))
-                last_was_heading = True
+        first = group[0]
+        title = heading_text(first, standalone=index > 0)
+        starts_prose = len(group) > 1 and len(split_statements(group[:2])) == 2 and not _LIST.match(first)
+        if title and (len(group) == 1 or starts_prose) and (
+            first.rstrip().endswith(":") or tracker.accepts_bare_heading(title)
+        ):
+            add_heading(title, colon=first.rstrip().endswith(":"))
+            group = group[1:]
+            if not group:
                 continue
         new = _group_blocks(group, level=level)
         for block in new:
             if isinstance(block, Heading):
                 level = block.level
+                tracker.push(level, block.content.text)
         blocks.extend(new)
         last_was_heading = bool(new) and isinstance(new[-1], Heading)
     return blocks

@@ -87,3 +87,25 @@ def classify_heading(heading: str) -> Kind:
 def effective_kind(own: Kind, parent: Kind) -> Kind:
     """A heading's kind once its enclosing section is taken into account."""
     return parent if own is Kind.NEUTRAL else own
+
+
+class SectionTracker:
+    """Follows the heading structure as blocks stream by, to know the kind of the current section."""
+
+    def __init__(self) -> None:
+        self._stack: list[tuple[int, Kind]] = []
+
+    def push(self, level: int, heading: str) -> None:
+        """Enter a section opened by a heading of this level."""
+        while self._stack and self._stack[-1][0] >= level:
+            self._stack.pop()
+        parent = self._stack[-1][1] if self._stack else Kind.NEUTRAL
+        self._stack.append((level, effective_kind(classify_heading(heading), parent)))
+
+    @property
+    def kind(self) -> Kind:
+        return self._stack[-1][1] if self._stack else Kind.NEUTRAL
+
+    def accepts_bare_heading(self, text: str) -> bool:
+        """Whether a bare line may open a section here: inside an action list a plain line is an item."""
+        return self.kind is not Kind.ACTION or classify_heading(text) is not Kind.NEUTRAL
