@@ -51,7 +51,7 @@ def print_postmortem(postmortem: Postmortem, *, source: str, console: Console | 
     columns = [c for c in rows[0] if c in _ALWAYS or any(row[c] != "-" for row in rows)]
     table = Table(show_lines=False, expand=False)
     for column in columns:
-        table.add_column(column, overflow="fold", min_width=30 if column == "title" else None)
+        table.add_column(column, overflow="fold", ratio=3 if column == "title" else None)
     for row in rows:
         table.add_row(*(Text(row[c]) for c in columns))
     out.print(table)
