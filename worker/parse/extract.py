@@ -366,19 +366,17 @@ def _clean(text: str) -> str:
 def merge_duplicates(items: list[Found]) -> list[Found]:
     """One item per action: the same normalised title (or one a prefix of the other) merges fields."""
     merged: list[Found] = []
-    keys: list[str] = []
+    # Candidates are bucketed by their first four words: a prefix duplicate needs at least four.
+    buckets: dict[str, list[tuple[str, int]]] = {}
     for item in items:
         key = normalise_action(item.title)
-        match = None
-        for index, existing in enumerate(keys):
-            if key == existing or _prefix_duplicate(key, existing):
-                match = index
-                break
+        bucket = buckets.setdefault(" ".join(key.split()[:4]), [])
+        match = next((index for existing, index in bucket if key == existing or _prefix_duplicate(key, existing)), None)
         if match is None:
+            bucket.append((key, len(merged)))
             merged.append(item)
-            keys.append(key)
-            continue
-        _merge_into(merged[match], item)
+        else:
+            _merge_into(merged[match], item)
     return merged
 
 
