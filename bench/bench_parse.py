@@ -13,16 +13,27 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from worker.parse import parse_document  # noqa: E402
+from worker.parse import parse_document
 
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "parse"
 
 
 def big_table(rows: int) -> bytes:
-    lines = ["# Large incident", "", "Date: 2024-01-10", "", "## Action items", "",
-             "| Action | Owner | Due | Priority | Ticket |", "|---|---|---|---|---|"]
-    lines += [f"| Fix component {i} so that it retries safely | Owner {i % 37} | 2024-0{1 + i % 9}-1{i % 9} "
-              f"| P{i % 4} | OPS-{i + 1} |" for i in range(rows)]
+    lines = [
+        "# Large incident",
+        "",
+        "Date: 2024-01-10",
+        "",
+        "## Action items",
+        "",
+        "| Action | Owner | Due | Priority | Ticket |",
+        "|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| Fix component {i} so that it retries safely | Owner {i % 37} | 2024-0{1 + i % 9}-1{i % 9} "
+        f"| P{i % 4} | OPS-{i + 1} |"
+        for i in range(rows)
+    ]
     return "\n".join(lines).encode()
 
 
@@ -36,8 +47,10 @@ def main() -> None:
     started = time.perf_counter()
     pm = parse_document(table)
     elapsed = time.perf_counter() - started
-    print(f"2,000-row action table: {elapsed:.3f} s, {len(pm.action_items)} items, "
-          f"{len(table) / 1e6 / elapsed:.2f} MB/s  (target < 0.5 s)")
+    print(
+        f"2,000-row action table: {elapsed:.3f} s, {len(pm.action_items)} items, "
+        f"{len(table) / 1e6 / elapsed:.2f} MB/s  (target < 0.5 s)"
+    )
 
     docs = typical_documents()
     for name, data in docs:
@@ -49,8 +62,10 @@ def main() -> None:
     for name, data in batch:
         items += len(parse_document(data, filename=name).action_items)
     elapsed = time.perf_counter() - started
-    print(f"1,000 typical postmortems: {elapsed:.2f} s, {1000 / elapsed:.0f} documents/s, "
-          f"{total_bytes / 1e6 / elapsed:.2f} MB/s, {items} items  (target < 10 s)")
+    print(
+        f"1,000 typical postmortems: {elapsed:.2f} s, {1000 / elapsed:.0f} documents/s, "
+        f"{total_bytes / 1e6 / elapsed:.2f} MB/s, {items} items  (target < 10 s)"
+    )
 
     gc.collect()
     tracemalloc.start()
@@ -64,8 +79,10 @@ def main() -> None:
     gc.collect()
     after, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    print(f"memory: {first / 1e6:.2f} MB after 200 docs, {after / 1e6:.2f} MB after 3,200 docs "
-          f"(growth {(after - first) / 1e3:.0f} kB, peak {peak / 1e6:.2f} MB)")
+    print(
+        f"memory: {first / 1e6:.2f} MB after 200 docs, {after / 1e6:.2f} MB after 3,200 docs "
+        f"(growth {(after - first) / 1e3:.0f} kB, peak {peak / 1e6:.2f} MB)"
+    )
 
 
 if __name__ == "__main__":

@@ -13,10 +13,15 @@ import pytest
 from tests.parse.conftest import FIXTURES, REPO_ROOT
 
 
-def run(*args: str, stdin: bytes | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
+def run(
+    *args: str, stdin: bytes | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run(
         [sys.executable, "-m", "worker", *args],
-        cwd=REPO_ROOT, input=stdin, capture_output=True, timeout=60,
+        cwd=REPO_ROOT,
+        input=stdin,
+        capture_output=True,
+        timeout=60,
         env={**os.environ, **(env or {})},
     )
 
@@ -29,7 +34,16 @@ def test_json_output_is_exactly_the_documented_object() -> None:
     assert data["incident_date"] == "2024-02-12"
     first = data["action_items"][0]
     assert list(first) == [
-        "title", "description", "owner", "due", "priority", "kind", "ref", "done", "section", "fingerprint",
+        "title",
+        "description",
+        "owner",
+        "due",
+        "priority",
+        "kind",
+        "ref",
+        "done",
+        "section",
+        "fingerprint",
     ]
     assert first["title"] == "Add an alert on p99 checkout latency"
     assert first["due"] == "2024-03-01"
@@ -61,10 +75,17 @@ def test_json_from_stdin() -> None:
         (lambda d: write(d / "blob.bin", b"\x00\x01\x02PK\x03\x04" * 50), "binary"),
         (lambda d: write(d / "big.md", b"# x\n" + b"y" * 3000), "limit"),
         (lambda d: write(d / "bad.xhtml", b"<ac:task-list><ac:task>open</ac:task-list>"), "malformed"),
-        (lambda d: write(d / "bomb.xml", b'<!DOCTYPE x [<!ENTITY a "aaaa">]><ac:layout>&a;</ac:layout>'), "entities"),
-        (lambda d: write(d / "xxe.html",
-                         b'<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><html><body>&e;</body></html>'),
-         "entities"),
+        (
+            lambda d: write(d / "bomb.xml", b'<!DOCTYPE x [<!ENTITY a "aaaa">]><ac:layout>&a;</ac:layout>'),
+            "entities",
+        ),
+        (
+            lambda d: write(
+                d / "xxe.html",
+                b'<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><html><body>&e;</body></html>',
+            ),
+            "entities",
+        ),
         (lambda d: write(d / "cut.html", b"<html><body><p>Action items</p><table><tr><td"), "malformed HTML"),
     ],
 )
@@ -87,7 +108,12 @@ def test_demo_parses_every_bundled_example() -> None:
     result = run("demo")
     assert result.returncode == 0, result.stderr
     out = result.stdout.decode()
-    for expected in ("Checkout latency incident", "Payments API outage", "Queue consumer crash loop", "Caída"):
+    for expected in (
+        "Checkout latency incident",
+        "Payments API outage",
+        "Queue consumer crash loop",
+        "Caída",
+    ):
         assert expected in out
 
 

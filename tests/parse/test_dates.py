@@ -54,6 +54,9 @@ def test_relative_date_without_incident_date_is_null() -> None:
 
 
 def test_relative_due_in_a_document() -> None:
-    doc = "# Disk full\n\nIncident date: 2024-02-01\n\n## Follow-ups\n\n- Grow the volume (owner: Kai, due in 2 weeks)\n"
+    doc = (
+        "# Disk full\n\nIncident date: 2024-02-01\n\n"
+        "## Follow-ups\n\n- Grow the volume (owner: Kai, due in 2 weeks)\n"
+    )
     item = parse_document(doc).action_items[0]
     assert (item.title, item.owner, item.due) == ("Grow the volume", "Kai", date(2024, 2, 15))

@@ -10,7 +10,10 @@ from tests.parse.conftest import item, load, titles
 def test_markdown_gfm_task_list_table_embedded_html_and_duplicates() -> None:
     pm = load("markdown_gfm.md")
     assert (pm.title, pm.owner, pm.incident_date, pm.severity) == (
-        "Checkout latency incident", "Priya Natarajan", date(2024, 2, 12), "SEV-2",
+        "Checkout latency incident",
+        "Priya Natarajan",
+        date(2024, 2, 12),
+        "SEV-2",
     )
     assert titles(pm) == [
         "Add an alert on p99 checkout latency",
@@ -22,13 +25,21 @@ def test_markdown_gfm_task_list_table_embedded_html_and_duplicates() -> None:
     # Listed in the task list and again in the table: one item, fields of both merged.
     alert = item(pm, "Add an alert on p99 checkout latency")
     assert (alert.owner, alert.due, alert.priority, alert.kind, alert.ref, alert.done) == (
-        "@omar", date(2024, 3, 1), "P1", "detect", "PAY-120", False,
+        "@omar",
+        date(2024, 3, 1),
+        "P1",
+        "detect",
+        "PAY-120",
+        False,
     )
     rollback = item(pm, "Roll back the pool size change")
     assert rollback.done is True and rollback.ref == "PAY-101"
     runbook = item(pm, "Document the pool sizing rules in the runbook")
     assert (runbook.owner, runbook.due, runbook.kind) == ("Lena Fischer", None, "process")
-    assert item(pm, "Review the retry policy with the platform team").ref == "https://github.com/acme/checkout/issues/88"
+    assert (
+        item(pm, "Review the retry policy with the platform team").ref
+        == "https://github.com/acme/checkout/issues/88"
+    )
     assert {i.section for i in pm.action_items} == {"Action items"}
     assert not any("Deploy" in t or "Rolled back" in t or "canary" in t for t in titles(pm))
 
@@ -53,10 +64,15 @@ def test_confluence_page_export() -> None:
 def test_notion_export() -> None:
     pm = load("notion_export.html")
     assert (pm.title, pm.owner, pm.incident_date, pm.severity) == (
-        "Search indexing delay", "Mia Jensen", date(2024, 3, 14), "Sev 3",
+        "Search indexing delay",
+        "Mia Jensen",
+        date(2024, 3, 14),
+        "Sev 3",
     )
     assert titles(pm) == [
-        "Pause the migration job", "Add queue depth alerting for the indexer", "Run schema migrations in batches",
+        "Pause the migration job",
+        "Add queue depth alerting for the indexer",
+        "Run schema migrations in batches",
     ]
     assert item(pm, "Pause the migration job").done is True
     assert item(pm, "Add queue depth alerting for the indexer").owner == "@mia"
@@ -66,7 +82,11 @@ def test_notion_export() -> None:
 
 def test_google_docs_export_with_relative_due_date() -> None:
     pm = load("google_docs.html")
-    assert (pm.title, pm.owner, pm.incident_date) == ("Login outage postmortem", "Ravi Menon", date(2024, 6, 3))
+    assert (pm.title, pm.owner, pm.incident_date) == (
+        "Login outage postmortem",
+        "Ravi Menon",
+        date(2024, 6, 3),
+    )
     assert titles(pm) == ["Add a synthetic login check every minute", "Rotate the session signing key safely"]
     assert item(pm, "Add a synthetic login check every minute").due == date(2024, 6, 20)
     # "in 2 weeks" counts from the incident date.
@@ -81,13 +101,18 @@ def test_confluence_storage_format() -> None:
     assert pm.owner == "557058:1f2e3d4c-aaaa-bbbb-cccc-1234567890ab"
     assert (pm.incident_date, pm.severity) == (date(2024, 7, 9), "SEV1")
     assert titles(pm) == [
-        "Restore the resolver cache TTL", "Add DNS failure alerting", "Run a game day for resolver outages",
+        "Restore the resolver cache TTL",
+        "Add DNS failure alerting",
+        "Run a game day for resolver outages",
     ]
     restore = item(pm, "Restore the resolver cache TTL")
     assert (restore.owner, restore.done) == ("5d7e8f9a0b1c2d3e4f5a6b7c", True)
     alerting = item(pm, "Add DNS failure alerting")
     assert (alerting.owner, alerting.due, alerting.ref, alerting.done) == (
-        "5d7e8f9a0b1c2d3e4f5a6b7c", date(2024, 8, 1), "NET-88", False,
+        "5d7e8f9a0b1c2d3e4f5a6b7c",
+        date(2024, 8, 1),
+        "NET-88",
+        False,
     )
     game_day = item(pm, "Run a game day for resolver outages")
     assert (game_day.owner, game_day.due, game_day.done) == ("kpatel", date(2024, 9, 15), False)
@@ -96,7 +121,10 @@ def test_confluence_storage_format() -> None:
 def test_jira_wiki_markup() -> None:
     pm = load("jira_wiki.txt")
     assert (pm.title, pm.owner, pm.incident_date, pm.severity) == (
-        "Queue consumer crash loop", "5b10a2844c20165700ede21g", date(2024, 3, 18), "Major",
+        "Queue consumer crash loop",
+        "5b10a2844c20165700ede21g",
+        date(2024, 3, 18),
+        "Major",
     )
     assert titles(pm) == [
         "Handle empty payloads in the consumer | add a unit test",
@@ -106,7 +134,9 @@ def test_jira_wiki_markup() -> None:
     ]
     first = pm.action_items[0]
     assert (first.owner, first.due, first.ref) == (
-        "5b10a2844c20165700ede21g", date(2024, 3, 25), "https://acme.atlassian.net/browse/QUE-12",
+        "5b10a2844c20165700ede21g",
+        date(2024, 3, 25),
+        "https://acme.atlassian.net/browse/QUE-12",
     )
     dlq = item(pm, "Add a dead-letter queue for poison messages")
     assert (dlq.owner, dlq.due) == ("jsmith", None)
@@ -117,7 +147,10 @@ def test_jira_wiki_markup() -> None:
 def test_plain_text_bare_headings_and_inline_fields() -> None:
     pm = load("plain.txt")
     assert (pm.owner, pm.incident_date, pm.severity) == ("Grace Liu", date(2024, 1, 22), "Low")
-    assert titles(pm) == ["Move backups to the larger volume", "Alert when the backup volume is above 80% full"]
+    assert titles(pm) == [
+        "Move backups to the larger volume",
+        "Alert when the backup volume is above 80% full",
+    ]
     move = item(pm, "Move backups to the larger volume")
     assert (move.owner, move.due, move.section) == ("Grace Liu", date(2024, 2, 5), "Follow-up Actions")
     assert item(pm, "Alert when the backup volume is above 80% full").owner == "@ops-oncall"
@@ -142,7 +175,10 @@ def test_spanish_headings_and_day_first_dates() -> None:
     ]
     first = pm.action_items[0]
     assert (first.owner, first.due, first.priority, first.section) == (
-        "Diego Martín", date(2024, 4, 4), "Alta", "Acciones correctivas",
+        "Diego Martín",
+        date(2024, 4, 4),
+        "Alta",
+        "Acciones correctivas",
     )
     assert pm.action_items[1].due == date(2024, 4, 12)
 
@@ -150,7 +186,10 @@ def test_spanish_headings_and_day_first_dates() -> None:
 def test_german_headings_and_dotted_dates() -> None:
     pm = load("german.md")
     assert (pm.title, pm.owner, pm.incident_date, pm.severity) == (
-        "Ausfall der Suche", "Jana Weber", date(2024, 4, 3), "Mittel",
+        "Ausfall der Suche",
+        "Jana Weber",
+        date(2024, 4, 3),
+        "Mittel",
     )
     assert titles(pm) == ["Zertifikatsablauf überwachen", "Runbook für Zertifikatswechsel schreiben"]
     watch = pm.action_items[0]
@@ -186,7 +225,9 @@ def test_adversarial_table() -> None:
     ]
     assert [i.owner for i in pm.action_items] == ["Ann Lee", "Bo Chen", "Cy Diaz"]
     assert [i.due for i in pm.action_items] == [date(2024, 5, 1), date(2024, 5, 2), date(2024, 5, 3)]
-    assert not any("script" in (i.description or "") or "alert(" in (i.description or "") for i in pm.action_items)
+    assert not any(
+        "script" in (i.description or "") or "alert(" in (i.description or "") for i in pm.action_items
+    )
 
 
 def test_fingerprints_are_unique_and_hex() -> None:

@@ -10,9 +10,37 @@ from worker.parse import ParseError, parse_document
 BOUNDED = settings(max_examples=200, deadline=2000, suppress_health_check=[HealthCheck.too_slow])
 
 _MARKUP = st.sampled_from(
-    ["# ", "## Action items\n", "- [ ] ", "- [x] ", "| a | b |\n|---|---|\n", "<p>", "</p>", "<table><tr><td>",
-     "h2. ", "||x||", "|y|", "[~bob]", "@ann", "due 2024-01-01", "TBD", "…", "\n", "\n\n", "*", "_", "`",
-     "<ac:task>", "&nbsp;", "<!--", "We will ", "Follow-ups:\n", "1. ", "+--+", "\t"]
+    [
+        "# ",
+        "## Action items\n",
+        "- [ ] ",
+        "- [x] ",
+        "| a | b |\n|---|---|\n",
+        "<p>",
+        "</p>",
+        "<table><tr><td>",
+        "h2. ",
+        "||x||",
+        "|y|",
+        "[~bob]",
+        "@ann",
+        "due 2024-01-01",
+        "TBD",
+        "…",
+        "\n",
+        "\n\n",
+        "*",
+        "_",
+        "`",
+        "<ac:task>",
+        "&nbsp;",
+        "<!--",
+        "We will ",
+        "Follow-ups:\n",
+        "1. ",
+        "+--+",
+        "\t",
+    ]
 )
 
 
@@ -60,7 +88,9 @@ def _styled(word: str, style: str) -> str:
     st.sampled_from([" ", "  ", " \t "]),
     st.sampled_from(["", ".", "!", " ;", "..."]),
 )
-def test_fingerprints_survive_formatting_edits(words: list[str], styles: list[str], gap: str, end: str) -> None:
+def test_fingerprints_survive_formatting_edits(
+    words: list[str], styles: list[str], gap: str, end: str
+) -> None:
     words = ["Review", *words]
     plain = " ".join(words)
     edited = gap.join(_styled(w, s) for w, s in zip(words, styles, strict=False)) + end

@@ -1,4 +1,4 @@
-"""The expected results on the shared sample postmortems (skipped when the samples are not beside the repo)."""
+"""Expected results on the shared sample postmortems (skipped when the samples are not beside the repo)."""
 
 from __future__ import annotations
 
@@ -45,7 +45,9 @@ def test_001_numbered_prose_commitments() -> None:
 def test_002_plain_text_tasks_and_improvements() -> None:
     pm = sample("002")
     found = titles(pm)
-    tasks = [t for t, i in zip(found, pm.action_items, strict=True) if i.section == "Tasks to Address the Issue"]
+    tasks = [
+        t for t, i in zip(found, pm.action_items, strict=True) if i.section == "Tasks to Address the Issue"
+    ]
     assert [t.split()[0] for t in tasks] == ["Develop", "Enhance", "Conduct", "Review", "Establish"]
     assert "rollback mechanism" in tasks[0] and "documentation" in tasks[1] and "training" in tasks[2]
     assert "incident response plan" in tasks[3] and "communication protocol" in tasks[4]
@@ -66,6 +68,8 @@ def test_003_markdown_bare_lines_without_narrative_or_diagram() -> None:
 
 def test_004_mojibake_notion_template() -> None:
     pm = sample("004")
-    assert titles(pm) == ["Investigate options for reducing the effort required to request an on-call override."]
+    assert titles(pm) == [
+        "Investigate options for reducing the effort required to request an on-call override."
+    ]
     assert pm.action_items[0].owner == "Martha Lambert"
     assert pm.severity == "Minor"

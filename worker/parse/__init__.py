@@ -47,7 +47,8 @@ def parse_document(
     size = len(data) if isinstance(data, bytes) else len(data.encode("utf-8", errors="replace"))
     if size > max_bytes:
         raise ParseError(
-            f"the document is {size} bytes, over the {max_bytes}-byte limit (FOLLOWTHROUGH_MAX_DOCUMENT_BYTES)"
+            f"the document is {size} bytes, over the {max_bytes}-byte limit"
+            " (FOLLOWTHROUGH_MAX_DOCUMENT_BYTES)"
         )
     text = clean_text(decode_bytes(data) if isinstance(data, bytes) else data)
     fmt = detect_format(text, filename=filename)

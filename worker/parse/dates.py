@@ -24,17 +24,73 @@ _ISO = re.compile(r"(?<!\d)(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)")
 _NUMERIC = re.compile(r"(?<!\d)(\d{1,2})([-/.])(\d{1,2})\2(\d{4}|\d{2})(?!\d)")
 _QUARTER = re.compile(r"\bQ([1-4])\s*[/-]?\s*(\d{4})\b|\b(\d{4})\s*[/-]?\s*Q([1-4])\b", re.I)
 _NUMBER_WORDS = {
-    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "eight": 8, "ten": 10,
-    "un": 1, "una": 1, "uno": 1, "dos": 2, "tres": 3, "um": 1, "uma": 1, "duas": 2, "três": 3, "ein": 1,
-    "einer": 1, "einem": 1, "zwei": 2, "drei": 3, "vier": 4, "deux": 2, "trois": 3, "quatre": 4,
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "eight": 8,
+    "ten": 10,
+    "un": 1,
+    "una": 1,
+    "uno": 1,
+    "dos": 2,
+    "tres": 3,
+    "um": 1,
+    "uma": 1,
+    "duas": 2,
+    "três": 3,
+    "ein": 1,
+    "einer": 1,
+    "einem": 1,
+    "zwei": 2,
+    "drei": 3,
+    "vier": 4,
+    "deux": 2,
+    "trois": 3,
+    "quatre": 4,
 }
 _UNITS = {
-    "day": 1, "days": 1, "día": 1, "días": 1, "dia": 1, "dias": 1, "tag": 1, "tagen": 1, "tage": 1,
-    "jour": 1, "jours": 1, "business day": 1, "business days": 1,
-    "week": 7, "weeks": 7, "semana": 7, "semanas": 7, "woche": 7, "wochen": 7, "semaine": 7, "semaines": 7,
-    "sprint": 14, "sprints": 14,
-    "month": 30, "months": 30, "mes": 30, "meses": 30, "mês": 30, "monat": 30, "monaten": 30, "monate": 30,
-    "mois": 30, "quarter": 91, "quarters": 91, "trimestre": 91, "trimestres": 91, "quartal": 91,
+    "day": 1,
+    "days": 1,
+    "día": 1,
+    "días": 1,
+    "dia": 1,
+    "dias": 1,
+    "tag": 1,
+    "tagen": 1,
+    "tage": 1,
+    "jour": 1,
+    "jours": 1,
+    "business day": 1,
+    "business days": 1,
+    "week": 7,
+    "weeks": 7,
+    "semana": 7,
+    "semanas": 7,
+    "woche": 7,
+    "wochen": 7,
+    "semaine": 7,
+    "semaines": 7,
+    "sprint": 14,
+    "sprints": 14,
+    "month": 30,
+    "months": 30,
+    "mes": 30,
+    "meses": 30,
+    "mês": 30,
+    "monat": 30,
+    "monaten": 30,
+    "monate": 30,
+    "mois": 30,
+    "quarter": 91,
+    "quarters": 91,
+    "trimestre": 91,
+    "trimestres": 91,
+    "quartal": 91,
 }
 _RELATIVE = re.compile(
     r"\b(?:in|within|en|em|dentro de|innerhalb von|innerhalb|binnen|dans|d'ici|sous)\s+"
@@ -112,7 +168,8 @@ def _words(text: str, lang: str, base: date | None) -> date | None:
     if parsed is None or parsed.year < 1950 or parsed.year > 2200:
         # Before 1950 means it was relative to our sentinel: no incident date to resolve it against.
         return None
-    return parsed.date()
+    day: date = parsed.date()
+    return day
 
 
 #: Date-like phrases inside free text, for "due 15/03/2024" or "by March 3, 2024" within an item.
@@ -122,7 +179,8 @@ DATE_PHRASE = re.compile(
     r"|\d{1,2}(?:st|nd|rd|th|º|\.)?\s(?:de\s)?[A-Za-zÀ-ÿ]{3,10}\.?(?:,?\s(?:de\s)?\d{4})?"
     r"|[A-Za-zÀ-ÿ]{3,10}\.?\s\d{1,2}(?:st|nd|rd|th)?(?:,?\s\d{4})?"
     r"|Q[1-4]\s?\d{4}"
-    r"|(?:in|within|en|em|dentro de|innerhalb von|binnen|dans|d'ici)\s(?:\d{1,3}|[a-zà-ÿ]{1,6})\s[a-zà-ÿ]{3,10}"
+    r"|(?:in|within|en|em|dentro de|innerhalb von|binnen|dans|d'ici)"
+    r"\s(?:\d{1,3}|[a-zà-ÿ]{1,6})\s[a-zà-ÿ]{3,10}"
     r"|(?:end of|fin de|final de|fim de|ende)\s[A-Za-zÀ-ÿ]{2,10}(?:\s\d{4})?"
     r"|next\s(?:week|month|sprint|quarter)"
     r"|tbd|tbc|n/a",

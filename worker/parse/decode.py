@@ -30,7 +30,9 @@ def decode_bytes(data: bytes) -> str:
             try:
                 return data.decode(codec)
             except UnicodeDecodeError:
-                raise ParseError(f"the document starts with a {codec} byte-order mark but is not {codec}") from None
+                raise ParseError(
+                    f"the document starts with a {codec} byte-order mark but is not {codec}"
+                ) from None
     if b"\x00" in data:
         raise ParseError("the document looks binary (it contains NUL bytes)")
     try:

@@ -28,11 +28,15 @@ _EXTENSION_HINTS = {
 
 # All patterns are anchored per line and free of nested quantifiers, so they run in linear time.
 _STORAGE = re.compile(r"<(?:ac|ri):[a-z-]+[\s/>]")
-_HTML_DOC = re.compile(r"\A\s*(?:<\?xml[^>]{0,200}>\s*)?(?:<!--.{0,2000}?-->\s*)?<(?:!doctype\s+html|html[\s>])", re.I | re.S)
+_HTML_DOC = re.compile(
+    r"\A\s*(?:<\?xml[^>]{0,200}>\s*)?(?:<!--.{0,2000}?-->\s*)?<(?:!doctype\s+html|html[\s>])", re.I | re.S
+)
 _HTML_TAG = re.compile(
     r"<(?:p|div|h[1-6]|table|tr|td|th|ul|ol|li|body|span|br|article|section)(?:\s[^<>]{0,500})?/?>", re.I
 )
-_JIRA_LINE = re.compile(r"^(?:h[1-6]\.\s|\|\|[^|\n]|\{(?:code|noformat|panel|quote|info|note)[:}]|bq\.\s|#\s|\*\s)", re.M)
+_JIRA_LINE = re.compile(
+    r"^(?:h[1-6]\.\s|\|\|[^|\n]|\{(?:code|noformat|panel|quote|info|note)[:}]|bq\.\s|#\s|\*\s)", re.M
+)
 _JIRA_INLINE = re.compile(r"\[~[^\]\n]{1,200}\]")
 _MD_LINE = re.compile(
     r"^(?:#{1,6}\s|\s{0,3}[-*+]\s|\s{0,3}\|?\s*:?-{3,}:?\s*\||```|~~~|>\s|\s{0,3}[-*+]\s\[[ xX]\])", re.M

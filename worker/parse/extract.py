@@ -33,7 +33,9 @@ _COMMITMENT = re.compile(
     re.I,
 )
 # Spanish/Portuguese future tense ("implementaremos") and French "nous ajouterons".
-_FUTURE_VERB = re.compile(r"\b[a-záéíóúâêôãõç]{2,20}(?:aremos|eremos|iremos)\b|\bnous\s[a-zéèêàâç]{2,20}rons\b", re.I)
+_FUTURE_VERB = re.compile(
+    r"\b[a-záéíóúâêôãõç]{2,20}(?:aremos|eremos|iremos)\b|\bnous\s[a-zéèêàâç]{2,20}rons\b", re.I
+)
 # Leads whose remainder is an imperative/infinitive action: "we will add X" -> "Add X".
 _STRIP_LEAD = re.compile(
     r"^.*?\b(?:we\s(?:will|shall|are\sgoing\sto|plan\sto|intend\sto|commit\sto|are\scommitted\sto|'ll)"
@@ -47,7 +49,9 @@ _PURPOSE = re.compile(
     r"|pour\sassurer|damit|um\s(?:\S+\s){0,6}zu\s)\b",
     re.I,
 )
-_LEADING_LABEL = re.compile(r"^(?:action(?:\sitem)?|ai|todo|to\sdo|task|follow[-\s]?up|acción|ação|aufgabe|tâche)\s*[:\-–]\s+", re.I)
+_LEADING_LABEL = re.compile(
+    r"^(?:action(?:\sitem)?|ai|todo|to\sdo|task|follow[-\s]?up|acción|ação|aufgabe|tâche)\s*[:\-–]\s+", re.I
+)
 _CLOSING = re.compile(
     r"\b(?:these|those|the\sabove|the\ssuggested|all\s(?:the|of\sthese))\s(?:\w+\s){0,3}"
     r"(?:measures|actions|steps|changes|improvements|items|tasks|fixes|medidas|acciones|ações|maßnahmen|mesures)\b"
@@ -122,7 +126,9 @@ def _place(blocks: list[Block]) -> list[tuple[Block, _Section]]:
                 stack.pop()
             parent = stack[-1].kind if stack else Kind.NEUTRAL
             title = _clean(block.content.text)
-            section = _Section(title=title, kind=effective_kind(classify_heading(title), parent), level=block.level)
+            section = _Section(
+                title=title, kind=effective_kind(classify_heading(title), parent), level=block.level
+            )
             stack.append(section)
             placed.append((block, section))
             continue
@@ -189,7 +195,9 @@ def _apply_column(item: Found, role: Role, cell: Text, *, lang: str, base: date 
             item.owner = owner
     elif role is Role.DUE:
         when = cell.dates[0] if cell.dates else value
-        item.due = parse_date(when, lang=lang, base=base) or (item.due if PLACEHOLDER.match(value) is None else None)
+        item.due = parse_date(when, lang=lang, base=base) or (
+            item.due if PLACEHOLDER.match(value) is None else None
+        )
     elif role is Role.PRIORITY and value and not PLACEHOLDER.match(value):
         item.priority = value
     elif role is Role.KIND and value and not PLACEHOLDER.match(value):
@@ -229,7 +237,9 @@ def _list_item(
         host.ref = host.ref or extra.ref or (block.content.refs[0] if block.content.refs else None)
         return parent
     commitments = _commitments(text) if section.kind is Kind.ACTION else []
-    item = _make_item(block.content, section, lang=lang, base=base, title_text=commitments[0] if commitments else None)
+    item = _make_item(
+        block.content, section, lang=lang, base=base, title_text=commitments[0] if commitments else None
+    )
     if item is None:
         return parent
     if block.checked:
@@ -291,7 +301,9 @@ def _make_item(
         title=title,
         description=description if description != title else None,
         owner=fields.owner,
-        due=fields.due if fields.due else (parse_date(content.dates[0], lang=lang, base=base) if content.dates else None),
+        due=fields.due
+        if fields.due
+        else (parse_date(content.dates[0], lang=lang, base=base) if content.dates else None),
         priority=fields.priority,
         kind=fields.kind or label_kind,
         ref=(content.refs[0] if content.refs else None) or fields.ref,
@@ -301,9 +313,26 @@ def _make_item(
     return item
 
 
-_KIND_WORDS = frozenset({"prevent", "mitigate", "detect", "process", "repair", "investigate", "remediate",
-                         "monitor", "fix", "improve", "corrective", "preventive", "preventative", "detection",
-                         "mitigation", "prevention"})
+_KIND_WORDS = frozenset(
+    {
+        "prevent",
+        "mitigate",
+        "detect",
+        "process",
+        "repair",
+        "investigate",
+        "remediate",
+        "monitor",
+        "fix",
+        "improve",
+        "corrective",
+        "preventive",
+        "preventative",
+        "detection",
+        "mitigation",
+        "prevention",
+    }
+)
 
 
 def _title(text: str, fields: Fields, *, commitment: bool) -> tuple[str, str | None]:
@@ -340,8 +369,10 @@ def _title(text: str, fields: Fields, *, commitment: bool) -> tuple[str, str | N
     return title, label_kind
 
 
-_REF_TOKEN = r"(?:https?://\S{1,300}|[A-Z][A-Z0-9_]{1,14}-[0-9]{1,8})"
-_BRACKETED_REF = re.compile(r"\s*[(\[]\s*(?:(?:done|fixed|tracked|see|in|ticket|jira)\s+){0,3}" + _REF_TOKEN + r"\s*[)\]]")
+_REF_TOKEN = r"(?:https?://\S{1,300}|[A-Z][A-Z0-9_]{1,14}-[0-9]{1,8})"  # noqa: S105 (a regex, not a secret)
+_BRACKETED_REF = re.compile(
+    r"\s*[(\[]\s*(?:(?:done|fixed|tracked|see|in|ticket|jira)\s+){0,3}" + _REF_TOKEN + r"\s*[)\]]"
+)
 _TRAILING_REF = re.compile(r"(?:\s+(?:see|in|ticket|jira|tracked\s+in)?\s*" + _REF_TOKEN + r")+\s*$")
 _DANGLING = re.compile(r"\s+(?:by|due|until|before|on|in|for|with|and|para|bis|avant|até|hasta)\s*$", re.I)
 
@@ -371,7 +402,9 @@ def merge_duplicates(items: list[Found]) -> list[Found]:
     for item in items:
         key = normalise_action(item.title)
         bucket = buckets.setdefault(" ".join(key.split()[:4]), [])
-        match = next((index for existing, index in bucket if key == existing or _prefix_duplicate(key, existing)), None)
+        match = next(
+            (index for existing, index in bucket if key == existing or _prefix_duplicate(key, existing)), None
+        )
         if match is None:
             bucket.append((key, len(merged)))
             merged.append(item)

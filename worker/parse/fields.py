@@ -27,35 +27,69 @@ class Role(enum.Enum):
 
 # Checked in this order; patterns match the folded header (see sections.fold).
 _ROLE_PATTERNS: tuple[tuple[Role, re.Pattern[str]], ...] = (
-    (Role.OWNER, re.compile(
-        r"^(?:owners?|owner team|owning team|assignees?|assigned(?: to)?|responsibles?|responsible (?:person|team)"
-        r"|who|dri|point of contact|poc|responsables?|responsavel|responsaveis|dueno|encargad[oa]|asignad[oa](?: a)?"
-        r"|verantwortlich(?:e|er)?|zustandig|bearbeiter(?:in)?|proprietaire|porteur|assigne(?: a)?|pilote)$"
-    )),
-    (Role.DUE, re.compile(
-        r"^(?:due(?: date| by| on)?|deadline|target(?: date)?|eta|by when|when|date|fecha(?: limite| objetivo)?"
-        r"|plazo|prazo|data(?: limite| alvo)?|fallig(?: am| bis)?|falligkeit|termin|frist|bis|echeance"
-        r"|date limite|date d echeance|date cible)$"
-    )),
-    (Role.PRIORITY, re.compile(r"^(?:priority|prio|prioridad|prioridade|prioritat|priorite|urgency|urgencia)$")),
-    (Role.KIND, re.compile(
-        r"^(?:type|kind|category|class|action type|tipo|categoria|art|typ|kategorie|genre|nature)$"
-    )),
-    (Role.STATUS, re.compile(r"^(?:status|state|done|estado|situacao|zustand|statut|etat|erledigt|progress)$")),
-    (Role.REF, re.compile(
-        r"^(?:tickets?|ticket id|issues? (?:key|link|id)|jira(?: ticket| issue| key)?|links?|ref|reference|tracking"
-        r"|bug|key|github issue|chamado|incidencia)$"
-    )),
-    (Role.TIME, re.compile(r"^(?:time|timestamp|time utc|hora|horario|uhrzeit|zeit|heure|date time|date heure)$")),
-    (Role.ACTION, re.compile(
-        r"^(?:actions?|action items?|action points?|follow ?up(?: actions?| items?)?|tasks?|to ?dos?|remediations?"
-        r"|corrective actions?|preventive actions?|next steps?|acciones?|tareas?|acoes|acao|tarefas?|medidas?"
-        r"|massnahmen?|aufgaben?|aktion(?:en)?|taches?|mesures?|actions? correctives?|work items?)$"
-    )),
-    (Role.WEAK_ACTION, re.compile(
-        r"^(?:items?|descriptions?|what|fix(?:es)?|solutions?|improvements?|recommendations?|summary|titles?|names?"
-        r"|mejoras?|melhorias?|verbesserungen?|ameliorations?|descripcion|descricao|beschreibung)$"
-    )),
+    (
+        Role.OWNER,
+        re.compile(
+            r"^(?:owners?|owner team|owning team|assignees?|assigned(?: to)?|responsibles?"
+            r"|responsible (?:person|team)"
+            r"|who|dri|point of contact|poc|responsables?|responsavel|responsaveis|dueno|encargad[oa]"
+            r"|asignad[oa](?: a)?"
+            r"|verantwortlich(?:e|er)?|zustandig|bearbeiter(?:in)?|proprietaire|porteur|assigne(?: a)?"
+            r"|pilote)$"
+        ),
+    ),
+    (
+        Role.DUE,
+        re.compile(
+            r"^(?:due(?: date| by| on)?|deadline|target(?: date)?|eta|by when|when|date"
+            r"|fecha(?: limite| objetivo)?"
+            r"|plazo|prazo|data(?: limite| alvo)?|fallig(?: am| bis)?|falligkeit|termin|frist|bis|echeance"
+            r"|date limite|date d echeance|date cible)$"
+        ),
+    ),
+    (
+        Role.PRIORITY,
+        re.compile(r"^(?:priority|prio|prioridad|prioridade|prioritat|priorite|urgency|urgencia)$"),
+    ),
+    (
+        Role.KIND,
+        re.compile(
+            r"^(?:type|kind|category|class|action type|tipo|categoria|art|typ|kategorie|genre|nature)$"
+        ),
+    ),
+    (
+        Role.STATUS,
+        re.compile(r"^(?:status|state|done|estado|situacao|zustand|statut|etat|erledigt|progress)$"),
+    ),
+    (
+        Role.REF,
+        re.compile(
+            r"^(?:tickets?|ticket id|issues? (?:key|link|id)|jira(?: ticket| issue| key)?"
+            r"|links?|ref|reference|tracking"
+            r"|bug|key|github issue|chamado|incidencia)$"
+        ),
+    ),
+    (
+        Role.TIME,
+        re.compile(r"^(?:time|timestamp|time utc|hora|horario|uhrzeit|zeit|heure|date time|date heure)$"),
+    ),
+    (
+        Role.ACTION,
+        re.compile(
+            r"^(?:actions?|action items?|action points?|follow ?up(?: actions?| items?)?"
+            r"|tasks?|to ?dos?|remediations?"
+            r"|corrective actions?|preventive actions?|next steps?|acciones?|tareas?|acoes|acao|tarefas?"
+            r"|medidas?"
+            r"|massnahmen?|aufgaben?|aktion(?:en)?|taches?|mesures?|actions? correctives?|work items?)$"
+        ),
+    ),
+    (
+        Role.WEAK_ACTION,
+        re.compile(
+            r"^(?:items?|descriptions?|what|fix(?:es)?|solutions?|improvements?|recommendations?|summary|titles?|names?"
+            r"|mejoras?|melhorias?|verbesserungen?|ameliorations?|descripcion|descricao|beschreibung)$"
+        ),
+    ),
 )
 
 _DONE_WORDS = re.compile(
@@ -104,7 +138,8 @@ _NAME = r"(@?[\w.'’-]{1,40}(?:\s(?!and\b|due\b|by\b|to\b|until\b|before\b|para
 _OWNER_LABEL = re.compile(
     r"[(\[]?\b(?:owner|owners|assignee|assigned to|responsible|dri|responsable|responsável|responsavel"
     r"|verantwortlich|zuständig|propriétaire|porteur|assigné à|assigné|asignado a|dueño)\b\s*[:=\-–]?\s*"
-    + _NAME + r"[)\]]?",
+    + _NAME
+    + r"[)\]]?",
     re.I,
 )
 _HANDLE = re.compile(r"(?<![\w.@/])@([A-Za-z0-9][\w.-]{0,38}[A-Za-z0-9]|[A-Za-z0-9])(?![\w@])")
@@ -118,13 +153,17 @@ _PRIORITY_LABEL = re.compile(
     r"[(\[]?\b(?:priority|prio|prioridad|prioridade|priorität|priorité)\s*[:=]?\s*([\w-]{1,12})[)\]]?", re.I
 )
 _PRIORITY_CODE = re.compile(r"[(\[]?\b(P[0-4])\b[)\]]?")
-_KIND_LABEL = re.compile(r"[(\[]?\b(?:type|kind|category|tipo|typ|catégorie)\s*[:=]\s*([\w-]{2,20})[)\]]?", re.I)
+_KIND_LABEL = re.compile(
+    r"[(\[]?\b(?:type|kind|category|tipo|typ|catégorie)\s*[:=]\s*([\w-]{2,20})[)\]]?", re.I
+)
 _KIND_TAG = re.compile(
     r"[(\[#]\b(prevent|preventive|mitigate|mitigation|detect|detection|process|repair|investigate|remediate"
     r"|monitor|fix|improve|corrective)\b[)\]]?",
     re.I,
 )
-_DONE_TEXT = re.compile(r"[(\[]\s*(?:done|completed|complete|hecho|concluído|erledigt|terminé|fait)\s*[)\]]|✅", re.I)
+_DONE_TEXT = re.compile(
+    r"[(\[]\s*(?:done|completed|complete|hecho|concluído|erledigt|terminé|fait)\s*[)\]]|✅", re.I
+)
 
 
 def inline_fields(text: str, *, lang: str, base: date | None, mentions: list[str]) -> Fields:

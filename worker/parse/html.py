@@ -28,18 +28,69 @@ _NAMED_ENTITY = re.compile(r"&([A-Za-z][A-Za-z0-9]{1,31});")
 _TRUNCATED_TAG = re.compile(r"<[!/A-Za-z][^>]{0,100000}\Z")
 _XML_PREDEFINED = frozenset({"amp", "lt", "gt", "quot", "apos"})
 
-_SKIP = frozenset({"script", "style", "noscript", "template", "head", "title", "pre", "code", "svg", "math",
-                   "button", "select", "textarea", "iframe", "object", "img", "figcaption"})
-_BLOCK_CONTAINERS = frozenset({"html", "body", "div", "section", "article", "main", "header", "footer", "nav",
-                               "blockquote", "figure", "details", "summary", "center", "form", "fieldset",
-                               "tbody"})
+_SKIP = frozenset(
+    {
+        "script",
+        "style",
+        "noscript",
+        "template",
+        "head",
+        "title",
+        "pre",
+        "code",
+        "svg",
+        "math",
+        "button",
+        "select",
+        "textarea",
+        "iframe",
+        "object",
+        "img",
+        "figcaption",
+    }
+)
+_BLOCK_CONTAINERS = frozenset(
+    {
+        "html",
+        "body",
+        "div",
+        "section",
+        "article",
+        "main",
+        "header",
+        "footer",
+        "nav",
+        "blockquote",
+        "figure",
+        "details",
+        "summary",
+        "center",
+        "form",
+        "fieldset",
+        "tbody",
+    }
+)
 _NOTE_CLASSES = re.compile(
     r"\b(?:callout|confluence-information-macro|aui-message|panel|admonition|note|tip|hint|alert)\b", re.I
 )
 _HEADING = re.compile(r"h([1-6])")
 _NOTE_MACROS = frozenset({"info", "note", "warning", "tip", "panel", "excerpt-include"})
-_SKIP_MACROS = frozenset({"code", "noformat", "toc", "children", "attachments", "anchor", "gallery",
-                          "recently-updated", "contentbylabel", "livesearch", "drawio", "gliffy"})
+_SKIP_MACROS = frozenset(
+    {
+        "code",
+        "noformat",
+        "toc",
+        "children",
+        "attachments",
+        "anchor",
+        "gallery",
+        "recently-updated",
+        "contentbylabel",
+        "livesearch",
+        "drawio",
+        "gliffy",
+    }
+)
 _DONE_STATUS = frozenset({"complete", "completed", "done", "checked"})
 
 
@@ -55,7 +106,11 @@ def parse_html(text: str) -> list[Block]:
     if _TRUNCATED_TAG.search(text[-100_000:]):
         raise ParseError("malformed HTML: the document ends inside a tag or comment")
     parser = lxml.html.HTMLParser(
-        no_network=True, huge_tree=False, remove_comments=True, remove_pis=True, default_doctype=False
+        no_network=True,
+        huge_tree=False,
+        remove_comments=True,
+        remove_pis=True,
+        default_doctype=False,  # type: ignore[call-arg]  # missing from lxml-stubs
     )
     try:
         root = lxml.html.document_fromstring(text, parser=parser)
@@ -84,14 +139,21 @@ def parse_storage(text: str) -> list[Block]:
     body = _NAMED_ENTITY.sub(_numeric_entity, body)
     wrapped = f'<ft-root xmlns:ac="{AC}" xmlns:ri="{RI}">{body}</ft-root>'
     parser = etree.XMLParser(
-        resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False, huge_tree=False,
-        remove_comments=True, remove_pis=True,
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        huge_tree=False,
+        remove_comments=True,
+        remove_pis=True,
     )
     try:
         root = etree.fromstring(wrapped.encode("utf-8"), parser=parser)
     except etree.XMLSyntaxError as exc:
         line = max(1, (exc.lineno or 1))
-        raise ParseError(f"malformed Confluence storage XML at line {line}: {_one_line(exc.msg or str(exc))}") from None
+        raise ParseError(
+            f"malformed Confluence storage XML at line {line}: {_one_line(exc.msg or str(exc))}"
+        ) from None
     walker = _Walker()
     walker.walk_children(root)
     return walker.blocks
@@ -127,9 +189,9 @@ def _local(el: etree._Element) -> str:
     if not isinstance(tag, str):
         return ""
     if tag.startswith(_AC):
-        return "ac:" + tag[len(_AC):]
+        return "ac:" + tag[len(_AC) :]
     if tag.startswith(_RI):
-        return "ri:" + tag[len(_RI):]
+        return "ri:" + tag[len(_RI) :]
     if tag.startswith("{"):
         return tag.rsplit("}", 1)[1].lower()
     return tag.lower()
@@ -179,12 +241,18 @@ class _Walker:
             self.blocks.append(Paragraph(pending, note=self._note_depth > 0))
 
     def _is_block(self, el: etree._Element, name: str) -> bool:
-        if name in _SKIP or name in _BLOCK_CONTAINERS or name in {"p", "ul", "ol", "table", "aside", "hr", "dl"}:
+        if (
+            name in _SKIP
+            or name in _BLOCK_CONTAINERS
+            or name in {"p", "ul", "ol", "table", "aside", "hr", "dl"}
+        ):
             return True
         if _HEADING.fullmatch(name):
             return True
-        return name.startswith("ac:") and name not in {"ac:link", "ac:emoticon", "ac:placeholder", "ac:image"} and not (
-            name == "ac:structured-macro" and _attr(el, "ac:name") in {"jira", "status", "mention"}
+        return (
+            name.startswith("ac:")
+            and name not in {"ac:link", "ac:emoticon", "ac:placeholder", "ac:image"}
+            and not (name == "ac:structured-macro" and _attr(el, "ac:name") in {"jira", "status", "mention"})
         )
 
     def walk_block(self, el: etree._Element, name: str) -> None:
@@ -220,8 +288,13 @@ class _Walker:
                     self.walk_children(body)
             self._note_depth -= note
             return
-        if name.startswith(("ac:", "ri:")) and name not in {"ac:layout", "ac:layout-section", "ac:layout-cell",
-                                                            "ac:rich-text-body", "ac:task-body"}:
+        if name.startswith(("ac:", "ri:")) and name not in {
+            "ac:layout",
+            "ac:layout-section",
+            "ac:layout-cell",
+            "ac:rich-text-body",
+            "ac:task-body",
+        }:
             return
         note = name == "aside" or bool(_NOTE_CLASSES.search(_classes(el)))
         self._note_depth += note
@@ -288,7 +361,9 @@ class _Walker:
             if not cells:
                 continue
             texts = [self.inline(c, cell=True) for c in cells]
-            is_head = all(_local(c) == "th" for c in cells) or _local(tr.getparent()) == "thead"
+            parent = tr.getparent()
+            in_thead = parent is not None and _local(parent) == "thead"
+            is_head = in_thead or all(_local(c) == "th" for c in cells)
             rows.append((texts, is_head))
         if not rows:
             return
@@ -305,7 +380,7 @@ class _Walker:
         content = Text(el.text or "")
         for child in el:
             name = _local(child)
-            if cell and name in {"p", "div", "li", "ul", "ol", "tr"} or _HEADING.fullmatch(name):
+            if (cell and name in {"p", "div", "li", "ul", "ol", "tr"}) or _HEADING.fullmatch(name):
                 content.text += "\n"
                 self._inline_into(child, content)
                 content.text += "\n"
@@ -317,7 +392,7 @@ class _Walker:
 
     def _inline_into(self, el: etree._Element, out: Text) -> None:
         name = _local(el)
-        if not name or name in _SKIP and name not in {"code"}:
+        if not name or (name in _SKIP and name not in {"code"}):
             return
         if name == "br":
             out.text += "\n"
@@ -347,7 +422,7 @@ class _Walker:
             return
         if name == "ac:structured-macro":
             macro = (_attr(el, "ac:name") or "").lower()
-            params = {(_attr(p, "ac:name") or ""): "".join(p.itertext()) for p in el if _local(p) == "ac:parameter"}
+            params = {(_attr(p, "ac:name") or ""): _itertext(p) for p in el if _local(p) == "ac:parameter"}
             if macro == "jira" and params.get("key"):
                 out.refs.append(params["key"].strip())
                 out.text += f" {params['key'].strip()} "
@@ -364,7 +439,7 @@ class _Walker:
             href = str(el.get("href") or "")
             account = el.get("data-account-id") or el.get("data-username")
             if account or "user-mention" in _classes(el) or "confluence-userlink" in _classes(el):
-                shown = _squash("".join(el.itertext()))
+                shown = _squash(_itertext(el))
                 out.mentions.append(shown or str(account))
                 out.text += f" {shown or account} "
                 return
@@ -379,7 +454,7 @@ class _Walker:
         if "checkbox" in _classes(el):
             out.checked = "checkbox-on" in _classes(el)
         if name in {"time"} and not el.get("datetime"):
-            out.dates.append(_squash("".join(el.itertext())).lstrip("@"))
+            out.dates.append(_squash(_itertext(el)).lstrip("@"))
             return
         out.text += el.text or ""
         for child in el:
@@ -390,6 +465,10 @@ class _Walker:
             if child_name in {"p", "div", "li", "tr", "td", "th"}:
                 out.text += "\n" if child_name != "td" and child_name != "th" else " | "
             out.text += child.tail or ""
+
+
+def _itertext(el: etree._Element) -> str:
+    return "".join(str(part) for part in el.itertext())
 
 
 def _rows(table: etree._Element) -> Iterator[etree._Element]:

@@ -12,7 +12,9 @@ from worker.parse.refs import is_issue_url
 _HEADING = re.compile(r"^\s{0,3}h([1-6])\.\s+(.*)$")
 _LIST = re.compile(r"^\s{0,3}([*#-]{1,6})\s+(.*)$")
 _BLOCKQUOTE = re.compile(r"^\s{0,3}bq\.\s+(.*)$")
-_MACRO_OPEN = re.compile(r"^\s*\{(code|noformat|panel|quote|info|note|tip|warning|expand)(?::[^}]{0,500})?\}\s*$")
+_MACRO_OPEN = re.compile(
+    r"^\s*\{(code|noformat|panel|quote|info|note|tip|warning|expand)(?::[^}]{0,500})?\}\s*$"
+)
 _MENTION = re.compile(r"\[~(?:accountid:)?([^\]\n|]{1,200})\]")
 _LINK = re.compile(r"\[([^\]\[\n|]{0,500})\|([^\]\[\n]{1,2000})\]|\[((?:https?|mailto):[^\]\[\n]{1,2000})\]")
 _EMOTICON = re.compile(r"\((?:/|x|!|\?|y|n|i|on|off|\*[rgby]?|flag|flagoff)\)")
@@ -86,7 +88,9 @@ def parse_jira(text: str) -> list[Block]:
             marks = item.group(1)
             body = item.group(2)
             checked, body = _check(body)
-            blocks.append(ListItem(inline(body), depth=len(marks) - 1, ordered=marks[-1] == "#", checked=checked))
+            blocks.append(
+                ListItem(inline(body), depth=len(marks) - 1, ordered=marks[-1] == "#", checked=checked)
+            )
             continue
         quote = _BLOCKQUOTE.match(line)
         prose.append(quote.group(1) if quote else line)
@@ -100,7 +104,7 @@ def _check(body: str) -> tuple[bool | None, str]:
         return checked, rest
     icon = _CHECK_ICON.match(body)
     if icon and icon.group(1) in ("/", "on"):
-        return True, body[icon.end():]
+        return True, body[icon.end() :]
     return None, body
 
 
@@ -162,9 +166,7 @@ def inline(raw: str) -> Text:
     def link(match: re.Match[str]) -> str:
         label, target, bare = match.group(1), match.group(2), match.group(3)
         url = (target or bare or "").strip()
-        if is_issue_url(url):
-            out.refs.append(url)
-        elif target and re.fullmatch(r"[A-Z][A-Z0-9_]{1,14}-[0-9]{1,8}", url):
+        if is_issue_url(url) or (target and re.fullmatch(r"[A-Z][A-Z0-9_]{1,14}-[0-9]{1,8}", url)):
             out.refs.append(url)
         return (label or url or "").strip()
 

@@ -33,7 +33,7 @@ def heading_text(line: str, *, standalone: bool) -> str | None:
     if not standalone or _KEY_VALUE.match(text) or text[-1] in _SENTENCE_END:
         return None
     first = text[0]
-    if not (first.isupper() or not first.isalnum() and first not in "-*•([<|"):
+    if not (first.isupper() or (not first.isalnum() and first not in "-*•([<|")):
         return None
     if len(text.split()) > 8 or text.startswith(("http://", "https://")):
         return None
@@ -45,9 +45,9 @@ def is_diagram(lines: list[str]) -> bool:
     boxy = 0
     for line in lines:
         stripped = line.strip()
-        if stripped and set(stripped) <= _DIAGRAM_CHARS and len(stripped) >= 1:
-            boxy += 1
-        elif stripped.startswith(("|", "+")) and stripped.endswith(("|", "+")) and "  " in stripped:
+        if (stripped and set(stripped) <= _DIAGRAM_CHARS and len(stripped) >= 1) or (
+            stripped.startswith(("|", "+")) and stripped.endswith(("|", "+")) and "  " in stripped
+        ):
             boxy += 1
     return len(lines) >= 3 and boxy * 2 >= len(lines)
 

@@ -1,4 +1,4 @@
-"""Markdown front-end (markdown-it-py, GFM tables and task lists); embedded HTML goes to the HTML front-end."""
+"""Markdown front-end (markdown-it-py, GFM tables, task lists); embedded HTML goes to the HTML front-end."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from worker.parse.blocks import Block, Heading, ListItem, Paragraph, Table, Text
 from worker.parse.errors import ParseError
 from worker.parse.html import parse_html
 from worker.parse.lines import heading_text, line_blocks
-from worker.parse.sections import Kind, classify_heading
 from worker.parse.plaintext import checkbox
 from worker.parse.refs import is_issue_url
+from worker.parse.sections import Kind, classify_heading
 
 _DELIMITER_CELL = re.compile(r"^:?-{3,}:?$")
 _TAG = re.compile(r"<[^<>]{0,2000}>")
@@ -131,7 +131,7 @@ class _Builder:
     def _html(self, html: str) -> None:
         stripped = html.strip()
         if not _TAG.sub("", stripped).strip():
-            # Only tags: an <aside> opener or closer wrapping Markdown; the Markdown inside is parsed normally.
+            # Only tags: an <aside> opener/closer around Markdown; the Markdown inside is parsed normally.
             return
         try:
             blocks = parse_html(f"<div>{stripped}</div>")
@@ -214,9 +214,9 @@ def _wholly_emphasised(inline: Token) -> bool:
     for index, child in enumerate(children):
         depth += child.type == "em_open"
         depth -= child.type == "em_close"
-        if depth == 0 and index < len(children) - 1 and (child.type != "text" or child.content.strip()):
-            if child.type != "em_close":
-                return False
+        outside = depth == 0 and index < len(children) - 1
+        if outside and child.type != "em_close" and (child.type != "text" or child.content.strip()):
+            return False
     return True
 
 

@@ -12,23 +12,91 @@ from worker.parse.sections import Kind, classify_heading, fold
 
 # Keys in order of preference; matched against the folded key text.
 _OWNER_KEYS = (
-    "postmortem owner", "post mortem owner", "postmortem lead", "incident owner", "document owner", "owner",
-    "incident lead", "incident commander", "incident manager", "ic", "lead", "author", "authors", "written by",
-    "prepared by", "responsable del postmortem", "responsable", "lider del incidente", "autor", "autores",
-    "dueno", "responsavel", "lider do incidente", "verantwortlich", "verantwortliche", "verantwortlicher",
-    "incident leiter", "leitung", "verfasser", "proprietaire", "responsable de l incident",
-    "pilote de l incident", "auteur", "redige par",
+    "postmortem owner",
+    "post mortem owner",
+    "postmortem lead",
+    "incident owner",
+    "document owner",
+    "owner",
+    "incident lead",
+    "incident commander",
+    "incident manager",
+    "ic",
+    "lead",
+    "author",
+    "authors",
+    "written by",
+    "prepared by",
+    "responsable del postmortem",
+    "responsable",
+    "lider del incidente",
+    "autor",
+    "autores",
+    "dueno",
+    "responsavel",
+    "lider do incidente",
+    "verantwortlich",
+    "verantwortliche",
+    "verantwortlicher",
+    "incident leiter",
+    "leitung",
+    "verfasser",
+    "proprietaire",
+    "responsable de l incident",
+    "pilote de l incident",
+    "auteur",
+    "redige par",
 )
 _SEVERITY_KEYS = (
-    "severity", "incident severity", "severity level", "sev", "sev level", "severidad", "severidade",
-    "gravidade", "schweregrad", "schwere", "severite", "gravite", "niveau de gravite",
-    "priority", "incident priority", "prioridad", "prioridade", "prioritat", "priorite",
+    "severity",
+    "incident severity",
+    "severity level",
+    "sev",
+    "sev level",
+    "severidad",
+    "severidade",
+    "gravidade",
+    "schweregrad",
+    "schwere",
+    "severite",
+    "gravite",
+    "niveau de gravite",
+    "priority",
+    "incident priority",
+    "prioridad",
+    "prioridade",
+    "prioritat",
+    "priorite",
 )
 _DATE_KEYS = (
-    "incident date", "date of incident", "date of the incident", "incident start", "date", "impact start",
-    "started", "start", "start time", "occurred", "occurred on", "reported", "detected", "opened",
-    "fecha", "fecha del incidente", "data", "data do incidente", "datum", "vorfallsdatum", "datum des vorfalls",
-    "date de l incident", "date de l incident", "duration", "duracion", "duracao", "dauer", "duree",
+    "incident date",
+    "date of incident",
+    "date of the incident",
+    "incident start",
+    "date",
+    "impact start",
+    "started",
+    "start",
+    "start time",
+    "occurred",
+    "occurred on",
+    "reported",
+    "detected",
+    "opened",
+    "fecha",
+    "fecha del incidente",
+    "data",
+    "data do incidente",
+    "datum",
+    "vorfallsdatum",
+    "datum des vorfalls",
+    "date de l incident",
+    "date de l incident",
+    "duration",
+    "duracion",
+    "duracao",
+    "dauer",
+    "duree",
 )
 _KEY_VALUE = re.compile(r"^\s*([^:\n]{1,60}?)\s*[:：]\s*(\S[^\n]*)$")
 _GENERIC_OWNER = re.compile(r"^(?:tbd|n/?a|none|-+|…|\?+|unknown|unassigned)$", re.I)
@@ -87,7 +155,11 @@ def _pairs(blocks: list[Block]) -> list[tuple[str, Text]]:
             rows = [block.header, *block.rows]
             for row in rows:
                 value = row[1] if len(row) >= 2 else None
-                if value and len(row[0].text.split()) <= 6 and (value.text.strip() or value.dates or value.mentions):
+                if (
+                    value
+                    and len(row[0].text.split()) <= 6
+                    and (value.text.strip() or value.dates or value.mentions)
+                ):
                     out.append((fold(row[0].text), value))
         elif isinstance(block, ListItem | Paragraph):
             for line in block.content.text.split("\n"):
@@ -107,8 +179,10 @@ def _split(content: Text) -> tuple[str, Text] | None:
 def _pick(pairs: list[tuple[str, Text]], keys: tuple[str, ...]) -> Text | None:
     for key in keys:
         for found_key, value in pairs:
-            if found_key == key and (value.text.strip() or value.mentions) and not _GENERIC_OWNER.match(
-                value.text.strip()
+            if (
+                found_key == key
+                and (value.text.strip() or value.mentions)
+                and not _GENERIC_OWNER.match(value.text.strip())
             ):
                 return value
     return None
@@ -156,7 +230,9 @@ def _title(blocks: list[Block]) -> str | None:
     for block in blocks[:20]:
         if isinstance(block, Heading):
             text = " ".join(block.content.text.split())
-            if _KEY_VALUE.match(text) and not fold(text).startswith(("postmortem", "post mortem", "incident")):
+            if _KEY_VALUE.match(text) and not fold(text).startswith(
+                ("postmortem", "post mortem", "incident")
+            ):
                 continue
             return text or None
         if isinstance(block, Paragraph) and block is blocks[0]:

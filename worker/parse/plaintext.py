@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from worker.parse.blocks import Block, Heading, ListItem, Paragraph, Text
+from worker.parse.blocks import Block, Heading, ListItem, Text
 from worker.parse.lines import heading_text, is_diagram, line_blocks, split_statements
 from worker.parse.sections import SectionTracker
 
@@ -18,7 +18,7 @@ def checkbox(text: str) -> tuple[bool | None, str]:
     if not match:
         return None, text
     mark = match.group(1) if match.group(1) is not None else match.group(2)
-    return mark not in (" ", "☐", "⬜"), text[match.end():]
+    return mark not in (" ", "☐", "⬜"), text[match.end() :]
 
 
 def parse_plain(text: str) -> list[Block]:
@@ -53,8 +53,10 @@ def parse_plain(text: str) -> list[Block]:
         first = group[0]
         title = heading_text(first, standalone=index > 0)
         starts_prose = len(group) > 1 and len(split_statements(group[:2])) == 2 and not _LIST.match(first)
-        if title and (len(group) == 1 or starts_prose) and (
-            first.rstrip().endswith(":") or tracker.accepts_bare_heading(title)
+        if (
+            title
+            and (len(group) == 1 or starts_prose)
+            and (first.rstrip().endswith(":") or tracker.accepts_bare_heading(title))
         ):
             add_heading(title, colon=first.rstrip().endswith(":"))
             group = group[1:]

@@ -11,7 +11,9 @@ ISSUE_URL = re.compile(
     r"|/issues/[0-9]{1,9}|/pull/[0-9]{1,9}|/-/issues/[0-9]{1,9}|/work_items/[0-9]{1,9}|selectedIssue=[A-Z][A-Z0-9_]{1,14}-[0-9]{1,8})"
 )
 # Keys that look like ticket keys but are standards, encodings or times.
-_NOT_KEYS = frozenset({"UTF-8", "UTF-16", "UTF-32", "ISO-8601", "SHA-1", "SHA-256", "MD-5", "TLS-1", "COVID-19", "CVE-2"})
+_NOT_KEYS = frozenset(
+    {"UTF-8", "UTF-16", "UTF-32", "ISO-8601", "SHA-1", "SHA-256", "MD-5", "TLS-1", "COVID-19", "CVE-2"}
+)
 
 
 def is_issue_url(url: str) -> bool:
@@ -26,6 +28,8 @@ def find_ref(text: str) -> str | None:
         return url.group(0)
     for match in TICKET_KEY.finditer(text):
         key = match.group(1)
-        if key not in _NOT_KEYS and not key.startswith(("UTC-", "GMT-", "CVE-", "RFC-", "ISO-", "SHA-", "P0-", "SEV-")):
+        if key not in _NOT_KEYS and not key.startswith(
+            ("UTC-", "GMT-", "CVE-", "RFC-", "ISO-", "SHA-", "P0-", "SEV-")
+        ):
             return key
     return None

@@ -20,16 +20,15 @@ class Kind(enum.Enum):
 def fold(text: str) -> str:
     """Casefold, strip accents and everything that is not a letter, digit or space."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
-    letters = "".join(
-        ch if ch.isalnum() else " " for ch in decomposed if not unicodedata.combining(ch)
-    )
+    letters = "".join(ch if ch.isalnum() else " " for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(letters.split())
 
 
 # Done-in-the-past lists ("Actions taken") are narrative, however much they look like action items.
 _PAST = re.compile(
     r"\b(?:actions? taken|steps taken|what we did|measures taken|acciones (?:tomadas|realizadas)"
-    r"|medidas (?:tomadas|adoptadas)|acoes (?:tomadas|realizadas)|ergriffene massnahmen|durchgefuhrte massnahmen"
+    r"|medidas (?:tomadas|adoptadas)|acoes (?:tomadas|realizadas)|ergriffene massnahmen"
+    r"|durchgefuhrte massnahmen"
     r"|actions (?:menees|realisees|prises)|mesures prises|immediate (?:actions|response))\b"
 )
 _TIMELINE = re.compile(
