@@ -367,11 +367,8 @@ class _Walker:
             rows.append((texts, is_head))
         if not rows:
             return
-        if rows[0][1]:
-            header, body = rows[0][0], [r for r, _ in rows[1:]]
-        else:
-            # No <th>: exports from Google Docs and Notion put the header in the first ordinary row.
-            header, body = rows[0][0], [r for r, _ in rows[1:]]
+        # Without <th> (Google Docs, Notion) the header is the first ordinary row all the same.
+        header, body = rows[0][0], [r for r, _ in rows[1:]]
         self.blocks.append(Table(header=header, rows=body))
 
     # --- inline level ---------------------------------------------------------------------------
