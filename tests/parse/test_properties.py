@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from worker.parse import ParseError, parse_document
@@ -82,6 +82,7 @@ def _styled(word: str, style: str) -> str:
 
 
 @BOUNDED
+@example(["aa", "aa", "prioa", "prioa"], ["plain"] * 4 + ["upper"] + ["plain"] * 4, " ", "")  # found by hypothesis
 @given(
     st.lists(_WORD, min_size=3, max_size=8),
     st.lists(_STYLE, min_size=9, max_size=9),

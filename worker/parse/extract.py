@@ -340,7 +340,7 @@ def _title(text: str, fields: Fields, *, commitment: bool) -> tuple[str, str | N
     title = " ".join(text.split())
     for span in fields.consumed:
         if span:
-            title = title.replace(span, " ")
+            title = title.replace(span, " ", 1)
     title = " ".join(title.split()).strip(" -–—,;|")
     title = _strip_refs(title)
     label_kind = None

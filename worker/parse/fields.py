@@ -150,7 +150,7 @@ _DUE_LABEL = re.compile(
     re.I,
 )
 _PRIORITY_LABEL = re.compile(
-    r"[(\[]?\b(?:priority|prio|prioridad|prioridade|priorität|priorité)\s*[:=]?\s*([\w-]{1,12})[)\]]?", re.I
+    r"[(\[]?\b(?:priority|prio|prioridad|prioridade|priorität|priorité)\b\s*[:=]?\s*([\w-]{1,12})[)\]]?", re.I
 )
 _PRIORITY_CODE = re.compile(r"[(\[]?\b(P[0-4])\b[)\]]?")
 _KIND_LABEL = re.compile(
