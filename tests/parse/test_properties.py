@@ -82,7 +82,8 @@ def _styled(word: str, style: str) -> str:
 
 
 @BOUNDED
-@example(["aa", "aa", "prioa", "prioa"], ["plain"] * 4 + ["upper"] + ["plain"] * 4, " ", "")  # found by hypothesis
+# A case hypothesis found: a label word ("prio") inside a word, repeated with different case.
+@example(["aa", "aa", "prioa", "prioa"], ["plain"] * 4 + ["upper"] + ["plain"] * 4, " ", "")
 @given(
     st.lists(_WORD, min_size=3, max_size=8),
     st.lists(_STYLE, min_size=9, max_size=9),
