@@ -7,10 +7,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-pytest.importorskip("tests.standins.jira")
-pytest.importorskip("worker.parse")
-
 from pydantic import SecretStr
 
 from config.settings import Settings
