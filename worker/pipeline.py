@@ -24,6 +24,7 @@ __all__ = [
     "IngestResult",
     "ItemResult",
     "SyncResult",
+    "close_stores",
     "ingest",
     "list_postmortems",
     "load_content",
@@ -54,6 +55,14 @@ def open_store(settings: Settings) -> Store:
         if store is None:
             store = _stores[key] = Store(settings.database_url)
         return store
+
+
+def close_stores() -> None:
+    """Close every store this process opened (e.g. before deleting a temporary database)."""
+    with _stores_lock:
+        for store in _stores.values():
+            store.close()
+        _stores.clear()
 
 
 def postmortem_key(identity: str) -> str:

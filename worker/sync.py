@@ -231,12 +231,14 @@ class SyncRun:
         names = {"create": "planned-create", "update": "planned-update", "comment-removed": "planned-comment"}
         result = names.get(step.action, step.result)
         reason = step.reason
-        if step.resolution is not None and step.resolution.how != "-":
-            owner = step.resolution.owner_as_written or "(none named)"
-            note = f"owner {owner} -> {step.resolution.assignee or 'unassigned'} ({step.resolution.how})"
-            if step.resolution.reason and step.resolution.reason not in reason:
-                note += f": {step.resolution.reason}"
-            reason = f"{reason}; {note}" if reason else note
+        resolution = step.resolution
+        if resolution is not None:
+            # Show how the owner was resolved: "owner @omar -> 5b10... via alias: <why>".
+            owner = resolution.owner_as_written or "(none named)"
+            note = f"owner {owner} -> {resolution.assignee or 'unassigned'} via {resolution.how}"
+            if resolution.reason:
+                note += f": {resolution.reason}"
+            reason = note if step.action == "create" or not reason else f"{reason}; {note}"
         return self._row(step, result, reason)
 
     def _all_pending(self, exc: TrackerError) -> list[ItemResult]:
