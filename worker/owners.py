@@ -64,7 +64,8 @@ class OwnerResolution:
     """Who gets the ticket, how we know, and (when nobody) why."""
 
     assignee: str | None  # Jira accountId or GitHub login
-    how: str  # directory | alias | account-id | tracker | fallback:<source>:<how> | needs-owner | none
+    #: directory | alias | account-id | tracker | fallback:<source>:<how> | needs-owner | deferred
+    how: str
     owner_as_written: str | None
     reason: str = ""
     person: str | None = None  # directory name, when the directory matched
@@ -72,6 +73,19 @@ class OwnerResolution:
     @property
     def needs_owner(self) -> bool:
         return self.how == "needs-owner"
+
+    @property
+    def deferred(self) -> bool:
+        """A tracker lookup failed transiently: the item waits for a retry rather than go unassigned."""
+        return self.how == "deferred"
+
+
+class _Deferred(Exception):
+    """A tracker lookup failed in a way worth retrying: decide about this owner next time."""
+
+    def __init__(self, error: TrackerError) -> None:
+        super().__init__(str(error))
+        self.error = error
 
 
 class LookupCache(Protocol):
@@ -143,6 +157,8 @@ class OwnerResolver:
         self._cache = cache
         self._memo: dict[str, OwnerResolution] = {}
         self.tracker_calls = 0
+        #: The first retryable error of a lookup (items whose owner was deferred wait for a retry).
+        self.deferred_error: TrackerError | None = None
 
     def resolve_item(self, owner: str | None, *, postmortem_owner: str | None, team: Team) -> OwnerResolution:
         """An item's owner, or when it names none the team's fallbacks in order (never a guess)."""
@@ -155,6 +171,8 @@ class OwnerResolver:
             if not text or not text.strip():
                 continue
             found = self.resolve(text)
+            if found.deferred:
+                return found
             if found.assignee is not None:
                 return OwnerResolution(
                     assignee=found.assignee,
@@ -171,7 +189,12 @@ class OwnerResolver:
         """Resolve one owner as written."""
         text = " ".join(text.split())
         if text not in self._memo:
-            self._memo[text] = self._resolve(text)
+            try:
+                self._memo[text] = self._resolve(text)
+            except _Deferred as exc:
+                self.deferred_error = self.deferred_error or exc.error
+                reason = f"user lookup failed ({type(exc.error).__name__}); will retry"
+                self._memo[text] = OwnerResolution(None, "deferred", text, reason)
         return self._memo[text]
 
     def _resolve(self, text: str) -> OwnerResolution:
@@ -212,8 +235,10 @@ class OwnerResolver:
             return self._needs_owner(text, f"{person.name} has no {field} in the directory", person.name)
         if self._tracker is None:
             return OwnerResolution(user_id, how, text, "not verified: no tracker configured", person.name)
-        if self._kind == "github" and not self._assignable(user_id):
-            return self._needs_owner(text, f"{user_id} cannot be assigned in this repository", person.name)
+        if not self._assignable(user_id):
+            # A stale directory entry must not fail the create: the ticket goes out unassigned.
+            where = "repository" if self._kind == "github" else "project"
+            return self._needs_owner(text, f"{user_id} cannot be assigned in this {where}", person.name)
         return OwnerResolution(user_id, how, text, "", person.name)
 
     def _from_tracker(self, text: str) -> OwnerResolution:
@@ -246,6 +271,8 @@ class OwnerResolver:
             self.tracker_calls += 1
             matches = self._tracker.find_users(text.removeprefix("@") if self._kind == "github" else text)
         except TrackerError as exc:  # not cached: try again next sync
+            if exc.retryable:
+                raise _Deferred(exc) from None
             return OwnerResolution(None, "tracker", text, f"user lookup failed ({type(exc).__name__})")
         unique = {m.id: m for m in matches}
         if len(unique) > 1:
@@ -275,7 +302,9 @@ class OwnerResolver:
         try:
             self.tracker_calls += 1
             ok = self._tracker.is_assignable(user_id)
-        except TrackerError:
+        except TrackerError as exc:
+            if exc.retryable:
+                raise _Deferred(exc) from None
             return False
         if self._cache is not None:
             self._cache.put(query, user_id if ok else None, "assignable" if ok else "not assignable")

@@ -326,6 +326,9 @@ def _plan_live(
                 reason=f"ticket {record.ticket_key} no longer carries the postmortem label or was deleted; "
                 "not recreated",
             )
+        if resolution is not None and resolution.deferred:
+            # Created now it would go out unassigned and labelled needs-owner over a passing failure.
+            return replace(base, result="pending", reason=f"not created yet: {resolution.reason}")
         return replace(
             base,
             action="create",

@@ -175,6 +175,8 @@ class SyncRun:
                 self._update(step)
             elif step.action == "comment-removed":
                 self._comment_removed(step)
+            elif step.result == "pending":  # owner lookup deferred
+                self._pending(step, resolver.deferred_error, "owner lookup failed")
             elif step.fingerprint not in self.results:
                 self._done(step, step.result, step.reason)
         self.store.record_resolutions(key, {fp: r.how for fp, r in resolutions.items()})

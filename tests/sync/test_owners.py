@@ -224,3 +224,23 @@ def test_normalisation_helpers() -> None:
     assert normalise("  Siobhan   O’BRIEN ") == "siobhan o'brien"
     assert normalise("ＡＢＣ") == "abc"  # NFKC folds full-width letters
     assert fold_accents(normalise("Łukasz Øster Núñez")) == "lukasz oster nunez"
+
+
+class FlakyTracker(UserDirectoryTracker):
+    def is_assignable(self, user_id: str) -> bool:
+        from connectors.errors import Transient
+
+        raise Transient("503 from the assignable search")
+
+
+def test_transient_lookup_failure_defers_instead_of_guessing() -> None:
+    cache = DictCache()
+    resolver = OwnerResolver(
+        Directory(PEOPLE), kind="github", tracker=FlakyTracker("github", {}, set()), cache=cache
+    )
+    found = resolver.resolve("José Núñez")
+    assert (found.assignee, found.how, found.deferred) == (None, "deferred", True)
+    assert "will retry" in found.reason and resolver.deferred_error is not None
+    assert cache.data == {}  # nothing remembered: the next sync asks again
+    fallback = resolver.resolve_item(None, postmortem_owner="José Núñez", team=TEAM)
+    assert fallback.deferred

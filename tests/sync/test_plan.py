@@ -283,3 +283,9 @@ def test_github_priority_is_kept_as_written() -> None:
     assert (
         step.draft is not None and step.draft.fields.priority == "P1" and step.draft.fields.assignee == "ana"
     )
+
+
+def test_deferred_owner_waits_instead_of_creating_unassigned() -> None:
+    deferred = OwnerResolution(assignee=None, how="deferred", owner_as_written="Ana", reason="lookup failed")
+    [step] = plan([record(item())], [], resolution=deferred)
+    assert (step.action, step.result, step.draft) == ("none", "pending", None)

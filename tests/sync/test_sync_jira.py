@@ -204,18 +204,27 @@ def test_long_rate_limit_becomes_retry_error_not_a_sleep(jira: JiraStandIn, db: 
     assert set(tickets_per_item(jira).values()) == {1}
 
 
-def test_invalid_item_fails_alone_with_jiras_reason(jira: JiraStandIn, db: str) -> None:
+def test_stale_directory_id_goes_out_unassigned_and_rejection_fails_alone(jira: JiraStandIn, db: str) -> None:
     settings = jira_settings(jira, db)
-    bad = jira.add_user("Gone Person", assignable=False)
+    gone = jira.add_user("Gone Person", assignable=False)
     settings = settings.model_copy(
-        update={"people": (*settings.people, Person(name="Gone", jira_account_id=bad))}
+        update={"people": (*settings.people, Person(name="Gone", jira_account_id=gone))}
     )
     result = ingest_and_sync(settings, document(3, owners=("Ana Lima", "Gone", "Ana Lima")))
-    # An unassignable directory id is caught by Jira at create time and reported with its reason.
-    counts = result.counts()
-    assert counts.get("created") == 2 and len(jira.issues) == 2
-    failed = [i for i in result.items if i.result == "failed"]
-    assert len(failed) == 1 and "assignee" in failed[0].reason.lower()
+    assert result.counts() == {"created": 3}
+    gone_row = result.items[1]
+    assert (gone_row.assignee, gone_row.owner_resolution) == (None, "needs-owner")
+    assert NEEDS_OWNER_LABEL in jira.issues[gone_row.ticket or ""]["labels"]
+
+    # Ana leaves after the assignability check was cached: Jira rejects her new item, with its reason,
+    # and the other new item is created all the same.
+    with jira.lock:
+        jira.users[settings.people[0].jira_account_id or ""]["_assignable"] = False
+    more = ingest_and_sync(settings, document(5, owners=("Ana Lima", "Gone", "Ana Lima", "Ana Lima", "Gone")))
+    rows = {i.title: i for i in more.items}
+    assert rows[item_title(3)].result == "failed" and "cannot be assigned" in rows[item_title(3)].reason
+    assert rows[item_title(4)].result == "created" and more.failed
+    assert len(jira.issues) == 4
 
 
 @pytest.mark.slow
