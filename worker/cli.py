@@ -16,6 +16,9 @@ from worker.errors import UserError
 #: Subcommand modules. Each defines `register(subparsers)`, which adds its parser and sets `func`.
 COMMAND_MODULES: tuple[str, ...] = (
     "worker.commands.parse",
+    "worker.commands.resync",
+    "worker.commands.serve",
+    "worker.commands.worker",
 )
 
 EXIT_USAGE = 2

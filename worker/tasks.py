@@ -15,12 +15,10 @@ from celery.exceptions import Retry
 
 from config.celery_app import (
     INGEST_PULL_TASK,
-    INGEST_QUEUE,
     INGEST_TASK,
     RECONCILE_TASK,
     RESYNC_TASK,
     SYNC_TASK,
-    TRACKER_QUEUE,
 )
 from config.settings import Settings
 from connectors.redis_throttle import RedisWriteThrottle, token_key
@@ -28,6 +26,7 @@ from connectors.sources import parse_source, stable_id
 from connectors.sources.github import GitHubReader
 from connectors.throttle import LocalWriteThrottle, NoThrottle, WriteThrottle
 from worker import pipeline
+from worker.enqueue import enqueue_ingest, enqueue_sync
 from worker.fetch import fetch_document
 from worker.locks import Locked, RedisUnavailable, file_lock, postmortem_lock
 from worker.requests import IngestRequest, parse_request
@@ -80,17 +79,6 @@ def _github_throttle(task: Task, settings: Settings) -> WriteThrottle:
         return _local_throttle
 
 
-def enqueue_sync(task: Task, postmortem_key: str) -> None:
-    """Queue a sync of one postmortem on the tracker queue."""
-    task.app.send_task(SYNC_TASK, args=[postmortem_key], queue=TRACKER_QUEUE)
-
-
-def enqueue_ingest(app: Any, request: IngestRequest, *, retry_policy: dict[str, Any] | None = None) -> None:
-    """Queue an ingest request on the ingest queue."""
-    options: dict[str, Any] = {"retry": True, "retry_policy": retry_policy} if retry_policy else {}
-    app.send_task(INGEST_TASK, args=[request.to_task()], queue=INGEST_QUEUE, **options)
-
-
 @shared_task(  # type: ignore[untyped-decorator]
     bind=True, name=INGEST_TASK, max_retries=MAX_RETRIES
 )
@@ -119,7 +107,7 @@ def ingest_postmortem(self: Task, payload: dict[str, Any]) -> dict[str, Any]:
     )
     # Queue the sync even when nothing changed: the earlier attempt may have died between storing the
     # document and queueing its sync, and a sync with nothing to do costs a search, no writes.
-    enqueue_sync(self, result.postmortem_key)
+    enqueue_sync(self.app, result.postmortem_key)
     return {"postmortem_key": result.postmortem_key, "changed": result.changed,
             "item_count": result.item_count}
 
@@ -203,7 +191,7 @@ def resync(self: Task, postmortem_key: str) -> dict[str, Any]:
         result = reingest(settings, postmortem_key)
     except RETRYABLE as exc:
         raise _retry(self, exc) from None
-    enqueue_sync(self, result.postmortem_key)
+    enqueue_sync(self.app, result.postmortem_key)
     return {"postmortem_key": result.postmortem_key, "changed": result.changed,
             "item_count": result.item_count}
 

@@ -22,9 +22,9 @@ from starlette.routing import Route
 
 from config.celery_app import INGEST_PULL_TASK, INGEST_QUEUE, make_celery
 from config.settings import Settings
+from worker.enqueue import enqueue_ingest
 from worker.errors import UserError
 from worker.requests import IngestRequest, parse_request
-from worker.tasks import enqueue_ingest
 from worker.web import events
 from worker.web.dedupe import Deduper, MemoryDeduper, RedisDeduper
 from worker.web.signatures import verify
