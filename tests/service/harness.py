@@ -90,12 +90,13 @@ class WorkerProcess:
 def postmortem_markdown(title: str, items: int, *, team: str | None = None, seed: str = "") -> str:
     """A small Markdown postmortem with `items` action items in a table (owners from the directory)."""
     rows = "\n".join(
-        f"| {seed}Follow-up action number {n} for {title} | {'ann@example.com' if n % 2 else 'bob@example.com'}"
+        f"| {seed}Follow-up action number {n} for {title} | {'ann' if n % 2 else 'bob'}@example.com"
         f" | 2030-01-{1 + n % 28:02d} | P{1 + n % 3} |"
         for n in range(1, items + 1)
     )
     team_line = f"Team: {team}\n" if team else ""
-    return (f"# Postmortem: {title}\n\n{team_line}Owner: Ann Example\n\n## Summary\n\nThe service was down.\n\n"
+    return (f"# Postmortem: {title}\n\n{team_line}Owner: Ann Example\n\n"
+            "## Summary\n\nThe service was down.\n\n"
             f"## Action items\n\n| Action | Owner | Due | Priority |\n|---|---|---|---|\n{rows}\n")
 
 

@@ -36,8 +36,8 @@ pytest.importorskip("worker.parse")
 GitHubStandIn = pytest.importorskip("tests.standins.github").GitHubStandIn
 JiraStandIn = pytest.importorskip("tests.standins.jira").JiraStandIn
 postmortem_key = pytest.importorskip("worker.pipeline").postmortem_key
-from worker.web.app import SIGNATURE_HEADER, create_app
-from worker.web.signatures import sign
+from worker.web.app import SIGNATURE_HEADER, create_app  # noqa: E402
+from worker.web.signatures import sign  # noqa: E402
 
 SECRET = SecretStr("integration-secret")
 HOOK = "/hooks/postmortem-approved"
@@ -108,7 +108,8 @@ def test_signed_webhook_yields_the_tickets(in_process: TestClient, jira: JiraSta
     keys = jira_tickets(jira, "PM-100")
     with jira.lock:
         summaries = sorted(jira.issues[key]["summary"] for key in keys)
-        assignees = {jira.issues[key]["assignee"]["displayName"] for key in keys if jira.issues[key]["assignee"]}
+        assignees = {jira.issues[key]["assignee"]["displayName"] for key in keys
+                     if jira.issues[key]["assignee"]}
     assert summaries == [f"Follow-up action number {n} for DB outage" for n in range(1, 5)]
     assert assignees == {"Ann Example", "Bob Example"}
     assert set(fingerprints_jira(jira, keys).values()) == {1}
@@ -204,7 +205,8 @@ def test_redis_restart_mid_run_loses_no_postmortem(
     config = write_config(tmp_path, teams={"ops": {"tracker": "jira", "jira": {"project": "OPS"}}},
                           default_team="ops", people=[p.model_dump() for p in settings.people])
     env = service_env(config, REDIS_URL=server.url, FOLLOWTHROUGH_DATABASE_URL=database_url,
-                      JIRA_URL=jira.url, JIRA_EMAIL=jira.email, JIRA_API_TOKEN=jira.api_token, **CRASH_TIMEOUTS)
+                      JIRA_URL=jira.url, JIRA_EMAIL=jira.email, JIRA_API_TOKEN=jira.api_token,
+                      **CRASH_TIMEOUTS)
     worker_process = WorkerProcess(env, tmp_path / "worker.log", name="aof").start()
     ids = [f"PM-AOF-{n}" for n in range(6)]
     try:
