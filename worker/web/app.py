@@ -90,7 +90,7 @@ class Receiver:
         self.limit = body_limit(settings)
 
     async def signed_body(self, request: Request, secret: SecretStr | None, header: str) -> bytes:
-        if secret is None:
+        if secret is None or not secret.get_secret_value():
             raise HookError(503, "no webhook secret is configured for this hook")
         body = await read_body(request, self.limit)
         if not verify(secret, body, request.headers.get(header)):
