@@ -50,11 +50,11 @@ class WorkerProcess:
     """`celery -A config.celery_app worker` as a child process (its own process group)."""
 
     def __init__(self, env: dict[str, str], log: Path, *, pool: str = "solo", concurrency: int = 1,
-                 queues: str = "ingest,tracker", name: str = "w1") -> None:
+                 queues: str = "ingest,tracker", name: str = "w1", loglevel: str = "INFO") -> None:
         self.env = env
         self.log = log
         self.args = [sys.executable, "-m", "celery", "-A", "config.celery_app", "worker", "-Q", queues,
-                     "--pool", pool, "--concurrency", str(concurrency), "--loglevel", "INFO",
+                     "--pool", pool, "--concurrency", str(concurrency), "--loglevel", loglevel,
                      "--hostname", f"{name}@%h", "--without-gossip", "--without-mingle"]
         self.process: subprocess.Popen[bytes] | None = None
 
