@@ -63,14 +63,16 @@ def run(args: argparse.Namespace) -> None:
             standin: Any = JiraStandIn(projects=("OPS",), latency=args.latency).start()
             people = [dict(p, jira_account_id=standin.add_user(p["name"], email=p["email"])) for p in PEOPLE]
             team = {"tracker": "jira", "jira": {"project": "OPS"}}
-            creds = {"JIRA_URL": standin.url, "JIRA_EMAIL": standin.email, "JIRA_API_TOKEN": standin.api_token}
+            creds = {"JIRA_URL": standin.url, "JIRA_EMAIL": standin.email,
+                     "JIRA_API_TOKEN": standin.api_token}
 
             def tickets(label: str) -> int:
                 return len(standin.issues_with_label(label))
         else:
             from tests.standins.github import GitHubStandIn
 
-            standin = GitHubStandIn(repo="acme/ops", collaborators={"ann", "bob"}, latency=args.latency).start()
+            standin = GitHubStandIn(repo="acme/ops", collaborators={"ann", "bob"}, latency=args.latency)
+            standin.start()
             people = list(PEOPLE)
             team = {"tracker": "github", "github": {"repo": "acme/ops"}}
             creds = {"GITHUB_TOKEN": "test-token", "GITHUB_API_URL": standin.url}
@@ -94,8 +96,8 @@ def run(args: argparse.Namespace) -> None:
                 started = time.monotonic()
                 for n in range(args.postmortems):
                     pm_id = f"BENCH-{n}"
-                    body = json.dumps({"id": pm_id, "title": pm_id,
-                                       "content": postmortem_markdown(pm_id, args.items, seed=f"{n}-")}).encode()
+                    content = postmortem_markdown(pm_id, args.items, seed=f"{n}-")
+                    body = json.dumps({"id": pm_id, "title": pm_id, "content": content}).encode()
                     response = client.post("/hooks/postmortem-approved", content=body,
                                            headers={SIGNATURE_HEADER: sign(SECRET, body)})
                     assert response.status_code == 202, response.text
@@ -123,7 +125,8 @@ def run(args: argparse.Namespace) -> None:
     if args.tracker == "jira":
         per_pm_calls = 1 + math.ceil(args.items / 50)
         ceiling = args.workers * args.items / (per_pm_calls * args.latency)
-        ceiling_text = (f"{ceiling:.0f} items/s (latency-bound: {args.workers} workers x {args.items} items / "
+        ceiling_text = (f"{ceiling:.0f} items/s (latency-bound: {args.workers} workers x {args.items} items"
+                        " / "
                         f"({per_pm_calls} calls x {args.latency * 1000:.0f} ms))")
     else:
         ceiling = 1.0
@@ -132,14 +135,16 @@ def run(args: argparse.Namespace) -> None:
           f"workers={args.workers} latency={args.latency * 1000:.0f}ms")
     print(f"webhooks posted in {posting:.2f} s ({args.postmortems / posting:.0f}/s)")
     print(f"items: {total_items} in {elapsed:.1f} s -> throughput {throughput:.1f} items/s")
-    print(f"approval->tickets: p50 {statistics.median(latencies):.2f} s, p95 {percentile(latencies, 0.95):.2f} s")
+    p50, p95 = statistics.median(latencies), percentile(latencies, 0.95)
+    print(f"approval->tickets: p50 {p50:.2f} s, p95 {p95:.2f} s")
     print(f"tracker calls: {calls} -> {calls / total_items:.2f} per item")
     print(f"ceiling: {ceiling_text}")
     print(f"throughput / ceiling: {throughput / ceiling:.2f}")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tracker", choices=["jira", "github"], default="jira")
     parser.add_argument("--postmortems", type=int, default=200)
     parser.add_argument("--items", type=int, default=10)
