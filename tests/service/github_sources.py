@@ -39,7 +39,8 @@ class GitHubSourcesStandIn(GitHubStandIn):  # type: ignore[misc,valid-type]
     def commit(self, branch: str, files: dict[str, bytes]) -> str:
         """Make a commit on `branch` holding exactly `files`; returns its sha."""
         with self.lock:
-            sha = hashlib.sha1(repr(sorted(files.items())).encode() + str(len(self.commits)).encode()).hexdigest()
+            seed = repr(sorted(files.items())).encode() + str(len(self.commits)).encode()
+            sha = hashlib.sha1(seed).hexdigest()
             self.commits[sha] = dict(files)
             self.branches[branch] = sha
             return sha
@@ -84,8 +85,8 @@ class GitHubSourcesStandIn(GitHubStandIn):  # type: ignore[misc,valid-type]
 
     def _get_tree(self, sha: str, *, query: Any, payload: Any) -> Any:
         files = self._tree(sha)
-        tree = [{"path": path, "mode": "100644", "type": "blob", "sha": blob_sha(content), "size": len(content)}
-                for path, content in sorted(files.items())]
+        tree = [{"path": path, "mode": "100644", "type": "blob", "sha": blob_sha(content),
+                 "size": len(content)} for path, content in sorted(files.items())]
         return Reply(200, {"sha": sha, "tree": tree, "truncated": False})
 
     def _get_pull(self, number: str, *, query: Any, payload: Any) -> Any:

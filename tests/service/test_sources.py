@@ -79,7 +79,8 @@ def test_github_reader_lists_fetches_and_reads_pulls(github: Any) -> None:
     settings = github_settings(github)
     assert settings.sources.github is not None
     found = reader.list_postmortems(settings.sources.github)
-    assert found == [GitHubFile("acme/ops", sha, f"{FOLDER}a.md"), GitHubFile("acme/ops", sha, f"{FOLDER}sub/b.txt")]
+    assert found == [GitHubFile("acme/ops", sha, f"{FOLDER}a.md"),
+                     GitHubFile("acme/ops", sha, f"{FOLDER}sub/b.txt")]
     document = reader.fetch(found[0])
     assert document.content == b"# A"
     assert document.filename == "a.md"
@@ -98,7 +99,8 @@ def test_github_reader_refuses_an_oversized_file(github: Any) -> None:
 
 
 def test_jira_reader_fetches_and_searches(jira: Any) -> None:
-    settings = load_settings(jira_url=jira.url, jira_email=jira.email, jira_api_token=SecretStr(jira.api_token),
+    settings = load_settings(jira_url=jira.url, jira_email=jira.email,
+                             jira_api_token=SecretStr(jira.api_token),
                              sources={"jira": {"projects": ["PIR"], "jql": "project = PIR"}})
     reader = JiraReader(settings)
     client = reader._jira()
@@ -208,8 +210,8 @@ def test_resync_command_rereads_the_branch_and_adds_the_new_item(
     env = service_env(config, REDIS_URL=redis_url, FOLLOWTHROUGH_DATABASE_URL=database_url,
                       GITHUB_TOKEN="test-token", GITHUB_API_URL=github.url,
                       FOLLOWTHROUGH_SOURCES=json.dumps({"github": {"repo": "acme/ops", "path": FOLDER}}))
-    done = subprocess.run([sys.executable, "-m", "worker", "resync", result.postmortem_key], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run([sys.executable, "-m", "worker", "resync", result.postmortem_key], cwd=ROOT,
+                          env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "resynced 1 of 1 postmortem(s): 2 created" in done.stdout
     assert len(github.issues_labelled(f"ftpm-{result.postmortem_key}")) == 2
