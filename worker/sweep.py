@@ -4,9 +4,13 @@ GitHub does not redeliver a failed webhook and a receiver can be down, so beat r
 A file counts as ingested when the store knows a postmortem from the same repository path (at any
 commit); a Jira review when the store knows its issue key. Changed documents are the webhooks' and
 `followthrough resync`'s job, so the sweep costs one tree read and one paged search, not a fetch per file.
+It also re-queues the sync of postmortems whose sync never completed (a worker killed outright leaves its
+message unacknowledged until Redis's visibility timeout, two hours by default).
 """
 
 from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
 
 from config.settings import Settings
 from connectors.sources import BadSource, GitHubFile, JiraIssue, parse_source
@@ -47,3 +51,24 @@ def find_unseen(settings: Settings) -> list[IngestRequest]:
             if issue.key not in issues:
                 unseen.append(IngestRequest(source=str(issue), team=sources.jira.team))
     return unseen
+
+
+#: A postmortem ingested this recently may still have its first sync queued or running.
+SETTLE = timedelta(minutes=10)
+
+
+def unsynced(settings: Settings, *, settle: timedelta = SETTLE, now: datetime | None = None) -> list[str]:
+    """Keys of stored postmortems never synced since their last ingest (a sync lost to a crash)."""
+    now = now or datetime.now(UTC)
+    stale = []
+    for record in pipeline.list_postmortems(settings):
+        ingested = _aware(record.ingested_at)
+        if now - ingested < settle:
+            continue
+        if record.synced_at is None or _aware(record.synced_at) < ingested:
+            stale.append(str(record.key))
+    return stale
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

@@ -31,7 +31,7 @@ from worker.fetch import fetch_document
 from worker.locks import Locked, RedisUnavailable, file_lock, postmortem_lock
 from worker.requests import IngestRequest, parse_request
 from worker.retry import RETRYABLE, countdown_for
-from worker.sweep import find_unseen
+from worker.sweep import find_unseen, unsynced
 
 log = logging.getLogger(__name__)
 
@@ -176,7 +176,10 @@ def reconcile(self: Task) -> dict[str, int]:
         raise _retry(self, exc) from None
     for request in unseen:
         enqueue_ingest(self.app, request)
-    return {"queued": len(unseen)}
+    stale = unsynced(settings)
+    for postmortem_key in stale:
+        enqueue_sync(self.app, postmortem_key)
+    return {"queued": len(unseen), "resynced": len(stale)}
 
 
 @shared_task(  # type: ignore[untyped-decorator]

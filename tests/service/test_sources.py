@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -181,6 +182,9 @@ def test_reconcile_sweep_ingests_missed_jira_reviews_once(
         from worker.sweep import find_unseen
 
         assert find_unseen(settings) == []
+        from worker.sweep import unsynced
+
+        assert postmortem_key(f"jira:{review.key}") not in unsynced(settings, settle=timedelta(0))
     assert len(jira.issues_with_label(label)) == 2
     # Only the approved review was ingested: the one still in review made no tickets.
     assert len([k for k, f in jira.issues.items() if k.startswith("OPS-")]) == 2
@@ -219,3 +223,17 @@ def test_resync_command_rereads_the_branch_and_adds_the_new_item(
                              capture_output=True, text=True, timeout=60)
     assert unknown.returncode == 2
     assert unknown.stderr.strip() == "followthrough: error: no stored postmortem has key or id 'nope'"
+
+
+def test_sweep_requeues_a_sync_lost_to_a_crash(github: Any, database_url: str) -> None:
+    from worker import pipeline
+    from worker.sweep import unsynced
+
+    settings = github_settings(github, database_url=database_url)
+    # Ingested, then the worker died before the sync ran: nothing marks it synced.
+    result = pipeline.ingest(settings, content=postmortem_markdown("Lost", 1).encode(),
+                             source="inline:lost-1", postmortem_id="lost-1")
+    assert result.postmortem_key not in unsynced(settings)  # still settling: its sync may be queued
+    assert result.postmortem_key in unsynced(settings, settle=timedelta(0))
+    pipeline.sync(settings, result.postmortem_key)
+    assert result.postmortem_key not in unsynced(settings, settle=timedelta(0))
