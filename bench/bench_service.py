@@ -28,7 +28,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pydantic import SecretStr
 from starlette.testclient import TestClient
-from worker.pipeline import postmortem_key
 
 from config.celery_app import make_celery
 from config.settings import load_settings
@@ -53,6 +52,8 @@ def percentile(values: list[float], share: float) -> float:
 
 
 def run(args: argparse.Namespace) -> None:
+    from worker.pipeline import postmortem_key
+
     folder = Path(tempfile.mkdtemp(prefix="ft-bench-"))
     redis = RedisServer(folder / "redis").start()
     total_items = args.postmortems * args.items
