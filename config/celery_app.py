@@ -21,7 +21,7 @@ from functools import cached_property
 from typing import Any
 
 from celery import Celery
-from kombu.entity import Queue
+from kombu.entity import Exchange, Queue
 
 from config.settings import ConfigError, Settings, load_settings
 
@@ -107,7 +107,7 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "worker_prefetch_multiplier": 1,
         "task_time_limit": hard,
         "task_soft_time_limit": max(1, hard - max(1, hard // 10)),
-        "task_queues": (Queue(INGEST_QUEUE), Queue(TRACKER_QUEUE)),  # type: ignore[no-untyped-call]
+        "task_queues": tuple(_queue(name) for name in (INGEST_QUEUE, TRACKER_QUEUE)),
         "task_default_queue": INGEST_QUEUE,
         "task_routes": _routes(),
         "task_track_started": True,
@@ -121,6 +121,12 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "enable_utc": True,
     }
     return config
+
+
+def _queue(name: str) -> Queue:
+    # Each queue gets its own direct exchange and routing key; left unset, Celery binds every queue to
+    # the default queue's key, so a message published by that key would land in both queues.
+    return Queue(name, Exchange(name, type="direct"), routing_key=name)  # type: ignore[no-untyped-call]
 
 
 def _routes() -> dict[str, dict[str, str]]:
