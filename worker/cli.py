@@ -18,6 +18,9 @@ COMMAND_MODULES: tuple[str, ...] = (
     "worker.commands.parse",
     "worker.commands.demo",
     "worker.commands.sync",
+    "worker.commands.resync",
+    "worker.commands.serve",
+    "worker.commands.worker",
 )
 
 EXIT_USAGE = 2
