@@ -189,12 +189,23 @@ class GitHubTracker:
         return found
 
     def comment(self, key: str, text: str, *, label: str | None = None) -> None:
-        """Post one neutralised comment, then add `label` (comment first: a lost label only repeats it)."""
+        """Post one neutralised comment, then add `label`.
+
+        With a label, the comment carries a hidden marker and is only posted when no earlier comment has
+        it: GitHub needs two calls for comment and label, so a retry after a lost answer must not repeat it.
+        """
         body = neutralise_markdown(text)
-        if len(body) > BODY_BUDGET:
-            body = body[: BODY_BUDGET - 1] + "…"
+        marker = f"\n\n<!-- followthrough:comment={github_label(label)} -->" if label else ""
+        if len(body) + len(marker) > BODY_BUDGET:
+            body = body[: BODY_BUDGET - len(marker) - 1] + "…"
+        body += marker
         issue = self._issue(key)
-        self._call(f"comment on {key}", lambda: issue.create_comment(body), write=True)
+        already = bool(marker) and self._call(
+            f"read comments of {key}",
+            lambda: any(marker.strip() in (c.body or "") for c in issue.get_comments()),
+        )
+        if not already:
+            self._call(f"comment on {key}", lambda: issue.create_comment(body), write=True)
         if label:
             self._call(f"label {key}", lambda: issue.add_to_labels(github_label(label)), write=True)
 

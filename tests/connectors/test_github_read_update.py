@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from config.teams import GitHubDestination
-from connectors.errors import AuthError, Invalid, NotFound, RateLimited
+from connectors.errors import AuthError, Invalid, NotFound, RateLimited, Transient
 from connectors.github import GitHubTracker
 from connectors.github_markup import parse_due
 from connectors.tracker import REMOVED_LABEL, TicketFields, TicketStatus
@@ -180,7 +180,23 @@ def test_comment_is_neutralised_and_adds_the_label(api: GitHubStandIn, tracker: 
     )
 
     issue = api.issues[1]
-    assert issue.comments == ["Removed from the postmortem by @\u200bcarol, see #\u200b3 &lt;b>now&lt;/b>"]
+    assert issue.comments == [
+        "Removed from the postmortem by @\u200bcarol, see #\u200b3 &lt;b>now&lt;/b>"
+        f"\n\n<!-- followthrough:comment={REMOVED_LABEL} -->"
+    ]
+    assert REMOVED_LABEL in issue.labels
+
+
+def test_comment_whose_answer_was_lost_is_not_repeated(api: GitHubStandIn, tracker: GitHubTracker) -> None:
+    tracker.create_tickets([draft("c1")])
+    api.faults.add("POST", r"/issues/1/comments$", "lost_response")
+
+    with pytest.raises(Transient):
+        tracker.comment(f"{REPO}#1", "Removed from the postmortem", label=REMOVED_LABEL)
+    tracker.comment(f"{REPO}#1", "Removed from the postmortem", label=REMOVED_LABEL)
+
+    issue = api.issues[1]
+    assert len(issue.comments) == 1  # the retry found the committed comment by its marker
     assert REMOVED_LABEL in issue.labels
 
 

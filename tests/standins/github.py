@@ -302,6 +302,7 @@ class GitHubStandIn:
             (r"/issues", "POST", self._create_issue),
             (r"/issues/(\d+)", "GET", self._get_issue),
             (r"/issues/(\d+)", "PATCH", self._update_issue),
+            (r"/issues/(\d+)/comments", "GET", self._list_comments),
             (r"/issues/(\d+)/comments", "POST", self._create_comment),
             (r"/issues/(\d+)/labels", "POST", self._add_labels),
             (r"/issues/(\d+)/labels", "PUT", self._set_labels),
@@ -401,6 +402,28 @@ class GitHubStandIn:
             issue.state, issue.state_reason, issue.closed_at = "open", "reopened", None
         issue.updated_at = datetime.now(UTC)
         return _Reply(200, self._issue_json(issue))
+
+    def _list_comments(self, number: str, *, query: Any, payload: Any) -> _Reply:
+        # rest/issues/comments#list-issue-comments (oldest first, paged like every list endpoint)
+        issue = self._issue(number)
+        per_page = min(max(int(_first(query, "per_page", "30")), 1), 100)
+        page = max(int(_first(query, "page", "1")), 1)
+        last = max(math.ceil(len(issue.comments) / per_page), 1)
+        start = (page - 1) * per_page
+        chunk = list(enumerate(issue.comments))[start : start + per_page]
+        return _Reply(
+            200,
+            [
+                {
+                    "id": issue.number * 100_000 + index,
+                    "body": body,
+                    "user": self._user_json("followthrough-bot"),
+                    "html_url": f"{self.url}/{self.repo}/issues/{issue.number}#issuecomment-{index}",
+                }
+                for index, body in chunk
+            ],
+            {"Link": self._link(query, page, last)} if last > 1 else {},
+        )
 
     def _create_comment(self, number: str, *, query: Any, payload: Any) -> _Reply:
         issue = self._issue(number)
