@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from config.teams import FollowupPolicy
@@ -94,6 +94,7 @@ class TeamReport:
     escalate_to_names: tuple[str, ...]
     summary: Summary
     history: tuple[HistoryPoint, ...] = field(default_factory=tuple)
+    escalation: bool = False  # an escalation digest (only items past the escalation threshold)
 
     @property
     def needs_attention(self) -> bool:
@@ -102,7 +103,14 @@ class TeamReport:
 
     @property
     def title(self) -> str:
+        if self.escalation:
+            return f"Escalation: overdue follow-up actions of {self.team}"
         return f"Follow-up report for {self.team}"
+
+
+def escalation_digest(report: TeamReport) -> TeamReport:
+    """The same report narrowed to the items past the escalation threshold, for the escalation targets."""
+    return replace(report, owners=_group(report.escalations), dropped=(), history=(), escalation=True)
 
 
 def _line(item: TrackedItem, policy: FollowupPolicy, now: datetime) -> ReportLine:
