@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import tempfile
 from dataclasses import dataclass
 from enum import StrEnum
@@ -27,6 +28,7 @@ import apprise
 SLACK_SCHEMES = ("slack",)
 TEAMS_SCHEMES = ("workflow", "workflows")
 EMAIL_SCHEMES = ("mailto", "mailtos")
+_LOG_PREFIX = re.compile(r"^\S+ \S+ - [A-Z]+ - ")
 
 
 class ChannelKind(StrEnum):
@@ -79,8 +81,8 @@ def _with_template(url: str, path: Path) -> str:
     return f"{url}{separator}template={quote(str(path), safe='')}"
 
 
-def _first_warning(records: str) -> str:
-    lines = [line.strip() for line in records.splitlines() if line.strip()]
+def _last_warning(records: str) -> str:
+    lines = [_LOG_PREFIX.sub("", line).strip() for line in records.splitlines() if line.strip()]
     return (lines[-1] if lines else "the service did not accept the message")[:500]
 
 
@@ -110,4 +112,4 @@ def deliver(url: str, message: Notification, *, timeout: float = 15.0) -> Delive
         with capture as captured:
             ok = notifier.notify(body=body, title=title, body_format=body_format)
             log = str(captured.getvalue())
-    return Delivery(ok=True) if ok else Delivery(ok=False, error=_first_warning(log))
+    return Delivery(ok=True) if ok else Delivery(ok=False, error=_last_warning(log))

@@ -42,7 +42,8 @@ class Recorder:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-def self_signed_cert(directory: Path, hosts: tuple[str, ...] = ("127.0.0.1", "hooks.slack.com")) -> tuple[Path, Path]:
+def self_signed_cert(directory: Path,
+                     hosts: tuple[str, ...] = ("127.0.0.1", "hooks.slack.com")) -> tuple[Path, Path]:
     """A throwaway certificate for the TLS receivers (Apprise is told `verify=no`)."""
     import ipaddress
 
@@ -57,7 +58,8 @@ def self_signed_cert(directory: Path, hosts: tuple[str, ...] = ("127.0.0.1", "ho
     now = dt.datetime.now(dt.UTC)
     cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
             .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
-            .not_valid_after(now + dt.timedelta(days=1)).add_extension(x509.SubjectAlternativeName(alt), False)
+            .not_valid_after(now + dt.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName(alt), False)
             .sign(key, hashes.SHA256()))
     cert_path, key_path = directory / "cert.pem", directory / "key.pem"
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from connectors import notify
 from tests.followup.fixtures import HOSTILE, NOW, policy, sample_items
 from tests.followup.receivers import HttpReceiver, Mailbox
 from worker.followup.deliver import notification
 from worker.followup.report import build_report
-from connectors import notify
 
 SLACK_URL = "slack://T1JJ3T3L2/B1BRTD4JD/TIiajkdnlazkcOXrIdevi7/?verify=no&footer=no"
 
@@ -19,7 +19,8 @@ def test_channel_kinds() -> None:
     assert notify.channel_kind(SLACK_URL) is notify.ChannelKind.SLACK
     assert notify.channel_kind("https://hooks.slack.com/services/A/B/C") is notify.ChannelKind.SLACK
     assert notify.channel_kind("workflows://host/abc/def") is notify.ChannelKind.TEAMS
-    assert notify.channel_kind("https://prod-1.westeurope.logic.azure.com/workflows/x") is notify.ChannelKind.TEAMS
+    azure = "https://prod-1.westeurope.logic.azure.com/workflows/x"
+    assert notify.channel_kind(azure) is notify.ChannelKind.TEAMS
     assert notify.channel_kind("mailtos://user:pw@example.com") is notify.ChannelKind.EMAIL
     assert notify.channel_kind("discord://a/b") is notify.ChannelKind.GENERIC
 
@@ -58,7 +59,8 @@ def test_teams_receives_adaptive_card(teams_receiver: HttpReceiver) -> None:
     assert payload["type"] == "message"
     card = payload["attachments"][0]["content"]
     assert card["type"] == "AdaptiveCard"
-    runs = [run["text"] for block in card["body"] if block["type"] == "RichTextBlock" for run in block["inlines"]]
+    runs = [run["text"] for block in card["body"] if block["type"] == "RichTextBlock"
+            for run in block["inlines"]]
     assert any(HOSTILE in text for text in runs)
     assert "29 days overdue (escalated)" in runs
 
@@ -92,7 +94,7 @@ def test_failed_delivery_reports_an_error_without_the_url(webhook: HttpReceiver)
     webhook.recorder.fail_next = 1
     result = notify.deliver(f"json://user:s3cret@127.0.0.1:{webhook.port}/hook", _message())
     assert not result.ok
-    assert result.error and "s3cret" not in result.error
+    assert result.error == "Failed to send JSON POST notification: Internal server error., error=500."
     assert not webhook.recorder.requests
 
 
