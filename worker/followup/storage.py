@@ -1,0 +1,156 @@
+"""Follow-up's view of the store: tracked items per team, ticket changes written back, history."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+
+from config.teams import Person
+from connectors.tracker import Ticket, TicketStatus
+from worker.followup.items import TrackedItem
+from worker.followup.report import HistoryPoint
+from worker.followup.tables import followup_history, followup_resolutions
+from worker.store import Store
+from worker.store.models import ActionItemRow, PostmortemRow
+
+_CHUNK = 500  # keys per IN (...) query: well under every backend's parameter limit
+
+
+def _chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:
+    for start in range(0, len(values), _CHUNK):
+        yield values[start : start + _CHUNK]
+
+
+def display_names(people: Iterable[Person]) -> dict[str, str]:
+    """Tracker user id (Jira accountId or GitHub login, lowercased) -> the person's name."""
+    names: dict[str, str] = {}
+    for person in people:
+        for user_id in (person.jira_account_id, person.github_login):
+            if user_id:
+                names[user_id.lower()] = person.name
+    return names
+
+
+class FollowupStore:
+    """Reads and writes the store for follow-up (the item tables belong to the store module)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.engine = store.engine
+
+    # --- items ----------------------------------------------------------------------------------
+
+    def tracked_items(self, team: str, *, people: Iterable[Person] = ()) -> list[TrackedItem]:
+        """Every live item of the team's postmortems that has a ticket, with its last known state."""
+        names = display_names(people)
+        query = (
+            select(ActionItemRow, PostmortemRow.title, PostmortemRow.source, PostmortemRow.approved_at,
+                   PostmortemRow.ingested_at, followup_resolutions.c.resolved_at)
+            .join(PostmortemRow, PostmortemRow.key == ActionItemRow.postmortem_key)
+            .outerjoin(followup_resolutions, followup_resolutions.c.ticket_key == ActionItemRow.ticket_key)
+            .where(PostmortemRow.team == team, ActionItemRow.removed_at.is_(None),
+                   ActionItemRow.ticket_key.is_not(None))
+            .order_by(ActionItemRow.postmortem_key, ActionItemRow.position)
+        )
+        with self.store.session() as session:
+            return [self._item(row, team, names) for row in session.execute(query)]
+
+    @staticmethod
+    def _item(row: Any, team: str, names: dict[str, str]) -> TrackedItem:
+        item: ActionItemRow = row[0]
+        if item.status:
+            status = TicketStatus(item.status)
+        else:
+            status = TicketStatus.DONE if item.done else TicketStatus.OPEN
+        assignee = item.ticket_assignee or item.written_assignee
+        source = row.source or ""
+        return TrackedItem(
+            fingerprint=item.fingerprint, title=item.title, team=team, postmortem_key=item.postmortem_key,
+            postmortem_title=row.title,
+            postmortem_url=source if source.startswith(("http://", "https://")) else None,
+            tracker=item.tracker, ticket_key=item.ticket_key, ticket_url=item.ticket_url, status=status,
+            assignee=assignee, assignee_name=names.get(assignee.lower()) if assignee else None,
+            owner=item.owner,
+            # A due date set in the tracker wins over the document's (a human edit wins).
+            due=item.ticket_due or item.due,
+            priority=item.priority, kind=item.kind,
+            approved_at=row.approved_at or row.ingested_at, resolved_at=row.resolved_at,
+        )
+
+    def apply_tickets(self, tickets: Sequence[Ticket], *, now: datetime) -> int:
+        """Write status, due date and assignee of known tickets back; returns how many items changed."""
+        by_key = {ticket.key: ticket for ticket in tickets}
+        changed = 0
+        with self.store.session() as session:
+            for keys in _chunks(list(by_key)):
+                rows = session.execute(
+                    select(ActionItemRow.id, ActionItemRow.ticket_key, ActionItemRow.status,
+                           ActionItemRow.status_name, ActionItemRow.ticket_assignee, ActionItemRow.ticket_due)
+                    .where(ActionItemRow.ticket_key.in_(keys))
+                ).all()
+                for row in rows:
+                    ticket = by_key[row.ticket_key]
+                    new = {"status": ticket.status.value, "status_name": ticket.status_name or None,
+                           "ticket_assignee": ticket.fields.assignee, "ticket_due": ticket.fields.due}
+                    old = {"status": row.status, "status_name": row.status_name,
+                           "ticket_assignee": row.ticket_assignee, "ticket_due": row.ticket_due}
+                    values: dict[str, Any] = {"status_checked_at": now}
+                    if new != old:
+                        changed += 1
+                        values.update(new, ticket_updated=ticket.updated, updated_at=now)
+                    session.execute(update(ActionItemRow).where(ActionItemRow.id == row.id).values(**values))
+        self._record_resolutions(tickets, now=now)
+        return changed
+
+    def _record_resolutions(self, tickets: Sequence[Ticket], *, now: datetime) -> None:
+        closed = [t for t in tickets if t.status in (TicketStatus.DONE, TicketStatus.DROPPED)]
+        reopened = [t.key for t in tickets if t.status is TicketStatus.OPEN]
+        with self.engine.begin() as conn:
+            for keys in _chunks(reopened):
+                conn.execute(delete(followup_resolutions).where(followup_resolutions.c.ticket_key.in_(keys)))
+            known: dict[str, str] = {}
+            for keys in _chunks([t.key for t in closed]):
+                known.update(conn.execute(
+                    select(followup_resolutions.c.ticket_key, followup_resolutions.c.status)
+                    .where(followup_resolutions.c.ticket_key.in_(keys))).tuples().all())
+        for ticket in closed:
+            if known.get(ticket.key) == ticket.status.value:
+                continue
+            # The first time we see it closed; the tracker's `updated` is the best guess of when.
+            resolved = min(ticket.updated, now) if ticket.updated else now
+            key = followup_resolutions.c.ticket_key == ticket.key
+            # IntegrityError: a webhook recorded it at the same moment, which is as good.
+            with contextlib.suppress(IntegrityError), self.engine.begin() as conn:
+                conn.execute(delete(followup_resolutions).where(key))
+                conn.execute(followup_resolutions.insert().values(
+                    ticket_key=ticket.key, status=ticket.status.value, resolved_at=resolved))
+
+    # --- history --------------------------------------------------------------------------------
+
+    def record_history(self, team: str, day: date, *, open_count: int, overdue: int, now: datetime) -> None:
+        """Store (or replace) the team's open and overdue counts for one day."""
+        values = {"open": open_count, "overdue": overdue, "recorded_at": now}
+        with self.engine.begin() as conn:
+            updated = conn.execute(update(followup_history).where(
+                followup_history.c.team == team, followup_history.c.day == day).values(**values))
+            if updated.rowcount == 0:
+                try:
+                    with conn.begin_nested():
+                        conn.execute(followup_history.insert().values(team=team, day=day, **values))
+                except IntegrityError:
+                    conn.execute(update(followup_history).where(
+                        followup_history.c.team == team, followup_history.c.day == day).values(**values))
+
+    def history(self, team: str, *, since: date) -> list[HistoryPoint]:
+        """The team's daily snapshots from `since` on, oldest first."""
+        query = (select(followup_history)
+                 .where(followup_history.c.team == team, followup_history.c.day >= since)
+                 .order_by(followup_history.c.day))
+        with self.engine.connect() as conn:
+            return [HistoryPoint(day=row.day, open=row.open, overdue=row.overdue)
+                    for row in conn.execute(query)]
