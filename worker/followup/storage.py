@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
+from config.settings import Settings
 from config.teams import Person
 from connectors.tracker import Ticket, TicketStatus
 from worker.followup.items import TrackedItem
@@ -34,6 +36,16 @@ def display_names(people: Iterable[Person]) -> dict[str, str]:
             if user_id:
                 names[user_id.lower()] = person.name
     return names
+
+
+@contextmanager
+def open_followup_store(settings: Settings) -> Iterator[FollowupStore]:
+    """Open the store named by the settings (migrated to the newest revision) for follow-up."""
+    store = Store(settings.database_url)
+    try:
+        yield FollowupStore(store)
+    finally:
+        store.close()
 
 
 class FollowupStore:
