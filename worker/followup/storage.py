@@ -28,6 +28,10 @@ def _chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:
         yield values[start : start + _CHUNK]
 
 
+def _older(new: datetime | None, stored: datetime | None) -> bool:
+    return new is not None and stored is not None and new < stored
+
+
 def display_names(people: Iterable[Person]) -> dict[str, str]:
     """Tracker user id (Jira accountId or GitHub login, lowercased) -> the person's name."""
     names: dict[str, str] = {}
@@ -94,19 +98,28 @@ class FollowupStore:
             approved_at=row.approved_at or row.ingested_at, resolved_at=row.resolved_at,
         )
 
-    def apply_tickets(self, tickets: Sequence[Ticket], *, now: datetime) -> int:
-        """Write status, due date and assignee of known tickets back; returns how many items changed."""
+    def apply_tickets(self, tickets: Sequence[Ticket], *, now: datetime, only_newer: bool = False) -> int:
+        """Write status, due date and assignee of known tickets back; returns how many items changed.
+
+        With `only_newer` (webhooks, which may arrive late or twice), a ticket whose `updated` is older
+        than the one stored is ignored.
+        """
         by_key = {ticket.key: ticket for ticket in tickets}
         changed = 0
+        stale: set[str] = set()
         with self.store.session() as session:
             for keys in _chunks(list(by_key)):
                 rows = session.execute(
                     select(ActionItemRow.id, ActionItemRow.ticket_key, ActionItemRow.status,
-                           ActionItemRow.status_name, ActionItemRow.ticket_assignee, ActionItemRow.ticket_due)
+                           ActionItemRow.status_name, ActionItemRow.ticket_assignee, ActionItemRow.ticket_due,
+                           ActionItemRow.ticket_updated)
                     .where(ActionItemRow.ticket_key.in_(keys))
                 ).all()
                 for row in rows:
                     ticket = by_key[row.ticket_key]
+                    if only_newer and _older(ticket.updated, row.ticket_updated):
+                        stale.add(ticket.key)
+                        continue
                     new = {"status": ticket.status.value, "status_name": ticket.status_name or None,
                            "ticket_assignee": ticket.fields.assignee, "ticket_due": ticket.fields.due}
                     old = {"status": row.status, "status_name": row.status_name,
@@ -116,7 +129,7 @@ class FollowupStore:
                         changed += 1
                         values.update(new, ticket_updated=ticket.updated, updated_at=now)
                     session.execute(update(ActionItemRow).where(ActionItemRow.id == row.id).values(**values))
-        self._record_resolutions(tickets, now=now)
+        self._record_resolutions([t for t in tickets if t.key not in stale], now=now)
         return changed
 
     def _record_resolutions(self, tickets: Sequence[Ticket], *, now: datetime) -> None:
