@@ -14,7 +14,7 @@ import json
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import SecretStr
 from starlette.concurrency import run_in_threadpool
@@ -26,7 +26,9 @@ from config.settings import Settings
 from connectors.github_markup import ZWSP, parse_due, parse_fingerprint
 from connectors.jira_fields import PriorityMap, fingerprint_from_labels, ticket_from_issue
 from connectors.tracker import Ticket, TicketFields, TicketStatus
-from worker.followup.storage import FollowupStore
+
+if TYPE_CHECKING:
+    from worker.followup.storage import FollowupStore
 
 #: GitHub `issues` actions that can change status, due date (body) or assignee.
 GITHUB_ACTIONS = frozenset({"opened", "edited", "closed", "reopened", "assigned", "unassigned"})
@@ -99,7 +101,7 @@ def _verified(secret: SecretStr, body: bytes, header: str | None) -> bool:
     return hmac.compare_digest(f"sha256={digest}".encode("ascii"), given)
 
 
-StoreOpener = Callable[[], AbstractContextManager[FollowupStore]]
+StoreOpener = Callable[[], AbstractContextManager["FollowupStore"]]
 
 
 def status_routes(settings: Settings, open_store: StoreOpener, *,
