@@ -69,8 +69,9 @@ class FollowupStore:
                    PostmortemRow.ingested_at, followup_resolutions.c.resolved_at)
             .join(PostmortemRow, PostmortemRow.key == ActionItemRow.postmortem_key)
             .outerjoin(followup_resolutions, followup_resolutions.c.ticket_key == ActionItemRow.ticket_key)
-            .where(PostmortemRow.team == team, ActionItemRow.removed_at.is_(None),
-                   ActionItemRow.ticket_key.is_not(None))
+            # Items removed from their postmortem stay followed while their ticket is open: the sync
+            # told the ticket so, and closing it (done or won't do) is how people settle it.
+            .where(PostmortemRow.team == team, ActionItemRow.ticket_key.is_not(None))
             .order_by(ActionItemRow.postmortem_key, ActionItemRow.position)
         )
         with self.store.session() as session:
