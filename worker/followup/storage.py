@@ -112,8 +112,7 @@ class FollowupStore:
             for keys in _chunks(list(by_key)):
                 rows = session.execute(
                     select(ActionItemRow.id, ActionItemRow.ticket_key, ActionItemRow.status,
-                           ActionItemRow.status_name, ActionItemRow.ticket_assignee, ActionItemRow.ticket_due,
-                           ActionItemRow.ticket_updated)
+                           ActionItemRow.ticket_assignee, ActionItemRow.ticket_due, ActionItemRow.ticket_updated)
                     .where(ActionItemRow.ticket_key.in_(keys))
                 ).all()
                 for row in rows:
@@ -121,14 +120,15 @@ class FollowupStore:
                     if only_newer and _older(ticket.updated, row.ticket_updated):
                         stale.add(ticket.key)
                         continue
-                    new = {"status": ticket.status.value, "status_name": ticket.status_name or None,
-                           "ticket_assignee": ticket.fields.assignee, "ticket_due": ticket.fields.due}
-                    old = {"status": row.status, "status_name": row.status_name,
-                           "ticket_assignee": row.ticket_assignee, "ticket_due": row.ticket_due}
-                    values: dict[str, Any] = {"status_checked_at": now}
+                    new = {"status": ticket.status.value, "ticket_assignee": ticket.fields.assignee,
+                           "ticket_due": ticket.fields.due}
+                    old = {"status": row.status, "ticket_assignee": row.ticket_assignee,
+                           "ticket_due": row.ticket_due}
+                    values: dict[str, Any] = {"status_checked_at": now, "ticket_updated": ticket.updated,
+                                              "status_name": ticket.status_name or None}
                     if new != old:
                         changed += 1
-                        values.update(new, ticket_updated=ticket.updated, updated_at=now)
+                        values.update(new, updated_at=now)
                     session.execute(update(ActionItemRow).where(ActionItemRow.id == row.id).values(**values))
         self._record_resolutions([t for t in tickets if t.key not in stale], now=now)
         return changed
