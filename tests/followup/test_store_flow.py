@@ -10,18 +10,17 @@ import pytest
 
 pytest.importorskip("worker.store")
 
-from config.settings import Settings  # noqa: E402
-from config.teams import GitHubDestination, JiraDestination  # noqa: E402
-from connectors.jira import JiraTracker  # noqa: E402
-from connectors.tracker import TicketStatus, Tracker  # noqa: E402
-from tests.connectors.github_support import make_tracker  # noqa: E402
-from tests.followup.storeflow import seed  # noqa: E402
-from tests.standins.github import GitHubStandIn  # noqa: E402
-from tests.standins.jira import JiraStandIn  # noqa: E402
-from worker.followup import jobs  # noqa: E402
-from worker.followup.render.email import render_email  # noqa: E402
-from worker.followup.storage import FollowupStore  # noqa: E402
-from worker.store import Store  # noqa: E402
+from config.settings import Settings
+from connectors.jira import JiraTracker
+from connectors.tracker import TicketStatus, Tracker
+from tests.connectors.github_support import make_tracker
+from tests.followup.storeflow import seed
+from tests.standins.github import GitHubStandIn
+from tests.standins.jira import JiraStandIn
+from worker.followup import jobs
+from worker.followup.render.email import render_email
+from worker.followup.storage import FollowupStore
+from worker.store import Store
 
 APPROVED = datetime(2026, 3, 2, 9, tzinfo=UTC)
 NOW = datetime(2026, 3, 30, 7, 0, tzinfo=UTC)  # Monday 09:00 Berlin

@@ -112,7 +112,8 @@ class FollowupStore:
             for keys in _chunks(list(by_key)):
                 rows = session.execute(
                     select(ActionItemRow.id, ActionItemRow.ticket_key, ActionItemRow.status,
-                           ActionItemRow.ticket_assignee, ActionItemRow.ticket_due, ActionItemRow.ticket_updated)
+                           ActionItemRow.ticket_assignee, ActionItemRow.ticket_due,
+                           ActionItemRow.ticket_updated)
                     .where(ActionItemRow.ticket_key.in_(keys))
                 ).all()
                 for row in rows:
