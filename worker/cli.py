@@ -16,6 +16,7 @@ from worker.errors import UserError
 #: Subcommand modules. Each defines `register(subparsers)`, which adds its parser and sets `func`.
 COMMAND_MODULES: tuple[str, ...] = (
     "worker.commands.parse",
+    "worker.commands.demo",
     "worker.commands.report",
 )
 

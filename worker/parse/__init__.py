@@ -1,0 +1,97 @@
+"""Read a postmortem in any supported format and return its action items.
+
+Pipeline: bytes -> text (`decode`) -> format (`detect`) -> blocks (one front-end per format) -> postmortem
+fields (`metadata`) and action items (`extract`, `fields`, `dates`) -> fingerprints (`fingerprint`).
+See docs/parsing.md for what counts as an action item and how ids are derived.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from worker.models import ActionItem, Postmortem
+from worker.parse.blocks import Block, Heading, ListItem, Paragraph, Table
+from worker.parse.decode import clean_text, decode_bytes
+from worker.parse.detect import Format, detect_format
+from worker.parse.errors import ParseError
+from worker.parse.extract import extract_items
+from worker.parse.fingerprint import derive_identity, fingerprint, normalise_action
+from worker.parse.html import parse_html, parse_storage
+from worker.parse.jira_wiki import parse_jira
+from worker.parse.language import detect_language
+from worker.parse.markdown import parse_markdown
+from worker.parse.metadata import read_metadata
+from worker.parse.plaintext import parse_plain
+
+__all__ = ["Format", "ParseError", "fingerprint", "normalise_action", "parse_document"]
+
+DEFAULT_MAX_BYTES = 5 * 1024 * 1024
+
+_FRONT_ENDS: dict[Format, Callable[[str], list[Block]]] = {
+    Format.MARKDOWN: parse_markdown,
+    Format.HTML: parse_html,
+    Format.STORAGE: parse_storage,
+    Format.JIRA: parse_jira,
+    Format.PLAIN: parse_plain,
+}
+
+
+def parse_document(
+    data: bytes | str,
+    *,
+    filename: str | None = None,
+    identity: str | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> Postmortem:
+    """Parse one postmortem document; raise ParseError (one-line message) when it cannot be read."""
+    size = len(data) if isinstance(data, bytes) else len(data.encode("utf-8", errors="replace"))
+    if size > max_bytes:
+        raise ParseError(
+            f"the document is {size} bytes, over the {max_bytes}-byte limit"
+            " (FOLLOWTHROUGH_MAX_DOCUMENT_BYTES)"
+        )
+    text = clean_text(decode_bytes(data) if isinstance(data, bytes) else data)
+    fmt = detect_format(text, filename=filename)
+    try:
+        blocks = _FRONT_ENDS[fmt](text)
+        lang = detect_language(_plain(blocks))
+        meta = read_metadata(blocks, lang=lang)
+        found = extract_items(blocks, lang=lang, incident_date=meta.incident_date)
+    except RecursionError:
+        raise ParseError("the document is nested too deeply to read") from None
+    ident = identity or derive_identity(meta.title, meta.incident_date, meta.first_text)
+    items = tuple(
+        ActionItem(
+            title=item.title,
+            fingerprint=fingerprint(ident, item.title),
+            description=item.description,
+            owner=item.owner,
+            due=item.due,
+            priority=item.priority,
+            kind=item.kind,
+            ref=item.ref,
+            done=item.done,
+            section=item.section,
+        )
+        for item in found
+    )
+    return Postmortem(
+        identity=ident,
+        title=meta.title,
+        owner=meta.owner,
+        incident_date=meta.incident_date,
+        severity=meta.severity,
+        action_items=items,
+    )
+
+
+def _plain(blocks: list[Block]) -> str:
+    parts: list[str] = []
+    for block in blocks:
+        if isinstance(block, Table):
+            parts.extend(cell.text for row in [block.header, *block.rows] for cell in row)
+        elif isinstance(block, Heading | Paragraph | ListItem):
+            parts.append(block.content.text)
+        if len(parts) > 400:
+            break
+    return "\n".join(parts)

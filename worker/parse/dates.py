@@ -1,0 +1,188 @@
+"""Due and incident dates: ISO and numeric shapes by hand, words through dateparser, relative to the incident.
+
+Numeric dates are read day-first or month-first from their shape when it decides (a part above 12, a
+four-digit first part, dots as separators) and otherwise from the document's language. Relative dates
+("in 2 weeks") resolve against the incident date and are null when it is unknown, so the same document
+always yields the same dates.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+
+from worker.parse.language import day_first
+
+PLACEHOLDER = re.compile(
+    r"^\W*(?:tbd|tbc|tba|n/?a|none|unknown|unassigned|pending|later|\?+|-+|—|…|\.{2,}|sin fecha|por definir"
+    r"|a definir|pendiente|pendente|offen|unbekannt|à définir|a determinar|nicht festgelegt)?\W*$",
+    re.I,
+)
+_ISO = re.compile(r"(?<!\d)(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)")
+_NUMERIC = re.compile(r"(?<!\d)(\d{1,2})([-/.])(\d{1,2})\2(\d{4}|\d{2})(?!\d)")
+_QUARTER = re.compile(r"\bQ([1-4])\s*[/-]?\s*(\d{4})\b|\b(\d{4})\s*[/-]?\s*Q([1-4])\b", re.I)
+_NUMBER_WORDS = {
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "eight": 8,
+    "ten": 10,
+    "un": 1,
+    "una": 1,
+    "uno": 1,
+    "dos": 2,
+    "tres": 3,
+    "um": 1,
+    "uma": 1,
+    "duas": 2,
+    "três": 3,
+    "ein": 1,
+    "einer": 1,
+    "einem": 1,
+    "zwei": 2,
+    "drei": 3,
+    "vier": 4,
+    "deux": 2,
+    "trois": 3,
+    "quatre": 4,
+}
+_UNITS = {
+    "day": 1,
+    "days": 1,
+    "día": 1,
+    "días": 1,
+    "dia": 1,
+    "dias": 1,
+    "tag": 1,
+    "tagen": 1,
+    "tage": 1,
+    "jour": 1,
+    "jours": 1,
+    "business day": 1,
+    "business days": 1,
+    "week": 7,
+    "weeks": 7,
+    "semana": 7,
+    "semanas": 7,
+    "woche": 7,
+    "wochen": 7,
+    "semaine": 7,
+    "semaines": 7,
+    "sprint": 14,
+    "sprints": 14,
+    "month": 30,
+    "months": 30,
+    "mes": 30,
+    "meses": 30,
+    "mês": 30,
+    "monat": 30,
+    "monaten": 30,
+    "monate": 30,
+    "mois": 30,
+    "quarter": 91,
+    "quarters": 91,
+    "trimestre": 91,
+    "trimestres": 91,
+    "quartal": 91,
+}
+_RELATIVE = re.compile(
+    r"\b(?:in|within|en|em|dentro de|innerhalb von|innerhalb|binnen|dans|d'ici|sous)\s+"
+    r"(\d{1,3}|[a-zà-ÿ]{1,6})\s+(business days?|[a-zà-ÿ]{3,10})\b",
+    re.I,
+)
+_SENTINEL = datetime(1900, 1, 1)
+_MAX_WORDS_CHARS = 60
+
+
+def parse_date(text: str, *, lang: str = "en", base: date | None = None) -> date | None:
+    """The date a short piece of text names, or None (placeholders such as TBD are None)."""
+    text = " ".join(text.split())
+    if not text or PLACEHOLDER.match(text):
+        return None
+    iso = _ISO.search(text)
+    if iso:
+        return _safe(int(iso.group(1)), int(iso.group(2)), int(iso.group(3)))
+    numeric = _NUMERIC.search(text)
+    if numeric:
+        return _numeric(numeric, lang=lang)
+    quarter = _QUARTER.search(text)
+    if quarter:
+        q = int(quarter.group(1) or quarter.group(4))
+        year = int(quarter.group(2) or quarter.group(3))
+        return date(year, q * 3, calendar.monthrange(year, q * 3)[1])
+    relative = _RELATIVE.search(text)
+    if relative:
+        amount_word, unit = relative.group(1).lower(), relative.group(2).lower()
+        amount = int(amount_word) if amount_word.isdigit() else _NUMBER_WORDS.get(amount_word)
+        days = _UNITS.get(unit)
+        if amount is not None and days is not None:
+            return base + timedelta(days=amount * days) if base else None
+    if len(text) > _MAX_WORDS_CHARS or not any(ch.isalpha() for ch in text):
+        return None
+    return _words(text, lang, base)
+
+
+def _safe(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _numeric(match: re.Match[str], *, lang: str) -> date | None:
+    first, sep, second, year_text = int(match.group(1)), match.group(2), int(match.group(3)), match.group(4)
+    year = int(year_text) + (2000 if len(year_text) == 2 else 0)
+    if first > 12 >= second:
+        return _safe(year, second, first)
+    if second > 12 >= first:
+        return _safe(year, first, second)
+    # Ambiguous: dots are a day-first convention everywhere; otherwise the language decides.
+    if sep == "." or day_first(lang):
+        return _safe(year, second, first)
+    return _safe(year, first, second)
+
+
+@lru_cache(maxsize=4096)
+def _words(text: str, lang: str, base: date | None) -> date | None:
+    import dateparser  # imported lazily: it is slow to load and most documents use numeric dates
+
+    languages = [lang] if lang == "en" else [lang, "en"]
+    settings = {
+        "DATE_ORDER": "DMY" if day_first(lang) else "MDY",
+        "PREFER_DAY_OF_MONTH": "last",  # "March 2024" as a deadline means the end of March
+        "RELATIVE_BASE": datetime(base.year, base.month, base.day) if base else _SENTINEL,
+        "RETURN_AS_TIMEZONE_AWARE": False,
+        "PARSERS": ["relative-time", "absolute-time"],
+    }
+    try:
+        parsed = dateparser.parse(text, languages=languages, settings=settings)  # type: ignore[arg-type]
+    except (ValueError, OverflowError, TypeError, AttributeError):
+        return None
+    if parsed is None or parsed.year < 1950 or parsed.year > 2200:
+        # Before 1950 means it was relative to our sentinel: no incident date to resolve it against.
+        return None
+    day: date = parsed.date()
+    return day
+
+
+#: Date-like phrases inside free text, for "due 15/03/2024" or "by March 3, 2024" within an item.
+DATE_PHRASE = re.compile(
+    r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}"
+    r"|\d{1,2}[-/.]\d{1,2}[-/.](?:\d{4}|\d{2})(?!\d)"
+    r"|\d{1,2}(?:st|nd|rd|th|º|\.)?\s(?:de\s)?[A-Za-zÀ-ÿ]{3,10}\.?(?:,?\s(?:de\s)?\d{4})?"
+    r"|[A-Za-zÀ-ÿ]{3,10}\.?\s\d{1,2}(?:st|nd|rd|th)?(?:,?\s\d{4})?"
+    r"|Q[1-4]\s?\d{4}"
+    r"|(?:in|within|en|em|dentro de|innerhalb von|binnen|dans|d'ici)"
+    r"\s(?:\d{1,3}|[a-zà-ÿ]{1,6})\s[a-zà-ÿ]{3,10}"
+    r"|(?:end of|fin de|final de|fim de|ende)\s[A-Za-zÀ-ÿ]{2,10}(?:\s\d{4})?"
+    r"|next\s(?:week|month|sprint|quarter)"
+    r"|tbd|tbc|n/a",
+    re.I,
+)

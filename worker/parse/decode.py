@@ -1,0 +1,76 @@
+"""Bytes to text: BOMs, UTF-8, UTF-16, cp1252, and repair of mojibake such as UTF-8 read as Mac Roman."""
+
+from __future__ import annotations
+
+import codecs
+
+import ftfy
+
+from worker.parse.errors import ParseError
+
+#: Encodings a UTF-8 document is commonly mis-decoded as before it reaches us (and re-saved as UTF-8).
+_MOJIBAKE_CODECS = ("mac_roman", "cp1252", "latin-1")
+#: Characters that rarely appear in real text but are typical of UTF-8 read through a single-byte codec.
+_MOJIBAKE_MARKERS = frozenset("ÃÂâ€¢œ™ž√¬∞≠±≤≥µ∂∑∏π∫ªºΩæøπ¿¡Äå∆ÜüÖö¨†°")
+_BINARY_CONTROL_RATIO = 0.1
+
+
+def decode_bytes(data: bytes) -> str:
+    """Decode a document's bytes to text, rejecting binary input."""
+    if not data.strip():
+        raise ParseError("the document is empty")
+    for bom, codec in (
+        (codecs.BOM_UTF32_LE, "utf-32"),
+        (codecs.BOM_UTF32_BE, "utf-32"),
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
+        if data.startswith(bom):
+            try:
+                return data.decode(codec)
+            except UnicodeDecodeError:
+                raise ParseError(
+                    f"the document starts with a {codec} byte-order mark but is not {codec}"
+                ) from None
+    if b"\x00" in data:
+        raise ParseError("the document looks binary (it contains NUL bytes)")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    # Not UTF-8: the Windows code page is by far the most common legacy encoding of office exports.
+    return data.decode("cp1252", errors="replace")
+
+
+def clean_text(text: str) -> str:
+    """Normalise decoded text: newlines, mojibake repair, and rejection of empty or binary content."""
+    text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():
+        raise ParseError("the document is empty")
+    controls = sum(1 for ch in text if ch < " " and ch not in "\n\t\f\v")
+    if "\x00" in text or controls / len(text) > _BINARY_CONTROL_RATIO:
+        raise ParseError("the document looks binary (too many control characters)")
+    return repair_mojibake(text)
+
+
+def _marker_count(text: str) -> int:
+    return sum(1 for ch in text if ch in _MOJIBAKE_MARKERS)
+
+
+def repair_mojibake(text: str) -> str:
+    """Undo UTF-8 that was decoded with a single-byte codec, then let ftfy fix what remains."""
+    if text.isascii():
+        return text
+    before = _marker_count(text)
+    if before:
+        # Whole-text round trip first: ftfy works on short sequences and misses some (Mac Roman emoji).
+        for codec in _MOJIBAKE_CODECS:
+            try:
+                candidate = text.encode(codec).decode("utf-8")
+            except (UnicodeEncodeError, UnicodeDecodeError):
+                continue
+            if _marker_count(candidate) < before:
+                text = candidate
+                break
+    return ftfy.fix_text(text, normalization="NFC", uncurl_quotes=False, fix_line_breaks=True)

@@ -1,0 +1,73 @@
+"""Which front-end reads a document: decided from its content, with the file extension only a hint."""
+
+from __future__ import annotations
+
+import enum
+import re
+
+
+class Format(enum.StrEnum):
+    MARKDOWN = "markdown"
+    HTML = "html"
+    STORAGE = "confluence-storage"
+    JIRA = "jira-wiki"
+    PLAIN = "plain"
+
+
+_EXTENSION_HINTS = {
+    ".md": Format.MARKDOWN,
+    ".markdown": Format.MARKDOWN,
+    ".html": Format.HTML,
+    ".htm": Format.HTML,
+    ".xhtml": Format.STORAGE,
+    ".xml": Format.STORAGE,
+    ".wiki": Format.JIRA,
+    ".jira": Format.JIRA,
+    ".txt": Format.PLAIN,
+}
+
+# All patterns are anchored per line and free of nested quantifiers, so they run in linear time.
+_STORAGE = re.compile(r"<(?:ac|ri):[a-z-]+[\s/>]")
+_HTML_DOC = re.compile(
+    r"\A\s*(?:<\?xml[^>]{0,200}>\s*)?(?:<!--.{0,2000}?-->\s*)?<(?:!doctype\s+html|html[\s>])", re.I | re.S
+)
+_HTML_TAG = re.compile(
+    r"<(?:p|div|h[1-6]|table|tr|td|th|ul|ol|li|body|span|br|article|section)(?:\s[^<>]{0,500})?/?>", re.I
+)
+_JIRA_LINE = re.compile(
+    r"^(?:h[1-6]\.\s|\|\|[^|\n]|\{(?:code|noformat|panel|quote|info|note)[:}]|bq\.\s|#\s|\*\s)", re.M
+)
+_JIRA_INLINE = re.compile(r"\[~[^\]\n]{1,200}\]")
+_MD_LINE = re.compile(
+    r"^(?:#{1,6}\s|\s{0,3}[-*+]\s|\s{0,3}\|?\s*:?-{3,}:?\s*\||```|~~~|>\s|\s{0,3}[-*+]\s\[[ xX]\])", re.M
+)
+_MD_INLINE = re.compile(r"\*\*[^*\n]{1,300}\*\*|\[[^\]\n]{1,300}\]\([^)\n]{1,1000}\)|`[^`\n]{1,300}`")
+
+
+def detect_format(text: str, *, filename: str | None = None) -> Format:
+    """Guess the document format from its content; `filename`'s extension breaks ties."""
+    head = text[:200_000]
+    hint = None
+    if filename:
+        lower = filename.lower()
+        hint = next((fmt for ext, fmt in _EXTENSION_HINTS.items() if lower.endswith(ext)), None)
+    if _STORAGE.search(head):
+        return Format.STORAGE
+    if _HTML_DOC.match(head):
+        return Format.HTML
+    stripped = head.lstrip()
+    html_tags = len(_HTML_TAG.findall(head))
+    jira_lines = len(_JIRA_LINE.findall(head)) + len(_JIRA_INLINE.findall(head))
+    jira_specific = len(re.findall(r"^(?:h[1-6]\.\s|\|\|)", head, re.M)) + len(_JIRA_INLINE.findall(head))
+    md_lines = len(_MD_LINE.findall(head)) + len(_MD_INLINE.findall(head))
+    if stripped.startswith("<") and html_tags >= 2 and html_tags * 2 >= md_lines:
+        return Format.HTML
+    if jira_specific and jira_lines >= md_lines / 2:
+        return Format.JIRA
+    if md_lines >= 2 or (md_lines and hint is Format.MARKDOWN):
+        return Format.MARKDOWN
+    if hint is Format.HTML and html_tags:
+        return Format.HTML
+    if hint in (Format.MARKDOWN, Format.JIRA) and md_lines + jira_lines:
+        return hint
+    return Format.PLAIN

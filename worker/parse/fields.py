@@ -1,0 +1,202 @@
+"""Item fields: table column roles, and owner/due/priority/kind/ref/done written inline in an item's text."""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from worker.parse.dates import DATE_PHRASE, PLACEHOLDER, parse_date
+from worker.parse.refs import find_ref
+from worker.parse.sections import fold
+
+
+class Role(enum.Enum):
+    ACTION = "action"
+    WEAK_ACTION = "weak-action"  # "Item", "Description", "Fix": the action only where the section says so
+    OWNER = "owner"
+    DUE = "due"
+    PRIORITY = "priority"
+    KIND = "kind"
+    STATUS = "status"
+    REF = "ref"
+    TIME = "time"  # a timeline's clock column
+    CONTEXT = "context"
+
+
+# Checked in this order; patterns match the folded header (see sections.fold).
+_ROLE_PATTERNS: tuple[tuple[Role, re.Pattern[str]], ...] = (
+    (
+        Role.OWNER,
+        re.compile(
+            r"^(?:owners?|owner team|owning team|assignees?|assigned(?: to)?|responsibles?"
+            r"|responsible (?:person|team)"
+            r"|who|dri|point of contact|poc|responsables?|responsavel|responsaveis|dueno|encargad[oa]"
+            r"|asignad[oa](?: a)?"
+            r"|verantwortlich(?:e|er)?|zustandig|bearbeiter(?:in)?|proprietaire|porteur|assigne(?: a)?"
+            r"|pilote)$"
+        ),
+    ),
+    (
+        Role.DUE,
+        re.compile(
+            r"^(?:due(?: date| by| on)?|deadline|target(?: date)?|eta|by when|when|date"
+            r"|fecha(?: limite| objetivo)?"
+            r"|plazo|prazo|data(?: limite| alvo)?|fallig(?: am| bis)?|falligkeit|termin|frist|bis|echeance"
+            r"|date limite|date d echeance|date cible)$"
+        ),
+    ),
+    (
+        Role.PRIORITY,
+        re.compile(r"^(?:priority|prio|prioridad|prioridade|prioritat|priorite|urgency|urgencia)$"),
+    ),
+    (
+        Role.KIND,
+        re.compile(
+            r"^(?:type|kind|category|class|action type|tipo|categoria|art|typ|kategorie|genre|nature)$"
+        ),
+    ),
+    (
+        Role.STATUS,
+        re.compile(r"^(?:status|state|done|estado|situacao|zustand|statut|etat|erledigt|progress)$"),
+    ),
+    (
+        Role.REF,
+        re.compile(
+            r"^(?:tickets?|ticket id|issues? (?:key|link|id)|jira(?: ticket| issue| key)?"
+            r"|links?|ref|reference|tracking"
+            r"|bug|key|github issue|chamado|incidencia)$"
+        ),
+    ),
+    (
+        Role.TIME,
+        re.compile(r"^(?:time|timestamp|time utc|hora|horario|uhrzeit|zeit|heure|date time|date heure)$"),
+    ),
+    (
+        Role.ACTION,
+        re.compile(
+            r"^(?:actions?|action items?|action points?|follow ?up(?: actions?| items?)?"
+            r"|tasks?|to ?dos?|remediations?"
+            r"|corrective actions?|preventive actions?|next steps?|acciones?|tareas?|acoes|acao|tarefas?"
+            r"|medidas?"
+            r"|massnahmen?|aufgaben?|aktion(?:en)?|taches?|mesures?|actions? correctives?|work items?)$"
+        ),
+    ),
+    (
+        Role.WEAK_ACTION,
+        re.compile(
+            r"^(?:items?|descriptions?|what|fix(?:es)?|solutions?|improvements?|recommendations?|summary|titles?|names?"
+            r"|mejoras?|melhorias?|verbesserungen?|ameliorations?|descripcion|descricao|beschreibung)$"
+        ),
+    ),
+)
+
+_DONE_WORDS = re.compile(
+    r"^(?:done|complete|completed|closed|resolved|fixed|finished|shipped|merged|implemented|yes|y|x|true"
+    r"|hecho|completado|completada|cerrado|resuelto|terminado|concluido|concluida|feito|fechado|resolvido"
+    r"|erledigt|abgeschlossen|fertig|umgesetzt|termine|terminee|fait|resolu|clos|ferme|realise)$"
+)
+_DONE_MARKS = frozenset("✓✔✅☑☒")
+
+
+def column_role(header: str) -> Role:
+    """What a table column holds, judged from its header text."""
+    folded = fold(header)
+    for role, pattern in _ROLE_PATTERNS:
+        if pattern.match(folded):
+            return role
+    # Headers such as "Action item (what)" or "Owner / Team": the first word decides.
+    for role, pattern in _ROLE_PATTERNS:
+        first = folded.split(" ")[0] if folded else ""
+        if first and pattern.match(first) and role is not Role.WEAK_ACTION:
+            return role
+    return Role.CONTEXT
+
+
+def is_done_status(text: str) -> bool:
+    """Whether a status cell or marker says the item is finished."""
+    stripped = text.strip()
+    if stripped and stripped[0] in _DONE_MARKS:
+        return True
+    return bool(_DONE_WORDS.match(fold(stripped)))
+
+
+@dataclass(slots=True)
+class Fields:
+    owner: str | None = None
+    due: date | None = None
+    due_text: str | None = None
+    priority: str | None = None
+    kind: str | None = None
+    ref: str | None = None
+    done: bool = False
+    consumed: list[str] = field(default_factory=list)  # text spans to cut from the title
+
+
+_NAME = r"(@?[\w.'’-]{1,40}(?:\s(?!and\b|due\b|by\b|to\b|until\b|before\b|para\b|bis\b)[\w.'’-]{1,40}){0,3})"
+_OWNER_LABEL = re.compile(
+    r"[(\[]?\b(?:owner|owners|assignee|assigned to|responsible|dri|responsable|responsável|responsavel"
+    r"|verantwortlich|zuständig|propriétaire|porteur|assigné à|assigné|asignado a|dueño)\b\s*[:=\-–]?\s*"
+    + _NAME
+    + r"[)\]]?",
+    re.I,
+)
+_HANDLE = re.compile(r"(?<![\w.@/])@([A-Za-z0-9][\w.-]{0,38}[A-Za-z0-9]|[A-Za-z0-9])(?![\w@])")
+_DUE_LABEL = re.compile(
+    r"[(\[]?\b(?:due(?:\sdate|\sby|\son)?|deadline|target(?:\sdate)?|eta|by|until|before|fecha\slímite|fecha"
+    r"|plazo|para\sel|hasta(?:\sel)?|até|prazo|data\slimite|bis(?:\szum)?|fällig(?:\sam|\sbis)?|frist|termin"
+    r"|avant(?:\sle)?|d'ici(?:\sle)?|échéance|pour\sle)\b\s*[:=]?\s*(" + DATE_PHRASE.pattern + r")[)\]]?",
+    re.I,
+)
+_PRIORITY_LABEL = re.compile(
+    r"[(\[]?\b(?:priority|prio|prioridad|prioridade|priorität|priorité)\b\s*[:=]?\s*([\w-]{1,12})[)\]]?", re.I
+)
+_PRIORITY_CODE = re.compile(r"[(\[]?\b(P[0-4])\b[)\]]?")
+_KIND_LABEL = re.compile(
+    r"[(\[]?\b(?:type|kind|category|tipo|typ|catégorie)\s*[:=]\s*([\w-]{2,20})[)\]]?", re.I
+)
+_KIND_TAG = re.compile(
+    r"[(\[#]\b(prevent|preventive|mitigate|mitigation|detect|detection|process|repair|investigate|remediate"
+    r"|monitor|fix|improve|corrective)\b[)\]]?",
+    re.I,
+)
+_DONE_TEXT = re.compile(
+    r"[(\[]\s*(?:done|completed|complete|hecho|concluído|erledigt|terminé|fait)\s*[)\]]|✅", re.I
+)
+
+
+def inline_fields(text: str, *, lang: str, base: date | None, mentions: list[str]) -> Fields:
+    """Fields written inside an item's own text ("Owner: Ana", "@bob", "due 15/03/2024", "(P1)")."""
+    found = Fields()
+    owner = _OWNER_LABEL.search(text)
+    if owner:
+        found.owner = owner.group(1).strip(" .,;")
+        found.consumed.append(owner.group(0))
+    elif mentions:
+        found.owner = mentions[0]
+        found.consumed.extend(mentions)
+    else:
+        handle = _HANDLE.search(text)
+        if handle:
+            found.owner = "@" + handle.group(1)
+            found.consumed.append(handle.group(0))
+    due = _DUE_LABEL.search(text)
+    if due:
+        value = parse_date(due.group(1), lang=lang, base=base)
+        found.due, found.due_text = value, due.group(1)
+        if value is not None or PLACEHOLDER.match(due.group(1)):
+            found.consumed.append(due.group(0))
+    priority = _PRIORITY_LABEL.search(text) or _PRIORITY_CODE.search(text)
+    if priority:
+        found.priority = priority.group(1)
+        found.consumed.append(priority.group(0))
+    kind = _KIND_LABEL.search(text) or _KIND_TAG.search(text)
+    if kind:
+        found.kind = kind.group(1).lower()
+        found.consumed.append(kind.group(0))
+    found.ref = find_ref(text)
+    if _DONE_TEXT.search(text):
+        found.done = True
+        found.consumed.append(_DONE_TEXT.search(text).group(0))  # type: ignore[union-attr]
+    return found

@@ -1,0 +1,493 @@
+"""HTML and Confluence storage XHTML front-end: Confluence/Notion/Google Docs exports and generic HTML.
+
+Parsing is done by lxml with network access, DTD loading and huge trees off. Documents that declare
+entities (the vector of entity bombs and external-entity reads) are refused before any parser sees them.
+"""
+
+from __future__ import annotations
+
+import html as html_lib
+import re
+from collections.abc import Iterator
+
+import lxml.etree as etree
+import lxml.html
+
+from worker.parse.blocks import Block, Heading, ListItem, Paragraph, Table, Text
+from worker.parse.errors import ParseError
+from worker.parse.refs import is_issue_url
+
+AC = "urn:followthrough:ac"
+RI = "urn:followthrough:ri"
+_AC = "{" + AC + "}"
+_RI = "{" + RI + "}"
+
+_ENTITY_DECL = re.compile(r"<!ENTITY", re.I)
+_DOCTYPE_SUBSET = re.compile(r"<!DOCTYPE[^>\[]{0,500}\[", re.I)
+_NAMED_ENTITY = re.compile(r"&([A-Za-z][A-Za-z0-9]{1,31});")
+_TRUNCATED_TAG = re.compile(r"<[!/A-Za-z][^>]{0,100000}\Z")
+_XML_PREDEFINED = frozenset({"amp", "lt", "gt", "quot", "apos"})
+
+_SKIP = frozenset(
+    {
+        "script",
+        "style",
+        "noscript",
+        "template",
+        "head",
+        "title",
+        "pre",
+        "code",
+        "svg",
+        "math",
+        "button",
+        "select",
+        "textarea",
+        "iframe",
+        "object",
+        "img",
+        "figcaption",
+    }
+)
+_BLOCK_CONTAINERS = frozenset(
+    {
+        "html",
+        "body",
+        "div",
+        "section",
+        "article",
+        "main",
+        "header",
+        "footer",
+        "nav",
+        "blockquote",
+        "figure",
+        "details",
+        "summary",
+        "center",
+        "form",
+        "fieldset",
+        "tbody",
+    }
+)
+_NOTE_CLASSES = re.compile(
+    r"\b(?:callout|confluence-information-macro|aui-message|panel|admonition|note|tip|hint|alert)\b", re.I
+)
+_HEADING = re.compile(r"h([1-6])")
+_NOTE_MACROS = frozenset({"info", "note", "warning", "tip", "panel", "excerpt-include"})
+_SKIP_MACROS = frozenset(
+    {
+        "code",
+        "noformat",
+        "toc",
+        "children",
+        "attachments",
+        "anchor",
+        "gallery",
+        "recently-updated",
+        "contentbylabel",
+        "livesearch",
+        "drawio",
+        "gliffy",
+    }
+)
+_DONE_STATUS = frozenset({"complete", "completed", "done", "checked"})
+
+
+def reject_entity_declarations(text: str) -> None:
+    """Refuse documents that declare entities: no legitimate export needs them, bombs and XXE do."""
+    if _ENTITY_DECL.search(text) or _DOCTYPE_SUBSET.search(text):
+        raise ParseError("the document declares XML entities (refused: entity expansion is disabled)")
+
+
+def parse_html(text: str) -> list[Block]:
+    """Parse an HTML page (any export flavour) into blocks."""
+    reject_entity_declarations(text)
+    if _TRUNCATED_TAG.search(text[-100_000:]):
+        raise ParseError("malformed HTML: the document ends inside a tag or comment")
+    parser = lxml.html.HTMLParser(
+        no_network=True,
+        huge_tree=False,
+        remove_comments=True,
+        remove_pis=True,
+        default_doctype=False,  # type: ignore[call-arg]  # missing from lxml-stubs
+    )
+    try:
+        root = lxml.html.document_fromstring(text, parser=parser)
+    except (etree.ParserError, ValueError) as exc:
+        raise ParseError(f"malformed HTML: {_one_line(str(exc))}") from None
+    walker = _Walker()
+    walker.walk_children(root)
+    blocks = walker.blocks
+    title = root.find(".//title")
+    if title is not None and title.text and not any(isinstance(b, Heading) for b in blocks[:1]):
+        page_title = _strip_space_prefix(" ".join(title.text.split()))
+        if page_title:
+            blocks.insert(0, Heading(level=1, content=Text(page_title)))
+    visible = sum(len(_text_of(b)) for b in blocks)
+    outside_tags = re.sub(r"<[^<>]{0,10000}>", "", text)
+    if visible == 0 and len(outside_tags.strip()) > 40:
+        raise ParseError("malformed HTML: no readable text could be recovered")
+    return blocks
+
+
+def parse_storage(text: str) -> list[Block]:
+    """Parse Confluence storage format (XHTML with ac:/ri: elements) into blocks."""
+    reject_entity_declarations(text)
+    body = re.sub(r"\A\s*<\?xml[^>]{0,200}\?>", "", text)
+    # Storage fragments use HTML named entities (&nbsp;) that XML does not define; map them to characters.
+    body = _NAMED_ENTITY.sub(_numeric_entity, body)
+    wrapped = f'<ft-root xmlns:ac="{AC}" xmlns:ri="{RI}">{body}</ft-root>'
+    parser = etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        huge_tree=False,
+        remove_comments=True,
+        remove_pis=True,
+    )
+    try:
+        root = etree.fromstring(wrapped.encode("utf-8"), parser=parser)
+    except etree.XMLSyntaxError as exc:
+        line = max(1, (exc.lineno or 1))
+        raise ParseError(
+            f"malformed Confluence storage XML at line {line}: {_one_line(exc.msg or str(exc))}"
+        ) from None
+    walker = _Walker()
+    walker.walk_children(root)
+    return walker.blocks
+
+
+def _numeric_entity(match: re.Match[str]) -> str:
+    name = match.group(1)
+    if name in _XML_PREDEFINED:
+        return match.group(0)
+    char = html_lib.unescape(f"&{name};")
+    if char == f"&{name};":
+        return match.group(0)  # unknown: let the XML parser report it
+    return "".join(f"&#{ord(c)};" for c in char)
+
+
+def _one_line(message: str) -> str:
+    return " ".join(message.split())[:200]
+
+
+def _strip_space_prefix(title: str) -> str:
+    # Confluence exports title pages "Space name : Page title".
+    return title.split(" : ", 1)[1] if " : " in title else title
+
+
+def _text_of(block: Block) -> str:
+    if isinstance(block, Table):
+        return " ".join(cell.text for row in [block.header, *block.rows] for cell in row)
+    return block.content.text
+
+
+def _local(el: etree._Element) -> str:
+    tag = el.tag
+    if not isinstance(tag, str):
+        return ""
+    if tag.startswith(_AC):
+        return "ac:" + tag[len(_AC) :]
+    if tag.startswith(_RI):
+        return "ri:" + tag[len(_RI) :]
+    if tag.startswith("{"):
+        return tag.rsplit("}", 1)[1].lower()
+    return tag.lower()
+
+
+def _attr(el: etree._Element, name: str) -> str | None:
+    """Attribute by prefixed name (`ri:account-id`, `ac:name`) or plain name."""
+    if name.startswith("ri:"):
+        value = el.get(_RI + name[3:])
+    elif name.startswith("ac:"):
+        value = el.get(_AC + name[3:])
+    else:
+        value = el.get(name)
+    return value if value is None else str(value)
+
+
+def _classes(el: etree._Element) -> str:
+    return str(el.get("class") or "")
+
+
+class _Walker:
+    """Turns an element tree into blocks; one instance per document."""
+
+    def __init__(self) -> None:
+        self.blocks: list[Block] = []
+        self._note_depth = 0
+
+    # --- block level ----------------------------------------------------------------------------
+    def walk_children(self, el: etree._Element) -> None:
+        pending = Text("")
+        pending.text = el.text or ""
+        for child in el:
+            name = _local(child)
+            if self._is_block(child, name):
+                self._flush_inline(pending)
+                pending = Text(child.tail or "")
+                self.walk_block(child, name)
+            else:
+                self._inline_into(child, pending)
+                pending.text += child.tail or ""
+        self._flush_inline(pending)
+
+    def _flush_inline(self, pending: Text) -> None:
+        text = _squash(pending.text)
+        if text:
+            pending.text = text
+            self.blocks.append(Paragraph(pending, note=self._note_depth > 0))
+
+    def _is_block(self, el: etree._Element, name: str) -> bool:
+        if (
+            name in _SKIP
+            or name in _BLOCK_CONTAINERS
+            or name in {"p", "ul", "ol", "table", "aside", "hr", "dl"}
+        ):
+            return True
+        if _HEADING.fullmatch(name):
+            return True
+        return (
+            name.startswith("ac:")
+            and name not in {"ac:link", "ac:emoticon", "ac:placeholder", "ac:image"}
+            and not (name == "ac:structured-macro" and _attr(el, "ac:name") in {"jira", "status", "mention"})
+        )
+
+    def walk_block(self, el: etree._Element, name: str) -> None:
+        if name in _SKIP or name == "hr":
+            return
+        heading = _HEADING.fullmatch(name)
+        if heading:
+            content = self.inline(el)
+            if el.get("id") == "title-heading":
+                content.text = _strip_space_prefix(content.text)
+            if content.text:
+                self.blocks.append(Heading(level=int(heading.group(1)), content=content))
+            return
+        if name == "p" or name == "dl":
+            content = self.inline(el)
+            if content.text:
+                self.blocks.append(Paragraph(content, note=self._note_depth > 0 or _wholly_emphasised(el)))
+            return
+        if name in {"ul", "ol", "ac:task-list"}:
+            self._list(el, depth=0, ordered=name == "ol")
+            return
+        if name == "table":
+            self._table(el)
+            return
+        if name == "ac:structured-macro":
+            macro = (_attr(el, "ac:name") or "").lower()
+            if macro in _SKIP_MACROS:
+                return
+            note = macro in _NOTE_MACROS
+            self._note_depth += note
+            for body in el:
+                if _local(body) == "ac:rich-text-body":
+                    self.walk_children(body)
+            self._note_depth -= note
+            return
+        if name.startswith(("ac:", "ri:")) and name not in {
+            "ac:layout",
+            "ac:layout-section",
+            "ac:layout-cell",
+            "ac:rich-text-body",
+            "ac:task-body",
+        }:
+            return
+        note = name == "aside" or bool(_NOTE_CLASSES.search(_classes(el)))
+        self._note_depth += note
+        self.walk_children(el)
+        self._note_depth -= note
+
+    def _list(self, el: etree._Element, *, depth: int, ordered: bool) -> None:
+        for li in el:
+            name = _local(li)
+            if name in {"li", "ac:task"}:
+                self._list_item(li, depth=depth, ordered=ordered)
+            elif name in {"ul", "ol", "ac:task-list"}:
+                self._list(li, depth=depth + 1, ordered=name == "ol")
+
+    def _list_item(self, li: etree._Element, *, depth: int, ordered: bool) -> None:
+        content = Text("")
+        nested: list[tuple[etree._Element, str]] = []
+        checked: bool | None = None
+        classes = _classes(li)
+        if "checked" in classes.split():
+            checked = True
+        elif li.get("data-inline-task-id") is not None:
+            checked = False
+        if _local(li) == "ac:task":
+            status = li.find(_AC + "task-status")
+            checked = bool(status is not None and (status.text or "").strip().lower() in _DONE_STATUS)
+            body = li.find(_AC + "task-body")
+            parts = [body] if body is not None else []
+        else:
+            parts = [li]
+        for part in parts:
+            content.text += part.text or ""
+            for child in part:
+                name = _local(child)
+                if name in {"ul", "ol", "ac:task-list"}:
+                    nested.append((child, name))
+                    content.text += "\n" + (child.tail or "")
+                    continue
+                if name == "input" and (child.get("type") or "").lower() == "checkbox":
+                    checked = child.get("checked") is not None
+                elif "checkbox" in _classes(child):
+                    checked = "checkbox-on" in _classes(child)
+                elif name in {"p", "div"} or _HEADING.fullmatch(name):
+                    content.text += "\n"
+                    self._inline_into(child, content)
+                    content.text += "\n"
+                elif name in _SKIP:
+                    pass
+                else:
+                    self._inline_into(child, content)
+                content.text += child.tail or ""
+        if content.checked is not None and checked is None:
+            checked = content.checked
+        content.text = _squash(content.text)
+        if content.text:
+            self.blocks.append(ListItem(content, depth=depth, ordered=ordered, checked=checked))
+        for child, name in nested:
+            self._list(child, depth=depth + 1, ordered=name == "ol")
+
+    def _table(self, table: etree._Element) -> None:
+        rows: list[tuple[list[Text], bool]] = []
+        for tr in _rows(table):
+            cells = [c for c in tr if _local(c) in {"td", "th"}]
+            if not cells:
+                continue
+            texts = [self.inline(c, cell=True) for c in cells]
+            parent = tr.getparent()
+            in_thead = parent is not None and _local(parent) == "thead"
+            is_head = in_thead or all(_local(c) == "th" for c in cells)
+            rows.append((texts, is_head))
+        if not rows:
+            return
+        # Without <th> (Google Docs, Notion) the header is the first ordinary row all the same.
+        header, body = rows[0][0], [r for r, _ in rows[1:]]
+        self.blocks.append(Table(header=header, rows=body))
+
+    # --- inline level ---------------------------------------------------------------------------
+    def inline(self, el: etree._Element, *, cell: bool = False) -> Text:
+        """Render an element's content as one Text (line breaks kept for <br> and inner blocks)."""
+        content = Text(el.text or "")
+        for child in el:
+            name = _local(child)
+            if (cell and name in {"p", "div", "li", "ul", "ol", "tr"}) or _HEADING.fullmatch(name):
+                content.text += "\n"
+                self._inline_into(child, content)
+                content.text += "\n"
+            else:
+                self._inline_into(child, content)
+            content.text += child.tail or ""
+        content.text = _squash(content.text)
+        return content
+
+    def _inline_into(self, el: etree._Element, out: Text) -> None:
+        name = _local(el)
+        if not name or (name in _SKIP and name not in {"code"}):
+            return
+        if name == "br":
+            out.text += "\n"
+            return
+        if name == "input" and (el.get("type") or "").lower() == "checkbox":
+            out.checked = el.get("checked") is not None
+            return
+        if name == "time":
+            when = el.get("datetime")
+            if when:
+                # The date is a fact of its own; kept out of the text so titles stay clean.
+                out.dates.append(str(when)[:10])
+                return
+        if name == "ri:user":
+            who = _attr(el, "ri:account-id") or _attr(el, "ri:username") or _attr(el, "ri:userkey")
+            if who:
+                out.mentions.append(who)
+                out.text += f" {who} "
+            return
+        if name == "ac:link":
+            user = el.find(_RI + "user")
+            if user is not None:
+                self._inline_into(user, out)
+                return
+            body = el.find(_AC + "plain-text-link-body")
+            out.text += (body.text or "") if body is not None else ""
+            return
+        if name == "ac:structured-macro":
+            macro = (_attr(el, "ac:name") or "").lower()
+            params = {(_attr(p, "ac:name") or ""): _itertext(p) for p in el if _local(p) == "ac:parameter"}
+            if macro == "jira" and params.get("key"):
+                out.refs.append(params["key"].strip())
+                out.text += f" {params['key'].strip()} "
+            elif macro == "status" and params.get("title"):
+                out.text += f" {params['title'].strip()} "
+            elif macro not in _SKIP_MACROS:
+                for body in el:
+                    if _local(body) == "ac:rich-text-body":
+                        self._inline_into(body, out)
+            return
+        if name.startswith(("ac:", "ri:")) and name not in {"ac:rich-text-body", "ac:task-body"}:
+            return  # parameters, placeholders (template hints), emoticons, images
+        if name == "a":
+            href = str(el.get("href") or "")
+            account = el.get("data-account-id") or el.get("data-username")
+            if account or "user-mention" in _classes(el) or "confluence-userlink" in _classes(el):
+                shown = _squash(_itertext(el))
+                out.mentions.append(shown or str(account))
+                out.text += f" {shown or account} "
+                return
+            key = el.get("data-jira-key") or el.get("data-issue-key")
+            if key:
+                out.refs.append(str(key))
+            elif href and is_issue_url(href):
+                out.refs.append(href)
+        key = el.get("data-jira-key")
+        if key and name != "a":
+            out.refs.append(str(key))
+        if "checkbox" in _classes(el):
+            out.checked = "checkbox-on" in _classes(el)
+        if name in {"time"} and not el.get("datetime"):
+            out.dates.append(_squash(_itertext(el)).lstrip("@"))
+            return
+        out.text += el.text or ""
+        for child in el:
+            child_name = _local(child)
+            if child_name in {"p", "div", "li", "tr"}:
+                out.text += "\n"
+            self._inline_into(child, out)
+            if child_name in {"p", "div", "li", "tr", "td", "th"}:
+                out.text += "\n" if child_name != "td" and child_name != "th" else " | "
+            out.text += child.tail or ""
+
+
+def _itertext(el: etree._Element) -> str:
+    return "".join(str(part) for part in el.itertext())
+
+
+def _rows(table: etree._Element) -> Iterator[etree._Element]:
+    for child in table:
+        name = _local(child)
+        if name == "tr":
+            yield child
+        elif name in {"thead", "tbody", "tfoot"}:
+            yield from (tr for tr in child if _local(tr) == "tr")
+
+
+def _wholly_emphasised(el: etree._Element) -> bool:
+    """A paragraph that is all italics: template instructions in most postmortem templates."""
+    if (el.text or "").strip():
+        return False
+    children = list(el)
+    return len(children) == 1 and _local(children[0]) in {"em", "i"} and not (children[0].tail or "").strip()
+
+
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+
+
+def _squash(text: str) -> str:
+    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    return "\n".join(line for line in lines if line)

@@ -1,0 +1,259 @@
+"""Markdown front-end (markdown-it-py, GFM tables, task lists); embedded HTML goes to the HTML front-end."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from mdit_py_plugins.tasklists import tasklists_plugin
+
+from worker.parse.blocks import Block, Heading, ListItem, Paragraph, Table, Text
+from worker.parse.errors import ParseError
+from worker.parse.html import parse_html
+from worker.parse.lines import heading_text, line_blocks
+from worker.parse.plaintext import checkbox
+from worker.parse.refs import is_issue_url
+from worker.parse.sections import Kind, classify_heading
+
+_DELIMITER_CELL = re.compile(r"^:?-{3,}:?$")
+_TAG = re.compile(r"<[^<>]{0,2000}>")
+_BR = re.compile(r"<br\s{0,5}/?>", re.I)
+_HIDDEN_OPEN = re.compile(r"<(?:script|style|template|noscript)\b", re.I)
+_HIDDEN_CLOSE = re.compile(r"</(?:script|style|template|noscript)\s{0,5}>", re.I)
+
+
+@lru_cache(maxsize=1)
+def _parser() -> MarkdownIt:
+    # html=True so embedded HTML blocks arrive as tokens we hand to the HTML front-end.
+    md = MarkdownIt("commonmark", {"html": True, "linkify": False, "typographer": False})
+    md.enable("table").enable("strikethrough")
+    md.use(tasklists_plugin)
+    return md
+
+
+def parse_markdown(text: str) -> list[Block]:
+    """Parse Markdown into blocks."""
+    try:
+        tokens = _parser().parse(text)
+    except RecursionError:
+        raise ParseError("the Markdown is nested too deeply to read") from None
+    return _Builder(text.split("\n")).build(tokens)
+
+
+class _Builder:
+    def __init__(self, source_lines: list[str]) -> None:
+        self.source = source_lines
+        self.blocks: list[Block] = []
+        self.heading_level = 0
+        self.list_depth = -1
+        self.ordered: list[bool] = []
+        self.item: ListItem | None = None
+        self.item_nested = False
+        self.note_depth = 0
+
+    def build(self, tokens: list[Token]) -> list[Block]:
+        i = 0
+        while i < len(tokens):
+            token = tokens[i]
+            kind = token.type
+            if kind == "heading_open":
+                content = render_inline(tokens[i + 1])
+                self.heading_level = int(token.tag[1:])
+                if content.text:
+                    self.blocks.append(Heading(level=self.heading_level, content=content))
+                i += 3
+                continue
+            if kind in ("bullet_list_open", "ordered_list_open"):
+                self._close_item()
+                self.list_depth += 1
+                self.ordered.append(kind == "ordered_list_open")
+            elif kind in ("bullet_list_close", "ordered_list_close"):
+                self._close_item()
+                self.list_depth -= 1
+                self.ordered.pop()
+            elif kind == "list_item_open":
+                self._close_item()
+                self.item = ListItem(Text(""), depth=self.list_depth, ordered=self.ordered[-1])
+            elif kind == "list_item_close":
+                self._close_item()
+            elif kind == "paragraph_open":
+                self._paragraph(tokens[i + 1])
+                i += 3
+                continue
+            elif kind == "table_open":
+                i = self._table(tokens, i)
+                continue
+            elif kind == "html_block":
+                self._close_item()
+                self._html(token.content)
+            i += 1
+        self._close_item()
+        return self.blocks
+
+    def _close_item(self) -> None:
+        if self.item is not None:
+            checked, body = checkbox(self.item.content.text)
+            if checked is not None and self.item.checked is None:
+                self.item.checked = checked
+                self.item.content.text = body
+            if self.item.content.text:
+                self.blocks.append(self.item)
+            self.item = None
+
+    def _paragraph(self, inline: Token) -> None:
+        content = render_inline(inline)
+        if self.item is not None:
+            sep = "\n" if self.item.content.text else ""
+            self.item.content.text += sep + content.text
+            self.item.content.extend(content)
+            return
+        note = self.note_depth > 0 or _wholly_emphasised(inline)
+        lines = content.text.split("\n")
+        if len(lines) > 1:
+            new = line_blocks(lines, level=self.heading_level + 1, note=note)
+            if len(new) > 1 or isinstance(new[0], Heading):
+                for block in new:
+                    if isinstance(block, Paragraph):
+                        block.content.extend(_facts_for(block.content.text, content))
+                self.blocks.extend(new)
+                return
+        single = lines[0] if len(lines) == 1 else ""
+        title = heading_text(single, standalone=True) if single and not note else None
+        if title and (single.rstrip().endswith(":") or classify_heading(title) is not Kind.NEUTRAL):
+            # A bare line such as "Follow-up actions:" used as a heading without Markdown heading syntax.
+            self.blocks.append(Heading(level=self.heading_level + 1, content=Text(title)))
+            return
+        if content.text:
+            self.blocks.append(Paragraph(content, note=note))
+
+    def _html(self, html: str) -> None:
+        stripped = html.strip()
+        if not _TAG.sub("", stripped).strip():
+            # Only tags: an <aside> opener/closer around Markdown; the Markdown inside is parsed normally.
+            return
+        try:
+            blocks = parse_html(f"<div>{stripped}</div>")
+        except ParseError:
+            blocks = []
+        lowered = stripped.lower()
+        for block in blocks:
+            if isinstance(block, Paragraph) and (lowered.startswith("<aside") or "<aside" in lowered[:200]):
+                block.note = True
+        self.blocks.extend(blocks)
+
+    def _table(self, tokens: list[Token], start: int) -> int:
+        """Collect a table; a delimiter row inside it starts a new table, a pipe-less row is a paragraph."""
+        rows: list[tuple[list[Text], bool, int]] = []  # cells, is header, source line
+        i = start + 1
+        current: list[Text] = []
+        in_head = False
+        line = -1
+        while i < len(tokens) and tokens[i].type != "table_close":
+            token = tokens[i]
+            if token.type == "thead_open":
+                in_head = True
+            elif token.type == "thead_close":
+                in_head = False
+            elif token.type == "tr_open":
+                current = []
+                line = token.map[0] if token.map else -1
+            elif token.type == "tr_close":
+                rows.append((current, in_head, line))
+            elif token.type == "inline":
+                current.append(render_inline(token, cell=True))
+            i += 1
+        self._close_item()
+        header: list[Text] = []
+        body: list[list[Text]] = []
+
+        def flush() -> None:
+            if header or body:
+                self.blocks.append(Table(header=list(header), rows=list(body)))
+
+        for cells, is_head, source_line in rows:
+            raw = self.source[source_line] if 0 <= source_line < len(self.source) else "|"
+            if is_head:
+                header = cells
+            elif all(_DELIMITER_CELL.match(c.text.strip()) for c in cells if c.text.strip()) and any(
+                c.text.strip() for c in cells
+            ):
+                # "| a | b |\n|---|---|" glued to the previous table: the last row was this table's header.
+                last = body.pop() if body else []
+                flush()
+                header, body = last, []
+            elif "|" not in raw:
+                # GFM lets a pipe-less line continue a table; in practice it is a paragraph after it.
+                flush()
+                header, body = [], []
+                text = " ".join(c.text for c in cells if c.text).strip()
+                if text:
+                    self.blocks.append(Paragraph(Text(text)))
+            else:
+                body.append(cells)
+        flush()
+        return i + 1
+
+
+def _facts_for(line: str, whole: Text) -> Text:
+    """The mentions/refs of a multi-line paragraph that belong to one of its lines."""
+    return Text(
+        "",
+        mentions=[m for m in whole.mentions if m in line],
+        refs=[r for r in whole.refs if r in line],
+        dates=[d for d in whole.dates if d in line],
+    )
+
+
+def _wholly_emphasised(inline: Token) -> bool:
+    children = inline.children or []
+    if len(children) < 3 or children[0].type != "em_open" or children[-1].type != "em_close":
+        return False
+    depth = 0
+    for index, child in enumerate(children):
+        depth += child.type == "em_open"
+        depth -= child.type == "em_close"
+        outside = depth == 0 and index < len(children) - 1
+        if outside and child.type != "em_close" and (child.type != "text" or child.content.strip()):
+            return False
+    return True
+
+
+def render_inline(token: Token, *, cell: bool = False) -> Text:
+    """Plain text of an inline token: markup dropped, link targets kept as refs when they are issues."""
+    out = Text("")
+    parts: list[str] = []
+    hidden = False  # inside inline <script>/<style>: content is code, never text
+    for child in token.children or []:
+        kind = child.type
+        if kind == "html_inline" and _HIDDEN_OPEN.match(child.content):
+            hidden = not child.content.rstrip().endswith("/>")
+            continue
+        if kind == "html_inline" and _HIDDEN_CLOSE.match(child.content):
+            hidden = False
+            continue
+        if hidden:
+            continue
+        if kind in ("text", "code_inline"):
+            parts.append(child.content)
+        elif kind in ("softbreak", "hardbreak"):
+            parts.append("\n")
+        elif kind == "link_open":
+            href = str(child.attrs.get("href", ""))
+            if is_issue_url(href):
+                out.refs.append(href)
+        elif kind == "html_inline":
+            if _BR.fullmatch(child.content.strip()):
+                parts.append("\n")
+            elif "checkbox" in child.content and "<input" in child.content:
+                out.checked = "checked" in child.content
+        elif kind == "image":
+            continue
+    text = "".join(parts)
+    if cell:
+        # Cells may carry literal <br> inside code spans or escaped form; anything tag-like is dropped.
+        text = _BR.sub("\n", text)
+        text = _TAG.sub(" ", text) if "<" in text else text
+    out.text = "\n".join(" ".join(line.split()) for line in text.split("\n") if line.strip())
+    return out

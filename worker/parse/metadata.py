@@ -1,0 +1,255 @@
+"""Postmortem-level fields: title, owner, incident date and severity, from key/value tables and lines."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from worker.parse.blocks import Block, Heading, ListItem, Paragraph, Table, Text
+from worker.parse.dates import DATE_PHRASE, PLACEHOLDER, parse_date
+from worker.parse.sections import Kind, classify_heading, fold
+
+# Keys in order of preference; matched against the folded key text.
+_OWNER_KEYS = (
+    "postmortem owner",
+    "post mortem owner",
+    "postmortem lead",
+    "incident owner",
+    "document owner",
+    "owner",
+    "incident lead",
+    "incident commander",
+    "incident manager",
+    "ic",
+    "lead",
+    "author",
+    "authors",
+    "written by",
+    "prepared by",
+    "responsable del postmortem",
+    "responsable",
+    "lider del incidente",
+    "autor",
+    "autores",
+    "dueno",
+    "responsavel",
+    "lider do incidente",
+    "verantwortlich",
+    "verantwortliche",
+    "verantwortlicher",
+    "incident leiter",
+    "leitung",
+    "verfasser",
+    "proprietaire",
+    "responsable de l incident",
+    "pilote de l incident",
+    "auteur",
+    "redige par",
+)
+_SEVERITY_KEYS = (
+    "severity",
+    "incident severity",
+    "severity level",
+    "sev",
+    "sev level",
+    "severidad",
+    "severidade",
+    "gravidade",
+    "schweregrad",
+    "schwere",
+    "severite",
+    "gravite",
+    "niveau de gravite",
+    "priority",
+    "incident priority",
+    "prioridad",
+    "prioridade",
+    "prioritat",
+    "priorite",
+)
+_DATE_KEYS = (
+    "incident date",
+    "date of incident",
+    "date of the incident",
+    "incident start",
+    "date",
+    "impact start",
+    "started",
+    "start",
+    "start time",
+    "occurred",
+    "occurred on",
+    "reported",
+    "detected",
+    "opened",
+    "fecha",
+    "fecha del incidente",
+    "data",
+    "data do incidente",
+    "datum",
+    "vorfallsdatum",
+    "datum des vorfalls",
+    "date de l incident",
+    "date de l incident",
+    "duration",
+    "duracion",
+    "duracao",
+    "dauer",
+    "duree",
+)
+_KEY_VALUE = re.compile(r"^\s*([^:\n]{1,60}?)\s*[:：]\s*(\S[^\n]*)$")
+_GENERIC_OWNER = re.compile(r"^(?:tbd|n/?a|none|-+|…|\?+|unknown|unassigned)$", re.I)
+
+
+@dataclass(frozen=True, slots=True)
+class Metadata:
+    title: str | None
+    owner: str | None
+    incident_date: date | None
+    severity: str | None
+    first_text: str | None
+
+
+def read_metadata(blocks: list[Block], *, lang: str) -> Metadata:
+    """Title, owner, incident date and severity of the postmortem."""
+    pairs = list(_pairs(blocks))
+    owner = _pick(pairs, _OWNER_KEYS)
+    severity = _pick(pairs, _SEVERITY_KEYS)
+    incident_date = None
+    for key in _DATE_KEYS:
+        for found_key, value in pairs:
+            if found_key == key:
+                incident_date = _date_in(value.dates[0] if value.dates else value.text, lang=lang)
+                if incident_date:
+                    break
+        if incident_date:
+            break
+    if incident_date is None:
+        incident_date = _date_in_prose(blocks, lang=lang)
+    return Metadata(
+        title=_title(blocks),
+        owner=_value(owner),
+        incident_date=incident_date,
+        severity=_value(severity),
+        first_text=_first_text(blocks),
+    )
+
+
+def _pairs(blocks: list[Block]) -> list[tuple[str, Text]]:
+    """Every key/value pair outside action sections: 2-column tables, "Key: value" lines and headings."""
+    out: list[tuple[str, Text]] = []
+    kinds: list[tuple[int, Kind]] = []
+    for block in blocks:
+        if isinstance(block, Heading):
+            while kinds and kinds[-1][0] >= block.level:
+                kinds.pop()
+            kinds.append((block.level, classify_heading(block.content.text)))
+            pair = _split(block.content)
+            if pair:
+                out.append(pair)
+            continue
+        if any(kind is Kind.ACTION for _, kind in kinds):
+            continue
+        if isinstance(block, Table):
+            rows = [block.header, *block.rows]
+            for row in rows:
+                value = row[1] if len(row) >= 2 else None
+                if (
+                    value
+                    and len(row[0].text.split()) <= 6
+                    and (value.text.strip() or value.dates or value.mentions)
+                ):
+                    out.append((fold(row[0].text), value))
+        elif isinstance(block, ListItem | Paragraph):
+            for line in block.content.text.split("\n"):
+                pair = _split(Text(line, mentions=block.content.mentions, dates=block.content.dates))
+                if pair:
+                    out.append(pair)
+    return out
+
+
+def _split(content: Text) -> tuple[str, Text] | None:
+    match = _KEY_VALUE.match(content.text)
+    if not match or len(match.group(1).split()) > 6:
+        return None
+    return fold(match.group(1)), Text(match.group(2).strip(), mentions=content.mentions, dates=content.dates)
+
+
+def _pick(pairs: list[tuple[str, Text]], keys: tuple[str, ...]) -> Text | None:
+    for key in keys:
+        for found_key, value in pairs:
+            if (
+                found_key == key
+                and (value.text.strip() or value.mentions)
+                and not _GENERIC_OWNER.match(value.text.strip())
+            ):
+                return value
+    return None
+
+
+def _value(value: Text | None) -> str | None:
+    if value is None:
+        return None
+    if value.mentions:
+        return value.mentions[0]
+    text = " ".join(value.text.split())
+    return text or None
+
+
+def _date_in(text: str, *, lang: str) -> date | None:
+    if PLACEHOLDER.match(text):
+        return None
+    direct = parse_date(text[:40], lang=lang) if len(text) <= 40 else None
+    if direct:
+        return direct
+    for match in DATE_PHRASE.finditer(text):
+        found = parse_date(match.group(0), lang=lang)
+        if found and re.search(r"\d{4}", match.group(0)):
+            return found
+    return None
+
+
+def _date_in_prose(blocks: list[Block], *, lang: str) -> date | None:
+    """The first full date (with a year) in the opening paragraphs, when no field names the date."""
+    seen = 0
+    for block in blocks:
+        if isinstance(block, Paragraph):
+            seen += 1
+            for match in DATE_PHRASE.finditer(block.content.text[:1000]):
+                if re.search(r"\d{4}", match.group(0)):
+                    found = parse_date(match.group(0), lang=lang)
+                    if found:
+                        return found
+            if seen >= 4:
+                break
+    return None
+
+
+def _title(blocks: list[Block]) -> str | None:
+    for block in blocks[:20]:
+        if isinstance(block, Heading):
+            text = " ".join(block.content.text.split())
+            if _KEY_VALUE.match(text) and not fold(text).startswith(
+                ("postmortem", "post mortem", "incident")
+            ):
+                continue
+            return text or None
+        if isinstance(block, Paragraph) and block is blocks[0]:
+            text = block.content.text.split("\n")[0].strip()
+            if text and len(text.split()) <= 12 and text[-1] not in ".!?,;":
+                return text
+            return None
+        if isinstance(block, Table | ListItem):
+            continue
+        break
+    return None
+
+
+def _first_text(blocks: list[Block]) -> str | None:
+    for block in blocks:
+        if isinstance(block, Heading | Paragraph | ListItem):
+            return block.content.text
+        if isinstance(block, Table) and block.header:
+            return " ".join(cell.text for cell in block.header)
+    return None
