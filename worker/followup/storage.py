@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from config.settings import Settings
@@ -106,7 +106,8 @@ class FollowupStore:
         than the one stored is ignored.
         """
         by_key = {ticket.key: ticket for ticket in tickets}
-        changed = 0
+        rows_changed: list[dict[str, Any]] = []
+        rows_checked: list[dict[str, Any]] = []
         stale: set[str] = set()
         with self.store.session() as session:
             for keys in _chunks(list(by_key)):
@@ -125,37 +126,44 @@ class FollowupStore:
                            "ticket_due": ticket.fields.due}
                     old = {"status": row.status, "ticket_assignee": row.ticket_assignee,
                            "ticket_due": row.ticket_due}
-                    values: dict[str, Any] = {"status_checked_at": now, "ticket_updated": ticket.updated,
-                                              "status_name": ticket.status_name or None}
+                    values = {"id": row.id, "status_checked_at": now, "ticket_updated": ticket.updated,
+                              "status_name": ticket.status_name or None}
                     if new != old:
-                        changed += 1
-                        values.update(new, updated_at=now)
-                    session.execute(update(ActionItemRow).where(ActionItemRow.id == row.id).values(**values))
+                        rows_changed.append({**values, **new, "updated_at": now})
+                    else:
+                        rows_checked.append(values)
+            # ORM bulk UPDATE by primary key: one executemany per shape instead of a statement per ticket.
+            for batch in (rows_changed, rows_checked):
+                if batch:
+                    session.execute(update(ActionItemRow), batch)
         self._record_resolutions([t for t in tickets if t.key not in stale], now=now)
-        return changed
+        return len(rows_changed)
 
     def _record_resolutions(self, tickets: Sequence[Ticket], *, now: datetime) -> None:
-        closed = [t for t in tickets if t.status in (TicketStatus.DONE, TicketStatus.DROPPED)]
+        closed = {t.key: t for t in tickets if t.status in (TicketStatus.DONE, TicketStatus.DROPPED)}
         reopened = [t.key for t in tickets if t.status is TicketStatus.OPEN]
+        table = followup_resolutions
         with self.engine.begin() as conn:
             for keys in _chunks(reopened):
-                conn.execute(delete(followup_resolutions).where(followup_resolutions.c.ticket_key.in_(keys)))
+                conn.execute(delete(table).where(table.c.ticket_key.in_(keys)))
             known: dict[str, str] = {}
-            for keys in _chunks([t.key for t in closed]):
-                known.update(conn.execute(
-                    select(followup_resolutions.c.ticket_key, followup_resolutions.c.status)
-                    .where(followup_resolutions.c.ticket_key.in_(keys))).tuples().all())
-        for ticket in closed:
-            if known.get(ticket.key) == ticket.status.value:
-                continue
-            # The first time we see it closed; the tracker's `updated` is the best guess of when.
-            resolved = min(ticket.updated, now) if ticket.updated else now
-            key = followup_resolutions.c.ticket_key == ticket.key
-            # IntegrityError: a webhook recorded it at the same moment, which is as good.
-            with contextlib.suppress(IntegrityError), self.engine.begin() as conn:
-                conn.execute(delete(followup_resolutions).where(key))
-                conn.execute(followup_resolutions.insert().values(
-                    ticket_key=ticket.key, status=ticket.status.value, resolved_at=resolved))
+            for keys in _chunks(list(closed)):
+                known.update(conn.execute(select(table.c.ticket_key, table.c.status)
+                                          .where(table.c.ticket_key.in_(keys))).tuples().all())
+            # The first time we see a ticket closed; the tracker's `updated` is the best guess of when.
+            fresh: list[dict[str, Any]] = [{"ticket_key": key, "status": t.status.value,
+                                             "resolved_at": min(t.updated, now) if t.updated else now}
+                                            for key, t in closed.items() if known.get(key) != t.status.value]
+            for keys in _chunks([row["ticket_key"] for row in fresh]):
+                conn.execute(delete(table).where(table.c.ticket_key.in_(keys)))
+            if fresh:
+                # Upsert: a webhook may record the same ticket at the same moment.
+                insert = postgresql.insert if self.engine.dialect.name == "postgresql" else sqlite.insert
+                statement = insert(table)
+                conn.execute(statement.on_conflict_do_update(
+                    index_elements=["ticket_key"],
+                    set_={"status": statement.excluded.status,
+                          "resolved_at": statement.excluded.resolved_at}), fresh)
 
     # --- history --------------------------------------------------------------------------------
 
