@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -42,14 +43,19 @@ def display_names(people: Iterable[Person]) -> dict[str, str]:
     return names
 
 
+_open: dict[str, FollowupStore] = {}
+_open_guard = threading.Lock()
+
+
 @contextmanager
 def open_followup_store(settings: Settings) -> Iterator[FollowupStore]:
-    """Open the store named by the settings (migrated to the newest revision) for follow-up."""
-    store = Store(settings.database_url)
-    try:
-        yield FollowupStore(store)
-    finally:
-        store.close()
+    """The store named by the settings, opened (and migrated) once per process and URL."""
+    with _open_guard:
+        store = _open.get(settings.database_url)
+        if store is None:
+            # Opening migrates the schema: too costly for every webhook delivery or task run.
+            store = _open[settings.database_url] = FollowupStore(Store(settings.database_url))
+    yield store
 
 
 class FollowupStore:
