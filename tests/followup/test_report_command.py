@@ -15,17 +15,20 @@ from markdown_it import MarkdownIt
 
 pytest.importorskip("worker.store")
 
+from worker.store import Store
+
 from connectors.jira import JiraTracker
 from tests.followup.receivers import HttpReceiver
 from tests.followup.storeflow import seed
-from worker.store import Store
+from tests.standins.jira import JiraStandIn
 
 ROOT = Path(__file__).resolve().parents[2]
 AT = "2026-03-30T09:00:00+02:00"
 
 
 @pytest.fixture
-def configured(tmp_path: Path, webhook: HttpReceiver, jira_tracker: JiraTracker) -> dict[str, str]:
+def configured(tmp_path: Path, webhook: HttpReceiver, jira_tracker: JiraTracker,
+               jira_standin: JiraStandIn) -> dict[str, str]:
     db = f"sqlite:///{tmp_path / 'ft.db'}"
     store = Store(db)
     seed(store, jira_tracker, key="pm1", team="sre", approved_at=datetime(2026, 2, 2, 9, tzinfo=UTC),
@@ -35,6 +38,8 @@ def configured(tmp_path: Path, webhook: HttpReceiver, jira_tracker: JiraTracker)
     config = tmp_path / "followthrough.yaml"
     config.write_text(yaml.safe_dump({
         "database_url": db,
+        "jira_url": jira_standin.url, "jira_email": jira_standin.email,
+        "jira_api_token": jira_standin.api_token,
         "default_team": "sre",
         "teams": {"sre": {"tracker": "jira", "jira": {"project": "OPS"}, "timezone": "Europe/Berlin",
                           "followup": {"notify": [f"json://127.0.0.1:{webhook.port}/sre"]}}},
@@ -75,6 +80,20 @@ def test_send_once_per_period(configured: dict[str, str], webhook: HttpReceiver)
     assert len(webhook.recorder.requests) == 1
     message = webhook.recorder.requests[0].json()["message"]
     assert "Add &lt;b&gt;replication&lt;/b&gt; alert" in MarkdownIt("commonmark").render(message)
+
+
+def test_refresh_reads_the_tracker_first(configured: dict[str, str], jira_standin: JiraStandIn) -> None:
+    before = run(configured, "--at", AT)
+    assert "Write runbook" in before.stdout
+    key = next(k for k, fields in jira_standin.issues.items() if fields["summary"] == "Write runbook")
+    jira_standin.close_issue(key)
+    stale = run(configured, "--at", AT)
+    assert "Write runbook" in stale.stdout  # without --refresh the stored state is shown
+    jira_standin.reset_calls()
+    fresh = run(configured, "--at", AT, "--refresh")
+    assert fresh.returncode == 0, fresh.stderr
+    assert "Write runbook" not in fresh.stdout
+    assert jira_standin.count(None, r"search/jql") == 1
 
 
 def test_bad_input_is_one_line(configured: dict[str, str]) -> None:
