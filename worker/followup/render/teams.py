@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from worker.followup.items import ItemState
 from worker.followup.render import escape
 from worker.followup.render.common import assignee_text, due_text, period_text, summary_pairs, timing
 from worker.followup.report import ReportLine, TeamReport
@@ -40,8 +41,7 @@ def _rich(*runs: Element, spacing: str | None = None) -> Element:
 
 def _line(line: ReportLine) -> Element:
     item = line.item
-    color = "Attention" if line.days_overdue is not None else ("Warning" if line.days_left is not None
-                                                               and line.state.value == "due_soon" else None)
+    color = {ItemState.OVERDUE: "Attention", ItemState.DUE_SOON: "Warning"}.get(line.state)
     runs = [_run("• " + escape.oneline(item.title)), _run(" — ")]
     runs.append(_run(escape.oneline(item.ticket_key or "no ticket"), url=item.ticket_url))
     runs.append(_run(f" — {escape.oneline(assignee_text(line))} — due {due_text(line)} — "))
