@@ -1,6 +1,7 @@
 """Refresh and report over many tracked items across teams, against the local tracker stand-ins.
 
-Run from the repository root: `/work/venv/bin/python bench/bench_report.py [--items 10000] [--teams 20]`.
+Run from the repository root:
+`/work/venv/bin/python bench/bench_report.py [--items 10000] [--teams 20] [--database-url URL]`.
 Half the teams use Jira projects (one Jira stand-in), half GitHub repositories (one stand-in each).
 Prints tracker read calls (target: at most ceil(items/100) plus one per team and tracker), wall time of
 the refresh and of building and rendering every team's report, and peak Python memory (tracemalloc).
@@ -63,6 +64,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--items", type=int, default=10_000)
     parser.add_argument("--teams", type=int, default=20)
+    parser.add_argument("--database-url", help="an empty database to use (default: a temporary SQLite file)")
     args = parser.parse_args()
     per_team = args.items // args.teams
     jira_teams = args.teams // 2
@@ -70,7 +72,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp, JiraStandIn() as jira_api:
         github_apis = [GitHubStandIn(repo=f"acme/team{n:02d}").start() for n in range(jira_teams, args.teams)]
         try:
-            db = f"sqlite:///{Path(tmp) / 'bench.db'}"
+            db = args.database_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
             store = Store(db)
             teams: dict[str, Team] = {}
             trackers: dict[str, Tracker] = {}
