@@ -19,6 +19,7 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
+from config.sources import Sources
 from config.teams import FollowupPolicy, Person, Team
 
 CONFIG_ENV = "FOLLOWTHROUGH_CONFIG"
@@ -80,6 +81,8 @@ class Settings(BaseSettings):
     jira_pat: SecretStr | None = _env("JIRA_PAT")  # Data Center personal access token
     github_token: SecretStr | None = _env("GITHUB_TOKEN")
     github_api_url: str = _env("GITHUB_API_URL", "https://api.github.com")
+    #: Seconds before a tracker HTTP call is given up as a timeout (a Transient error).
+    tracker_timeout: float = Field(default=30.0, gt=0)
 
     # --- storage and queue ----------------------------------------------------------------------
     database_url: str = "sqlite:///followthrough.db"
@@ -93,6 +96,21 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None
     github_webhook_secret: SecretStr | None = None
     jira_webhook_secret: SecretStr | None = None
+
+    # --- service: Celery worker and beat, webhook receiver (see config/celery_app.py) ---------------
+    #: Broker used when neither CELERY_BROKER_URL nor REDIS_URL is set: one host, no server needed.
+    embedded_broker_url: str = "sqla+sqlite:///followthrough-broker.db"
+    task_time_limit_seconds: int = Field(default=600, gt=0)
+    #: Longest retry countdown; the visibility timeout must exceed it plus the task time limit.
+    max_retry_countdown_seconds: int = Field(default=1800, gt=0)
+    visibility_timeout_seconds: int = Field(default=7200, gt=0)
+    #: TTL of the per-postmortem sync lock; a live holder renews it, a killed one lets it expire.
+    sync_lock_seconds: int = Field(default=60, gt=0)
+    webhook_dedupe_ttl_seconds: int = Field(default=7 * 24 * 3600, gt=0)
+    reconcile_every_minutes: float = Field(default=15, gt=0)
+    refresh_every_minutes: float = Field(default=60, gt=0)
+    beat_schedule_file: str = "celerybeat-schedule"
+    sources: Sources = Field(default_factory=Sources)
 
     # --- teams and people (normally from the YAML file) ------------------------------------------
     default_team: str = "default"
@@ -157,7 +175,7 @@ def _setting_name(loc: tuple[int | str, ...]) -> str:
     alias = getattr(field, "validation_alias", None) if field else None
     if isinstance(alias, AliasChoices):
         head = str(alias.choices[0])
-    elif field is not None and head not in {"teams", "people", "default_team", "followup"}:
+    elif field is not None and head not in {"teams", "people", "default_team", "sources", "followup"}:
         head = f"FOLLOWTHROUGH_{head.upper()}"
     rest = ".".join(str(part) for part in loc[1:])
     return f"{head}.{rest}" if rest else head

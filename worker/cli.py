@@ -17,6 +17,10 @@ from worker.errors import UserError
 COMMAND_MODULES: tuple[str, ...] = (
     "worker.commands.parse",
     "worker.commands.demo",
+    "worker.commands.sync",
+    "worker.commands.resync",
+    "worker.commands.serve",
+    "worker.commands.worker",
     "worker.commands.report",
 )
 

@@ -236,3 +236,22 @@ def test_fingerprints_are_unique_and_hex() -> None:
         prints = [i.fingerprint for i in pm.action_items]
         assert len(set(prints)) == len(prints)
         assert all(len(p) == 16 and int(p, 16) >= 0 for p in prints)
+
+
+def test_sre_template_status_rides_in_the_bug_column() -> None:
+    pm = load("sre_template.md")
+    assert pm.title == "Checkout Search Outage Postmortem (incident #212)"
+    assert pm.incident_date == date(2023, 6, 14)
+    runbook = item(pm, "Add a runbook entry for cache warm-up after failover")
+    assert (runbook.owner, runbook.kind, runbook.ref, runbook.done) == ("rkhan", "mitigate", None, True)
+    ratelimit = item(pm, "Rate-limit reindex jobs per tenant")
+    assert (ratelimit.ref, ratelimit.done) == ("Bug 7781001", False)
+    page = item(pm, "Page on reindex queue age above ten minutes")
+    assert (page.owner, page.kind, page.ref, page.done) == ("okafor", "detect", "CHK-88", True)
+
+
+def test_title_with_a_colon_and_date_given_only_as_time_element() -> None:
+    pm = load("titled_storage.xhtml")
+    assert pm.title == "Störungsbericht: Suchausfall"
+    assert pm.incident_date == date(2024, 2, 12)
+    assert titles(pm) == ["Leistungstest für die Suche einführen"]

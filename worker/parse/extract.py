@@ -186,6 +186,11 @@ def _table_items(table: Table, section: _Section, *, lang: str, base: date | Non
     return found
 
 
+_TRAILING_STATUS = re.compile(
+    r"^(.{0,200}?)\s*\b(DONE|TODO|OPEN|CLOSED|FIXED|COMPLETED?|IN PROGRESS|WONTFIX|WON'T FIX)\s*$"
+)
+
+
 def _apply_column(item: Found, role: Role, cell: Text, *, lang: str, base: date | None) -> None:
     value = " ".join(cell.text.split())
     if role is Role.OWNER:
@@ -205,7 +210,14 @@ def _apply_column(item: Found, role: Role, cell: Text, *, lang: str, base: date 
     elif role is Role.STATUS:
         item.done = item.done or is_done_status(value) or bool(cell.checked)
     elif role is Role.REF:
+        # Google's SRE template writes "Bug 5554823 **DONE**": the status rides in the reference cell.
+        status = _TRAILING_STATUS.match(value)
+        if status:
+            value = status.group(1)
+            item.done = item.done or is_done_status(status.group(2))
         ref = cell.refs[0] if cell.refs else find_ref(value)
+        if not ref and value and any(ch.isdigit() for ch in value) and not PLACEHOLDER.match(value):
+            ref = value  # a column named Bug/Ticket holds a reference even in a tracker's own format
         if ref:
             item.ref = ref
     elif role is Role.CONTEXT and not item.ref:

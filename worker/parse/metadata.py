@@ -98,7 +98,7 @@ _DATE_KEYS = (
     "dauer",
     "duree",
 )
-_KEY_VALUE = re.compile(r"^\s*([^:\n]{1,60}?)\s*[:：]\s*(\S[^\n]*)$")
+_KEY_VALUE = re.compile(r"^\s*([^:\n]{1,60}?)\s*[:：]\s*(\S[^\n]*)?$")
 _GENERIC_OWNER = re.compile(r"^(?:tbd|n/?a|none|-+|…|\?+|unknown|unassigned)$", re.I)
 
 
@@ -173,7 +173,10 @@ def _split(content: Text) -> tuple[str, Text] | None:
     match = _KEY_VALUE.match(content.text)
     if not match or len(match.group(1).split()) > 6:
         return None
-    return fold(match.group(1)), Text(match.group(2).strip(), mentions=content.mentions, dates=content.dates)
+    value = (match.group(2) or "").strip()
+    if not value and not content.dates and not content.mentions:
+        return None  # "Incident date: <time datetime=...>": the value is a date or mention, not text
+    return fold(match.group(1)), Text(value, mentions=content.mentions, dates=content.dates)
 
 
 def _pick(pairs: list[tuple[str, Text]], keys: tuple[str, ...]) -> Text | None:
@@ -230,10 +233,9 @@ def _title(blocks: list[Block]) -> str | None:
     for block in blocks[:20]:
         if isinstance(block, Heading):
             text = " ".join(block.content.text.split())
-            if _KEY_VALUE.match(text) and not fold(text).startswith(
-                ("postmortem", "post mortem", "incident")
-            ):
-                continue
+            key = _KEY_VALUE.match(text)
+            if key and fold(key.group(1)) in _METADATA_KEYS:
+                continue  # "Author: Ana" as a heading is a field, not the title
             return text or None
         if isinstance(block, Paragraph) and block is blocks[0]:
             text = block.content.text.split("\n")[0].strip()
@@ -244,6 +246,9 @@ def _title(blocks: list[Block]) -> str | None:
             continue
         break
     return None
+
+
+_METADATA_KEYS = frozenset(_OWNER_KEYS + _SEVERITY_KEYS + _DATE_KEYS)
 
 
 def _first_text(blocks: list[Block]) -> str | None:

@@ -1,0 +1,194 @@
+"""The Celery app: broker, queues, routes, reliability settings and the beat schedule.
+
+`make_celery(settings)` builds an app from explicit settings (tests, the bench, `followthrough worker`).
+The module-level `app` is for `celery -A config.celery_app worker|beat`: it is created at import time
+but reads the settings lazily (Celery's `add_defaults` promise), the first time its configuration is
+needed, so importing this module never reads the environment.
+
+Broker: `CELERY_BROKER_URL`, else `REDIS_URL`, else the embedded `sqla+sqlite:///` transport. Both kombu
+5.7 virtual transports that need no server (`sqla+sqlite://`, `filesystem://`) run a worker here; SQLite
+was chosen because a claim is one `BEGIN IMMEDIATE` transaction, so two workers on one host never take the
+same message, while `filesystem://` moves files between folders and can hand a file to two consumers when
+the folders sit on different file systems. Neither redelivers a message whose worker was killed mid-task
+(only a clean shutdown restores unacked messages), so the embedded broker is for a single host and a
+trial run; use Redis in production. Locks, the shared GitHub write throttle and webhook dedupe need Redis.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import cached_property
+from typing import Any
+
+from celery import Celery
+from kombu.entity import Exchange, Queue
+
+from config.settings import ConfigError, Settings, load_settings
+
+#: Stable task names other systems may call (see worker/tasks.py).
+INGEST_TASK = "followthrough.ingest_postmortem"
+INGEST_PULL_TASK = "followthrough.ingest_pull_request"
+SYNC_TASK = "followthrough.sync_postmortem"
+RECONCILE_TASK = "followthrough.reconcile"
+RESYNC_TASK = "followthrough.resync"
+
+#: Parsing and fetching documents; cheap and bounded by CPU.
+INGEST_QUEUE = "ingest"
+#: Tracker writes; bounded by the trackers' rate limits, so kept apart from parsing.
+TRACKER_QUEUE = "tracker"
+
+#: Optional tasks defined by other packages (reports); routed to the tracker queue when they exist.
+TRACKER_TASK_PATTERNS = ("followthrough.sync_*", "followthrough.refresh_*", "followthrough.send_*")
+
+
+def is_redis_url(url: str | None) -> bool:
+    """Whether a broker URL points at Redis (the only broker with locks, throttle and dedupe)."""
+    return bool(url) and str(url).startswith(("redis://", "rediss://", "redis+socket://", "unix://"))
+
+
+def broker_url(settings: Settings) -> str:
+    """The broker in use: CELERY_BROKER_URL, REDIS_URL, or the embedded SQLite transport."""
+    return settings.broker_url or settings.embedded_broker_url
+
+
+def redis_url(settings: Settings) -> str | None:
+    """The Redis server for locks, throttle, dedupe and results, if one is configured."""
+    if settings.redis_url:
+        return settings.redis_url
+    return settings.celery_broker_url if is_redis_url(settings.celery_broker_url) else None
+
+
+def _check_timeouts(settings: Settings) -> None:
+    # Redis redelivers a message that stays unacked longer than the visibility timeout. A retry with a
+    # countdown sits unacked in a worker until it runs, then runs up to the hard time limit, so the
+    # timeout must exceed both together or the task would run again and again.
+    longest = settings.max_retry_countdown_seconds + settings.task_time_limit_seconds
+    if settings.visibility_timeout_seconds <= longest:
+        raise ConfigError(
+            "invalid setting FOLLOWTHROUGH_VISIBILITY_TIMEOUT_SECONDS: must exceed "
+            f"max_retry_countdown_seconds + task_time_limit_seconds ({longest} s)"
+        )
+    if settings.sync_lock_seconds < 2:
+        raise ConfigError("invalid setting FOLLOWTHROUGH_SYNC_LOCK_SECONDS: must be at least 2")
+
+
+def celery_config(settings: Settings) -> dict[str, Any]:
+    """Celery configuration for these settings."""
+    _check_timeouts(settings)
+    broker = broker_url(settings)
+    redis = redis_url(settings)
+    visibility = settings.visibility_timeout_seconds
+    transport_options: dict[str, Any] = {}
+    if is_redis_url(broker):
+        transport_options = {
+            "visibility_timeout": visibility,
+            # Sweep for messages whose worker died at least every tenth of the timeout (at most a
+            # minute), instead of kombu's default of every ~100 s.
+            "unacked_restore_interval": max(1, min(60, visibility // 10)),
+            "unacked_restore_throttle": 1,
+        }
+    hard = settings.task_time_limit_seconds
+    config: dict[str, Any] = {
+        "broker_url": broker,
+        "broker_transport_options": transport_options,
+        "broker_connection_retry_on_startup": True,
+        "result_backend": redis,
+        "result_backend_transport_options": {"visibility_timeout": visibility} if redis else {},
+        "result_expires": timedelta(days=1),
+        "task_ignore_result": redis is None,
+        "task_serializer": "json",
+        "result_serializer": "json",
+        "accept_content": ["json"],
+        # Redelivery on a lost worker: every task is idempotent (ingest keys on the content hash, sync
+        # searches the tracker before creating).
+        "task_acks_late": True,
+        "task_reject_on_worker_lost": True,
+        "worker_cancel_long_running_tasks_on_connection_loss": True,
+        "worker_prefetch_multiplier": 1,
+        "task_time_limit": hard,
+        "task_soft_time_limit": max(1, hard - max(1, hard // 10)),
+        "task_queues": tuple(_queue(name) for name in (INGEST_QUEUE, TRACKER_QUEUE)),
+        "task_default_queue": INGEST_QUEUE,
+        "task_routes": _routes(),
+        "task_track_started": True,
+        "worker_send_task_events": True,
+        "task_send_sent_event": True,
+        "imports": ("worker.tasks",),
+        "beat_scheduler": "config.beat:LockedScheduler",
+        "beat_schedule_filename": settings.beat_schedule_file,
+        "beat_schedule": beat_schedule(settings),
+        "timezone": "UTC",
+        "enable_utc": True,
+    }
+    return config
+
+
+def _queue(name: str) -> Queue:
+    # Each queue gets its own direct exchange and routing key; left unset, Celery binds every queue to
+    # the default queue's key, so a message published by that key would land in both queues.
+    return Queue(name, Exchange(name, type="direct"), routing_key=name)  # type: ignore[no-untyped-call]
+
+
+def _routes() -> dict[str, dict[str, str]]:
+    routes = {name: {"queue": TRACKER_QUEUE} for name in TRACKER_TASK_PATTERNS}
+    routes.update({name: {"queue": INGEST_QUEUE} for name in (INGEST_TASK, INGEST_PULL_TASK,
+                                                               RECONCILE_TASK, RESYNC_TASK)})
+    return routes
+
+
+def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
+    """Periodic tasks; the reports package adds its own entries when it is installed."""
+    reconcile = settings.reconcile_every_minutes * 60
+    schedule: dict[str, dict[str, Any]] = {
+        "reconcile": {
+            "task": RECONCILE_TASK,
+            "schedule": reconcile,
+            # A sweep that waited a whole period in the queue is superseded by the next one.
+            "options": {"expires": reconcile},
+        },
+    }
+    return schedule
+
+
+class FollowthroughCelery(Celery):  # type: ignore[misc]
+    """A Celery app that carries the project's Settings (loaded on first use when not given)."""
+
+    def __init__(
+        self, main: str = "followthrough", *, settings: Settings | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(main, **kwargs)
+        self._ft_settings = settings
+
+    @property
+    def settings(self) -> Settings:
+        if self._ft_settings is None:
+            self._ft_settings = load_settings()
+        return self._ft_settings
+
+    @cached_property
+    def redis(self) -> Any:
+        """A redis-py client for locks, throttle and dedupe, or None without a Redis server."""
+        url = redis_url(self.settings)
+        if url is None:
+            return None
+        import redis
+
+        return redis.Redis.from_url(url, socket_timeout=10, socket_connect_timeout=5,
+                                    health_check_interval=30)
+
+
+def make_celery(settings: Settings) -> FollowthroughCelery:
+    """A configured Celery app for these settings."""
+    celery = FollowthroughCelery(settings=settings, set_as_current=False)
+    celery.conf.update(celery_config(settings))
+    return celery
+
+
+def _lazy_app() -> FollowthroughCelery:
+    celery = FollowthroughCelery()
+    # A promise: evaluated when the configuration is first read (worker or beat start, or a send).
+    celery.add_defaults(lambda: celery_config(celery.settings))
+    return celery
+
+
+app = _lazy_app()

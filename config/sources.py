@@ -1,0 +1,70 @@
+"""Where approved postmortems live, for the webhook receivers and the reconciliation sweep."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+#: File names the GitHub sweep and the pull-request hook treat as postmortems (the parser sniffs content;
+#: this only keeps images and the like out).
+DEFAULT_EXTENSIONS = (".md", ".markdown", ".txt", ".html", ".htm", ".xhtml", ".xml", ".jira", ".wiki")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class GitHubSource(_Strict):
+    """Postmortems are files under `path` in `repo`, approved once merged into the default branch."""
+
+    repo: str  # "owner/name"
+    path: str = "postmortems/"
+    branch: str | None = None  # None: the repository's default branch
+    team: str | None = None  # None: the document's own team, else the default team
+    extensions: tuple[str, ...] = DEFAULT_EXTENSIONS
+
+    @field_validator("repo")
+    @classmethod
+    def _owner_name(cls, value: str) -> str:
+        owner, _, name = value.partition("/")
+        if not owner or not name or "/" in name:
+            raise ValueError("must be 'owner/name'")
+        return value
+
+    @field_validator("path")
+    @classmethod
+    def _folder(cls, value: str) -> str:
+        value = value.strip("/")
+        return f"{value}/" if value else ""
+
+    def covers(self, path: str) -> bool:
+        """Whether a repository file path is a postmortem under the configured folder."""
+        return path.startswith(self.path) and path.lower().endswith(self.extensions)
+
+
+class JiraSource(_Strict):
+    """Postmortems are Jira issues (their description) in `projects`, approved by a move to a status."""
+
+    projects: tuple[str, ...] = Field(min_length=1)
+    approved_status: str = "Approved"
+    jql: str | None = None  # None: built from projects and approved_status
+    team: str | None = None
+
+    @field_validator("projects")
+    @classmethod
+    def _keys(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for key in value:
+            if not key.replace("_", "").isalnum():
+                raise ValueError(f"{key!r} is not a Jira project key")
+        return tuple(key.upper() for key in value)
+
+    def search_jql(self) -> str:
+        """The JQL that finds every approved postmortem review."""
+        if self.jql:
+            return self.jql
+        status = self.approved_status.replace("\\", "\\\\").replace('"', '\\"')
+        return f'project in ({", ".join(self.projects)}) AND status = "{status}" ORDER BY updated DESC'
+
+
+class Sources(_Strict):
+    github: GitHubSource | None = None
+    jira: JiraSource | None = None

@@ -1,0 +1,98 @@
+"""Where a postmortem's text comes from, as a recorded source string, and how to fetch it again.
+
+Source strings (the pipeline records them for resync): `file:/abs/path`, `github:owner/repo@ref:path`,
+`jira:KEY`, `inline:<id>` (the content lives only in the store).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_GITHUB = re.compile(r"^github:(?P<repo>[\w.-]+/[\w.-]+)@(?P<ref>[^:]+):(?P<path>.+)$")
+_JIRA = re.compile(r"^jira:(?P<key>[A-Z][A-Z0-9_]*-\d+)$")
+
+
+class BadSource(ValueError):
+    """A source string that names no known kind of source."""
+
+
+@dataclass(frozen=True, slots=True)
+class FileSource:
+    path: str
+
+    def __str__(self) -> str:
+        return f"file:{self.path}"
+
+
+@dataclass(frozen=True, slots=True)
+class GitHubFile:
+    repo: str
+    ref: str
+    path: str
+
+    def __str__(self) -> str:
+        return f"github:{self.repo}@{self.ref}:{self.path}"
+
+
+@dataclass(frozen=True, slots=True)
+class JiraIssue:
+    key: str
+
+    def __str__(self) -> str:
+        return f"jira:{self.key}"
+
+
+@dataclass(frozen=True, slots=True)
+class InlineSource:
+    id: str
+
+    def __str__(self) -> str:
+        return f"inline:{self.id}"
+
+
+SourceRef = FileSource | GitHubFile | JiraIssue | InlineSource
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """Fetched postmortem text with what the source knows about it."""
+
+    content: bytes
+    source: SourceRef
+    filename: str | None = None
+    title: str | None = None
+
+
+def parse_source(text: str) -> SourceRef:
+    """Read a recorded source string, or raise BadSource naming what is wrong."""
+    kind, sep, rest = text.partition(":")
+    if not sep or not rest:
+        raise BadSource(f"source {text[:80]!r} has no kind (file:, github:, jira: or inline:)")
+    if kind == "file":
+        return FileSource(rest)
+    if kind == "inline":
+        return InlineSource(rest)
+    if kind == "github":
+        match = _GITHUB.match(text)
+        if match is None:
+            raise BadSource(f"source {text[:80]!r} is not github:owner/repo@ref:path")
+        return GitHubFile(match["repo"], match["ref"], match["path"])
+    if kind == "jira":
+        match = _JIRA.match(text)
+        if match is None:
+            raise BadSource(f"source {text[:80]!r} is not jira:KEY-123")
+        return JiraIssue(match["key"])
+    raise BadSource(f"source kind {kind[:20]!r} is unknown (file:, github:, jira: or inline:)")
+
+
+def stable_id(ref: SourceRef) -> str:
+    """The postmortem id a source implies when the trigger names none; the same at every commit."""
+    if isinstance(ref, GitHubFile):
+        return f"github:{ref.repo.lower()}:{ref.path}"
+    return str(ref)
+
+
+def at_head(ref: GitHubFile, branch: str) -> GitHubFile:
+    """The same file on a branch instead of a pinned commit (what resync re-reads)."""
+    return GitHubFile(ref.repo, branch, ref.path)

@@ -1,0 +1,106 @@
+"""Read postmortem reviews from Jira (the `jira` library): one issue's description, or every approved one.
+
+The client's own retries are off (`max_retries=0`) and failures are mapped to connectors.errors, so the
+Celery task decides when to try again. Search uses `/rest/api/3/search/jql` (`enhanced_search_issues`);
+the old search endpoint answers 410 on Cloud.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import requests
+from jira import JIRA, JIRAError
+
+from config.settings import Settings
+from config.sources import JiraSource
+from connectors.errors import AuthError, Invalid, NotFound, RateLimited, TrackerError, Transient
+from connectors.sources import Document, JiraIssue
+
+T = TypeVar("T")
+_TIMEOUT = 15
+
+
+@contextmanager
+def _mapped(what: str) -> Iterator[None]:
+    try:
+        yield
+    except JIRAError as exc:
+        raise _from_status(exc.status_code or 0, getattr(exc.response, "headers", None) or {}, what) from None
+    except (requests.ConnectionError, requests.Timeout) as exc:
+        raise Transient(f"{what}: {type(exc).__name__}") from None
+
+
+def _from_status(status: int, headers: Any, what: str) -> TrackerError:
+    if status == 429:
+        try:
+            retry_after = max(0.0, float(headers.get("Retry-After", 60)))
+        except (TypeError, ValueError):
+            retry_after = 60.0
+        return RateLimited(f"{what}: rate limited", retry_after=retry_after)
+    if status in (401, 403):
+        return AuthError(f"{what}: HTTP {status}")
+    if status == 404:
+        return NotFound(f"{what}: not found")
+    if status == 0 or status >= 500:
+        return Transient(f"{what}: HTTP {status or 'error'}")
+    return Invalid(f"{what}: HTTP {status}")
+
+
+def build_client(settings: Settings) -> JIRA:
+    """A jira client for reads, without the library's own retries."""
+    if not settings.jira_url:
+        raise AuthError("JIRA_URL is not set")
+    auth: dict[str, Any] = {}
+    if settings.jira_pat is not None:
+        auth["token_auth"] = settings.jira_pat.get_secret_value()
+    elif settings.jira_email and settings.jira_api_token is not None:
+        auth["basic_auth"] = (settings.jira_email, settings.jira_api_token.get_secret_value())
+    with _mapped("jira"):
+        return JIRA(server=settings.jira_url, max_retries=0, timeout=_TIMEOUT, **auth)
+
+
+class JiraReader:
+    """Fetch postmortem reviews from one Jira site."""
+
+    def __init__(self, settings: Settings, *, client: JIRA | None = None) -> None:
+        self._settings = settings
+        self._client: JIRA | None = client
+
+    def _jira(self) -> JIRA:
+        if self._client is None:
+            self._client = build_client(self._settings)
+        return self._client
+
+    def _call(self, what: str, func: Callable[[], T]) -> T:
+        with _mapped(what):
+            return func()
+
+    def fetch(self, ref: JiraIssue) -> Document:
+        """The issue's description (wiki markup from API v2) as the postmortem text."""
+        limit = self._settings.max_document_bytes
+
+        def read() -> Document:
+            issue = self._jira().issue(ref.key, fields="summary,description")
+            text = issue.fields.description or ""
+            content = str(text).encode("utf-8")
+            if len(content) > limit:
+                raise Invalid(f"{ref}: {len(content)} bytes is over max_document_bytes ({limit})")
+            return Document(content=content, source=ref, filename=f"{ref.key}.jira",
+                            title=str(issue.fields.summary or "") or None)
+
+        return self._call(str(ref), read)
+
+    def approved(self, source: JiraSource) -> list[JiraIssue]:
+        """Every issue the configured JQL finds (all pages)."""
+
+        def search() -> list[JiraIssue]:
+            found = self._jira().enhanced_search_issues(source.search_jql(), maxResults=0, fields="summary")
+            if found is None:
+                # The library returns None when it does not know it talks to Cloud.
+                raise Invalid("Jira search/jql is unavailable on this server")
+            return [JiraIssue(str(issue.key)) for issue in found]
+
+        return self._call("jira search", search)

@@ -1,0 +1,239 @@
+"""Postmortem sources: GitHub files and merged pull requests, Jira reviews; the sweep and resync."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import SecretStr
+from redis import Redis
+from starlette.testclient import TestClient
+
+from config.celery_app import RECONCILE_TASK, make_celery
+from config.settings import Settings, load_settings
+from connectors.sources import GitHubFile, JiraIssue
+from connectors.sources.github import GitHubReader
+from connectors.sources.jira import JiraReader
+from tests.service.harness import PEOPLE, ROOT, postmortem_markdown, service_env, wait_for, write_config
+from tests.service.servers import postgres_database
+
+pytest.importorskip("worker.parse")
+from tests.service.github_sources import GitHubSourcesStandIn
+
+JiraStandIn = pytest.importorskip("tests.standins.jira").JiraStandIn
+postmortem_key = pytest.importorskip("worker.pipeline").postmortem_key
+from worker.web.signatures import sign  # noqa: E402
+
+GH_SECRET = SecretStr("gh-hook-secret")
+FOLDER = "docs/postmortems/"
+JIRA_REVIEW = """h1. Postmortem: Queue backlog
+
+h2. Action items
+||Action||Owner||Due||Priority||
+|Add queue depth alert|ann@example.com|2030-01-05|P1|
+|Write runbook for backlog|bob@example.com|2030-01-06|P2|
+"""
+
+
+@pytest.fixture(scope="module")
+def database_url() -> Iterator[str]:
+    with postgres_database("ft_sources") as url:
+        yield url
+
+
+@pytest.fixture
+def github() -> Iterator[Any]:
+    with GitHubSourcesStandIn(repo="acme/ops", collaborators={"ann", "bob"}) as standin:
+        yield standin
+
+
+@pytest.fixture
+def jira() -> Iterator[Any]:
+    with JiraStandIn(projects=("OPS", "PIR")) as standin:
+        yield standin
+
+
+def github_settings(github: Any, **extra: Any) -> Settings:
+    values: dict[str, Any] = {
+        "github_token": SecretStr("test-token"), "github_api_url": github.url, "jira_url": None,
+        "github_webhook_secret": GH_SECRET, "celery_broker_url": None,
+        "sources": {"github": {"repo": "acme/ops", "path": FOLDER}},
+        "teams": {"ops": {"tracker": "github", "github": {"repo": "acme/ops"}}}, "default_team": "ops",
+        "people": PEOPLE,
+    }
+    values.update(extra)
+    return load_settings(**values)
+
+
+def test_github_reader_lists_fetches_and_reads_pulls(github: Any) -> None:
+    sha = github.commit("main", {f"{FOLDER}a.md": b"# A", f"{FOLDER}img.png": b"\x89PNG",
+                                 "README.md": b"# readme", f"{FOLDER}sub/b.txt": b"B"})
+    github.pulls[5] = {"merged": True, "merge_commit_sha": sha, "base": "main",
+                       "files": [(f"{FOLDER}a.md", "added"), (f"{FOLDER}old.md", "removed")]}
+    reader = GitHubReader(github_settings(github))
+    settings = github_settings(github)
+    assert settings.sources.github is not None
+    found = reader.list_postmortems(settings.sources.github)
+    assert found == [GitHubFile("acme/ops", sha, f"{FOLDER}a.md"),
+                     GitHubFile("acme/ops", sha, f"{FOLDER}sub/b.txt")]
+    document = reader.fetch(found[0])
+    assert document.content == b"# A"
+    assert document.filename == "a.md"
+    pull = reader.merged_pull("acme/ops", 5)
+    assert pull.merged and pull.merge_sha == sha and pull.base_ref == "main"
+    assert pull.paths == (f"{FOLDER}a.md",)
+
+
+def test_github_reader_refuses_an_oversized_file(github: Any) -> None:
+    from connectors.errors import Invalid
+
+    sha = github.commit("main", {f"{FOLDER}big.md": b"x" * 5000})
+    with pytest.raises(Invalid, match="max_document_bytes"):
+        GitHubReader(github_settings(github, max_document_bytes=1000)).fetch(
+            GitHubFile("acme/ops", sha, f"{FOLDER}big.md"))
+
+
+def test_jira_reader_fetches_and_searches(jira: Any) -> None:
+    settings = load_settings(jira_url=jira.url, jira_email=jira.email,
+                             jira_api_token=SecretStr(jira.api_token),
+                             sources={"jira": {"projects": ["PIR"], "jql": "project = PIR"}})
+    reader = JiraReader(settings)
+    client = reader._jira()
+    issue = client.create_issue(fields={"project": {"key": "PIR"}, "summary": "Queue backlog review",
+                                        "description": JIRA_REVIEW, "issuetype": {"name": "Task"}},
+                                prefetch=False)
+    key = issue.key
+    document = reader.fetch(JiraIssue(key))
+    assert document.content.decode() == JIRA_REVIEW
+    assert document.title == "Queue backlog review"
+    assert settings.sources.jira is not None
+    assert reader.approved(settings.sources.jira) == [JiraIssue(key)]
+
+
+@pytest.fixture
+def worker_app(redis_url: str, redis_client: Redis) -> Any:
+    import worker.tasks  # noqa: F401  (registers the shared tasks)
+
+    return redis_url
+
+
+def test_merged_pull_request_webhook_ingests_each_changed_postmortem(
+    github: Any, worker_app: str, database_url: str
+) -> None:
+    from celery.contrib.testing.worker import start_worker
+
+    from worker.web.app import create_app
+
+    first, second = f"{FOLDER}2030-01-db.md", f"{FOLDER}2030-01-cache.md"
+    sha = github.commit("main", {first: postmortem_markdown("DB", 2).encode(),
+                                 second: postmortem_markdown("Cache", 1).encode(),
+                                 "src/app.py": b"print()"})
+    github.pulls[9] = {"merged": True, "merge_commit_sha": sha, "base": "main",
+                       "files": [(first, "added"), (second, "modified"), ("src/app.py", "modified")]}
+    settings = github_settings(github, redis_url=worker_app, database_url=database_url)
+    app = make_celery(settings)
+    body = json.dumps({"action": "closed", "number": 9,
+                       "pull_request": {"number": 9, "merged": True, "base": {"ref": "main"}},
+                       "repository": {"full_name": "acme/ops", "default_branch": "main"}}).encode()
+    headers = {"X-Hub-Signature-256": sign(GH_SECRET, body), "X-GitHub-Event": "pull_request",
+               "X-GitHub-Delivery": "pr-9"}
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=20), \
+            TestClient(create_app(settings, celery=app)) as client:
+        assert client.post("/hooks/github", content=body, headers=headers).status_code == 202
+        labels = {path: f"ftpm-{postmortem_key(f'github:acme/ops:{path}')}" for path in (first, second)}
+        wait_for(lambda: len(github.issues_labelled(labels[first])) == 2
+                 and len(github.issues_labelled(labels[second])) == 1, timeout=40, what="3 GitHub issues")
+    titles = sorted(issue.title for issue in github.issues.values())
+    assert titles == ["Follow-up action number 1 for Cache", "Follow-up action number 1 for DB",
+                      "Follow-up action number 2 for DB"]
+
+
+def test_reconcile_sweep_ingests_missed_jira_reviews_once(
+    jira: Any, worker_app: str, database_url: str
+) -> None:
+    from celery.contrib.testing.worker import start_worker
+
+    people = [dict(p, jira_account_id=jira.add_user(p["name"], email=p["email"])) for p in PEOPLE]
+    settings = load_settings(
+        redis_url=worker_app, celery_broker_url=None, database_url=database_url, github_token=None,
+        jira_url=jira.url, jira_email=jira.email, jira_api_token=SecretStr(jira.api_token),
+        # The default JQL: project in (PIR) AND status = "Done" (the stand-in's approved status).
+        sources={"jira": {"projects": ["PIR"], "approved_status": "Done"}},
+        teams={"ops": {"tracker": "jira", "jira": {"project": "OPS"}}}, default_team="ops", people=people,
+    )
+    review = JiraReader(settings)._jira().create_issue(
+        fields={"project": {"key": "PIR"}, "summary": "sweep review", "description": JIRA_REVIEW,
+                "issuetype": {"name": "Task"}}, prefetch=False)
+    JiraReader(settings)._jira().create_issue(
+        fields={"project": {"key": "PIR"}, "summary": "still in review", "description": JIRA_REVIEW,
+                "issuetype": {"name": "Task"}}, prefetch=False)
+    jira.close_issue(review.key)
+    label = f"ftpm-{postmortem_key(f'jira:{review.key}')}"
+    app = make_celery(settings)
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=20):
+        app.send_task(RECONCILE_TASK)
+        wait_for(lambda: len(jira.issues_with_label(label)) == 2, timeout=30, what="the review's tickets")
+        from worker.sweep import find_unseen
+
+        assert find_unseen(settings) == []
+        from worker.sweep import unsynced
+
+        assert postmortem_key(f"jira:{review.key}") not in unsynced(settings, settle=timedelta(0))
+    assert len(jira.issues_with_label(label)) == 2
+    # Only the approved review was ingested: the one still in review made no tickets.
+    assert len([k for k, f in jira.issues.items() if k.startswith("OPS-")]) == 2
+
+
+def test_resync_command_rereads_the_branch_and_adds_the_new_item(
+    github: Any, tmp_path: Path, redis_url: str, database_url: str
+) -> None:
+    from worker.requests import IngestRequest
+    from worker.resync import reingest
+
+    path = f"{FOLDER}resync.md"
+    github.commit("main", {path: postmortem_markdown("Resync", 1).encode()})
+    settings = github_settings(github, database_url=database_url, redis_url=redis_url)
+    # First ingest as the sweep would (pinned to the commit), then the document changes on main.
+    from worker import pipeline
+
+    sha = github.branches["main"]
+    request = IngestRequest(source=f"github:acme/ops@{sha}:{path}")
+    result = pipeline.ingest(settings, content=postmortem_markdown("Resync", 1).encode(),
+                             source=str(request.source), postmortem_id=f"github:acme/ops:{path}")
+    github.commit("main", {path: postmortem_markdown("Resync", 2).encode()})
+    assert reingest(settings, result.postmortem_key).item_count == 2
+
+    config = write_config(tmp_path, teams={"ops": {"tracker": "github", "github": {"repo": "acme/ops"}}},
+                          default_team="ops", people=PEOPLE)
+    env = service_env(config, REDIS_URL=redis_url, FOLLOWTHROUGH_DATABASE_URL=database_url,
+                      GITHUB_TOKEN="test-token", GITHUB_API_URL=github.url,
+                      FOLLOWTHROUGH_SOURCES=json.dumps({"github": {"repo": "acme/ops", "path": FOLDER}}))
+    done = subprocess.run([sys.executable, "-m", "worker", "resync", result.postmortem_key], cwd=ROOT,
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "resynced 1 of 1 postmortem(s): 2 created" in done.stdout
+    assert len(github.issues_labelled(f"ftpm-{result.postmortem_key}")) == 2
+    unknown = subprocess.run([sys.executable, "-m", "worker", "resync", "nope"], cwd=ROOT, env=env,
+                             capture_output=True, text=True, timeout=60)
+    assert unknown.returncode == 2
+    assert unknown.stderr.strip() == "followthrough: error: no stored postmortem has key or id 'nope'"
+
+
+def test_sweep_requeues_a_sync_lost_to_a_crash(github: Any, database_url: str) -> None:
+    from worker import pipeline
+    from worker.sweep import unsynced
+
+    settings = github_settings(github, database_url=database_url)
+    # Ingested, then the worker died before the sync ran: nothing marks it synced.
+    result = pipeline.ingest(settings, content=postmortem_markdown("Lost", 1).encode(),
+                             source="inline:lost-1", postmortem_id="lost-1")
+    assert result.postmortem_key not in unsynced(settings)  # still settling: its sync may be queued
+    assert result.postmortem_key in unsynced(settings, settle=timedelta(0))
+    pipeline.sync(settings, result.postmortem_key)
+    assert result.postmortem_key not in unsynced(settings, settle=timedelta(0))

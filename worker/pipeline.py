@@ -1,0 +1,168 @@
+"""The pipeline's entry points, called by the CLI and the Celery tasks: ingest, sync, list, load.
+
+Each function takes the settings, opens the store from `settings.database_url` and is safe to call
+again with the same arguments (ingest is keyed by the postmortem's identity, sync by fingerprints).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from config.settings import Settings
+from connectors.factory import build_tracker, tracker_configured
+from connectors.throttle import WriteThrottle
+from worker.errors import UserError
+from worker.models import Postmortem
+from worker.store import PostmortemRecord, Store
+from worker.sync import ItemResult, SyncResult, SyncRun
+
+__all__ = [
+    "IngestResult",
+    "ItemResult",
+    "SyncResult",
+    "close_stores",
+    "ingest",
+    "list_postmortems",
+    "load_content",
+    "open_store",
+    "postmortem_key",
+    "route_team",
+    "sync",
+]
+
+_stores: dict[tuple[str, int], Store] = {}
+_stores_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    postmortem_key: str  # 12 hex of sha256(identity); tickets carry it as label ftpm-<key>
+    changed: bool  # False when the same content was already stored for the same team
+    item_count: int
+    team: str = ""
+
+
+def open_store(settings: Settings) -> Store:
+    """The process's store for `settings.database_url` (opened and migrated once per process)."""
+    # Keyed by pid too: a forked worker must not share its parent's connection pool.
+    key = (settings.database_url, os.getpid())
+    with _stores_lock:
+        store = _stores.get(key)
+        if store is None:
+            store = _stores[key] = Store(settings.database_url)
+        return store
+
+
+def close_stores() -> None:
+    """Close every store this process opened (e.g. before deleting a temporary database)."""
+    with _stores_lock:
+        for store in _stores.values():
+            store.close()
+        _stores.clear()
+
+
+def postmortem_key(identity: str) -> str:
+    """Short stable id of a postmortem: the first 12 hex digits of sha256(identity)."""
+    return hashlib.sha256(identity.encode("utf-8")).hexdigest()[:12]
+
+
+def route_team(settings: Settings, *, option: str | None, metadata: str | None, stored: str | None) -> str:
+    """The owning team: the command's option, else the document's metadata, else as before, else default.
+
+    An unknown team named by the option is an error; one named by the document (untrusted text) is
+    matched case-insensitively and otherwise ignored.
+    """
+    names = {name.casefold(): name for name in settings.teams}
+    if option:
+        if settings.teams and option.casefold() not in names:
+            known = ", ".join(sorted(settings.teams))
+            raise UserError(f"unknown team {option!r} (configured teams: {known})")
+        return names.get(option.casefold(), option)
+    if metadata and metadata.strip().casefold() in names:
+        return names[metadata.strip().casefold()]
+    if stored and (not settings.teams or stored in settings.teams):
+        return stored
+    return settings.default_team
+
+
+def ingest(
+    settings: Settings,
+    *,
+    content: bytes,
+    source: str,
+    postmortem_id: str | None = None,
+    title: str | None = None,
+    team: str | None = None,
+    approved_at: datetime | None = None,
+    filename: str | None = None,
+) -> IngestResult:
+    """Parse a postmortem and record it and its items in the store. Raises UserError on bad input."""
+    from worker.parse import parse_document  # the parser pulls in heavy libraries; load on use
+
+    parsed: Postmortem = parse_document(
+        content, filename=filename, identity=postmortem_id, max_bytes=settings.max_document_bytes
+    )
+    identity = postmortem_id or parsed.identity
+    if title and not parsed.title:
+        parsed = replace(parsed, title=title)
+    key = postmortem_key(identity)
+    store = open_store(settings)
+    previous = store.get_postmortem(key)
+    chosen = route_team(
+        settings, option=team, metadata=parsed.team, stored=previous.team if previous else None
+    )
+    changed = store.save_postmortem(
+        parsed,
+        key=key,
+        source=source,
+        team=chosen,
+        content_hash=hashlib.sha256(content).hexdigest(),
+        content=content if source.startswith("inline:") else None,
+        approved_at=approved_at,
+    )
+    return IngestResult(postmortem_key=key, changed=changed, item_count=len(parsed.action_items), team=chosen)
+
+
+def sync(
+    settings: Settings,
+    postmortem_key: str,
+    *,
+    dry_run: bool = False,
+    throttle: WriteThrottle | None = None,
+) -> SyncResult:
+    """Plan and apply one postmortem's tickets in its team's tracker; safe to re-run at any time.
+
+    With no credentials for the team's tracker this is a dry run (`SyncResult.dry_run_reason` says
+    why). A dry run with credentials still reads (search, user lookups) but never writes.
+    """
+    store = open_store(settings)
+    pm = store.get_postmortem(postmortem_key)
+    if pm is None:
+        raise UserError(f"unknown postmortem {postmortem_key!r}: ingest it first")
+    team = settings.team(pm.team)
+    if team is None:
+        if not settings.teams:
+            raise UserError("no teams configured: add 'teams' to the file named by FOLLOWTHROUGH_CONFIG")
+        raise UserError(f"postmortem {postmortem_key} belongs to team {pm.team!r}, which is not configured")
+    tracker = build_tracker(settings, team, throttle=throttle) if tracker_configured(settings, team) else None
+    return SyncRun(store, settings, pm, team, tracker, dry_run=dry_run).run()
+
+
+def list_postmortems(settings: Settings, *, team: str | None = None) -> list[PostmortemRecord]:
+    """Every stored postmortem (oldest first), optionally of one team."""
+    return open_store(settings).list_postmortems(team=team)
+
+
+def load_content(settings: Settings, postmortem_key: str) -> bytes:
+    """The stored content of an inline postmortem, for re-ingest; UserError when none is kept."""
+    store = open_store(settings)
+    if store.get_postmortem(postmortem_key) is None:
+        raise UserError(f"unknown postmortem {postmortem_key!r}")
+    content = store.load_content(postmortem_key)
+    if content is None:
+        raise UserError(f"postmortem {postmortem_key} has no stored content: re-read it from its source")
+    return content

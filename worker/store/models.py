@@ -1,0 +1,162 @@
+"""SQLAlchemy 2 models of the state store: postmortems, their action items and tickets, sync runs."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# Stable constraint names so Alembic migrations (and other helpers' revisions) can refer to them.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every backend (SQLite stores them naive and would drop the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; pass an aware datetime")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class PostmortemRow(Base):
+    """One postmortem document, keyed by a short stable id derived from its identity."""
+
+    __tablename__ = "postmortems"
+
+    key: Mapped[str] = mapped_column(String(32), primary_key=True)
+    identity: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(Text)
+    team: Mapped[str] = mapped_column(String(200), index=True)
+    title: Mapped[str | None] = mapped_column(Text)
+    owner: Mapped[str | None] = mapped_column(Text)
+    incident_date: Mapped[date | None] = mapped_column(Date)
+    severity: Mapped[str | None] = mapped_column(String(100))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    #: Kept only for inline sources (webhook bodies), which cannot be fetched again for a resync.
+    content: Mapped[bytes | None] = mapped_column(LargeBinary)
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ingested_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ActionItemRow(Base):
+    """One action item, its ticket, the owned values we last wrote to it and its last known status."""
+
+    __tablename__ = "action_items"
+    __table_args__ = (UniqueConstraint("postmortem_key", "fingerprint", name="uq_action_items_pm_fp"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    postmortem_key: Mapped[str] = mapped_column(
+        String(32), ForeignKey("postmortems.key", ondelete="CASCADE"), index=True
+    )
+    fingerprint: Mapped[str] = mapped_column(String(128), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    # --- parsed fields, as the document last said ---------------------------------------------
+    title: Mapped[str] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
+    owner: Mapped[str | None] = mapped_column(Text)
+    due: Mapped[date | None] = mapped_column(Date)
+    priority: Mapped[str | None] = mapped_column(String(100))
+    kind: Mapped[str | None] = mapped_column(String(100))
+    ref: Mapped[str | None] = mapped_column(Text)
+    done: Mapped[bool] = mapped_column(Boolean, default=False)
+    section: Mapped[str | None] = mapped_column(Text)
+
+    # --- the ticket -----------------------------------------------------------------------------
+    tracker: Mapped[str | None] = mapped_column(String(20))
+    ticket_key: Mapped[str | None] = mapped_column(String(200), index=True)
+    ticket_url: Mapped[str | None] = mapped_column(Text)
+    #: Set before the create call goes out, so a ticket found later by its label (lost response)
+    #: is known to carry exactly the values below.
+    create_attempted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    written_title: Mapped[str | None] = mapped_column(Text)
+    written_due: Mapped[date | None] = mapped_column(Date)
+    written_assignee: Mapped[str | None] = mapped_column(String(200))
+    written_priority: Mapped[str | None] = mapped_column(String(100))
+    #: Comma-separated owned fields whose written_* value is what we last wrote. A field missing here
+    #: is human-owned (e.g. a ticket recovered by label search after the store was lost): never written.
+    owned_fields: Mapped[str] = mapped_column(String(100), default="")
+    assignee_resolution: Mapped[str | None] = mapped_column(String(60))
+
+    # --- last known ticket state (the tracker stays the truth) ---------------------------------
+    status: Mapped[str | None] = mapped_column(String(20))
+    status_name: Mapped[str | None] = mapped_column(String(200))
+    ticket_assignee: Mapped[str | None] = mapped_column(String(200))
+    ticket_due: Mapped[date | None] = mapped_column(Date)
+    ticket_updated: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    status_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    # --- lifecycle ------------------------------------------------------------------------------
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    removal_notified: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SyncRunRow(Base):
+    """One sync of one postmortem: when, whether it was a dry run, and its result counts."""
+
+    __tablename__ = "sync_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    postmortem_key: Mapped[str] = mapped_column(
+        String(32), ForeignKey("postmortems.key", ondelete="CASCADE"), index=True
+    )
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    dry_run: Mapped[bool] = mapped_column(Boolean)
+    counts: Mapped[str] = mapped_column(Text)  # JSON object: result -> count
+    retry_error: Mapped[str | None] = mapped_column(Text)
+
+
+class OwnerLookupRow(Base):
+    """Cached tracker user lookups, so an unchanged resync costs no user-search reads."""
+
+    __tablename__ = "owner_lookups"
+    __table_args__ = (UniqueConstraint("destination", "query", name="uq_owner_lookups_dest_query"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    destination: Mapped[str] = mapped_column(String(300))  # "jira:OPS" or "github:owner/repo"
+    query: Mapped[str] = mapped_column(String(500))
+    user_id: Mapped[str | None] = mapped_column(String(200))  # None: looked up, found nobody usable
+    outcome: Mapped[str] = mapped_column(String(300))
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,0 +1,58 @@
+"""Plain read-only records the store hands out, so callers never hold ORM objects across sessions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from connectors.tracker import TicketFields
+from worker.models import ActionItem
+
+
+@dataclass(frozen=True, slots=True)
+class PostmortemRecord:
+    key: str
+    identity: str
+    source: str
+    team: str
+    title: str | None
+    owner: str | None
+    incident_date: date | None
+    severity: str | None
+    content_hash: str
+    approved_at: datetime | None
+    ingested_at: datetime
+    synced_at: datetime | None
+    has_content: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ItemRecord:
+    """One stored action item with its ticket mapping, last-written values and last known status."""
+
+    postmortem_key: str
+    item: ActionItem
+    position: int
+    tracker: str | None
+    ticket_key: str | None
+    ticket_url: str | None
+    create_attempted: bool
+    #: Owned values we last wrote; only the fields named in `owned` are meaningful.
+    written: TicketFields | None
+    owned: frozenset[str]
+    assignee_resolution: str | None
+    status: str | None
+    status_name: str | None
+    ticket_assignee: str | None
+    ticket_due: date | None
+    ticket_updated: datetime | None
+    removed_at: datetime | None
+    removal_notified: bool
+
+    @property
+    def fingerprint(self) -> str:
+        return self.item.fingerprint
+
+    @property
+    def removed(self) -> bool:
+        return self.removed_at is not None

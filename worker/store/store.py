@@ -1,0 +1,491 @@
+"""The state store: open from `settings.database_url`, migrate on open, concurrency-safe upserts.
+
+SQLite (a file under the working directory) is the embedded default; PostgreSQL is the production
+store. Every write is an INSERT .. ON CONFLICT upsert or a guarded UPDATE on a unique key, so several
+workers may write the same postmortem at once without duplicate rows.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, CursorResult, make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from connectors.tracker import OWNED_FIELDS, Ticket, TicketFields
+from worker.errors import UserError
+from worker.models import ActionItem, Postmortem
+from worker.store.models import ActionItemRow, OwnerLookupRow, PostmortemRow, SyncRunRow
+from worker.store.records import ItemRecord, PostmortemRecord
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+#: Serialises migrations when several workers open a PostgreSQL store at once.
+_MIGRATION_LOCK_ID = 0x46_54_53_54  # "FTST"
+
+
+def normalise_url(url: str) -> str:
+    """Use the psycopg 3 driver for plain postgres:// URLs (psycopg2 is not a dependency)."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    # Transactions are begun by `_sqlite_begin` instead of the driver, so they can be IMMEDIATE.
+    dbapi_conn.isolation_level = None
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=30000")  # let concurrent CLI runs wait instead of failing
+    cur.execute("PRAGMA journal_mode=WAL")  # readers never block the one writer
+    cur.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    # IMMEDIATE takes the write lock up front: a deferred transaction that reads and then writes
+    # can fail at once with "database is locked" instead of waiting for busy_timeout.
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class Store:
+    """Access to the state store. Cheap to keep for a process; call `close()` when done."""
+
+    def __init__(self, url: str, *, migrate: bool = True) -> None:
+        url = normalise_url(url)
+        try:
+            parsed = make_url(url)
+        except ArgumentError:
+            raise UserError(f"invalid setting FOLLOWTHROUGH_DATABASE_URL: cannot parse {url!r}") from None
+        self.dialect = parsed.get_backend_name()
+        if self.dialect not in ("sqlite", "postgresql"):
+            raise UserError(
+                f"invalid setting FOLLOWTHROUGH_DATABASE_URL: {self.dialect!r} is not supported "
+                "(use sqlite:/// or postgresql://)"
+            )
+        self.engine: Engine = create_engine(url, pool_pre_ping=True)
+        if self.dialect == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine, "begin", _sqlite_begin)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        if migrate:
+            self.migrate()
+
+    # --- lifecycle ------------------------------------------------------------------------------
+
+    def migrate(self) -> None:
+        """Bring the schema to the newest Alembic revision (idempotent; safe with concurrent openers)."""
+        try:
+            with self.engine.begin() as conn:
+                if self.dialect == "postgresql":
+                    conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _MIGRATION_LOCK_ID})
+                command.upgrade(alembic_config(conn), "head")
+        except OperationalError as exc:
+            reason = str(exc.orig or exc).strip().splitlines()[0] if (exc.orig or exc) else "unreachable"
+            raise UserError(f"cannot open the store (FOLLOWTHROUGH_DATABASE_URL): {reason}") from None
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session committed on success and rolled back on error (for queries other modules need)."""
+        with self._sessions.begin() as session:
+            yield session
+
+    def _insert(self, table: Any) -> Any:
+        return postgresql.insert(table) if self.dialect == "postgresql" else sqlite.insert(table)
+
+    # --- postmortems ----------------------------------------------------------------------------
+
+    def save_postmortem(
+        self,
+        postmortem: Postmortem,
+        *,
+        key: str,
+        source: str,
+        team: str,
+        content_hash: str,
+        content: bytes | None,
+        approved_at: datetime | None = None,
+        now: datetime | None = None,
+    ) -> bool:
+        """Record a parsed postmortem and its items; return False when this exact content was stored."""
+        now = now or _now()
+        with self.session() as s:
+            previous = s.execute(
+                select(PostmortemRow.content_hash, PostmortemRow.team).where(PostmortemRow.key == key)
+            ).first()
+            changed = previous is None or previous.content_hash != content_hash or previous.team != team
+            values: dict[str, Any] = {
+                "identity": postmortem.identity,
+                "source": source,
+                "team": team,
+                "title": postmortem.title,
+                "owner": postmortem.owner,
+                "incident_date": postmortem.incident_date,
+                "severity": postmortem.severity,
+                "content_hash": content_hash,
+                "content": content,
+                "ingested_at": now,
+            }
+            if approved_at is not None:
+                values["approved_at"] = approved_at
+            stmt = self._insert(PostmortemRow).values(key=key, **values)
+            s.execute(stmt.on_conflict_do_update(index_elements=["key"], set_=values))
+            self._save_items(s, key, postmortem.action_items, now=now)
+        return changed
+
+    def _save_items(self, s: Session, key: str, items: Iterable[ActionItem], *, now: datetime) -> None:
+        seen: list[str] = []
+        for position, item in enumerate(items):
+            seen.append(item.fingerprint)
+            parsed = {
+                "position": position,
+                "title": item.title,
+                "description": item.description,
+                "owner": item.owner,
+                "due": item.due,
+                "priority": item.priority,
+                "kind": item.kind,
+                "ref": item.ref,
+                "done": item.done,
+                "section": item.section,
+                "removed_at": None,  # an item that comes back is live again
+                "updated_at": now,
+            }
+            stmt = self._insert(ActionItemRow).values(
+                postmortem_key=key,
+                fingerprint=item.fingerprint,
+                owned_fields="",
+                removal_notified=False,
+                created_at=now,
+                **parsed,
+            )
+            s.execute(
+                stmt.on_conflict_do_update(index_elements=["postmortem_key", "fingerprint"], set_=parsed)
+            )
+        gone = update(ActionItemRow).where(
+            ActionItemRow.postmortem_key == key, ActionItemRow.removed_at.is_(None)
+        )
+        if seen:
+            gone = gone.where(ActionItemRow.fingerprint.not_in(seen))
+        s.execute(gone.values(removed_at=now, updated_at=now))
+
+    def set_team(self, key: str, team: str) -> None:
+        with self.session() as s:
+            s.execute(update(PostmortemRow).where(PostmortemRow.key == key).values(team=team))
+
+    def get_postmortem(self, key: str) -> PostmortemRecord | None:
+        with self.session() as s:
+            row = s.get(PostmortemRow, key)
+            return _pm_record(row) if row else None
+
+    def list_postmortems(self, *, team: str | None = None) -> list[PostmortemRecord]:
+        with self.session() as s:
+            stmt = select(PostmortemRow).order_by(PostmortemRow.ingested_at, PostmortemRow.key)
+            if team is not None:
+                stmt = stmt.where(PostmortemRow.team == team)
+            return [_pm_record(row) for row in s.scalars(stmt)]
+
+    def load_content(self, key: str) -> bytes | None:
+        with self.session() as s:
+            return s.execute(select(PostmortemRow.content).where(PostmortemRow.key == key)).scalar()
+
+    # --- items and tickets ----------------------------------------------------------------------
+
+    def items(self, key: str) -> list[ItemRecord]:
+        """All items of a postmortem, live ones first in document order, then removed ones."""
+        with self.session() as s:
+            rows = s.scalars(
+                select(ActionItemRow)
+                .where(ActionItemRow.postmortem_key == key)
+                .order_by(ActionItemRow.removed_at.is_not(None), ActionItemRow.position, ActionItemRow.id)
+            )
+            return [_item_record(row) for row in rows]
+
+    def mark_create_attempted(
+        self, key: str, drafts: Mapping[str, TicketFields], *, tracker: str, now: datetime | None = None
+    ) -> None:
+        """Before a create goes out: remember what it writes, for tickets found later by label."""
+        now = now or _now()
+        with self.session() as s:
+            for fingerprint, fields in drafts.items():
+                s.execute(
+                    update(ActionItemRow)
+                    .where(
+                        ActionItemRow.postmortem_key == key,
+                        ActionItemRow.fingerprint == fingerprint,
+                        ActionItemRow.ticket_key.is_(None),
+                    )
+                    .values(
+                        tracker=tracker,
+                        create_attempted_at=now,
+                        owned_fields=",".join(OWNED_FIELDS),
+                        updated_at=now,
+                        **_written(fields, OWNED_FIELDS),
+                    )
+                )
+
+    def record_ticket(
+        self,
+        key: str,
+        fingerprint: str,
+        ticket: Ticket,
+        *,
+        tracker: str,
+        written: TicketFields | None = None,
+        owned: Collection[str] | None = None,
+        now: datetime | None = None,
+    ) -> None:
+        """Map an item to its ticket. `written`/`owned` replace the last-written values when given."""
+        now = now or _now()
+        values: dict[str, Any] = {
+            "tracker": tracker,
+            "ticket_key": ticket.key,
+            "ticket_url": ticket.url,
+            "updated_at": now,
+            **_status_values(ticket, now),
+        }
+        if owned is not None:
+            values["owned_fields"] = ",".join(f for f in OWNED_FIELDS if f in owned)
+            if written is not None:
+                values.update(_written(written, OWNED_FIELDS))
+        with self.session() as s:
+            result: CursorResult[Any] = s.execute(  # type: ignore[assignment]
+                update(ActionItemRow)
+                .where(ActionItemRow.postmortem_key == key, ActionItemRow.fingerprint == fingerprint)
+                .values(**values)
+            )
+            exists = result.rowcount
+            if not exists:
+                # A ticket of this postmortem whose item the store never saw (store lost, item since
+                # removed from the document): keep it, as a removed item, so it is reported and followed.
+                insert_values = {
+                    "title": ticket.fields.title,
+                    "done": False,
+                    "position": 0,
+                    "owned_fields": "",
+                    "removal_notified": False,
+                    "removed_at": now,
+                    "created_at": now,
+                    **values,
+                }
+                stmt = self._insert(ActionItemRow).values(
+                    postmortem_key=key, fingerprint=fingerprint, **insert_values
+                )
+                s.execute(
+                    stmt.on_conflict_do_update(index_elements=["postmortem_key", "fingerprint"], set_=values)
+                )
+
+    def record_written(
+        self,
+        key: str,
+        fingerprint: str,
+        fields: TicketFields,
+        *,
+        only: Collection[str],
+        now: datetime | None = None,
+    ) -> None:
+        """After an update: the named fields now hold our values, so they are owned again."""
+        now = now or _now()
+        with self.session() as s:
+            row = s.execute(
+                select(ActionItemRow)
+                .where(ActionItemRow.postmortem_key == key, ActionItemRow.fingerprint == fingerprint)
+                .with_for_update()
+            ).scalar_one()
+            owned = set(filter(None, row.owned_fields.split(","))) | set(only)
+            row.owned_fields = ",".join(f for f in OWNED_FIELDS if f in owned)
+            for name, value in _written(fields, only).items():
+                setattr(row, name, value)
+            row.updated_at = now
+
+    def record_status(self, key: str, tickets: Iterable[Ticket], *, now: datetime | None = None) -> None:
+        """Store the last known state of tickets found for this postmortem (matched by fingerprint)."""
+        now = now or _now()
+        with self.session() as s:
+            for ticket in tickets:
+                if ticket.fingerprint is None:
+                    continue
+                s.execute(
+                    update(ActionItemRow)
+                    .where(
+                        ActionItemRow.postmortem_key == key,
+                        ActionItemRow.fingerprint == ticket.fingerprint,
+                        ActionItemRow.ticket_key == ticket.key,
+                    )
+                    .values(**_status_values(ticket, now))
+                )
+
+    def record_resolutions(self, key: str, resolutions: Mapping[str, str]) -> None:
+        """Remember how each item's owner was resolved (directory, tracker, needs-owner, ...)."""
+        with self.session() as s:
+            for fingerprint, how in resolutions.items():
+                s.execute(
+                    update(ActionItemRow)
+                    .where(ActionItemRow.postmortem_key == key, ActionItemRow.fingerprint == fingerprint)
+                    .values(assignee_resolution=how[:60])
+                )
+
+    def mark_removal_notified(self, key: str, fingerprint: str, *, now: datetime | None = None) -> None:
+        with self.session() as s:
+            s.execute(
+                update(ActionItemRow)
+                .where(ActionItemRow.postmortem_key == key, ActionItemRow.fingerprint == fingerprint)
+                .values(removal_notified=True, updated_at=now or _now())
+            )
+
+    def record_sync(
+        self,
+        key: str,
+        *,
+        started_at: datetime,
+        dry_run: bool,
+        counts: Mapping[str, int],
+        retry_error: str | None,
+        finished_at: datetime | None = None,
+    ) -> None:
+        """Log a sync run; a real (not dry) run also stamps the postmortem's `synced_at`."""
+        finished_at = finished_at or _now()
+        with self.session() as s:
+            s.add(
+                SyncRunRow(
+                    postmortem_key=key,
+                    started_at=started_at,
+                    finished_at=finished_at,
+                    dry_run=dry_run,
+                    counts=json.dumps(dict(counts), sort_keys=True),
+                    retry_error=retry_error,
+                )
+            )
+            if not dry_run:
+                s.execute(update(PostmortemRow).where(PostmortemRow.key == key).values(synced_at=finished_at))
+
+    # --- owner lookups cache --------------------------------------------------------------------
+
+    def get_owner_lookup(
+        self, destination: str, query: str, *, max_age: timedelta, now: datetime | None = None
+    ) -> tuple[str | None, str] | None:
+        """A cached tracker user lookup younger than `max_age`: (user id or None, outcome)."""
+        now = now or _now()
+        with self.session() as s:
+            row = s.execute(
+                select(OwnerLookupRow).where(
+                    OwnerLookupRow.destination == destination, OwnerLookupRow.query == query[:500]
+                )
+            ).scalar_one_or_none()
+            if row is None or now - row.checked_at > max_age:
+                return None
+            return row.user_id, row.outcome
+
+    def put_owner_lookup(
+        self, destination: str, query: str, *, user_id: str | None, outcome: str, now: datetime | None = None
+    ) -> None:
+        values = {"user_id": user_id, "outcome": outcome[:300], "checked_at": now or _now()}
+        with self.session() as s:
+            stmt = self._insert(OwnerLookupRow).values(destination=destination, query=query[:500], **values)
+            s.execute(stmt.on_conflict_do_update(index_elements=["destination", "query"], set_=values))
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    """An Alembic Config built in code (no alembic.ini), optionally bound to an open connection."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    if connection is not None:
+        cfg.attributes["connection"] = connection
+    return cfg
+
+
+def _written(fields: TicketFields, names: Iterable[str]) -> dict[str, Any]:
+    return {f"written_{name}": getattr(fields, name) for name in names}
+
+
+def _status_values(ticket: Ticket, now: datetime) -> dict[str, Any]:
+    return {
+        "status": ticket.status.value,
+        "status_name": ticket.status_name or None,
+        "ticket_assignee": ticket.fields.assignee,
+        "ticket_due": ticket.fields.due,
+        "ticket_updated": ticket.updated,
+        "status_checked_at": now,
+    }
+
+
+def _pm_record(row: PostmortemRow) -> PostmortemRecord:
+    return PostmortemRecord(
+        key=row.key,
+        identity=row.identity,
+        source=row.source,
+        team=row.team,
+        title=row.title,
+        owner=row.owner,
+        incident_date=row.incident_date,
+        severity=row.severity,
+        content_hash=row.content_hash,
+        approved_at=row.approved_at,
+        ingested_at=row.ingested_at,
+        synced_at=row.synced_at,
+        has_content=row.content is not None,
+    )
+
+
+def _item_record(row: ActionItemRow) -> ItemRecord:
+    owned = frozenset(filter(None, row.owned_fields.split(",")))
+    written = None
+    if row.written_title is not None or owned:
+        written = TicketFields(
+            title=row.written_title or "",
+            due=row.written_due,
+            assignee=row.written_assignee,
+            priority=row.written_priority,
+        )
+    return ItemRecord(
+        postmortem_key=row.postmortem_key,
+        item=ActionItem(
+            title=row.title,
+            fingerprint=row.fingerprint,
+            description=row.description,
+            owner=row.owner,
+            due=row.due,
+            priority=row.priority,
+            kind=row.kind,
+            ref=row.ref,
+            done=row.done,
+            section=row.section,
+        ),
+        position=row.position,
+        tracker=row.tracker,
+        ticket_key=row.ticket_key,
+        ticket_url=row.ticket_url,
+        create_attempted=row.create_attempted_at is not None,
+        written=written,
+        owned=owned,
+        assignee_resolution=row.assignee_resolution,
+        status=row.status,
+        status_name=row.status_name,
+        ticket_assignee=row.ticket_assignee,
+        ticket_due=row.ticket_due,
+        ticket_updated=row.ticket_updated,
+        removed_at=row.removed_at,
+        removal_notified=row.removal_notified,
+    )

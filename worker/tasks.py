@@ -1,0 +1,200 @@
+"""Celery tasks: thin wrappers that call the pipeline, with retry policy keyed off connectors.errors.
+
+Every task is idempotent (acks_late redelivers a task whose worker died): ingest keys on the content
+hash, and sync searches the tracker for the postmortem's tickets before creating any.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from celery import Task, shared_task
+from celery.exceptions import Retry
+
+from config.celery_app import (
+    INGEST_PULL_TASK,
+    INGEST_TASK,
+    RECONCILE_TASK,
+    RESYNC_TASK,
+    SYNC_TASK,
+)
+from config.settings import Settings
+from connectors.redis_throttle import RedisWriteThrottle, token_key
+from connectors.sources import parse_source, stable_id
+from connectors.sources.github import GitHubReader
+from connectors.throttle import LocalWriteThrottle, NoThrottle, WriteThrottle
+from worker import pipeline
+from worker.enqueue import enqueue_ingest, enqueue_sync
+from worker.fetch import fetch_document
+from worker.locks import Locked, RedisUnavailable, file_lock, postmortem_lock
+from worker.requests import IngestRequest, parse_request
+from worker.retry import RETRYABLE, countdown_for
+from worker.sweep import find_unseen, unsynced
+
+log = logging.getLogger(__name__)
+
+#: Attempts for rate-limited or transient tracker errors before the task fails for good (the next
+#: reconcile sweep or a resync picks the postmortem up again).
+MAX_RETRIES = 10
+
+_local_throttle: WriteThrottle | None = None
+_local_throttle_guard = threading.Lock()
+
+
+def _settings(task: Task) -> Settings:
+    settings = getattr(task.app, "settings", None)
+    if not isinstance(settings, Settings):
+        raise RuntimeError("the Celery app carries no Followthrough settings; use config.celery_app")
+    return settings
+
+
+def _redis(task: Task) -> Any:
+    return getattr(task.app, "redis", None)
+
+
+def _retry(task: Task, exc: BaseException, *, countdown: float | None = None,
+           unlimited: bool = False) -> Retry:
+    settings = _settings(task)
+    if countdown is None:
+        countdown = countdown_for(exc, task.request.retries, cap=settings.max_retry_countdown_seconds)
+    log.info("%s: retry in %.1f s after %s", task.name, countdown, type(exc).__name__)
+    if unlimited:
+        return task.retry(exc=exc, countdown=countdown, max_retries=None)  # type: ignore[no-any-return]
+    return task.retry(exc=exc, countdown=countdown)  # type: ignore[no-any-return]
+
+
+def _github_throttle(task: Task, settings: Settings) -> WriteThrottle:
+    """One write budget per GitHub token across all workers (Redis), or per process without Redis."""
+    global _local_throttle
+    if settings.github_token is None:
+        return NoThrottle()
+    client = _redis(task)
+    if client is not None:
+        return RedisWriteThrottle(client, token_key(settings.github_token.get_secret_value()))
+    with _local_throttle_guard:
+        if _local_throttle is None:
+            _local_throttle = LocalWriteThrottle(max_wait=15.0)
+        return _local_throttle
+
+
+@shared_task(  # type: ignore[untyped-decorator]
+    bind=True, name=INGEST_TASK, max_retries=MAX_RETRIES
+)
+def ingest_postmortem(self: Task, payload: dict[str, Any]) -> dict[str, Any]:
+    """Parse and store one postmortem (inline content or fetched from its source), then queue its sync."""
+    settings = _settings(self)
+    request = parse_request(payload)
+    try:
+        if request.content is not None:
+            content = request.content.encode("utf-8")
+            source = f"inline:{request.id}"
+            filename = request.filename
+            title = request.title
+        else:
+            ref = parse_source(str(request.source))
+            document = fetch_document(settings, ref)
+            content, source = document.content, str(document.source)
+            filename = request.filename or document.filename
+            title = request.title or document.title
+    except RETRYABLE as exc:
+        raise _retry(self, exc) from None
+    postmortem_id = request.id or stable_id(parse_source(source))
+    result = pipeline.ingest(
+        settings, content=content, source=source, postmortem_id=postmortem_id, title=title,
+        team=request.team, approved_at=request.approved_at, filename=filename,
+    )
+    # Queue the sync even when nothing changed: the earlier attempt may have died between storing the
+    # document and queueing its sync, and a sync with nothing to do costs a search, no writes.
+    enqueue_sync(self.app, result.postmortem_key)
+    return {"postmortem_key": result.postmortem_key, "changed": result.changed,
+            "item_count": result.item_count}
+
+
+@shared_task(  # type: ignore[untyped-decorator]
+    bind=True, name=INGEST_PULL_TASK, max_retries=MAX_RETRIES
+)
+def ingest_pull_request(self: Task, repo: str, number: int) -> dict[str, Any]:
+    """Queue an ingest of every configured postmortem file a merged pull request added or changed."""
+    settings = _settings(self)
+    source = settings.sources.github
+    if source is None or source.repo.lower() != repo.lower():
+        return {"queued": 0, "reason": "repository is not a configured postmortem source"}
+    reader = GitHubReader(settings)
+    try:
+        pull = reader.merged_pull(repo, number)
+        branch = source.branch or reader.default_branch(repo)
+    except RETRYABLE as exc:
+        raise _retry(self, exc) from None
+    if not pull.merged or pull.base_ref != branch or pull.merge_sha is None:
+        return {"queued": 0, "reason": "not merged into the postmortem branch"}
+    queued = 0
+    for path in pull.paths:
+        if source.covers(path):
+            ref = f"github:{source.repo}@{pull.merge_sha}:{path}"
+            enqueue_ingest(self.app, IngestRequest(source=ref, team=source.team))
+            queued += 1
+    return {"queued": queued}
+
+
+@shared_task(  # type: ignore[untyped-decorator]
+    bind=True, name=SYNC_TASK, max_retries=MAX_RETRIES
+)
+def sync_postmortem(self: Task, postmortem_key: str) -> dict[str, int]:
+    """Create and update the postmortem's tickets, holding its lock so no two syncs overlap."""
+    settings = _settings(self)
+    client = _redis(self)
+    lock_ttl = float(settings.sync_lock_seconds)
+    try:
+        with (
+            postmortem_lock(client, postmortem_key, ttl=lock_ttl) if client is not None
+            else file_lock(postmortem_key)
+        ):
+            result = pipeline.sync(settings, postmortem_key, throttle=_github_throttle(self, settings))
+    except Locked as exc:
+        # Another sync of this document is running; come back once it is likely done. Never dropped.
+        raise _retry(self, exc, countdown=lock_ttl / 2, unlimited=True) from None
+    except RedisUnavailable as exc:
+        raise _retry(self, exc) from None
+    except RETRYABLE as exc:
+        raise _retry(self, exc) from None
+    if result.retry_error is not None:
+        raise _retry(self, result.retry_error) from None
+    return dict(result.counts())
+
+
+@shared_task(  # type: ignore[untyped-decorator]
+    bind=True, name=RECONCILE_TASK, max_retries=3
+)
+def reconcile(self: Task) -> dict[str, int]:
+    """Sweep the configured sources for approved postmortems that were never ingested; queue them."""
+    settings = _settings(self)
+    try:
+        unseen = find_unseen(settings)
+    except RETRYABLE as exc:
+        raise _retry(self, exc) from None
+    for request in unseen:
+        enqueue_ingest(self.app, request)
+    stale = unsynced(settings)
+    for postmortem_key in stale:
+        enqueue_sync(self.app, postmortem_key)
+    return {"queued": len(unseen), "resynced": len(stale)}
+
+
+@shared_task(  # type: ignore[untyped-decorator]
+    bind=True, name=RESYNC_TASK, max_retries=MAX_RETRIES
+)
+def resync(self: Task, postmortem_key: str) -> dict[str, Any]:
+    """Re-read one stored postmortem's source, ingest it again and queue its sync."""
+    from worker.resync import reingest
+
+    settings = _settings(self)
+    try:
+        result = reingest(settings, postmortem_key)
+    except RETRYABLE as exc:
+        raise _retry(self, exc) from None
+    enqueue_sync(self.app, result.postmortem_key)
+    return {"postmortem_key": result.postmortem_key, "changed": result.changed,
+            "item_count": result.item_count}
+

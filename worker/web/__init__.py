@@ -1,0 +1,1 @@
+"""HTTP receiver for approval webhooks: verify, dedupe, enqueue, answer within a second."""
