@@ -113,7 +113,7 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "task_track_started": True,
         "worker_send_task_events": True,
         "task_send_sent_event": True,
-        "imports": ("worker.tasks",),
+        "imports": ("worker.tasks", "worker.followup.tasks"),
         "beat_scheduler": "config.beat:LockedScheduler",
         "beat_schedule_filename": settings.beat_schedule_file,
         "beat_schedule": beat_schedule(settings),
@@ -147,6 +147,9 @@ def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
             "options": {"expires": reconcile},
         },
     }
+    from worker.followup.schedule import beat_entries  # the reports package's per-team entries
+
+    schedule.update(beat_entries(settings))
     return schedule
 
 

@@ -20,7 +20,7 @@ from pydantic_settings import (
 )
 
 from config.sources import Sources
-from config.teams import Person, Team
+from config.teams import FollowupPolicy, Person, Team
 
 CONFIG_ENV = "FOLLOWTHROUGH_CONFIG"
 
@@ -116,6 +116,8 @@ class Settings(BaseSettings):
     default_team: str = "default"
     teams: dict[str, Team] = Field(default_factory=dict)
     people: tuple[Person, ...] = ()
+    #: Follow-up policy every team starts from; a team's own `followup` overrides the fields it sets.
+    followup: FollowupPolicy = FollowupPolicy()
 
     @field_validator("github_api_url", mode="before")
     @classmethod
@@ -159,6 +161,13 @@ class Settings(BaseSettings):
     def team(self, name: str | None) -> Team | None:
         return self.teams.get(name or self.default_team)
 
+    def followup_policy(self, team: Team) -> FollowupPolicy:
+        """The team's effective follow-up policy: the global default overridden by the team's own fields."""
+        policy = self.followup.overriding(team.followup)
+        if policy.timezone is None:
+            policy = policy.model_copy(update={"timezone": team.timezone})
+        return policy
+
 
 def _setting_name(loc: tuple[int | str, ...]) -> str:
     head = str(loc[0]) if loc else "settings"
@@ -166,7 +175,7 @@ def _setting_name(loc: tuple[int | str, ...]) -> str:
     alias = getattr(field, "validation_alias", None) if field else None
     if isinstance(alias, AliasChoices):
         head = str(alias.choices[0])
-    elif field is not None and head not in {"teams", "people", "default_team", "sources"}:
+    elif field is not None and head not in {"teams", "people", "default_team", "sources", "followup"}:
         head = f"FOLLOWTHROUGH_{head.upper()}"
     rest = ".".join(str(part) for part in loc[1:])
     return f"{head}.{rest}" if rest else head

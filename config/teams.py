@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from croniter import croniter
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 OwnerFallback = Literal["postmortem_owner", "triage_owner"]
 
@@ -41,6 +43,100 @@ class ItemFilter(_Strict):
     priorities: tuple[str, ...] | None = None  # None: every priority
 
 
+def _check_timezone(value: str | None) -> str | None:
+    if value is None:
+        return value
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown timezone {value!r} (use an IANA name such as Europe/Berlin)") from None
+    return value
+
+
+class FollowupPolicy(_Strict):
+    """How a team's preventative actions are followed up: what counts, when it is due, who hears about it.
+
+    A team's `followup` only overrides the fields it sets; the rest come from `Settings.followup`
+    (see `Settings.followup_policy`).
+    """
+
+    enabled: bool = True
+    #: Item kinds that are followed up (lowercase). Items with no kind count when `include_unkinded`.
+    kinds: tuple[str, ...] = ("prevent", "detect", "process")
+    include_unkinded: bool = True
+    #: Days from approval to the default due date, by priority as written (lowercase).
+    due_days_by_priority: dict[str, int] = Field(
+        default_factory=lambda: {
+            "p0": 28, "p1": 28, "sev0": 28, "sev1": 28,
+            "critical": 28, "highest": 28, "high": 28,
+        }
+    )
+    #: Days for every priority not listed above (and for items with no priority).
+    due_days_default: int = Field(default=56, gt=0)
+    #: "calendar": N calendar days, moved forward to a business day when `holidays_country` is set.
+    #: "business": N business days (weekends and the country's public holidays skipped).
+    due_days_unit: Literal["calendar", "business"] = "calendar"
+    holidays_country: str | None = None  # ISO code for the `holidays` package, e.g. "DE"
+    holidays_subdivision: str | None = None  # e.g. "BY"
+    #: An open item is "due soon" when its due date is at most this many days away.
+    due_soon_days: int = Field(default=7, ge=0)
+    #: Escalate items that are at least this many days overdue (None: never).
+    escalate_after_days: int | None = Field(default=14, ge=0)
+    #: Escalation targets: Apprise URLs (sent the escalation list) or people's names (named in the report).
+    escalate_to: tuple[SecretStr, ...] = ()
+    #: IANA zone for dates and the schedule; None: the team's `timezone`.
+    timezone: str | None = None
+    #: When reports go out (cron, evaluated in the team's zone).
+    schedule: str = "0 9 * * MON"
+    #: Apprise URLs the team report is delivered to (they carry tokens, so they are secrets).
+    notify: tuple[SecretStr, ...] = ()
+    #: Send a report even when nothing is open, overdue or due soon.
+    all_clear: bool = False
+    #: Post one comment per overdue ticket per period, mentioning the assignee.
+    comment_on_overdue: bool = False
+
+    @field_validator("kinds")
+    @classmethod
+    def _lower_kinds(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(kind.strip().lower() for kind in value)
+
+    @field_validator("due_days_by_priority")
+    @classmethod
+    def _positive_days(cls, value: dict[str, int]) -> dict[str, int]:
+        for name, days in value.items():
+            if days <= 0:
+                raise ValueError(f"due_days_by_priority[{name!r}] must be a positive number of days")
+        return {name.strip().lower(): days for name, days in value.items()}
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str | None) -> str | None:
+        return _check_timezone(value)
+
+    @field_validator("schedule")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        if not croniter.is_valid(value):
+            raise ValueError(f"schedule {value!r} is not a valid cron expression")
+        return value
+
+    @field_validator("holidays_country")
+    @classmethod
+    def _country(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        import holidays  # imported lazily: the package loads every country's calendar definitions
+
+        if value.upper() not in holidays.list_supported_countries():
+            raise ValueError(f"holidays_country {value!r} is not a country the holidays package knows")
+        return value.upper()
+
+    def overriding(self, override: FollowupPolicy) -> FollowupPolicy:
+        """This policy with the fields `override` explicitly sets replaced by its values."""
+        update: dict[str, Any] = {name: getattr(override, name) for name in override.model_fields_set}
+        return self.model_copy(update=update)
+
+
 class Team(_Strict):
     name: str = ""
     tracker: Literal["jira", "github"] = "jira"
@@ -51,6 +147,14 @@ class Team(_Strict):
     #: Where an item with no owner of its own gets one, in order.
     owner_fallback: tuple[OwnerFallback, ...] = ("postmortem_owner", "triage_owner")
     timezone: str = "UTC"
+    #: Follow-up policy overrides; unset fields fall back to `Settings.followup`.
+    followup: FollowupPolicy = FollowupPolicy()
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        _check_timezone(value)
+        return value
 
     @model_validator(mode="after")
     def _destination_matches_tracker(self) -> Team:

@@ -21,6 +21,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "worker.commands.resync",
     "worker.commands.serve",
     "worker.commands.worker",
+    "worker.commands.report",
 )
 
 EXIT_USAGE = 2

@@ -160,3 +160,8 @@ class OwnerLookupRow(Base):
     user_id: Mapped[str | None] = mapped_column(String(200))  # None: looked up, found nobody usable
     outcome: Mapped[str] = mapped_column(String(300))
     checked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+# Follow-up's tables (report sends, history, resolutions) live on this metadata too, so the migration
+# check and `create_all` see the whole schema; imported last because they build on `Base`.
+import worker.followup.tables  # noqa: E402, F401

@@ -24,6 +24,8 @@ from config.celery_app import INGEST_PULL_TASK, INGEST_QUEUE, make_celery
 from config.settings import Settings
 from worker.enqueue import enqueue_ingest
 from worker.errors import UserError
+from worker.followup.storage import open_followup_store
+from worker.followup.webhooks import status_routes
 from worker.requests import IngestRequest, parse_request
 from worker.web import events
 from worker.web.dedupe import Deduper, MemoryDeduper, RedisDeduper
@@ -199,6 +201,8 @@ def create_app(settings: Settings, *, celery: Any = None, deduper: Deduper | Non
         Route("/hooks/postmortem-approved", _guard(receiver.generic), methods=["POST"]),
         Route("/hooks/github", _guard(receiver.github), methods=["POST"]),
         Route("/hooks/jira", _guard(receiver.jira), methods=["POST"]),
+        # Ticket status changes for follow-up reports (Jira issue_updated, GitHub issues events).
+        *status_routes(settings, lambda: open_followup_store(settings)),
     ]
     app = Starlette(routes=routes)
     app.state.receiver = receiver

@@ -1,0 +1,164 @@
+"""Refresh and report over many tracked items across teams, against the local tracker stand-ins.
+
+Run from the repository root:
+`/work/venv/bin/python bench/bench_report.py [--items 10000] [--teams 20] [--database-url URL]`.
+Half the teams use Jira projects (one Jira stand-in), half GitHub repositories (one stand-in each).
+Prints tracker read calls (target: at most ceil(items/100) plus one per team and tracker), wall time of
+the refresh and of building and rendering every team's report, and peak Python memory (tracemalloc).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import tempfile
+import time
+import tracemalloc
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from pydantic import SecretStr
+from worker.store import Store
+
+from config.settings import Settings
+from config.teams import GitHubDestination, JiraDestination, Team
+from connectors.github import GitHubTracker, connect_github
+from connectors.jira import JiraTracker, connect_jira
+from connectors.throttle import NoThrottle
+from connectors.tracker import MANAGED_LABEL, Ticket, TicketFields, Tracker, fingerprint_label
+from tests.standins.github import GitHubStandIn
+from tests.standins.jira import JiraStandIn
+from worker.followup import jobs
+from worker.followup.render.email import render_email
+from worker.followup.render.slack import render_slack
+from worker.followup.render.teams import render_teams
+from worker.followup.storage import FollowupStore
+from worker.models import ActionItem, Postmortem
+
+NOW = datetime(2026, 3, 30, 7, tzinfo=UTC)
+APPROVED = NOW - timedelta(days=40)
+KINDS = ("prevent", "detect", "process", "mitigate", None)
+
+
+def seed_team(store: Store, team: str, keys: list[str], urls: list[str], tracker: str) -> None:
+    """One postmortem per 25 items, each item mapped to its ticket, as a sync would leave the store."""
+    for start in range(0, len(keys), 25):
+        pm = f"{team}-pm{start // 25}"
+        items = tuple(ActionItem(title=f"Action {n} of {pm}", fingerprint=f"{pm}-{n}",
+                                 due=(NOW.date() + timedelta(days=n % 40 - 20)) if n % 3 else None,
+                                 kind=KINDS[n % len(KINDS)], priority="P1" if n % 4 == 0 else "P3")
+                      for n in range(len(keys[start:start + 25])))
+        store.save_postmortem(Postmortem(identity=pm, title=f"Incident {pm}", action_items=items), key=pm,
+                              source=f"inline:{pm}", team=team, content_hash=pm, content=None,
+                              approved_at=APPROVED, now=APPROVED)
+        for item, key, url in zip(items, keys[start:], urls[start:], strict=False):
+            ticket = Ticket(key=key, url=url, fingerprint=item.fingerprint,
+                            fields=TicketFields(title=item.title, due=item.due))
+            store.record_ticket(pm, item.fingerprint, ticket, tracker=tracker, now=APPROVED)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--items", type=int, default=10_000)
+    parser.add_argument("--teams", type=int, default=20)
+    parser.add_argument("--database-url", help="an empty database to use (default: a temporary SQLite file)")
+    args = parser.parse_args()
+    per_team = args.items // args.teams
+    jira_teams = args.teams // 2
+
+    with tempfile.TemporaryDirectory() as tmp, JiraStandIn() as jira_api:
+        github_apis = [GitHubStandIn(repo=f"acme/team{n:02d}").start() for n in range(jira_teams, args.teams)]
+        try:
+            db = args.database_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
+            store = Store(db)
+            teams: dict[str, Team] = {}
+            trackers: dict[str, Tracker] = {}
+            settings_base = Settings(jira_url=jira_api.url, jira_email=jira_api.email,
+                                     jira_api_token=SecretStr(jira_api.api_token), _env_file=None)  # type: ignore[call-arg]
+            jira_client = connect_jira(settings_base, timeout=30)
+            print(f"seeding {per_team * args.teams} items across {args.teams} teams ...", file=sys.stderr)
+            for n in range(args.teams):
+                name = f"team{n:02d}"
+                keys: list[str] = []
+                urls: list[str] = []
+                if n < jira_teams:
+                    project = f"T{n:02d}"
+                    jira_api.add_project(project)
+                    for i in range(per_team):
+                        created = jira_api._commit_create({
+                            "project": {"key": project}, "issuetype": {"name": "Task"},
+                            "summary": f"Action {i}",
+                            "labels": [MANAGED_LABEL, fingerprint_label(f"{name}-{i}")],
+                            "duedate": None})
+                        keys.append(created["key"])
+                        urls.append(f"{jira_api.url}/browse/{created['key']}")
+                    teams[name] = Team(name=name, tracker="jira", jira=JiraDestination(project=project))
+                    trackers[name] = JiraTracker(jira_client, JiraDestination(project=project))
+                else:
+                    api = github_apis[n - jira_teams]
+                    for i in range(per_team):
+                        issue = api.add_issue(f"Action {i}", labels=[MANAGED_LABEL])
+                        keys.append(f"{api.repo}#{issue.number}")
+                        urls.append(f"https://github.com/{api.repo}/issues/{issue.number}")
+                    settings_gh = Settings(github_token=SecretStr(api.token or "x"), github_api_url=api.url,
+                                           _env_file=None)  # type: ignore[call-arg]
+                    teams[name] = Team(name=name, tracker="github", github=GitHubDestination(repo=api.repo))
+                    trackers[name] = GitHubTracker(connect_github(settings_gh, timeout=30),
+                                                   GitHubDestination(repo=api.repo), throttle=NoThrottle())
+                seed_team(store, name, keys, urls, teams[name].tracker)
+            # people close a third of the tickets, a tenth as won't do
+            for key in list(jira_api.issues)[::3]:
+                jira_api.close_issue(key)
+            for key in list(jira_api.issues)[1::10]:
+                jira_api.close_issue(key, resolution="Won't Do")
+            for api in github_apis:
+                for number in list(api.issues)[::3]:
+                    api.close_issue(number)
+                for number in list(api.issues)[1::10]:
+                    api.close_issue(number, reason="not_planned")
+
+            settings = Settings(database_url=db, teams=teams, default_team="team00",  # type: ignore[arg-type]
+                                _env_file=None)  # type: ignore[call-arg]
+            fstore = FollowupStore(store)
+            jira_api.reset_calls()
+            for api in github_apis:
+                api.reset_calls()
+
+            tracemalloc.start()
+            started = time.perf_counter()
+            outcome = jobs.refresh(settings, fstore, NOW, tracker_for=lambda team: trackers[team.name])
+            refreshed = time.perf_counter()
+            sizes = []
+            for team in settings.teams.values():
+                report = jobs.team_report(settings, fstore, team, NOW)
+                sizes.append(len(str(render_slack(report))) + len(str(render_teams(report)))
+                             + len(render_email(report).html))
+            reported = time.perf_counter()
+            _, peak = tracemalloc.get_traced_memory()
+            tracemalloc.stop()
+
+            jira_reads = jira_api.count(None, r"search")
+            github_reads = sum(api.count("GET", r"/issues") for api in github_apis)
+            items = per_team * args.teams
+            target = math.ceil(items / 100) + args.teams
+            print(f"items tracked:            {items} across {args.teams} teams "
+                  f"({jira_teams} Jira projects, {args.teams - jira_teams} GitHub repos)")
+            print(f"tickets listed:           {outcome.result.tickets}, changed: {outcome.result.changed}")
+            print(f"tracker read calls:       {jira_reads + github_reads} "
+                  f"(Jira {jira_reads}, GitHub {github_reads}; target <= {target})")
+            print(f"refresh wall time:        {refreshed - started:.2f} s")
+            print(f"report build+render:      {reported - refreshed:.2f} s for {len(sizes)} teams "
+                  f"({sum(sizes) // 1024} KiB rendered)")
+            print(f"peak Python memory:       {peak / 1024 / 1024:.1f} MiB (tracemalloc)")
+            store.close()
+            return 0 if jira_reads + github_reads <= target else 1
+        finally:
+            for api in github_apis:
+                api.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,134 @@
+"""Renderers: content is there, and hostile document text is inert in every target."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from html.parser import HTMLParser
+
+from markdown_it import MarkdownIt
+
+from tests.followup.fixtures import HOSTILE, NOW, policy, sample_items, tracked
+from worker.followup.render.chart import weekly_points
+from worker.followup.render.email import render_email
+from worker.followup.render.json import render_json
+from worker.followup.render.markdown import render_markdown
+from worker.followup.render.slack import MAX_BLOCKS, render_slack
+from worker.followup.render.teams import render_teams
+from worker.followup.report import HistoryPoint, build_report
+
+HISTORY = [HistoryPoint(day=date(2026, 1, 5) + timedelta(days=d), open=10 + d % 7, overdue=d // 7)
+           for d in range(0, 84)]
+
+
+def _report():  # type: ignore[no-untyped-def]
+    return build_report("ops", sample_items(), policy(escalate_to=["Mia <Manager>"]), NOW, history=HISTORY)
+
+
+def _slack_texts(payload: dict) -> list[str]:  # type: ignore[type-arg]
+    texts = []
+    for block in payload["blocks"]:
+        if "text" in block:
+            texts.append(block["text"]["text"])
+        texts += [field["text"] for field in block.get("fields", [])]
+        texts += [element["text"] for element in block.get("elements", []) if "text" in element]
+    return texts
+
+
+def test_slack_block_kit_content_and_escaping() -> None:
+    payload = render_slack(_report())
+    assert payload["blocks"][0] == {"type": "header", "text": {"type": "plain_text",
+                                                                "text": "Follow-up report for ops"}}
+    body = "\n".join(_slack_texts(payload))
+    assert "<https://jira.example/browse/OPS-1|OPS-1>" in body
+    assert "29 days overdue" in body and "3 days left" in body and "escalated" in body
+    assert "*Completion rate*\n17% (1 of 6 done by their due date)" in body
+    # hostile text: no raw <, > or & survive, so no <!channel>, links or mentions can form
+    assert "&lt;!channel&gt; *bold* [x](http://evil.example) &lt;script&gt;" in body
+    assert "<!channel>" not in body and "<script>" not in body
+    assert "Mia &lt;Manager&gt;" in body
+    assert "Dropped this period" in body and "Action 8" in body
+    assert "OPS-9" not in body
+    assert payload["text"].startswith("Follow-up report for ops: 6 open, 4 overdue, 1 due soon")
+
+
+def test_slack_respects_block_and_section_limits() -> None:
+    items = [tracked(n, due=date(2026, 3, 1), assignee_name=f"Owner {n}", title="x" * 290)
+             for n in range(300)]
+    payload = render_slack(build_report("ops", items, policy(), NOW))
+    assert len(payload["blocks"]) <= MAX_BLOCKS
+    assert all(len(text) <= 3000 for text in _slack_texts(payload))
+    assert "more blocks not shown" in _slack_texts(payload)[-1]
+
+
+def test_teams_adaptive_card_keeps_document_text_literal() -> None:
+    message = render_teams(_report())
+    assert message["type"] == "message"
+    attachment = message["attachments"][0]
+    assert attachment["contentType"] == "application/vnd.microsoft.card.adaptive"
+    card = attachment["content"]
+    assert card["type"] == "AdaptiveCard"
+    facts = {fact["title"]: fact["value"] for fact in card["body"][2]["facts"]}
+    assert facts["Overdue"] == "4"
+    runs = [run for element in card["body"] if element["type"] == "RichTextBlock"
+            for run in element["inlines"]]
+    assert all(run["type"] == "TextRun" for run in runs)  # TextRuns are never parsed as Markdown
+    assert any(HOSTILE in run["text"] for run in runs)
+    links = [run["selectAction"]["url"] for run in runs if "selectAction" in run]
+    assert "https://jira.example/browse/OPS-1" in links
+    # hostile text never reaches a TextBlock, the one element Teams parses as Markdown
+    text_blocks = [element["text"] for element in card["body"] if element["type"] == "TextBlock"]
+    assert not any("evil" in text for text in text_blocks)
+
+
+class _Collector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[str] = []
+        self.hrefs: list[str] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        self.hrefs += [value or "" for name, value in attrs if name == "href"]
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def test_email_html_escaped_with_chart_and_text_alternative() -> None:
+    email = render_email(_report())
+    assert email.subject == "Follow-up report for ops: 4 overdue, 1 due soon, 6 open"
+    parsed = _Collector()
+    parsed.feed(email.html)
+    assert "script" not in parsed.tags and "img" not in parsed.tags
+    assert HOSTILE in "".join(parsed.text)  # shown literally
+    assert "https://jira.example/browse/OPS-1" in parsed.hrefs
+    assert all(href.startswith("https://") for href in parsed.hrefs)
+    assert 'class="chart"' in email.html and "week of 2026-03-29" in email.html
+    assert email.html.count("week of ") == 8
+    assert "29 days overdue" in email.text and "https://jira.example/browse/OPS-1" in email.text
+    assert "Completion rate" in email.text
+
+
+def test_markdown_escapes_document_text() -> None:
+    text = render_markdown(_report())
+    html = MarkdownIt("commonmark").render(text)
+    assert "<script>" not in html and 'href="http://evil.example"' not in html
+    assert "<em>bold</em>" not in html and "<code>code</code>" not in html
+    assert '<a href="https://jira.example/browse/OPS-1">OPS-1</a>' in html
+    parsed = _Collector()
+    parsed.feed(html)
+    assert HOSTILE in "".join(parsed.text).replace("\n", " ")
+
+
+def test_json_report() -> None:
+    data = json.loads(json.dumps(render_json(_report())))
+    assert data["summary"]["overdue"] == 4
+    assert data["owners"][0]["postmortems"][0]["items"][0]["days_overdue"] == 29
+    assert [item["ticket"] for item in data["dropped"]] == ["OPS-8"]
+
+
+def test_weekly_points_take_the_last_day_of_each_week() -> None:
+    points = weekly_points(HISTORY, weeks=3)
+    assert [point.day for point in points] == [date(2026, 3, 15), date(2026, 3, 22), date(2026, 3, 29)]

@@ -1,0 +1,80 @@
+"""Email rendering: a subject, an HTML body with the history chart, and a plain-text alternative."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from worker.followup.render import escape
+from worker.followup.render.chart import render_chart
+from worker.followup.render.common import assignee_text, due_text, period_text, summary_pairs, timing
+from worker.followup.render.text import render_text
+from worker.followup.report import ReportLine, TeamReport
+
+_TD = 'style="padding:4px 8px;border-bottom:1px solid #ddd;vertical-align:top"'
+
+
+@dataclass(frozen=True, slots=True)
+class EmailReport:
+    subject: str
+    html: str
+    text: str
+
+
+def _a(text: str, url: str | None) -> str:
+    label = escape.html_text(escape.oneline(text))
+    return f'<a href="{escape.html_text(escape.safe_url(url))}">{label}</a>' if url else label
+
+
+def _row(line: ReportLine) -> str:
+    item = line.item
+    color = "#d9534f" if line.days_overdue is not None else "#333"
+    flag = " (escalated)" if line.escalate else ""
+    return (f"<tr><td {_TD}>{escape.html_text(escape.oneline(item.title))}</td>"
+            f"<td {_TD}>{_a(item.ticket_key or 'no ticket', item.ticket_url)}</td>"
+            f"<td {_TD}>{escape.html_text(escape.oneline(assignee_text(line)))}</td>"
+            f"<td {_TD}>{due_text(line)}</td>"
+            f'<td {_TD}><strong style="color:{color}">{timing(line)}{flag}</strong></td></tr>')
+
+
+def subject(report: TeamReport) -> str:
+    s = report.summary
+    return escape.oneline(f"{report.title}: {s.overdue} overdue, {s.due_soon} due soon, {s.open} open")
+
+
+def render_email(report: TeamReport) -> EmailReport:
+    """The report as an email; the HTML is self-contained (inline styles, no images or scripts)."""
+    parts = [f"<h2>{escape.html_text(report.title)}</h2>",
+             f'<p style="color:#666">{escape.html_text(period_text(report))}</p>',
+             '<table role="presentation" class="summary" cellpadding="0" cellspacing="0">']
+    parts += [f"<tr><th {_TD} align=left>{label}</th><td {_TD}>{escape.html_text(value)}</td></tr>"
+              for label, value in summary_pairs(report.summary)]
+    parts.append("</table>")
+    if report.escalations and not report.escalation:
+        names = ", ".join(escape.html_text(escape.oneline(name)) for name in report.escalate_to_names)
+        parts.append(f'<p><strong style="color:#d9534f">{len(report.escalations)} escalated</strong> '
+                     "(overdue past the threshold)" + (f", escalated to {names}" if names else "") + ".</p>")
+    parts.append(render_chart(report.history))
+    for owner in report.owners:
+        parts.append(f'<h3 style="margin:20px 0 4px">{escape.html_text(escape.oneline(owner.owner))}</h3>')
+        for group in owner.postmortems:
+            parts.append(f'<p style="margin:8px 0 4px"><em>{_a(group.title, group.url)}</em></p>')
+            parts.append('<table class="actions" cellpadding="0" cellspacing="0" '
+                         'style="border-collapse:collapse">')
+            parts.append(f"<tr><th {_TD} align=left>Action</th><th {_TD} align=left>Ticket</th>"
+                         f"<th {_TD} align=left>Assignee</th><th {_TD} align=left>Due</th>"
+                         f"<th {_TD} align=left>Status</th></tr>")
+            parts += [_row(line) for line in group.lines]
+            parts.append("</table>")
+    if not report.owners:
+        parts.append("<p>Nothing open. All clear.</p>")
+    if report.dropped:
+        parts.append('<h3 style="margin:20px 0 4px">Dropped this period</h3><ul>')
+        parts += [f"<li>{escape.html_text(escape.oneline(line.item.title))} — "
+                  f"{_a(line.item.ticket_key or 'no ticket', line.item.ticket_url)}</li>"
+                  for line in report.dropped]
+        parts.append("</ul>")
+    html = ('<!DOCTYPE html><html><head><meta charset="utf-8"><title>'
+            f"{escape.html_text(report.title)}</title></head>"
+            '<body style="font-family:Arial,Helvetica,sans-serif;font-size:14px;color:#333">'
+            + "".join(parts) + "</body></html>")
+    return EmailReport(subject=subject(report), html=html, text=render_text(report))

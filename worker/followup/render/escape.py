@@ -1,0 +1,44 @@
+"""Neutralise untrusted document text for each target markup."""
+
+from __future__ import annotations
+
+import html
+import re
+from urllib.parse import quote
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_WHITESPACE = re.compile(r"\s+")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>=:])")
+
+
+def oneline(text: str, *, limit: int = 300) -> str:
+    """One line of plain text: control and bidi-override characters removed, whitespace collapsed."""
+    flat = _WHITESPACE.sub(" ", _CONTROL.sub("", text)).strip()
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+
+
+def slack(text: str) -> str:
+    """Text for Slack mrkdwn: `&`, `<` and `>` escaped, so no link, mention or `<!channel>` can be formed."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def slack_link(url: str, label: str) -> str:
+    """A Slack mrkdwn link whose URL cannot break out of `<...|...>` and whose label is escaped."""
+    return f"<{safe_url(url)}|{slack(label).replace('|', '¦')}>"
+
+
+def markdown(text: str) -> str:
+    """Text for Markdown: punctuation backslash-escaped and HTML neutralised, so it renders literally."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text).replace("&", "&amp;").replace("<", "&lt;")
+
+
+def html_text(text: str) -> str:
+    """Text for HTML element content or attribute values."""
+    return html.escape(text, quote=True)
+
+
+def safe_url(url: str) -> str:
+    """An http(s) URL with characters that could end a markup construct percent-encoded; others become '#'."""
+    if not url.lower().startswith(("http://", "https://")):
+        return "#"
+    return quote(url, safe=":/?#[]@!$&'()*+,;=%-._~")
