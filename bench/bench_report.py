@@ -21,7 +21,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pydantic import SecretStr
-from worker.store import Store
 
 from config.settings import Settings
 from config.teams import GitHubDestination, JiraDestination, Team
@@ -37,6 +36,7 @@ from worker.followup.render.slack import render_slack
 from worker.followup.render.teams import render_teams
 from worker.followup.storage import FollowupStore
 from worker.models import ActionItem, Postmortem
+from worker.store import Store
 
 NOW = datetime(2026, 3, 30, 7, tzinfo=UTC)
 APPROVED = NOW - timedelta(days=40)

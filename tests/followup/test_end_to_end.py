@@ -17,10 +17,10 @@ pytest.importorskip("config.celery_app")
 
 from celery.beat import EmbeddedService
 from celery.contrib.testing.worker import start_worker
-from config.celery_app import make_celery
 from pydantic import SecretStr
 
 import worker.followup.tasks  # noqa: F401  (registers the follow-up tasks)
+from config.celery_app import make_celery
 from config.settings import load_settings
 from tests.followup import receivers
 from tests.service.servers import RedisServer

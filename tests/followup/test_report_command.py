@@ -15,12 +15,11 @@ from markdown_it import MarkdownIt
 
 pytest.importorskip("worker.store")
 
-from worker.store import Store
-
 from connectors.jira import JiraTracker
 from tests.followup.receivers import HttpReceiver
 from tests.followup.storeflow import seed
 from tests.standins.jira import JiraStandIn
+from worker.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
 AT = "2026-03-30T09:00:00+02:00"
