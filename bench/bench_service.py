@@ -31,6 +31,7 @@ from starlette.testclient import TestClient
 
 from config.celery_app import make_celery
 from config.settings import load_settings
+from tests.servers import RedisServer, postgres_database
 from tests.service.harness import (
     PEOPLE,
     WorkerProcess,
@@ -39,7 +40,6 @@ from tests.service.harness import (
     wait_for,
     write_config,
 )
-from tests.service.servers import RedisServer, postgres_database
 from worker.web.app import SIGNATURE_HEADER, create_app
 from worker.web.signatures import sign
 

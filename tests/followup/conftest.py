@@ -1,15 +1,14 @@
 from __future__ import annotations
 
 import ssl
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import Engine, create_engine
 
 from tests.followup import receivers
+from tests.servers import postgres_database
 from worker.followup.tables import metadata
 
 
@@ -44,26 +43,11 @@ def mailbox() -> Iterator[receivers.Mailbox]:
     yield from receivers.smtp_server()
 
 
-PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-
-
 @pytest.fixture(scope="session")
 def pg_url() -> Iterator[str]:
     """A private PostgreSQL database for this test session (dropped at the end)."""
-    name = f"ft_reports_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except OperationalError:
-        admin.dispose()
-        pytest.skip("PostgreSQL at 127.0.0.1:5432 is not reachable")
-    try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with postgres_database("ft_reports") as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

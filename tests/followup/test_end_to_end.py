@@ -23,7 +23,7 @@ import worker.followup.tasks  # noqa: F401  (registers the follow-up tasks)
 from config.celery_app import make_celery
 from config.settings import load_settings
 from tests.followup import receivers
-from tests.service.servers import RedisServer
+from tests.servers import RedisServer
 from tests.standins.github import GitHubStandIn
 from tests.standins.jira import JiraStandIn
 from worker import pipeline

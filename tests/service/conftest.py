@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from tests.service.servers import RedisServer
+from tests.servers import RedisServer
 
 
 @pytest.fixture(scope="session")

@@ -20,6 +20,7 @@ from starlette.testclient import TestClient
 
 from config.celery_app import make_celery
 from config.settings import Settings, load_settings
+from tests.servers import RedisServer, postgres_database
 from tests.service.harness import (
     PEOPLE,
     WorkerProcess,
@@ -28,7 +29,6 @@ from tests.service.harness import (
     wait_for,
     write_config,
 )
-from tests.service.servers import RedisServer, postgres_database
 
 # These parts come from sibling branches (pipeline/store, parser, stand-ins); until they are merged the
 # module is skipped rather than broken.

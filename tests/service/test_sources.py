@@ -20,8 +20,8 @@ from config.settings import Settings, load_settings
 from connectors.sources import GitHubFile, JiraIssue
 from connectors.sources.github import GitHubReader
 from connectors.sources.jira import JiraReader
+from tests.servers import postgres_database
 from tests.service.harness import PEOPLE, ROOT, postmortem_markdown, service_env, wait_for, write_config
-from tests.service.servers import postgres_database
 
 pytest.importorskip("worker.parse")
 from tests.service.github_sources import GitHubSourcesStandIn

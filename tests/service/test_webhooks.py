@@ -218,7 +218,7 @@ def test_no_secret_configured_is_503(redis_url: str, redis_client: Redis) -> Non
 
 
 def test_broker_down_is_503_quickly(redis_client: Redis) -> None:
-    from tests.service.servers import free_port
+    from tests.servers import free_port
 
     settings = make_settings(f"redis://127.0.0.1:{free_port()}/0")
     with TestClient(create_app(settings, celery=make_celery(settings))) as client:

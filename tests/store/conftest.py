@@ -2,35 +2,21 @@
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 
+from tests.servers import postgres_database
 from worker.store import Store
-
-PG_ADMIN_URL = os.environ.get("FOLLOWTHROUGH_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
 @pytest.fixture(scope="session")
 def pg_schema_url() -> Iterator[str]:
-    """A uniquely named schema for this session (parallel runs never collide); dropped afterwards."""
-    schema = f"ft_store_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    except Exception as exc:  # pragma: no cover - only when PostgreSQL is not running
-        pytest.skip(f"PostgreSQL unavailable: {exc}")
-    try:
-        yield f"{PG_ADMIN_URL}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    """A private PostgreSQL database for this session (parallel runs never collide); dropped afterwards."""
+    with postgres_database("ft_store") as url:
+        yield url
 
 
 def _reset_pg(url: str) -> None:

@@ -1,4 +1,4 @@
-"""Private redis-server and PostgreSQL database helpers for the service tests and the bench."""
+"""Private redis-server and PostgreSQL database helpers shared by the tests and the benchmarks."""
 
 from __future__ import annotations
 
@@ -82,7 +82,7 @@ def postgres_database(prefix: str = "ft_service") -> Iterator[str]:
     """A fresh PostgreSQL database on 127.0.0.1:5432 (user postgres), dropped afterwards."""
     import psycopg
 
-    admin = os.environ.get("FOLLOWTHROUGH_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+    admin = os.environ.get("FOLLOWTHROUGH_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
     name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
