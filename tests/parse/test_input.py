@@ -128,3 +128,20 @@ def test_caller_identity_is_used_for_fingerprints() -> None:
     two = parse_document(data, identity="confluence:456")
     assert one.identity == "confluence:123"
     assert [i.fingerprint for i in one.action_items] != [i.fingerprint for i in two.action_items]
+
+
+@pytest.mark.parametrize("filename", [None, "notes.txt", "notes.md"])
+def test_entity_bomb_in_generic_xml_is_refused_whatever_the_extension(filename: str | None) -> None:
+    bomb = '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;&a;">]><x>&b;</x>'
+    with pytest.raises(ParseError, match="entities"):
+        parse_document(bomb.encode(), filename=filename)
+
+
+def test_custom_xml_elements_holding_blocks_are_containers() -> None:
+    doc = (
+        '<?xml version="1.0"?><page><h1>Cache outage</h1>'
+        "<h2>Action items</h2><ul><li>Fix DNS</li></ul></page>"
+    )
+    pm = parse_document(doc.encode())
+    assert pm.title == "Cache outage"
+    assert titles(pm) == ["Fix DNS"]

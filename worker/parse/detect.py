@@ -56,6 +56,8 @@ def detect_format(text: str, *, filename: str | None = None) -> Format:
     if _HTML_DOC.match(head):
         return Format.HTML
     stripped = head.lstrip()
+    if stripped.startswith(("<?xml", "<!DOCTYPE", "<!doctype")):
+        return Format.STORAGE  # other XML: the XML reader refuses entity declarations and internal DTDs
     html_tags = len(_HTML_TAG.findall(head))
     jira_lines = len(_JIRA_LINE.findall(head)) + len(_JIRA_INLINE.findall(head))
     jira_specific = len(re.findall(r"^(?:h[1-6]\.\s|\|\|)", head, re.M)) + len(_JIRA_INLINE.findall(head))

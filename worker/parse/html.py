@@ -49,6 +49,11 @@ _SKIP = frozenset(
         "figcaption",
     }
 )
+#: Inline HTML elements: never containers, whatever they hold.
+_INLINE = frozenset(
+    {"a", "span", "b", "strong", "i", "em", "u", "s", "del", "ins", "code", "kbd", "mark", "small", "sub",
+     "sup", "time", "label", "font", "abbr", "cite", "q", "li", "td", "th"}
+)
 _BLOCK_CONTAINERS = frozenset(
     {
         "html",
@@ -249,6 +254,13 @@ class _Walker:
             return True
         if _HEADING.fullmatch(name):
             return True
+        if ":" not in name and name not in _INLINE and any(
+            _local(child) in _BLOCK_CONTAINERS
+            or _local(child) in {"p", "ul", "ol", "table"}
+            or _HEADING.fullmatch(_local(child))
+            for child in el
+        ):
+            return True  # an unknown element (custom XML, web components) holding blocks is a container
         return (
             name.startswith("ac:")
             and name not in {"ac:link", "ac:emoticon", "ac:placeholder", "ac:image"}

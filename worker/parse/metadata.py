@@ -236,6 +236,8 @@ def _title(blocks: list[Block]) -> str | None:
             key = _KEY_VALUE.match(text)
             if key and fold(key.group(1)) in _METADATA_KEYS:
                 continue  # "Author: Ana" as a heading is a field, not the title
+            if block.level > 1 and classify_heading(text) is not Kind.NEUTRAL:
+                continue  # "## Action items", "## Timeline": a section of the document, not its title
             return text or None
         if isinstance(block, Paragraph) and block is blocks[0]:
             text = block.content.text.split("\n")[0].strip()
