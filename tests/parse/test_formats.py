@@ -255,3 +255,27 @@ def test_title_with_a_colon_and_date_given_only_as_time_element() -> None:
     assert pm.title == "Störungsbericht: Suchausfall"
     assert pm.incident_date == date(2024, 2, 12)
     assert titles(pm) == ["Leistungstest für die Suche einführen"]
+
+
+def test_gitlab_review_refs_and_mentions_leave_no_residue_in_titles() -> None:
+    pm = load("gitlab_review.md")
+    assert (pm.owner, pm.incident_date, pm.severity) == ("@jdoe", date(2024, 3, 5), "S2")
+    assert titles(pm) == [
+        "Add saturation alerting for the urgent-other shard",
+        "Reduce the concurrency of ExportJob to 5",
+        "Roll back the Sidekiq upgrade",
+    ]
+    alert = item(pm, "Add saturation alerting for the urgent-other shard")
+    assert alert.owner == "@asmith"
+    assert alert.ref == "https://gitlab.com/gitlab-com/gl-infra/production/-/issues/17001"
+    assert item(pm, "Reduce the concurrency of ExportJob to 5").due == date(2024, 4, 1)
+    assert item(pm, "Roll back the Sidekiq upgrade").done is True
+
+
+def test_inline_fields_separated_by_dashes_and_a_date_in_the_title() -> None:
+    pm = load("inline_fields.md")
+    assert (pm.owner, pm.incident_date, pm.severity) == ("Carla Gómez", date(2024, 1, 9), "SEV-1")
+    slo = item(pm, "Add p99 latency SLO")
+    assert (slo.owner, slo.due, slo.ref) == ("@cgomez", date(2024, 2, 15), "API-311")
+    assert item(pm, "Investigate GC pauses").done is True
+    assert "Require a load test for every database migration." in titles(pm)

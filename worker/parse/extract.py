@@ -353,7 +353,7 @@ def _title(text: str, fields: Fields, *, commitment: bool) -> tuple[str, str | N
     for span in fields.consumed:
         if span:
             title = title.replace(span, " ", 1)
-    title = " ".join(title.split()).strip(" -–—,;|")
+    title = _tidy(title)
     title = _strip_refs(title)
     label_kind = None
     if commitment:
@@ -389,10 +389,24 @@ _TRAILING_REF = re.compile(r"(?:\s+(?:see|in|ticket|jira|tracked\s+in)?\s*" + _R
 _DANGLING = re.compile(r"\s+(?:by|due|until|before|on|in|for|with|and|para|bis|avant|até|hasta)\s*$", re.I)
 
 
+_EMPTY_BRACKETS = re.compile(r"\(\s*\)|\[\s*\]")
+# Separators left side by side once inline fields are taken out: "SLO — owner: @x — due: 2024" -> "SLO — — ".
+_SEPARATOR_RUN = re.compile(r"(?:\s+[-–—|]|\s*[;,])(?:\s*(?:[-–—|;,]))+(?=\s|$)")
+_LABEL_LEFT = re.compile(r"\s+(?:jira|ticket|issue|bug|ref|link|tracking)\s*:?\s*$", re.I)
+
+
+def _tidy(title: str) -> str:
+    """Collapse what taking inline fields out of a line leaves behind: empty brackets, separator runs."""
+    title = _EMPTY_BRACKETS.sub(" ", " ".join(title.split()))
+    title = _SEPARATOR_RUN.sub(" —", title)
+    return " ".join(title.split()).strip(" -–—,;|")
+
+
 def _strip_refs(title: str) -> str:
     """Drop ticket keys/URLs that only label the action ("... (PAY-101)", "... NET-88")."""
     stripped = _TRAILING_REF.sub("", _BRACKETED_REF.sub("", title))
-    stripped = _DANGLING.sub("", stripped).strip(" -–—,;:|")
+    stripped = _LABEL_LEFT.sub("", _DANGLING.sub("", stripped).strip(" -–—,;:|"))
+    stripped = stripped.strip(" -–—,;:|")
     return stripped if len(stripped.split()) >= 2 else title
 
 

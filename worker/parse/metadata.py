@@ -214,11 +214,12 @@ def _date_in(text: str, *, lang: str) -> date | None:
 
 
 def _date_in_prose(blocks: list[Block], *, lang: str) -> date | None:
-    """The first full date (with a year) in the opening paragraphs, when no field names the date."""
+    """The first full date (with a year) in the title or opening paragraphs, when no field names it."""
     seen = 0
+    first_heading = next((block for block in blocks if isinstance(block, Heading)), None)
     for block in blocks:
-        if isinstance(block, Paragraph):
-            seen += 1
+        if isinstance(block, Paragraph) or block is first_heading:
+            seen += isinstance(block, Paragraph)
             for match in DATE_PHRASE.finditer(block.content.text[:1000]):
                 if re.search(r"\d{4}", match.group(0)):
                     found = parse_date(match.group(0), lang=lang)
