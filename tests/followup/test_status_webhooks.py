@@ -96,3 +96,25 @@ def test_bad_signature_and_bad_json(client: tuple[TestClient, FollowupStore]) ->
                                 headers={"X-Hub-Signature": signed(b"{nope")})
     assert response.status_code == 400
     assert not _verified(SECRET, b"x", None)
+
+
+def test_empty_secret_is_refused_not_used_as_an_hmac_key(tmp_path: Path) -> None:
+    # FOLLOWTHROUGH_WEBHOOK_SECRET= (set but empty) must not let anyone sign with the empty key.
+    import hashlib
+    import hmac
+
+    url = f"sqlite:///{tmp_path / 'ft.db'}"
+    settings = Settings(database_url=url, webhook_secret=SecretStr(""), _env_file=None)  # type: ignore[call-arg]
+    store = FollowupStore(Store(url))
+
+    @contextmanager
+    def opener() -> Iterator[FollowupStore]:
+        yield store
+
+    body = json.dumps(github_event()).encode()
+    forged = "sha256=" + hmac.new(b"", body, hashlib.sha256).hexdigest()
+    with TestClient(Starlette(routes=status_routes(settings, opener))) as test_client:
+        response = test_client.post("/hooks/status/github", content=body,
+                                    headers={"X-Hub-Signature-256": forged, "X-GitHub-Event": "issues"})
+    assert response.status_code == 503
+    assert response.json()["reason"] == "no webhook secret is configured"

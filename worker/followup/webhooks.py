@@ -114,7 +114,8 @@ def status_routes(settings: Settings, open_store: StoreOpener, *,
 
     async def receive(request: Request, secret: SecretStr | None, header: str,
                       parse: Callable[[Any], Ticket | None]) -> JSONResponse:
-        if secret is None:
+        # An empty secret is no secret: anyone can compute an HMAC with the empty key.
+        if secret is None or not secret.get_secret_value():
             return JSONResponse({"status": "error", "reason": "no webhook secret is configured"}, 503)
         body = await request.body()
         if len(body) > MAX_BODY:
