@@ -31,9 +31,17 @@ def channel_id(kind: str, url: str) -> str:
     return f"{kind}:{hashlib.sha256(url.encode('utf-8')).hexdigest()[:20]}"
 
 
+#: Apprise schemes whose host part is a server. Many others carry a token there (`pbul://token`,
+#: `prowl://apikey`, `pover://user@token`), so for them only the scheme is shown.
+_SERVER_SCHEMES = frozenset({"http", "https", "json", "jsons", "xml", "xmls", "form", "forms",
+                             "mailto", "mailtos", "workflow", "workflows"})
+
+
 def masked(url: str) -> str:
-    """The URL's scheme and host only, safe to store and show."""
+    """The URL's scheme and server host only, safe to store and show."""
     parts = urlsplit(url)
+    if parts.scheme.lower() not in _SERVER_SCHEMES:
+        return f"{parts.scheme}://…"
     host = parts.hostname or ""
     return f"{parts.scheme}://{host}" + ("/…" if parts.path not in ("", "/") or parts.query else "")
 
