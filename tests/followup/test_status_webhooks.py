@@ -118,3 +118,16 @@ def test_empty_secret_is_refused_not_used_as_an_hmac_key(tmp_path: Path) -> None
                                     headers={"X-Hub-Signature-256": forged, "X-GitHub-Event": "issues"})
     assert response.status_code == 503
     assert response.json()["reason"] == "no webhook secret is configured"
+
+
+def test_signed_but_malformed_event_is_400_not_a_traceback(
+        client: tuple[TestClient, FollowupStore]) -> None:
+    test_client, _ = client
+    bad_github = github_event()
+    bad_github["issue"]["labels"] = 5  # type: ignore[index]
+    status, body = post(test_client, "/hooks/status/github", bad_github, headers={"X-GitHub-Event": "issues"})
+    assert (status, body["status"]) == (400, "error")
+    bad_jira = jira_event()
+    bad_jira["issue"]["fields"]["status"] = "Done"  # type: ignore[index]
+    status, body = post(test_client, "/hooks/status/jira", bad_jira)
+    assert (status, body["status"]) == (400, "error")

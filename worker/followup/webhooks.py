@@ -126,7 +126,11 @@ def status_routes(settings: Settings, open_store: StoreOpener, *,
             payload = json.loads(body)
         except ValueError:
             return JSONResponse({"status": "error", "reason": "body is not valid JSON"}, 400)
-        ticket = parse(payload)
+        try:
+            ticket = parse(payload)
+        except (TypeError, AttributeError, ValueError, KeyError):
+            # Signed, but not shaped like the tracker's event (a field of the wrong type): no traceback.
+            return JSONResponse({"status": "error", "reason": "not a usable event payload"}, 400)
         if ticket is None:
             return JSONResponse({"status": "ignored"})
         changed = await run_in_threadpool(apply, ticket)
