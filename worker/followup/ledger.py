@@ -11,8 +11,9 @@ channel is sent again (webhooks carry no idempotency key we could use instead).
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 from sqlalchemy import Engine, and_, or_, select, update
@@ -61,8 +62,11 @@ class SendRow:
 class Ledger:
     """Report sends recorded in the database."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self.engine = engine
+        # The claim lease runs on the wall clock: `now` may be a retried task's original moment, which
+        # never advances, so a claim left by a killed worker would never expire against it.
+        self._clock = clock
 
     def ensure(self, team: str, period_start: datetime, channel: str, *, target: str, now: datetime) -> None:
         """Insert the row for this send as pending, unless it exists already."""
@@ -78,11 +82,13 @@ class Ledger:
         """Take the right to send this channel now; False if it was sent or someone else is sending it."""
         key = and_(report_sends.c.team == team, report_sends.c.period_start == period_start,
                    report_sends.c.channel == channel)
+        claimed = self._clock()
         claimable = or_(report_sends.c.state.in_((PENDING, FAILED)),
-                        and_(report_sends.c.state == SENDING, report_sends.c.claimed_at < now - CLAIM_LEASE))
+                        and_(report_sends.c.state == SENDING,
+                             report_sends.c.claimed_at < claimed - CLAIM_LEASE))
         with self.engine.begin() as conn:
             result = conn.execute(update(report_sends).where(key, claimable).values(
-                state=SENDING, claimed_at=now, attempts=report_sends.c.attempts + 1, updated_at=now))
+                state=SENDING, claimed_at=claimed, attempts=report_sends.c.attempts + 1, updated_at=now))
             return result.rowcount == 1
 
     def finish(self, team: str, period_start: datetime, channel: str, *, ok: bool, now: datetime,
