@@ -319,6 +319,15 @@ def test_jira_other_events_are_ignored(client: TestClient, redis_client: Redis, 
     assert queued(redis_client) == []
 
 
+@pytest.mark.parametrize("key", ["pir-12", "PIR-12 OR x", "PIR-"])
+def test_jira_event_with_a_malformed_issue_key_is_422_not_a_traceback(
+        client: TestClient, redis_client: Redis, key: str) -> None:
+    response = post(client, "/hooks/jira", jira_event(key=key), header=JIRA_SIG, secret=JIRA_SECRET)
+    assert response.status_code == 422
+    assert response.json()["status"] == "error"
+    assert queued(redis_client) == []
+
+
 def test_jira_unsigned_is_401(client: TestClient, redis_client: Redis) -> None:
     assert client.post("/hooks/jira", content=jira_event()).status_code == 401
     assert queued(redis_client) == []
