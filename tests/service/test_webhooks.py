@@ -164,6 +164,19 @@ def test_content_over_the_document_limit_is_413(client: TestClient, redis_client
     assert queued(redis_client) == []
 
 
+@pytest.mark.parametrize(("path", "header", "secret"), [
+    (GENERIC, SIG, SECRET), ("/hooks/github", "X-Hub-Signature-256", GH_SECRET),
+    ("/hooks/jira", "X-Hub-Signature", JIRA_SECRET), ("/hooks/status/jira", "X-Hub-Signature", JIRA_SECRET),
+])
+def test_deeply_nested_json_is_400_not_a_traceback(
+        client: TestClient, redis_client: Redis, path: str, header: str, secret: SecretStr) -> None:
+    body = b"[" * 60_000  # json.loads raises RecursionError, not a JSONDecodeError
+    response = post(client, path, body, header=header, secret=secret,
+                    extra={"X-GitHub-Event": "pull_request"})
+    assert response.status_code == 400
+    assert queued(redis_client) == []
+
+
 @pytest.mark.parametrize("body", [b"{not json", b"\xff\xfe", b""])
 def test_malformed_json_is_400(client: TestClient, redis_client: Redis, body: bytes) -> None:
     assert post(client, GENERIC, body, header=SIG, secret=SECRET).status_code == 400

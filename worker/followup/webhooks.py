@@ -124,7 +124,7 @@ def status_routes(settings: Settings, open_store: StoreOpener, *,
             return JSONResponse({"status": "error", "reason": f"missing or bad {header}"}, 401)
         try:
             payload = json.loads(body)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nesting too deep
             return JSONResponse({"status": "error", "reason": "body is not valid JSON"}, 400)
         try:
             ticket = parse(payload)

@@ -78,7 +78,7 @@ async def read_body(request: Request, limit: int) -> bytes:
 def _json(body: bytes) -> Any:
     try:
         return json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):  # RecursionError: nesting too deep
         raise HookError(400, "body is not valid JSON") from None
 
 
