@@ -131,3 +131,11 @@ def test_signed_but_malformed_event_is_400_not_a_traceback(
     bad_jira["issue"]["fields"]["status"] = "Done"  # type: ignore[index]
     status, body = post(test_client, "/hooks/status/jira", bad_jira)
     assert (status, body["status"]) == (400, "error")
+
+
+def test_oversized_body_is_refused_before_it_is_read(client: tuple[TestClient, FollowupStore]) -> None:
+    # An unsigned sender declaring a huge body must not make the receiver buffer it: 413 from the header.
+    test_client, _ = client
+    response = test_client.post("/hooks/status/github", content=b"{}",
+                                headers={"Content-Length": str(2 * 1024 * 1024), "X-GitHub-Event": "issues"})
+    assert response.status_code == 413

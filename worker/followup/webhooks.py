@@ -117,9 +117,15 @@ def status_routes(settings: Settings, open_store: StoreOpener, *,
         # An empty secret is no secret: anyone can compute an HMAC with the empty key.
         if secret is None or not secret.get_secret_value():
             return JSONResponse({"status": "error", "reason": "no webhook secret is configured"}, 503)
-        body = await request.body()
-        if len(body) > MAX_BODY:
-            return JSONResponse({"status": "error", "reason": "body too large"}, 413)
+        # Imported here: worker.web.app mounts these routes, so it imports this module first.
+        from worker.web.app import HookError, read_body
+
+        try:
+            # Refused by Content-Length or while streaming, never buffered whole first (unsigned senders too).
+            body = await read_body(request, MAX_BODY)
+        except HookError as exc:
+            reason = "body too large" if exc.status == 413 else exc.reason
+            return JSONResponse({"status": "error", "reason": reason}, exc.status)
         if not _verified(secret, body, request.headers.get(header)):
             return JSONResponse({"status": "error", "reason": f"missing or bad {header}"}, 401)
         try:
