@@ -129,3 +129,15 @@ def test_failing_commenter_is_recorded_and_retried(engine: Engine) -> None:
     assert len(calls) == 5 and set(calls) == {"OPS-1", "OPS-2", "OPS-4", "OPS-10"}
     assert calls[4] == calls[0]
     assert _send(engine, p, commenter=flaky).decision == "already-done"
+
+
+def test_recorded_target_hides_tokens_apprise_keeps_in_the_host(engine: Engine) -> None:
+    from connectors import notify
+
+    # Pushover (pover://user@token), Pushbullet (pbul://token), Prowl (prowl://apikey): the secret is the
+    # URL's "host", so showing the host is showing the token.
+    urls = ["pover://USERKEY@SECRETTOKEN1", "pbul://o.SECRETTOKEN2", "prowl://SECRETTOKEN3"]
+    result = _send(engine, _policy(*urls), deliver=lambda url, message: notify.Delivery(ok=True))
+    assert result.decision == "sent" and len(result.channels) == 3
+    shown = [o.target for o in result.channels] + [r.target for r in Ledger(engine).rows(team="ops")]
+    assert shown == ["pover://…", "pbul://…", "prowl://…"] * 2

@@ -96,3 +96,46 @@ def test_bad_signature_and_bad_json(client: tuple[TestClient, FollowupStore]) ->
                                 headers={"X-Hub-Signature": signed(b"{nope")})
     assert response.status_code == 400
     assert not _verified(SECRET, b"x", None)
+
+
+def test_empty_secret_is_refused_not_used_as_an_hmac_key(tmp_path: Path) -> None:
+    # FOLLOWTHROUGH_WEBHOOK_SECRET= (set but empty) must not let anyone sign with the empty key.
+    import hashlib
+    import hmac
+
+    url = f"sqlite:///{tmp_path / 'ft.db'}"
+    settings = Settings(database_url=url, webhook_secret=SecretStr(""), _env_file=None)  # type: ignore[call-arg]
+    store = FollowupStore(Store(url))
+
+    @contextmanager
+    def opener() -> Iterator[FollowupStore]:
+        yield store
+
+    body = json.dumps(github_event()).encode()
+    forged = "sha256=" + hmac.new(b"", body, hashlib.sha256).hexdigest()
+    with TestClient(Starlette(routes=status_routes(settings, opener))) as test_client:
+        response = test_client.post("/hooks/status/github", content=body,
+                                    headers={"X-Hub-Signature-256": forged, "X-GitHub-Event": "issues"})
+    assert response.status_code == 503
+    assert response.json()["reason"] == "no webhook secret is configured"
+
+
+def test_signed_but_malformed_event_is_400_not_a_traceback(
+        client: tuple[TestClient, FollowupStore]) -> None:
+    test_client, _ = client
+    bad_github = github_event()
+    bad_github["issue"]["labels"] = 5  # type: ignore[index]
+    status, body = post(test_client, "/hooks/status/github", bad_github, headers={"X-GitHub-Event": "issues"})
+    assert (status, body["status"]) == (400, "error")
+    bad_jira = jira_event()
+    bad_jira["issue"]["fields"]["status"] = "Done"  # type: ignore[index]
+    status, body = post(test_client, "/hooks/status/jira", bad_jira)
+    assert (status, body["status"]) == (400, "error")
+
+
+def test_oversized_body_is_refused_before_it_is_read(client: tuple[TestClient, FollowupStore]) -> None:
+    # An unsigned sender declaring a huge body must not make the receiver buffer it: 413 from the header.
+    test_client, _ = client
+    response = test_client.post("/hooks/status/github", content=b"{}",
+                                headers={"Content-Length": str(2 * 1024 * 1024), "X-GitHub-Event": "issues"})
+    assert response.status_code == 413

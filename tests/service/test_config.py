@@ -41,6 +41,15 @@ def test_reliability_settings_with_redis() -> None:
     assert router.route({}, "followthrough.refresh_statuses")["queue"].name == TRACKER_QUEUE
 
 
+def test_refresh_interval_setting_drives_the_beat_entry() -> None:
+    from datetime import timedelta
+
+    conf = make_celery(load_settings(redis_url=None, celery_broker_url=None, refresh_every_minutes=5)).conf
+    entry = conf.beat_schedule["followup-refresh"]
+    assert entry["schedule"] == timedelta(minutes=5)
+    assert entry["options"]["expires"] == 300
+
+
 def test_broker_precedence() -> None:
     assert broker_url(load_settings(redis_url=None, celery_broker_url=None)).startswith("sqla+sqlite:///")
     assert broker_url(load_settings(redis_url="redis://r:6379/0", celery_broker_url=None)) == "redis://r:6379/0"

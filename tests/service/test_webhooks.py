@@ -164,6 +164,19 @@ def test_content_over_the_document_limit_is_413(client: TestClient, redis_client
     assert queued(redis_client) == []
 
 
+@pytest.mark.parametrize(("path", "header", "secret"), [
+    (GENERIC, SIG, SECRET), ("/hooks/github", "X-Hub-Signature-256", GH_SECRET),
+    ("/hooks/jira", "X-Hub-Signature", JIRA_SECRET), ("/hooks/status/jira", "X-Hub-Signature", JIRA_SECRET),
+])
+def test_deeply_nested_json_is_400_not_a_traceback(
+        client: TestClient, redis_client: Redis, path: str, header: str, secret: SecretStr) -> None:
+    body = b"[" * 60_000  # json.loads raises RecursionError, not a JSONDecodeError
+    response = post(client, path, body, header=header, secret=secret,
+                    extra={"X-GitHub-Event": "pull_request"})
+    assert response.status_code == 400
+    assert queued(redis_client) == []
+
+
 @pytest.mark.parametrize("body", [b"{not json", b"\xff\xfe", b""])
 def test_malformed_json_is_400(client: TestClient, redis_client: Redis, body: bytes) -> None:
     assert post(client, GENERIC, body, header=SIG, secret=SECRET).status_code == 400
@@ -316,6 +329,15 @@ def test_jira_approval_is_queued_once(client: TestClient, redis_client: Redis) -
 def test_jira_other_events_are_ignored(client: TestClient, redis_client: Redis, body: bytes) -> None:
     response = post(client, "/hooks/jira", body, header=JIRA_SIG, secret=JIRA_SECRET)
     assert response.json() == {"status": "ignored"}
+    assert queued(redis_client) == []
+
+
+@pytest.mark.parametrize("key", ["pir-12", "PIR-12 OR x", "PIR-"])
+def test_jira_event_with_a_malformed_issue_key_is_422_not_a_traceback(
+        client: TestClient, redis_client: Redis, key: str) -> None:
+    response = post(client, "/hooks/jira", jira_event(key=key), header=JIRA_SIG, secret=JIRA_SECRET)
+    assert response.status_code == 422
+    assert response.json()["status"] == "error"
     assert queued(redis_client) == []
 
 

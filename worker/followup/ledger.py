@@ -11,8 +11,9 @@ channel is sent again (webhooks carry no idempotency key we could use instead).
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 from sqlalchemy import Engine, and_, or_, select, update
@@ -31,9 +32,17 @@ def channel_id(kind: str, url: str) -> str:
     return f"{kind}:{hashlib.sha256(url.encode('utf-8')).hexdigest()[:20]}"
 
 
+#: Apprise schemes whose host part is a server. Many others carry a token there (`pbul://token`,
+#: `prowl://apikey`, `pover://user@token`), so for them only the scheme is shown.
+_SERVER_SCHEMES = frozenset({"http", "https", "json", "jsons", "xml", "xmls", "form", "forms",
+                             "mailto", "mailtos", "workflow", "workflows"})
+
+
 def masked(url: str) -> str:
-    """The URL's scheme and host only, safe to store and show."""
+    """The URL's scheme and server host only, safe to store and show."""
     parts = urlsplit(url)
+    if parts.scheme.lower() not in _SERVER_SCHEMES:
+        return f"{parts.scheme}://…"
     host = parts.hostname or ""
     return f"{parts.scheme}://{host}" + ("/…" if parts.path not in ("", "/") or parts.query else "")
 
@@ -53,8 +62,11 @@ class SendRow:
 class Ledger:
     """Report sends recorded in the database."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self.engine = engine
+        # The claim lease runs on the wall clock: `now` may be a retried task's original moment, which
+        # never advances, so a claim left by a killed worker would never expire against it.
+        self._clock = clock
 
     def ensure(self, team: str, period_start: datetime, channel: str, *, target: str, now: datetime) -> None:
         """Insert the row for this send as pending, unless it exists already."""
@@ -70,11 +82,13 @@ class Ledger:
         """Take the right to send this channel now; False if it was sent or someone else is sending it."""
         key = and_(report_sends.c.team == team, report_sends.c.period_start == period_start,
                    report_sends.c.channel == channel)
+        claimed = self._clock()
         claimable = or_(report_sends.c.state.in_((PENDING, FAILED)),
-                        and_(report_sends.c.state == SENDING, report_sends.c.claimed_at < now - CLAIM_LEASE))
+                        and_(report_sends.c.state == SENDING,
+                             report_sends.c.claimed_at < claimed - CLAIM_LEASE))
         with self.engine.begin() as conn:
             result = conn.execute(update(report_sends).where(key, claimable).values(
-                state=SENDING, claimed_at=now, attempts=report_sends.c.attempts + 1, updated_at=now))
+                state=SENDING, claimed_at=claimed, attempts=report_sends.c.attempts + 1, updated_at=now))
             return result.rowcount == 1
 
     def finish(self, team: str, period_start: datetime, channel: str, *, ok: bool, now: datetime,

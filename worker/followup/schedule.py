@@ -70,8 +70,11 @@ class PeriodSchedule(BaseSchedule):  # type: ignore[misc]
         return f"<PeriodSchedule {self.cron!r} in {self.zone}>"
 
 
-def beat_entries(settings: Settings, *, refresh_every_minutes: int = 60) -> dict[str, dict[str, Any]]:
+def beat_entries(settings: Settings, *,
+                 refresh_every_minutes: float | None = None) -> dict[str, dict[str, Any]]:
     """Beat entries: one `send_reports` per team on its own schedule, and a periodic bulk refresh."""
+    if refresh_every_minutes is None:
+        refresh_every_minutes = settings.refresh_every_minutes
     entries: dict[str, dict[str, Any]] = {
         "followup-refresh": {
             "task": REFRESH_TASK,

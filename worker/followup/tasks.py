@@ -17,6 +17,7 @@ from celery import Task, shared_task
 from config.settings import Settings
 from connectors.errors import RateLimited, TrackerError, Transient
 from worker.followup import jobs
+from worker.followup.ledger import CLAIM_LEASE
 from worker.followup.schedule import REFRESH_TASK, SEND_TASK
 from worker.followup.storage import open_followup_store
 
@@ -68,9 +69,14 @@ def send_reports(self: Task, team: str | None = None, at: str | None = None) -> 
         results = jobs.send_reports(settings, store, now, team=team)
     summary = [{"team": r.team, "period_start": r.period_start.isoformat(), "decision": r.decision,
                 "failed": [o.target for o in r.failed]} for r in results]
-    if any(r.failed for r in results):
+    failed = sum(len(r.failed) for r in results)
+    # "busy": another sender holds the channel's claim. It may be a worker killed mid-send, whose claim
+    # only lapses after the lease; come back after it, or that channel's report is lost for the period.
+    busy = sum(o.state == "busy" for r in results for o in r.channels)
+    if failed or busy:
         countdown = min(RETRY_CAP, RETRY_BASE * 2 ** self.request.retries)
-        failed = sum(len(r.failed) for r in results)
-        raise self.retry(exc=DeliveryFailed(f"{failed} channel(s) failed"), countdown=countdown,
+        if busy:
+            countdown = max(countdown, CLAIM_LEASE.total_seconds() + RETRY_BASE)
+        raise self.retry(exc=DeliveryFailed(f"{failed} channel(s) failed, {busy} busy"), countdown=countdown,
                          kwargs={"team": team, "at": now.isoformat()})
     return summary

@@ -114,18 +114,29 @@ def status_routes(settings: Settings, open_store: StoreOpener, *,
 
     async def receive(request: Request, secret: SecretStr | None, header: str,
                       parse: Callable[[Any], Ticket | None]) -> JSONResponse:
-        if secret is None:
+        # An empty secret is no secret: anyone can compute an HMAC with the empty key.
+        if secret is None or not secret.get_secret_value():
             return JSONResponse({"status": "error", "reason": "no webhook secret is configured"}, 503)
-        body = await request.body()
-        if len(body) > MAX_BODY:
-            return JSONResponse({"status": "error", "reason": "body too large"}, 413)
+        # Imported here: worker.web.app mounts these routes, so it imports this module first.
+        from worker.web.app import HookError, read_body
+
+        try:
+            # Refused by Content-Length or while streaming, never buffered whole first (unsigned senders too).
+            body = await read_body(request, MAX_BODY)
+        except HookError as exc:
+            reason = "body too large" if exc.status == 413 else exc.reason
+            return JSONResponse({"status": "error", "reason": reason}, exc.status)
         if not _verified(secret, body, request.headers.get(header)):
             return JSONResponse({"status": "error", "reason": f"missing or bad {header}"}, 401)
         try:
             payload = json.loads(body)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nesting too deep
             return JSONResponse({"status": "error", "reason": "body is not valid JSON"}, 400)
-        ticket = parse(payload)
+        try:
+            ticket = parse(payload)
+        except (TypeError, AttributeError, ValueError, KeyError):
+            # Signed, but not shaped like the tracker's event (a field of the wrong type): no traceback.
+            return JSONResponse({"status": "error", "reason": "not a usable event payload"}, 400)
         if ticket is None:
             return JSONResponse({"status": "ignored"})
         changed = await run_in_threadpool(apply, ticket)

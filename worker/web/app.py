@@ -78,7 +78,7 @@ async def read_body(request: Request, limit: int) -> bytes:
 def _json(body: bytes) -> Any:
     try:
         return json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):  # RecursionError: nesting too deep
         raise HookError(400, "body is not valid JSON") from None
 
 
@@ -174,7 +174,11 @@ class Receiver:
         if key is None or source is None:
             return JSONResponse({"status": "ignored"})
         delivery = request.headers.get("X-Atlassian-Webhook-Identifier") or hashlib.sha256(body).hexdigest()
-        ingest = IngestRequest(source=f"jira:{key}", team=source.team)
+        try:
+            # The key comes from the payload: validate it like any request (a bad one is a 422, no traceback).
+            ingest = parse_request({"source": f"jira:{key}", "team": source.team})
+        except UserError as exc:
+            raise HookError(422, str(exc)) from None
         return await self.enqueue_once("jira", delivery, lambda: self.publish_ingest(ingest))
 
 
