@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -222,6 +223,22 @@ class Store:
                 .order_by(ActionItemRow.removed_at.is_not(None), ActionItemRow.position, ActionItemRow.id)
             )
             return [_item_record(row) for row in rows]
+
+    def preview_items(
+        self, key: str, items: Iterable[ActionItem], *, now: datetime | None = None
+    ) -> list[ItemRecord]:
+        """What `items(key)` would return after `save_postmortem` with these items, writing nothing."""
+        now = now or _now()
+        stored = {record.fingerprint: record for record in self.items(key)}
+        live: dict[str, ItemRecord] = {}
+        for position, item in enumerate(items):
+            old = stored.pop(item.fingerprint, None) or live.get(item.fingerprint)
+            if old is None:
+                live[item.fingerprint] = _new_record(key, item, position)
+            else:
+                live[item.fingerprint] = replace(old, item=item, position=position, removed_at=None)
+        gone = [r if r.removed_at is not None else replace(r, removed_at=now) for r in stored.values()]
+        return [*live.values(), *sorted(gone, key=lambda r: r.position)]
 
     def mark_create_attempted(
         self, key: str, drafts: Mapping[str, TicketFields], *, tracker: str, now: datetime | None = None
@@ -488,4 +505,26 @@ def _item_record(row: ActionItemRow) -> ItemRecord:
         ticket_updated=row.ticket_updated,
         removed_at=row.removed_at,
         removal_notified=row.removal_notified,
+    )
+
+
+def _new_record(key: str, item: ActionItem, position: int) -> ItemRecord:
+    return ItemRecord(
+        postmortem_key=key,
+        item=item,
+        position=position,
+        tracker=None,
+        ticket_key=None,
+        ticket_url=None,
+        create_attempted=False,
+        written=None,
+        owned=frozenset(),
+        assignee_resolution=None,
+        status=None,
+        status_name=None,
+        ticket_assignee=None,
+        ticket_due=None,
+        ticket_updated=None,
+        removed_at=None,
+        removal_notified=False,
     )
