@@ -17,6 +17,7 @@ from config.teams import Team
 from connectors.factory import build_tracker, tracker_configured
 from connectors.throttle import WriteThrottle
 from worker.errors import UserError
+from worker.locks import Locked
 from worker.models import Postmortem
 from worker.store import PostmortemRecord, Store
 from worker.sync import ItemResult, SyncResult, SyncRun
@@ -24,6 +25,7 @@ from worker.sync import ItemResult, SyncResult, SyncRun
 __all__ = [
     "IngestResult",
     "ItemResult",
+    "SyncBusy",
     "SyncResult",
     "close_stores",
     "ingest",
@@ -38,6 +40,10 @@ __all__ = [
 
 _stores: dict[tuple[str, int], Store] = {}
 _stores_lock = threading.Lock()
+
+
+class SyncBusy(Locked, UserError):
+    """Another sync of this postmortem holds its store lock (workers retry; the CLI says so)."""
 
 
 @dataclass(frozen=True)
@@ -147,7 +153,16 @@ def sync(
         raise UserError(f"unknown postmortem {postmortem_key!r}: ingest it first")
     team = _team(settings, pm)
     tracker = build_tracker(settings, team, throttle=throttle) if tracker_configured(settings, team) else None
-    return SyncRun(store, settings, pm, team, tracker, dry_run=dry_run).run()
+    if dry_run or tracker is None:
+        return SyncRun(store, settings, pm, team, tracker, dry_run=True).run()
+    # The worker's Redis/file lock covers workers only; `followthrough sync`/`resync` run here too, and
+    # two overlapping syncs would both search, find nothing and both create.
+    with store.sync_lock(postmortem_key) as taken:
+        if not taken:
+            raise SyncBusy(
+                f"another sync of postmortem {postmortem_key} is running; try again when it is done"
+            )
+        return SyncRun(store, settings, pm, team, tracker, dry_run=False).run()
 
 
 def preview(

@@ -7,6 +7,8 @@ workers may write the same postmortem at once without duplicate rows.
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import json
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -32,6 +34,9 @@ from worker.store.records import ItemRecord, PostmortemRecord
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 #: Serialises migrations when several workers open a PostgreSQL store at once.
 _MIGRATION_LOCK_ID = 0x46_54_53_54  # "FTST"
+#: First half of the two-int advisory lock key of a postmortem's sync (the single-bigint migration lock
+#: has 0 there, so the two never collide).
+_SYNC_LOCK_SPACE = 0x46_54_53_59  # "FTSY"
 
 
 def normalise_url(url: str) -> str:
@@ -115,6 +120,43 @@ class Store:
 
     def _insert(self, table: Any) -> Any:
         return postgresql.insert(table) if self.dialect == "postgresql" else sqlite.insert(table)
+
+    @contextmanager
+    def sync_lock(self, key: str) -> Iterator[bool]:
+        """Try to hold this postmortem's sync lock for the block; yields whether it was taken.
+
+        PostgreSQL: a session advisory lock on a connection kept for the block (released by the server
+        if the process dies). SQLite: an flock on a file beside the database (one host by nature).
+        """
+        digest = int.from_bytes(hashlib.sha256(key.encode("utf-8")).digest()[:4], "big", signed=True)
+        if self.dialect == "postgresql":
+            with self.engine.connect() as conn:
+                args = {"space": _SYNC_LOCK_SPACE, "key": digest}
+                taken = bool(conn.execute(text("SELECT pg_try_advisory_lock(:space, :key)"), args).scalar())
+                conn.commit()  # the lock is the session's: no transaction stays open while it is held
+                try:
+                    yield taken
+                finally:
+                    if taken:
+                        conn.execute(text("SELECT pg_advisory_unlock(:space, :key)"), args)
+                        conn.commit()
+            return
+        database = self.engine.url.database
+        if not database or database == ":memory:":
+            yield True  # a private in-memory store: no other process can sync against it
+            return
+        folder = Path(f"{database}.locks")
+        folder.mkdir(exist_ok=True)
+        with open(folder / f"{digest & 0xFFFFFFFF:08x}.lock", "a+b") as handle:
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                yield False
+                return
+            try:
+                yield True
+            finally:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
     # --- postmortems ----------------------------------------------------------------------------
 
