@@ -190,3 +190,18 @@ def test_dry_run_of_a_new_document_queues_no_real_sync(tmp_path: Path, jira: Jir
     settings = in_process_settings(tmp_path, jira)
     assert sweep.unsynced(settings, settle=timedelta(0)) == []
     assert jira.issues == {}
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql+psycopg//ft:s3cr3t-pw@db.internal/ft",  # missing colon: unparseable
+        "postgresql://ft:s3cr3t-pw@db.internal:54x2/ft",  # port is not a number
+    ],
+)
+def test_bad_database_url_is_one_line_without_its_password(tmp_path: Path, url: str) -> None:
+    proc = run_cli(tmp_path, pm_file(tmp_path), env={"FOLLOWTHROUGH_DATABASE_URL": url})
+    assert proc.returncode == 2, (proc.stdout, proc.stderr)
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "FOLLOWTHROUGH_DATABASE_URL" in lines[0], proc.stderr
+    assert "s3cr3t-pw" not in proc.stderr + proc.stdout

@@ -74,8 +74,12 @@ class Store:
         url = normalise_url(url)
         try:
             parsed = make_url(url)
-        except ArgumentError:
-            raise UserError(f"invalid setting FOLLOWTHROUGH_DATABASE_URL: cannot parse {url!r}") from None
+        except (ArgumentError, ValueError):  # ValueError: a port that is not a number
+            # Never echo the URL: it usually carries the database password.
+            raise UserError(
+                "invalid setting FOLLOWTHROUGH_DATABASE_URL: cannot parse it "
+                "(expected sqlite:///PATH or postgresql://USER:PASSWORD@HOST[:PORT]/DB)"
+            ) from None
         self.dialect = parsed.get_backend_name()
         if self.dialect not in ("sqlite", "postgresql"):
             raise UserError(
