@@ -43,6 +43,7 @@ from connectors.jira_markup import summary
 from connectors.jira_rest import JiraRest
 from connectors.tracker import (
     MANAGED_LABEL,
+    NEEDS_OWNER_LABEL,
     CreateOutcome,
     Ticket,
     TicketDraft,
@@ -171,8 +172,13 @@ class JiraTracker:
         document = owned_fields(fields, only, cloud=self.cloud, priorities=self.priorities)
         if not document:
             return
+        body: dict[str, Any] = {"fields": document}
+        if "assignee" in only:
+            # An owner found later clears needs-owner in the same edit (as the GitHub connector does).
+            verb = "remove" if fields.assignee else "add"
+            body["update"] = {"labels": [{verb: NEEDS_OWNER_LABEL}]}
         with jira_errors(f"update {key}"):
-            self._rest.request("PUT", f"issue/{key}", body={"fields": document})
+            self._rest.request("PUT", f"issue/{key}", body=body)
 
     def comment(self, key: str, text: str, *, label: str | None = None) -> None:
         """Add a neutralised comment; with a label, both go in one edit (together or not at all)."""

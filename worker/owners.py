@@ -201,10 +201,14 @@ class OwnerResolver:
         people, how = self._directory.match(text)
         if not people:
             # "Jane Doe <jane@example.com>" or "Jane Doe (SRE)": try the parts a person is named by.
+            # Every part must agree: a name and an email of two different people is ambiguous.
+            named: dict[int, Person] = {}
             for part in _variants(text):
-                people, how = self._directory.match(part)
-                if people:
-                    break
+                found, found_how = self._directory.match(part)
+                if found and not named:
+                    how = found_how
+                named.update((id(p), p) for p in found)
+            people = list(named.values())
         if len(people) > 1:
             names = ", ".join(p.name for p in people)
             return self._needs_owner(text, f"ambiguous: {text!r} matches {names}")

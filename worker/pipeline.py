@@ -10,12 +10,14 @@ import hashlib
 import os
 import threading
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 
 from config.settings import Settings
+from config.teams import Team
 from connectors.factory import build_tracker, tracker_configured
 from connectors.throttle import WriteThrottle
 from worker.errors import UserError
+from worker.locks import Locked
 from worker.models import Postmortem
 from worker.store import PostmortemRecord, Store
 from worker.sync import ItemResult, SyncResult, SyncRun
@@ -23,6 +25,7 @@ from worker.sync import ItemResult, SyncResult, SyncRun
 __all__ = [
     "IngestResult",
     "ItemResult",
+    "SyncBusy",
     "SyncResult",
     "close_stores",
     "ingest",
@@ -30,12 +33,17 @@ __all__ = [
     "load_content",
     "open_store",
     "postmortem_key",
+    "preview",
     "route_team",
     "sync",
 ]
 
 _stores: dict[tuple[str, int], Store] = {}
 _stores_lock = threading.Lock()
+
+
+class SyncBusy(Locked, UserError):
+    """Another sync of this postmortem holds its store lock (workers retry; the CLI says so)."""
 
 
 @dataclass(frozen=True)
@@ -143,13 +151,70 @@ def sync(
     pm = store.get_postmortem(postmortem_key)
     if pm is None:
         raise UserError(f"unknown postmortem {postmortem_key!r}: ingest it first")
+    team = _team(settings, pm)
+    tracker = build_tracker(settings, team, throttle=throttle) if tracker_configured(settings, team) else None
+    if dry_run or tracker is None:
+        return SyncRun(store, settings, pm, team, tracker, dry_run=True).run()
+    # The worker's Redis/file lock covers workers only; `followthrough sync`/`resync` run here too, and
+    # two overlapping syncs would both search, find nothing and both create.
+    with store.sync_lock(postmortem_key) as taken:
+        if not taken:
+            raise SyncBusy(
+                f"another sync of postmortem {postmortem_key} is running; try again when it is done"
+            )
+        return SyncRun(store, settings, pm, team, tracker, dry_run=False).run()
+
+
+def preview(
+    settings: Settings,
+    *,
+    content: bytes,
+    source: str,
+    team: str | None = None,
+    filename: str | None = None,
+) -> SyncResult:
+    """What `ingest` then `sync` would do, as a dry run that writes to neither the store nor the tracker.
+
+    A dry run that stored the document would make it what later syncs (the worker's sweep of
+    unsynced postmortems, its next resync) act on, and would move the postmortem to `team`.
+    """
+    from worker.parse import parse_document
+
+    parsed: Postmortem = parse_document(content, filename=filename, max_bytes=settings.max_document_bytes)
+    key = postmortem_key(parsed.identity)
+    store = open_store(settings)
+    previous = store.get_postmortem(key)
+    chosen = route_team(
+        settings, option=team, metadata=parsed.team, stored=previous.team if previous else None
+    )
+    pm = PostmortemRecord(
+        key=key,
+        identity=parsed.identity,
+        source=source,
+        team=chosen,
+        title=parsed.title,
+        owner=parsed.owner,
+        incident_date=parsed.incident_date,
+        severity=parsed.severity,
+        content_hash=hashlib.sha256(content).hexdigest(),
+        approved_at=previous.approved_at if previous else None,
+        ingested_at=previous.ingested_at if previous else datetime.now(UTC),
+        synced_at=previous.synced_at if previous else None,
+        has_content=source.startswith("inline:"),
+    )
+    found = _team(settings, pm)
+    records = store.preview_items(key, parsed.action_items)
+    tracker = build_tracker(settings, found) if tracker_configured(settings, found) else None
+    return SyncRun(store, settings, pm, found, tracker, dry_run=True, records=records).run()
+
+
+def _team(settings: Settings, pm: PostmortemRecord) -> Team:
     team = settings.team(pm.team)
     if team is None:
         if not settings.teams:
             raise UserError("no teams configured: add 'teams' to the file named by FOLLOWTHROUGH_CONFIG")
-        raise UserError(f"postmortem {postmortem_key} belongs to team {pm.team!r}, which is not configured")
-    tracker = build_tracker(settings, team, throttle=throttle) if tracker_configured(settings, team) else None
-    return SyncRun(store, settings, pm, team, tracker, dry_run=dry_run).run()
+        raise UserError(f"postmortem {pm.key} belongs to team {pm.team!r}, which is not configured")
+    return team
 
 
 def list_postmortems(settings: Settings, *, team: str | None = None) -> list[PostmortemRecord]:

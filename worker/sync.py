@@ -22,7 +22,7 @@ from connectors.factory import MAX_INLINE_WAIT, destination_name
 from connectors.tracker import OWNED_FIELDS, REMOVED_LABEL, Ticket, Tracker
 from worker.owners import LOOKUP_TTL, Directory, OwnerResolution, OwnerResolver
 from worker.plan import PlanContext, Step, filter_reason, plan_sync
-from worker.store import PostmortemRecord, Store
+from worker.store import ItemRecord, PostmortemRecord, Store
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +112,7 @@ class SyncRun:
         tracker: Tracker | None,
         *,
         dry_run: bool,
+        records: Sequence[ItemRecord] | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.store = store
@@ -120,6 +121,10 @@ class SyncRun:
         self.team = team
         self.tracker = tracker
         self.dry_run = dry_run or tracker is None
+        #: A preview's items (what ingesting the document would store); None: the stored items.
+        self._records = list(records) if records is not None else None
+        if self._records is not None and not self.dry_run:
+            raise ValueError("items not read from the store can only be previewed (dry_run=True)")
         self.sleep = sleep
         self.results: dict[str, ItemResult] = {}
         #: Set only for items left pending: the error the worker's retry should wait out.
@@ -132,7 +137,7 @@ class SyncRun:
     def run(self) -> SyncResult:
         started = datetime.now(UTC)
         key = self.pm.key
-        records = self.store.items(key)
+        records = self._items()
         tickets: list[Ticket] | None = None
         if self.tracker is not None:
             try:
@@ -182,6 +187,9 @@ class SyncRun:
         self.store.record_resolutions(key, {fp: r.how for fp, r in resolutions.items()})
         return self._finish(started, [self.results[s.fingerprint] for s in steps])
 
+    def _items(self) -> list[ItemRecord]:
+        return self._records if self._records is not None else self.store.items(self.pm.key)
+
     def _finish(self, started: datetime, items: Sequence[ItemResult]) -> SyncResult:
         result = SyncResult(
             postmortem_key=self.pm.key,
@@ -191,6 +199,8 @@ class SyncRun:
             retry_error=self.retry_error,
             dry_run_reason="no tracker credentials configured" if self.tracker is None else "",
         )
+        if self._records is not None:
+            return result  # a preview: the postmortem may not even be stored
         self.store.record_sync(
             self.pm.key,
             started_at=started,
@@ -245,7 +255,7 @@ class SyncRun:
 
     def _all_pending(self, exc: TrackerError) -> list[ItemResult]:
         rows: list[ItemResult] = []
-        for record in self.store.items(self.pm.key):
+        for record in self._items():
             rows.append(
                 ItemResult(
                     fingerprint=record.fingerprint,

@@ -95,6 +95,8 @@ NFD_JOSE = unicodedata.normalize("NFD", "José Núñez")
         ("shiv", ACC_SIO, "alias", ""),
         ("José Núñez <jose@example.com>", ACC_JOSE, "alias", ""),
         ("Siobhan O'Brien (SRE)", ACC_SIO, "directory", ""),
+        # The name and the email name two different people: never pick one of them.
+        ("José Núñez <sob@example.com>", None, "needs-owner", "ambiguous"),
         ("Chris", None, "needs-owner", "ambiguous: 'Chris' matches Chris Lee, Chris Park"),
         ("José Núñez and Siobhan O'Brien", None, "needs-owner", "several owners named"),
         (f"accountid:{ACC_SIO}", ACC_SIO, "alias", ""),

@@ -6,13 +6,19 @@ import json
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 import yaml
+from pydantic import SecretStr
 
+from config.settings import Settings
+from config.teams import JiraDestination, Team
+from connectors.throttle import NoThrottle
 from tests.standins.jira import JiraStandIn
-from tests.sync.support import document
+from tests.sync.support import document, settings_for
+from worker import pipeline, sweep
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -144,3 +150,58 @@ def test_bad_team_config_and_missing_file_exit_2(tmp_path: Path) -> None:
     assert "teams.ops" in proc.stderr
     missing = run_cli(tmp_path, str(tmp_path / "nope.md"))
     assert missing.returncode == 2 and "cannot read" in missing.stderr
+
+
+def in_process_settings(tmp_path: Path, jira: JiraStandIn) -> Settings:
+    """The settings a worker sharing this store and tracker would run with."""
+    return settings_for(
+        f"sqlite:///{tmp_path / 'ft.db'}",
+        jira_url=jira.url,
+        jira_email=jira.email,
+        jira_api_token=SecretStr(jira.api_token),
+        teams={"ops": Team(jira=JiraDestination(project="OPS"))},
+        default_team="ops",
+    )
+
+
+def test_dry_run_of_a_draft_leaves_nothing_a_later_sync_acts_on(tmp_path: Path, jira: JiraStandIn) -> None:
+    path = pm_file(tmp_path)
+    first = json.loads(run_cli(tmp_path, path, "--format", "json", env=jira_env(jira)).stdout)
+    assert first["counts"] == {"created": 3}
+    draft = tmp_path / "draft.md"
+    draft.write_bytes(document(3, owners=("Ana Lima", "Zed Unknown", ""), drop={0}))
+    proc = run_cli(tmp_path, str(draft), "--dry-run", "--format", "json", env=jira_env(jira))
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["counts"] == {"planned-comment": 1, "unchanged": 2}
+    # The worker's next sync of this postmortem (reconcile sweep, status refresh) works from the store:
+    # the draft that was only previewed must not have become what it syncs.
+    settings = in_process_settings(tmp_path, jira)
+    assert sweep.unsynced(settings, settle=timedelta(0)) == []
+    calls = len(jira.calls)
+    again = pipeline.sync(settings, first["postmortem"], throttle=NoThrottle())
+    assert again.counts() == {"unchanged": 3}
+    assert all(m == "GET" or p.endswith("/search/jql") for m, p in jira.calls[calls:]), jira.calls[calls:]
+
+
+def test_dry_run_of_a_new_document_queues_no_real_sync(tmp_path: Path, jira: JiraStandIn) -> None:
+    proc = run_cli(tmp_path, pm_file(tmp_path), "--dry-run", "--team", "ops", env=jira_env(jira))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.count("planned-create") == 3 + 1
+    settings = in_process_settings(tmp_path, jira)
+    assert sweep.unsynced(settings, settle=timedelta(0)) == []
+    assert jira.issues == {}
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql+psycopg//ft:s3cr3t-pw@db.internal/ft",  # missing colon: unparseable
+        "postgresql://ft:s3cr3t-pw@db.internal:54x2/ft",  # port is not a number
+    ],
+)
+def test_bad_database_url_is_one_line_without_its_password(tmp_path: Path, url: str) -> None:
+    proc = run_cli(tmp_path, pm_file(tmp_path), env={"FOLLOWTHROUGH_DATABASE_URL": url})
+    assert proc.returncode == 2, (proc.stdout, proc.stderr)
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "FOLLOWTHROUGH_DATABASE_URL" in lines[0], proc.stderr
+    assert "s3cr3t-pw" not in proc.stderr + proc.stdout

@@ -239,3 +239,20 @@ def test_randomised_faults_200_items_one_ticket_each(jira: JiraStandIn, db: str)
     final = ingest_and_sync(settings, content)
     assert final.counts() == {"unchanged": 200}
     assert by_result(runs[-1]).keys() <= {"created", "unchanged"}
+
+
+def test_assigning_a_needs_owner_ticket_drops_the_label(jira: JiraStandIn, db: str) -> None:
+    settings = jira_settings(jira, db)
+    content = document(2, owners=("Ana Lima", "Zed Unknown"))
+    first = ingest_and_sync(settings, content)
+    zed_key = first.items[1].ticket or ""
+    assert NEEDS_OWNER_LABEL in jira.issues[zed_key]["labels"]
+    # Zed joins and is added to the directory: the next sync assigns the ticket, as GitHub's does.
+    zed = jira.add_user("Zed Unknown", email="zed@example.com")
+    settings = settings.model_copy(
+        update={"people": (*settings.people, Person(name="Zed Unknown", jira_account_id=zed))}
+    )
+    again = ingest_and_sync(settings, content)
+    assert again.items[1].result == "updated" and "assignee" in again.items[1].reason
+    assert jira.issues[zed_key]["assignee"]["accountId"] == zed
+    assert NEEDS_OWNER_LABEL not in jira.issues[zed_key]["labels"]

@@ -10,7 +10,7 @@ from typing import Any
 
 from config.settings import load_settings
 from worker.errors import UserError
-from worker.pipeline import SyncResult, ingest, sync
+from worker.pipeline import SyncResult, ingest, preview, sync
 
 _COLUMNS = ("action", "tracker", "ticket", "assignee", "owner", "result", "reason")
 _TITLE_WIDTH = 48
@@ -49,8 +49,12 @@ def read_input(path: str, *, max_bytes: int) -> tuple[bytes, str, str | None]:
 def run(args: argparse.Namespace) -> int:
     settings = load_settings()
     content, source, filename = read_input(args.path, max_bytes=settings.max_document_bytes)
-    ingested = ingest(settings, content=content, source=source, team=args.team, filename=filename)
-    result = sync(settings, ingested.postmortem_key, dry_run=args.dry_run)
+    if args.dry_run:
+        # Nothing is stored: a previewed draft must not become what later syncs act on.
+        result = preview(settings, content=content, source=source, team=args.team, filename=filename)
+    else:
+        ingested = ingest(settings, content=content, source=source, team=args.team, filename=filename)
+        result = sync(settings, ingested.postmortem_key)
     if result.dry_run and not args.dry_run:
         tracker = settings.teams[result.team].tracker if result.team in settings.teams else "tracker"
         print(

@@ -7,9 +7,12 @@ workers may write the same postmortem at once without duplicate rows.
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import json
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -31,6 +34,9 @@ from worker.store.records import ItemRecord, PostmortemRecord
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 #: Serialises migrations when several workers open a PostgreSQL store at once.
 _MIGRATION_LOCK_ID = 0x46_54_53_54  # "FTST"
+#: First half of the two-int advisory lock key of a postmortem's sync (the single-bigint migration lock
+#: has 0 there, so the two never collide).
+_SYNC_LOCK_SPACE = 0x46_54_53_59  # "FTSY"
 
 
 def normalise_url(url: str) -> str:
@@ -68,8 +74,12 @@ class Store:
         url = normalise_url(url)
         try:
             parsed = make_url(url)
-        except ArgumentError:
-            raise UserError(f"invalid setting FOLLOWTHROUGH_DATABASE_URL: cannot parse {url!r}") from None
+        except (ArgumentError, ValueError):  # ValueError: a port that is not a number
+            # Never echo the URL: it usually carries the database password.
+            raise UserError(
+                "invalid setting FOLLOWTHROUGH_DATABASE_URL: cannot parse it "
+                "(expected sqlite:///PATH or postgresql://USER:PASSWORD@HOST[:PORT]/DB)"
+            ) from None
         self.dialect = parsed.get_backend_name()
         if self.dialect not in ("sqlite", "postgresql"):
             raise UserError(
@@ -114,6 +124,43 @@ class Store:
 
     def _insert(self, table: Any) -> Any:
         return postgresql.insert(table) if self.dialect == "postgresql" else sqlite.insert(table)
+
+    @contextmanager
+    def sync_lock(self, key: str) -> Iterator[bool]:
+        """Try to hold this postmortem's sync lock for the block; yields whether it was taken.
+
+        PostgreSQL: a session advisory lock on a connection kept for the block (released by the server
+        if the process dies). SQLite: an flock on a file beside the database (one host by nature).
+        """
+        digest = int.from_bytes(hashlib.sha256(key.encode("utf-8")).digest()[:4], "big", signed=True)
+        if self.dialect == "postgresql":
+            with self.engine.connect() as conn:
+                args = {"space": _SYNC_LOCK_SPACE, "key": digest}
+                taken = bool(conn.execute(text("SELECT pg_try_advisory_lock(:space, :key)"), args).scalar())
+                conn.commit()  # the lock is the session's: no transaction stays open while it is held
+                try:
+                    yield taken
+                finally:
+                    if taken:
+                        conn.execute(text("SELECT pg_advisory_unlock(:space, :key)"), args)
+                        conn.commit()
+            return
+        database = self.engine.url.database
+        if not database or database == ":memory:":
+            yield True  # a private in-memory store: no other process can sync against it
+            return
+        folder = Path(f"{database}.locks")
+        folder.mkdir(exist_ok=True)
+        with open(folder / f"{digest & 0xFFFFFFFF:08x}.lock", "a+b") as handle:
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                yield False
+                return
+            try:
+                yield True
+            finally:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
     # --- postmortems ----------------------------------------------------------------------------
 
@@ -222,6 +269,22 @@ class Store:
                 .order_by(ActionItemRow.removed_at.is_not(None), ActionItemRow.position, ActionItemRow.id)
             )
             return [_item_record(row) for row in rows]
+
+    def preview_items(
+        self, key: str, items: Iterable[ActionItem], *, now: datetime | None = None
+    ) -> list[ItemRecord]:
+        """What `items(key)` would return after `save_postmortem` with these items, writing nothing."""
+        now = now or _now()
+        stored = {record.fingerprint: record for record in self.items(key)}
+        live: dict[str, ItemRecord] = {}
+        for position, item in enumerate(items):
+            old = stored.pop(item.fingerprint, None) or live.get(item.fingerprint)
+            if old is None:
+                live[item.fingerprint] = _new_record(key, item, position)
+            else:
+                live[item.fingerprint] = replace(old, item=item, position=position, removed_at=None)
+        gone = [r if r.removed_at is not None else replace(r, removed_at=now) for r in stored.values()]
+        return [*live.values(), *sorted(gone, key=lambda r: r.position)]
 
     def mark_create_attempted(
         self, key: str, drafts: Mapping[str, TicketFields], *, tracker: str, now: datetime | None = None
@@ -488,4 +551,26 @@ def _item_record(row: ActionItemRow) -> ItemRecord:
         ticket_updated=row.ticket_updated,
         removed_at=row.removed_at,
         removal_notified=row.removal_notified,
+    )
+
+
+def _new_record(key: str, item: ActionItem, position: int) -> ItemRecord:
+    return ItemRecord(
+        postmortem_key=key,
+        item=item,
+        position=position,
+        tracker=None,
+        ticket_key=None,
+        ticket_url=None,
+        create_attempted=False,
+        written=None,
+        owned=frozenset(),
+        assignee_resolution=None,
+        status=None,
+        status_name=None,
+        ticket_assignee=None,
+        ticket_due=None,
+        ticket_updated=None,
+        removed_at=None,
+        removal_notified=False,
     )
