@@ -99,13 +99,30 @@ class Store:
     def migrate(self) -> None:
         """Bring the schema to the newest Alembic revision (idempotent; safe with concurrent openers)."""
         try:
-            with self.engine.begin() as conn:
+            with self._sqlite_file_lock("migrate.lock"), self.engine.begin() as conn:
                 if self.dialect == "postgresql":
                     conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _MIGRATION_LOCK_ID})
                 command.upgrade(alembic_config(conn), "head")
         except OperationalError as exc:
             reason = str(exc.orig or exc).strip().splitlines()[0] if (exc.orig or exc) else "unreachable"
             raise UserError(f"cannot open the store (FOLLOWTHROUGH_DATABASE_URL): {reason}") from None
+
+    @contextmanager
+    def _sqlite_file_lock(self, name: str) -> Iterator[None]:
+        """Serialise first opens of one SQLite file across processes: switching a new database to WAL
+        while another connection does the same can fail at once with "database is locked"."""
+        database = self.engine.url.database
+        if self.dialect != "sqlite" or not database or database == ":memory:":
+            yield
+            return
+        folder = Path(f"{database}.locks")
+        folder.mkdir(exist_ok=True)
+        with open(folder / name, "a+b") as handle:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
     def close(self) -> None:
         self.engine.dispose()
