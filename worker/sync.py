@@ -12,14 +12,14 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from config.settings import Settings
 from config.teams import Team
 from connectors.errors import RateLimited, TrackerError
 from connectors.factory import MAX_INLINE_WAIT, destination_name
-from connectors.tracker import OWNED_FIELDS, REMOVED_LABEL, Ticket, Tracker
+from connectors.tracker import OWNED_FIELDS, REMOVED_LABEL, Ticket, TicketFields, Tracker
 from worker.owners import LOOKUP_TTL, Directory, OwnerResolution, OwnerResolver
 from worker.plan import PlanContext, Step, filter_reason, plan_sync
 from worker.store import ItemRecord, PostmortemRecord, Store
@@ -323,7 +323,7 @@ class SyncRun:
                         step.fingerprint,
                         outcome.ticket,
                         tracker=self.team.tracker,
-                        written=outcome.draft.fields,
+                        written=_as_created(outcome.draft.fields, outcome.ticket),
                         owned=OWNED_FIELDS,
                     )
                     self._done(step, "created", step.reason, key=outcome.ticket.key, url=outcome.ticket.url)
@@ -461,3 +461,10 @@ def _describe(exc: BaseException | None) -> str:
 
 def _join(a: str, b: str) -> str:
     return f"{a}; {b}" if a else b
+
+
+def _as_created(sent: TicketFields, ticket: Ticket) -> TicketFields:
+    """What the create really wrote: a connector may drop an assignee the tracker would refuse."""
+    if sent.assignee and not ticket.fields.assignee:
+        return replace(sent, assignee=None)
+    return sent

@@ -133,3 +133,23 @@ def test_randomised_faults_200_items_one_ticket_each(gh: GitHubStandIn, db: str)
     counts = tickets_per_item(gh)
     assert len(counts) == 200 and set(counts.values()) == {1}, [k for k, v in counts.items() if v != 1]
     assert ingest_and_sync(settings, content).counts() == {"unchanged": 200}
+
+
+def test_assignee_dropped_at_create_is_not_recorded_as_written(gh: GitHubStandIn, db: str) -> None:
+    settings = gh_settings(gh, db)
+    first = ingest_and_sync(settings, document(1, owners=("Ana Lima",)))
+    assert first.items[0].assignee == "ana"  # ana's lookup is now cached in the store as assignable
+
+    # ana loses access; a new item for her is created unassigned by the connector's own check.
+    gh.collaborators.discard("ana")
+    second = ingest_and_sync(settings, document(2, owners=("Ana Lima", "Ana Lima")))
+    issues = {f"acme/ops#{n}": issue for n, issue in gh.issues.items()}
+    new = next(i for i in second.items if i.title == item_title(1))
+    assert new.result == "created" and issues[new.ticket or ""].assignees == []
+
+    # Once she is back, the next sync assigns her: the ticket still holds what we wrote (nobody).
+    gh.collaborators.add("ana")
+    third = ingest_and_sync(settings, document(2, owners=("Ana Lima", "Ana Lima")))
+    row = next(i for i in third.items if i.title == item_title(1))
+    assert row.result == "updated", row.reason
+    assert issues[new.ticket or ""].assignees == ["ana"]
