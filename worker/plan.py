@@ -225,24 +225,8 @@ def plan_sync(
         # The store never saw this item (store lost, and the item has since left the document).
         stray = _pick(found, None)
         assert stray is not None
-        orphan = ItemRecord(
-            postmortem_key=ctx.postmortem_key,
-            item=ActionItem(title=stray.fields.title, fingerprint=fingerprint),
-            position=0,
-            tracker=None,
-            ticket_key=None,
-            ticket_url=None,
-            create_attempted=False,
-            written=None,
-            owned=frozenset(),
-            assignee_resolution=None,
-            status=None,
-            status_name=None,
-            ticket_assignee=None,
-            ticket_due=None,
-            ticket_updated=None,
-            removed_at=None,
-            removal_notified=False,
+        orphan = ItemRecord.untracked(
+            ctx.postmortem_key, ActionItem(title=stray.fields.title, fingerprint=fingerprint)
         )
         steps.append(_plan_removed(orphan, stray, offline=False))
     return steps

@@ -49,6 +49,29 @@ class ItemRecord:
     removed_at: datetime | None
     removal_notified: bool
 
+    @classmethod
+    def untracked(cls, postmortem_key: str, item: ActionItem, position: int = 0) -> ItemRecord:
+        """An item the store holds no ticket, written value or status for yet."""
+        return cls(
+            postmortem_key=postmortem_key,
+            item=item,
+            position=position,
+            tracker=None,
+            ticket_key=None,
+            ticket_url=None,
+            create_attempted=False,
+            written=None,
+            owned=frozenset(),
+            assignee_resolution=None,
+            status=None,
+            status_name=None,
+            ticket_assignee=None,
+            ticket_due=None,
+            ticket_updated=None,
+            removed_at=None,
+            removal_notified=False,
+        )
+
     @property
     def fingerprint(self) -> str:
         return self.item.fingerprint

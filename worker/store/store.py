@@ -297,7 +297,7 @@ class Store:
         for position, item in enumerate(items):
             old = stored.pop(item.fingerprint, None) or live.get(item.fingerprint)
             if old is None:
-                live[item.fingerprint] = _new_record(key, item, position)
+                live[item.fingerprint] = ItemRecord.untracked(key, item, position)
             else:
                 live[item.fingerprint] = replace(old, item=item, position=position, removed_at=None)
         gone = [r if r.removed_at is not None else replace(r, removed_at=now) for r in stored.values()]
@@ -568,26 +568,4 @@ def _item_record(row: ActionItemRow) -> ItemRecord:
         ticket_updated=row.ticket_updated,
         removed_at=row.removed_at,
         removal_notified=row.removal_notified,
-    )
-
-
-def _new_record(key: str, item: ActionItem, position: int) -> ItemRecord:
-    return ItemRecord(
-        postmortem_key=key,
-        item=item,
-        position=position,
-        tracker=None,
-        ticket_key=None,
-        ticket_url=None,
-        create_attempted=False,
-        written=None,
-        owned=frozenset(),
-        assignee_resolution=None,
-        status=None,
-        status_name=None,
-        ticket_assignee=None,
-        ticket_due=None,
-        ticket_updated=None,
-        removed_at=None,
-        removal_notified=False,
     )
