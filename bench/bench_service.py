@@ -52,7 +52,7 @@ def percentile(values: list[float], share: float) -> float:
 
 
 def run(args: argparse.Namespace) -> None:
-    from worker.pipeline import postmortem_key
+    from worker.sync.pipeline import postmortem_key
 
     folder = Path(tempfile.mkdtemp(prefix="ft-bench-"))
     redis = RedisServer(folder / "redis").start()

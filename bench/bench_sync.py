@@ -26,7 +26,7 @@ from connectors.throttle import NoThrottle
 from tests.standins.github import GitHubStandIn
 from tests.standins.jira import JiraStandIn
 from tests.sync.support import document
-from worker import pipeline
+from worker.sync import pipeline
 
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 SOURCE = "https://wiki.example.com/postmortems/db-outage"

@@ -14,7 +14,7 @@ import yaml
 from pydantic import AliasChoices
 
 from config.settings import CONFIG_ENV, Settings
-from worker import cli
+from worker.cli import main as cli
 
 ROOT = Path(__file__).resolve().parents[1]
 APP_SERVICES = ("worker", "beat", "web", "flower")

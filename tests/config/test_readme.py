@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from config.settings import Settings
-from worker.cli import build_parser
+from worker.cli.main import build_parser
 
 REPO = Path(__file__).resolve().parents[2]
 README = (REPO / "README.md").read_text(encoding="utf-8")

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import time_machine
 
-pytest.importorskip("worker.pipeline")
+pytest.importorskip("worker.sync.pipeline")
 pytest.importorskip("config.celery_app")
 
 from celery.beat import EmbeddedService
@@ -26,8 +26,8 @@ from tests.followup import receivers
 from tests.servers import RedisServer
 from tests.standins.github import GitHubStandIn
 from tests.standins.jira import JiraStandIn
-from worker import pipeline
 from worker.followup.schedule import beat_entries
+from worker.sync import pipeline
 
 APPROVED = datetime(2026, 9, 28, 9, tzinfo=UTC)
 # Monday 2026-11-23: 09:00 in Berlin is 08:00 UTC, 09:00 in New York is 14:00 UTC.

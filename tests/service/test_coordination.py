@@ -12,7 +12,7 @@ from redis import Redis
 from config.beat import LOCK_KEY
 from connectors.errors import RateLimited
 from connectors.redis_throttle import RedisWriteThrottle, token_key
-from worker.locks import Locked, file_lock, postmortem_lock
+from worker.service.locks import Locked, file_lock, postmortem_lock
 
 
 class FakeSleep:

@@ -35,7 +35,7 @@ from tests.service.harness import (
 pytest.importorskip("worker.parse")
 GitHubStandIn = pytest.importorskip("tests.standins.github").GitHubStandIn
 JiraStandIn = pytest.importorskip("tests.standins.jira").JiraStandIn
-postmortem_key = pytest.importorskip("worker.pipeline").postmortem_key
+postmortem_key = pytest.importorskip("worker.sync.pipeline").postmortem_key
 from worker.web.app import SIGNATURE_HEADER, create_app  # noqa: E402
 from worker.web.signatures import sign  # noqa: E402
 
@@ -91,7 +91,7 @@ def in_process(redis_url: str, redis_client: Redis, database_url: str, jira: Jir
     """The receiver app and a real in-process Celery worker sharing one private Redis."""
     from celery.contrib.testing.worker import start_worker
 
-    import worker.tasks  # noqa: F401  (registers the shared tasks on every app)
+    import worker.service.tasks  # noqa: F401  (registers the shared tasks on every app)
 
     settings = jira_settings(jira, redis_url=redis_url, database_url=database_url)
     app = make_celery(settings)

@@ -27,7 +27,7 @@ pytest.importorskip("worker.parse")
 from tests.service.github_sources import GitHubSourcesStandIn
 
 JiraStandIn = pytest.importorskip("tests.standins.jira").JiraStandIn
-postmortem_key = pytest.importorskip("worker.pipeline").postmortem_key
+postmortem_key = pytest.importorskip("worker.sync.pipeline").postmortem_key
 from worker.web.signatures import sign  # noqa: E402
 
 GH_SECRET = SecretStr("gh-hook-secret")
@@ -118,7 +118,7 @@ def test_jira_reader_fetches_and_searches(jira: Any) -> None:
 
 @pytest.fixture
 def worker_app(redis_url: str, redis_client: Redis) -> Any:
-    import worker.tasks  # noqa: F401  (registers the shared tasks)
+    import worker.service.tasks  # noqa: F401  (registers the shared tasks)
 
     return redis_url
 
@@ -179,10 +179,10 @@ def test_reconcile_sweep_ingests_missed_jira_reviews_once(
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=20):
         app.send_task(RECONCILE_TASK)
         wait_for(lambda: len(jira.issues_with_label(label)) == 2, timeout=30, what="the review's tickets")
-        from worker.sweep import find_unseen
+        from worker.service.sweep import find_unseen
 
         assert find_unseen(settings) == []
-        from worker.sweep import unsynced
+        from worker.service.sweep import unsynced
 
         assert postmortem_key(f"jira:{review.key}") not in unsynced(settings, settle=timedelta(0))
     assert len(jira.issues_with_label(label)) == 2
@@ -193,14 +193,14 @@ def test_reconcile_sweep_ingests_missed_jira_reviews_once(
 def test_resync_command_rereads_the_branch_and_adds_the_new_item(
     github: Any, tmp_path: Path, redis_url: str, database_url: str
 ) -> None:
-    from worker.requests import IngestRequest
-    from worker.resync import reingest
+    from worker.service.requests import IngestRequest
+    from worker.service.resync import reingest
 
     path = f"{FOLDER}resync.md"
     github.commit("main", {path: postmortem_markdown("Resync", 1).encode()})
     settings = github_settings(github, database_url=database_url, redis_url=redis_url)
     # First ingest as the sweep would (pinned to the commit), then the document changes on main.
-    from worker import pipeline
+    from worker.sync import pipeline
 
     sha = github.branches["main"]
     request = IngestRequest(source=f"github:acme/ops@{sha}:{path}")
@@ -226,8 +226,8 @@ def test_resync_command_rereads_the_branch_and_adds_the_new_item(
 
 
 def test_sweep_requeues_a_sync_lost_to_a_crash(github: Any, database_url: str) -> None:
-    from worker import pipeline
-    from worker.sweep import unsynced
+    from worker.service.sweep import unsynced
+    from worker.sync import pipeline
 
     settings = github_settings(github, database_url=database_url)
     # Ingested, then the worker died before the sync ran: nothing marks it synced.

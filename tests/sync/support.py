@@ -9,8 +9,8 @@ from typing import Any
 from config.settings import Settings
 from connectors.errors import TrackerError
 from connectors.throttle import NoThrottle
-from worker import pipeline
-from worker.pipeline import SyncResult
+from worker.sync import pipeline
+from worker.sync.pipeline import SyncResult
 
 BASE_DUE = date(2025, 5, 1)
 

@@ -8,7 +8,7 @@ import pytest
 
 from config.teams import JiraDestination, Person, Team
 from connectors.tracker import UserMatch
-from worker.owners import Directory, OwnerResolver, fold_accents, normalise
+from worker.sync.owners import Directory, OwnerResolver, fold_accents, normalise
 
 ACC_JOSE = "5b10ac8d82e05b22cc7d4ef5"
 ACC_SIO = "557058:f58131cb-b67d-43c7-b30d-6b58d40bd077"

@@ -10,9 +10,9 @@ import pytest
 from config.teams import GitHubDestination, ItemFilter, JiraDestination, Team
 from connectors.tracker import NEEDS_OWNER_LABEL, OWNED_FIELDS, REMOVED_LABEL, Ticket, TicketFields
 from worker.models import ActionItem
-from worker.owners import OwnerResolution
-from worker.plan import PlanContext, Step, filter_reason, plan_sync, same_value
 from worker.store.records import ItemRecord
+from worker.sync.owners import OwnerResolution
+from worker.sync.plan import PlanContext, Step, filter_reason, plan_sync, same_value
 
 JIRA = Team(name="ops", jira=JiraDestination(project="OPS"))
 GITHUB = Team(name="web", tracker="github", github=GitHubDestination(repo="acme/web"))

@@ -18,7 +18,8 @@ from config.teams import JiraDestination, Team
 from connectors.throttle import NoThrottle
 from tests.standins.jira import JiraStandIn
 from tests.sync.support import document, settings_for
-from worker import pipeline, sweep
+from worker.service import sweep
+from worker.sync import pipeline
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -19,10 +19,10 @@ from connectors.throttle import NoThrottle
 from tests.servers import postgres_database
 from tests.standins.jira import JiraStandIn
 from tests.sync.support import document, settings_for
-from worker import pipeline
 from worker.errors import UserError
-from worker.locks import Locked
-from worker.pipeline import SyncResult
+from worker.service.locks import Locked
+from worker.sync import pipeline
+from worker.sync.pipeline import SyncResult
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

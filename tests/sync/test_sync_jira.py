@@ -22,7 +22,7 @@ from tests.sync.support import (
     settings_for,
     sync_until_settled,
 )
-from worker import pipeline
+from worker.sync import pipeline
 
 
 @pytest.fixture

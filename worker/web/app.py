@@ -22,11 +22,11 @@ from starlette.routing import Route
 
 from config.celery_app import INGEST_PULL_TASK, INGEST_QUEUE, make_celery
 from config.settings import Settings
-from worker.enqueue import enqueue_ingest
 from worker.errors import UserError
 from worker.followup.storage import open_followup_store
 from worker.followup.webhooks import status_routes
-from worker.requests import IngestRequest, parse_request
+from worker.service.enqueue import enqueue_ingest
+from worker.service.requests import IngestRequest, parse_request
 from worker.web import events
 from worker.web.dedupe import Deduper, MemoryDeduper, RedisDeduper
 from worker.web.signatures import verify

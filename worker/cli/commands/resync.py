@@ -21,7 +21,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run(args: argparse.Namespace) -> int:
     """Resync the chosen postmortems in-process (with a progress bar) or queue them for the workers."""
-    from worker.resync import select
+    from worker.service.resync import select
 
     if args.every and args.ids:
         raise UserError("give IDs or --all, not both")
@@ -46,7 +46,7 @@ def _in_process(settings: Settings, records: list[Any]) -> int:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from connectors.throttle import LocalWriteThrottle
-    from worker.resync import ResyncOutcome, resync_many
+    from worker.service.resync import ResyncOutcome, resync_many
 
     console = Console(stderr=True)
     totals: Counter[str] = Counter()

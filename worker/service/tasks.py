@@ -25,13 +25,13 @@ from connectors.redis_throttle import RedisWriteThrottle, token_key
 from connectors.sources import parse_source, stable_id
 from connectors.sources.github import GitHubReader
 from connectors.throttle import LocalWriteThrottle, NoThrottle, WriteThrottle
-from worker import pipeline
-from worker.enqueue import enqueue_ingest, enqueue_sync
-from worker.fetch import fetch_document
-from worker.locks import Locked, RedisUnavailable, file_lock, postmortem_lock
-from worker.requests import IngestRequest, parse_request
-from worker.retry import RETRYABLE, countdown_for
-from worker.sweep import find_unseen, unsynced
+from worker.service.enqueue import enqueue_ingest, enqueue_sync
+from worker.service.fetch import fetch_document
+from worker.service.locks import Locked, RedisUnavailable, file_lock, postmortem_lock
+from worker.service.requests import IngestRequest, parse_request
+from worker.service.retry import RETRYABLE, countdown_for
+from worker.service.sweep import find_unseen, unsynced
+from worker.sync import pipeline
 
 log = logging.getLogger(__name__)
 
@@ -187,7 +187,7 @@ def reconcile(self: Task) -> dict[str, int]:
 )
 def resync(self: Task, postmortem_key: str) -> dict[str, Any]:
     """Re-read one stored postmortem's source, ingest it again and queue its sync."""
-    from worker.resync import reingest
+    from worker.service.resync import reingest
 
     settings = _settings(self)
     try:

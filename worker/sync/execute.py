@@ -20,9 +20,9 @@ from config.teams import Team
 from connectors.errors import RateLimited, TrackerError
 from connectors.factory import MAX_INLINE_WAIT, destination_name
 from connectors.tracker import OWNED_FIELDS, REMOVED_LABEL, Ticket, TicketFields, Tracker
-from worker.owners import LOOKUP_TTL, Directory, OwnerResolution, OwnerResolver
-from worker.plan import PlanContext, Step, filter_reason, plan_sync
 from worker.store import ItemRecord, PostmortemRecord, Store
+from worker.sync.owners import LOOKUP_TTL, Directory, OwnerResolution, OwnerResolver
+from worker.sync.plan import PlanContext, Step, filter_reason, plan_sync
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +75,7 @@ class SyncResult:
 
 
 class StoreLookupCache:
-    """Owner lookups cached in the store for one destination (see worker.owners.LookupCache)."""
+    """Owner lookups cached in the store for one destination (see worker.sync.owners.LookupCache)."""
 
     def __init__(self, store: Store, destination: str) -> None:
         self._store = store

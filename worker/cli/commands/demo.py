@@ -17,11 +17,11 @@ import yaml
 from rich.console import Console
 
 from config.settings import Settings, load_settings
-from worker import pipeline
-from worker.commands.sync import render_table
+from worker.cli.commands.sync import render_table
+from worker.cli.render import default_console, print_postmortem
 from worker.models import Postmortem
 from worker.parse import parse_document
-from worker.render import default_console, print_postmortem
+from worker.sync import pipeline
 
 EXAMPLES_PACKAGE = "worker.examples"
 EXAMPLE_CONFIG = "_followthrough.yaml"

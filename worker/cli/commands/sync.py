@@ -10,7 +10,7 @@ from typing import Any
 
 from config.settings import load_settings
 from worker.errors import UserError
-from worker.pipeline import SyncResult, ingest, preview, sync
+from worker.sync.pipeline import SyncResult, ingest, preview, sync
 
 _COLUMNS = ("action", "tracker", "ticket", "assignee", "owner", "result", "reason")
 _TITLE_WIDTH = 48

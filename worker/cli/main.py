@@ -15,13 +15,13 @@ from worker.errors import UserError
 
 #: Subcommand modules. Each defines `register(subparsers)`, which adds its parser and sets `func`.
 COMMAND_MODULES: tuple[str, ...] = (
-    "worker.commands.parse",
-    "worker.commands.demo",
-    "worker.commands.sync",
-    "worker.commands.resync",
-    "worker.commands.serve",
-    "worker.commands.worker",
-    "worker.commands.report",
+    "worker.cli.commands.parse",
+    "worker.cli.commands.demo",
+    "worker.cli.commands.sync",
+    "worker.cli.commands.resync",
+    "worker.cli.commands.serve",
+    "worker.cli.commands.worker",
+    "worker.cli.commands.report",
 )
 
 EXIT_USAGE = 2

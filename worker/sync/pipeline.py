@@ -17,10 +17,10 @@ from config.teams import Team
 from connectors.factory import build_tracker, tracker_configured
 from connectors.throttle import WriteThrottle
 from worker.errors import UserError
-from worker.locks import Locked
 from worker.models import Postmortem
+from worker.service.locks import Locked
 from worker.store import PostmortemRecord, Store
-from worker.sync import ItemResult, SyncResult, SyncRun
+from worker.sync.execute import ItemResult, SyncResult, SyncRun
 
 __all__ = [
     "IngestResult",

@@ -16,8 +16,8 @@ from config.settings import Settings
 from connectors.sources import BadSource, GitHubFile, JiraIssue, parse_source
 from connectors.sources.github import GitHubReader
 from connectors.sources.jira import JiraReader
-from worker import pipeline
-from worker.requests import IngestRequest
+from worker.service.requests import IngestRequest
+from worker.sync import pipeline
 
 
 def _known(settings: Settings) -> tuple[set[tuple[str, str]], set[str]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from config.celery_app import INGEST_QUEUE, INGEST_TASK, SYNC_TASK, TRACKER_QUEUE
-from worker.requests import IngestRequest
+from worker.service.requests import IngestRequest
 
 
 def enqueue_ingest(app: Any, request: IngestRequest, *, retry_policy: dict[str, Any] | None = None) -> None:

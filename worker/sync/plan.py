@@ -23,8 +23,8 @@ from connectors.tracker import (
     TicketFields,
 )
 from worker.models import ActionItem
-from worker.owners import OwnerResolution
 from worker.store.records import ItemRecord
+from worker.sync.owners import OwnerResolution
 
 Action = Literal["create", "update", "comment-removed", "none"]
 #: Longest label fragment we derive from document text (GitHub allows 50 characters per label).

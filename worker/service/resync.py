@@ -11,9 +11,9 @@ from connectors.errors import TrackerError
 from connectors.sources import BadSource, GitHubFile, InlineSource, at_head, parse_source
 from connectors.sources.github import GitHubReader
 from connectors.throttle import WriteThrottle
-from worker import pipeline
 from worker.errors import UserError
-from worker.fetch import fetch_document
+from worker.service.fetch import fetch_document
+from worker.sync import pipeline
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 
 from config.settings import load_settings
+from worker.cli.render import print_postmortem
 from worker.models import Postmortem
 from worker.parse import ParseError, parse_document
-from worker.render import print_postmortem
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
