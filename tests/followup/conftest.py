@@ -9,7 +9,9 @@ from sqlalchemy import Engine, create_engine
 
 from tests.followup import receivers
 from tests.servers import postgres_database
-from worker.followup.tables import metadata
+from worker.store.models import Base
+
+metadata = Base.metadata
 
 
 @pytest.fixture(scope="session")

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import Engine, and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from worker.followup.tables import report_sends
+from worker.store.models import report_sends
 
 #: A claim older than this is taken to belong to a dead worker.
 CLAIM_LEASE = timedelta(minutes=10)

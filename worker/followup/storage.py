@@ -17,9 +17,8 @@ from config.teams import Person
 from connectors.tracker import Ticket, TicketStatus
 from worker.followup.items import TrackedItem
 from worker.followup.report import HistoryPoint
-from worker.followup.tables import followup_history, followup_resolutions
 from worker.store import Store
-from worker.store.models import ActionItemRow, PostmortemRow
+from worker.store.models import ActionItemRow, PostmortemRow, followup_history, followup_resolutions
 
 _CHUNK = 500  # keys per IN (...) query: well under every backend's parameter limit
 

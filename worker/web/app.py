@@ -24,12 +24,13 @@ from config.celery_app import INGEST_PULL_TASK, INGEST_QUEUE, make_celery
 from config.settings import Settings
 from worker.errors import UserError
 from worker.followup.storage import open_followup_store
-from worker.followup.webhooks import status_routes
 from worker.service.enqueue import enqueue_ingest
 from worker.service.requests import IngestRequest, parse_request
 from worker.web import events
+from worker.web.body import HookError, read_body
 from worker.web.dedupe import Deduper, MemoryDeduper, RedisDeduper
 from worker.web.signatures import verify
+from worker.web.status_hooks import status_routes
 
 #: Header of the generic hook's signature: `sha256=<hex HMAC-SHA256 of the raw body>`.
 SIGNATURE_HEADER = "X-Followthrough-Signature"
@@ -43,36 +44,9 @@ _PUBLISH_RETRY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "
 log = logging.getLogger(__name__)
 
 
-class HookError(Exception):
-    """Answer the request with this status and one-line reason."""
-
-    def __init__(self, status: int, reason: str) -> None:
-        super().__init__(reason)
-        self.status = status
-        self.reason = reason
-
-
 def body_limit(settings: Settings) -> int:
     """Largest raw body accepted: a document JSON-escaped (up to twice its size) plus the envelope."""
     return 2 * settings.max_document_bytes + ENVELOPE_BYTES
-
-
-async def read_body(request: Request, limit: int) -> bytes:
-    """The raw body, refused with 413 as soon as it (or its Content-Length) passes `limit`."""
-    declared = request.headers.get("content-length")
-    if declared is not None:
-        if not declared.strip().isdigit():
-            raise HookError(400, "bad Content-Length")
-        if int(declared) > limit:
-            raise HookError(413, f"body over {limit} bytes")
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise HookError(413, f"body over {limit} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def _json(body: bytes) -> Any:
