@@ -161,6 +161,9 @@ class FollowthroughCelery(Celery):  # type: ignore[misc]
     ) -> None:
         super().__init__(main, **kwargs)
         self._ft_settings = settings
+        from config.task_signals import install  # log context, metrics, JSON logs, Sentry
+
+        install(ingest_tasks=(INGEST_TASK, RESYNC_TASK), sync_tasks=(SYNC_TASK,))
 
     @property
     def settings(self) -> Settings:

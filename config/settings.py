@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator, model_validator
@@ -111,6 +111,16 @@ class Settings(BaseSettings):
     refresh_every_minutes: float = Field(default=60, gt=0)
     beat_schedule_file: str = "celerybeat-schedule"
     sources: Sources = Field(default_factory=Sources)
+
+    # --- observability (see docs/service.md "Watching the service") ------------------------------
+    #: `json`: one JSON object a line with delivery_id, postmortem_id and task_id fields.
+    log_format: Literal["text", "json"] = "text"
+    #: Error reporting (the `sentry` extra); unset: sentry-sdk is never imported.
+    sentry_dsn: SecretStr | None = _env("SENTRY_DSN")
+    #: A worker serves /metrics on this port (all its pool processes, through PROMETHEUS_MULTIPROC_DIR).
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    #: prometheus-client's multiprocess directory (read by the library itself at import time).
+    metrics_multiproc_dir: str | None = _env("PROMETHEUS_MULTIPROC_DIR")
 
     # --- teams and people (normally from the YAML file) ------------------------------------------
     default_team: str = "default"

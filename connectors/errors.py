@@ -22,6 +22,14 @@ class RateLimited(TrackerError):
         super().__init__(message)
         self.retry_after = retry_after
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Celery pickles the exception of a retry; without this it falls back to TrackerError.
+        return (_rate_limited, (str(self), self.retry_after))
+
+
+def _rate_limited(message: str, retry_after: float) -> RateLimited:
+    return RateLimited(message, retry_after=retry_after)
+
 
 class Transient(TrackerError):
     """A 5xx, a timeout or a dropped connection: the same call may succeed later."""

@@ -18,6 +18,7 @@ from github import Auth, GithubRetry, RateLimitExceededExceedsMaxWait
 from urllib3.response import BaseHTTPResponse
 
 from config.settings import ConfigError, Settings
+from connectors.instrument import instrument_github
 
 #: Only reads are retried by the HTTP layer: a retried POST/PATCH whose first response was lost would
 #: write twice. Writes are retried by the sync pipeline with search-then-create instead.
@@ -62,6 +63,7 @@ def connect_github(
     token = settings.github_token.get_secret_value() if settings.github_token else ""
     if not token.strip():
         raise ConfigError("GITHUB_TOKEN is not set: a GitHub token is needed to create and read issues")
+    instrument_github()  # calls counted by status for /metrics
     return github.Github(
         auth=Auth.Token(token.strip()),
         base_url=settings.github_api_url,

@@ -14,6 +14,7 @@ from typing import Any
 from jira import JIRA
 
 from config.settings import ConfigError, Settings
+from connectors.instrument import instrument_session
 from connectors.jira_errors import jira_errors
 
 #: Deployment types reported by GET /rest/api/2/serverInfo
@@ -44,7 +45,7 @@ def connect_jira(settings: Settings, *, timeout: float = 30) -> JIRA:
     with jira_errors("connect"):
         # get_server_info=True: the client learns deploymentType, without which its Cloud-only
         # calls (enhanced search) silently return None. It is also how we tell Cloud from Data Center.
-        return JIRA(
+        client = JIRA(
             server=settings.jira_url,
             options={"check_update": False},
             get_server_info=True,
@@ -52,6 +53,9 @@ def connect_jira(settings: Settings, *, timeout: float = 30) -> JIRA:
             timeout=timeout,
             **auth,
         )
+    # Every later call is counted by status for /metrics (the serverInfo call above is not).
+    instrument_session(client._session, "jira")
+    return client
 
 
 def is_cloud(client: JIRA) -> bool:

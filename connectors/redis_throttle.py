@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from connectors.errors import RateLimited, Transient
+from connectors.instrument import record_wait
 
 KEY_PREFIX = "followthrough:throttle:"
 
@@ -104,4 +105,5 @@ class RedisWriteThrottle:
         if not int(granted):
             raise RateLimited("shared write budget exhausted", retry_after=wait)
         if wait > 0:
+            record_wait(wait)
             self._sleep(wait)

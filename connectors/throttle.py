@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from connectors.errors import RateLimited
+from connectors.instrument import record_wait
 
 
 class WriteThrottle(Protocol):
@@ -54,6 +55,7 @@ class LocalWriteThrottle:
             if wait > self._max_wait:
                 raise RateLimited("write budget exhausted", retry_after=wait)
             if wait > 0:
+                record_wait(wait)
                 self._sleep(wait)
             self._sent.append(now + max(wait, 0.0))
 

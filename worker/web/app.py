@@ -21,6 +21,8 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from config.celery_app import INGEST_PULL_TASK, INGEST_QUEUE, make_celery
+from config.logs import bind as bind_log_context
+from config.sentry import init_sentry
 from config.settings import Settings
 from worker.errors import UserError
 from worker.followup.storage import open_followup_store
@@ -29,6 +31,7 @@ from worker.service.requests import IngestRequest, parse_request
 from worker.web import events
 from worker.web.body import HookError, read_body
 from worker.web.dedupe import Deduper, MemoryDeduper, RedisDeduper
+from worker.web.observe import observability
 from worker.web.signatures import verify
 from worker.web.status_hooks import status_routes
 
@@ -108,6 +111,7 @@ class Receiver:
             ingest = parse_request(_json(body))
         except UserError as exc:
             raise HookError(422, str(exc)) from None
+        bind_log_context(postmortem_id=ingest.id)
         if ingest.reads_local_file():
             raise HookError(422, "file: sources are not accepted from webhooks")
         size = len(ingest.content.encode("utf-8")) if ingest.content is not None else 0
@@ -153,6 +157,7 @@ class Receiver:
             ingest = parse_request({"source": f"jira:{key}", "team": source.team})
         except UserError as exc:
             raise HookError(422, str(exc)) from None
+        bind_log_context(postmortem_id=key)
         return await self.enqueue_once("jira", delivery, lambda: self.publish_ingest(ingest))
 
 
@@ -165,6 +170,11 @@ def _guard(handler: Any) -> Any:
         return response
 
     return endpoint
+
+
+def _store_engine(settings: Settings) -> Any:
+    with open_followup_store(settings) as store:
+        return store.engine
 
 
 def create_app(settings: Settings, *, celery: Any = None, deduper: Deduper | None = None) -> Starlette:
@@ -182,6 +192,12 @@ def create_app(settings: Settings, *, celery: Any = None, deduper: Deduper | Non
         # Ticket status changes for follow-up reports (Jira issue_updated, GitHub issues events).
         *status_routes(settings, lambda: open_followup_store(settings)),
     ]
-    app = Starlette(routes=routes)
+    # GET /metrics and /readyz, delivery counting and the log context (worker/web/observe.py).
+    hook_paths = [route.path for route in routes if route.path.startswith("/hooks/")]
+    extra_routes, middleware = observability(
+        settings, redis=getattr(celery, "redis", None), hook_paths=hook_paths,
+        engine=lambda: _store_engine(settings))
+    init_sentry(settings)  # only when SENTRY_DSN is set
+    app = Starlette(routes=[*routes, *extra_routes], middleware=middleware)
     app.state.receiver = receiver
     return app

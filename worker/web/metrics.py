@@ -1,0 +1,117 @@
+"""`GET /metrics`: the process's counters plus gauges read at scrape time (queue depth, overdue items).
+
+The scrape-time gauges cost two cheap reads: one Redis pipeline of LLENs over the Celery queues and one
+aggregate SQL query over the store. Overdue here is the store's view: an item with a ticket whose status
+is open and whose due date (the ticket's, else the document's) is before today (UTC). The follow-up report
+is finer (team time zones, default due dates from priority, followed kinds only).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client.core import GaugeMetricFamily, Metric
+from sqlalchemy import Engine, case, func, select
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from config.metrics import process_registry
+from worker.store.models import ActionItemRow, PostmortemRow
+
+log = logging.getLogger(__name__)
+
+#: kombu's Redis transport keeps a queue's prioritised messages in extra lists "<queue>\x06\x16<step>".
+_PRIORITY_SEP = "\x06\x16"
+_PRIORITY_STEPS = (0, 3, 6, 9)
+
+
+def _queue_keys(queue: str) -> list[str]:
+    return [queue if step == 0 else f"{queue}{_PRIORITY_SEP}{step}" for step in _PRIORITY_STEPS]
+
+
+def queue_depths(client: Any, queues: Sequence[str]) -> dict[str, int]:
+    """Messages waiting in each Celery queue (one Redis round trip)."""
+    pipe = client.pipeline(transaction=False)
+    for queue in queues:
+        for key in _queue_keys(queue):
+            pipe.llen(key)
+    lengths = pipe.execute()
+    steps = len(_PRIORITY_STEPS)
+    return {queue: int(sum(lengths[i * steps:(i + 1) * steps])) for i, queue in enumerate(queues)}
+
+
+def overdue_by_team(engine: Engine, today: date) -> dict[str, int]:
+    """Open ticketed items past their due date, per team (one aggregate query)."""
+    status = func.coalesce(ActionItemRow.status, case((ActionItemRow.done.is_(True), "done"), else_="open"))
+    due = func.coalesce(ActionItemRow.ticket_due, ActionItemRow.due)
+    query = (
+        select(PostmortemRow.team, func.count())
+        .join(PostmortemRow, PostmortemRow.key == ActionItemRow.postmortem_key)
+        .where(ActionItemRow.ticket_key.is_not(None), status == "open", due < today)
+        .group_by(PostmortemRow.team)
+    )
+    with engine.connect() as conn:
+        return {str(team): int(count) for team, count in conn.execute(query)}
+
+
+class SystemCollector:
+    """Gauges computed when scraped; a source that cannot be read reports followthrough_scrape_ok 0."""
+
+    def __init__(self, *, teams: Iterable[str], queues: Sequence[str], redis: Any,
+                 engine: Callable[[], Engine], clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+                 ) -> None:
+        self._teams = tuple(teams)
+        self._queues = tuple(queues)
+        self._redis = redis
+        self._engine = engine
+        self._clock = clock
+
+    def collect(self) -> Iterator[Metric]:
+        ok = GaugeMetricFamily("followthrough_scrape_ok",
+                               "Whether this scrape could read the source (1) or not (0).", labels=["source"])
+        depth = GaugeMetricFamily("followthrough_queue_depth", "Messages waiting in each Celery queue.",
+                                  labels=["queue"])
+        if self._redis is not None:
+            try:
+                depths = queue_depths(self._redis, self._queues)
+            except Exception as exc:  # Redis down: the scrape still answers, and says so
+                log.warning("metrics: queue depth unavailable: %s", type(exc).__name__)
+                ok.add_metric(["redis"], 0)
+            else:
+                ok.add_metric(["redis"], 1)
+                for queue, count in depths.items():
+                    depth.add_metric([queue], count)
+        overdue = GaugeMetricFamily("followthrough_overdue_items",
+                                    "Open ticketed action items past their due date, per team.",
+                                    labels=["team"])
+        try:
+            counts = overdue_by_team(self._engine(), self._clock().date())
+        except Exception as exc:
+            log.warning("metrics: overdue items unavailable: %s", type(exc).__name__)
+            ok.add_metric(["store"], 0)
+        else:
+            ok.add_metric(["store"], 1)
+            for team in sorted(set(self._teams) | set(counts)):
+                overdue.add_metric([team], counts.get(team, 0))
+        yield depth
+        yield overdue
+        yield ok
+
+
+def metrics_endpoint(collector: SystemCollector) -> Callable[[Request], Any]:
+    """The /metrics handler: this process's (or every worker process's) counters plus `collector`."""
+    system = CollectorRegistry(auto_describe=False)
+    system.register(collector)  # type: ignore[arg-type]
+
+    def render() -> bytes:
+        return generate_latest(process_registry()) + generate_latest(system)
+
+    async def endpoint(request: Request) -> Response:
+        return Response(await run_in_threadpool(render), media_type=CONTENT_TYPE_LATEST)
+
+    return endpoint
