@@ -86,7 +86,13 @@ class Store:
                 f"invalid setting FOLLOWTHROUGH_DATABASE_URL: {self.dialect!r} is not supported "
                 "(use sqlite:/// or postgresql://)"
             )
-        self.engine: Engine = create_engine(url, pool_pre_ping=True)
+        try:
+            self.engine: Engine = create_engine(url, pool_pre_ping=True)
+        except ModuleNotFoundError as exc:  # psycopg is the `postgres` extra
+            raise UserError(
+                f"FOLLOWTHROUGH_DATABASE_URL needs the {exc.name} driver: "
+                "pip install 'followthrough[postgres]'"
+            ) from None
         if self.dialect == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
             event.listen(self.engine, "begin", _sqlite_begin)

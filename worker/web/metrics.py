@@ -51,6 +51,7 @@ def overdue_by_team(engine: Engine, today: date) -> dict[str, int]:
     due = func.coalesce(ActionItemRow.ticket_due, ActionItemRow.due)
     query = (
         select(PostmortemRow.team, func.count())
+        .select_from(ActionItemRow)
         .join(PostmortemRow, PostmortemRow.key == ActionItemRow.postmortem_key)
         .where(ActionItemRow.ticket_key.is_not(None), status == "open", due < today)
         .group_by(PostmortemRow.team)
