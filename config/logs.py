@@ -131,6 +131,8 @@ def restyle(log_format: str, loggers: tuple[str, ...] = ("", "celery.task")) -> 
     Celery configures logging itself (root, and `celery.task`, which does not propagate); this keeps its
     handlers, levels and files and only changes how each line is written.
     """
+    if log_format == "json":
+        logging.captureWarnings(True)  # later warnings become log lines too, not raw stderr text
     for name in loggers:
         for handler in logging.getLogger(name).handlers:
             if not any(isinstance(f, ContextFilter) for f in handler.filters):

@@ -146,6 +146,18 @@ def start_metrics_server(port: int, *, pool: str = "", host: str = "0.0.0.0") ->
     return True
 
 
+def _logger_ready(logger: logging.Logger | None = None, **_: Any) -> None:
+    # Sent as soon as Celery has set up a logger (worker and beat), before their first lines. The
+    # sender is not the app: use the current one (`celery -A config.celery_app` and `followthrough worker`
+    # both read the same environment and YAML).
+    from celery import current_app
+
+    settings = _settings(current_app)
+    if logger is not None:
+        name = "" if logger.name == "root" else logger.name
+        logs.restyle(settings.log_format if settings else "text", loggers=(name,))
+
+
 def _after_setup(instance: Any = None, **_: Any) -> None:
     settings = _settings(getattr(instance, "app", None))
     logs.restyle(settings.log_format if settings else "text")
@@ -175,6 +187,8 @@ def install(*, ingest_tasks: Collection[str], sync_tasks: Collection[str]) -> No
         (signals.task_failure, _failure),
         (signals.task_retry, _retry),
         (signals.worker_init, _worker_init),
+        (signals.after_setup_logger, _logger_ready),
+        (signals.after_setup_task_logger, _logger_ready),
         (signals.celeryd_after_setup, _after_setup),
         (signals.beat_init, _beat_init),
         (signals.worker_process_shutdown, _process_shutdown),

@@ -28,8 +28,9 @@ def all_calls(tracker: str) -> float:
 
 
 def waits(source: str) -> tuple[float, float]:
-    return (REGISTRY.get_sample_value("followthrough_rate_limit_waits_total", {"source": source}) or 0.0,
-            REGISTRY.get_sample_value("followthrough_rate_limit_wait_seconds_total", {"source": source}) or 0.0)
+    labels = {"source": source}
+    return (REGISTRY.get_sample_value("followthrough_rate_limit_waits_total", labels) or 0.0,
+            REGISTRY.get_sample_value("followthrough_rate_limit_wait_seconds_total", labels) or 0.0)
 
 
 def test_jira_calls_by_status(jira_tracker: JiraTracker, jira_standin: JiraStandIn) -> None:
