@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from config.settings import ConfigError, load_settings
 from config.sentry import init_sentry
+from config.settings import ConfigError, load_settings
 from tests.service.harness import ROOT
 
 CHILD = """
@@ -52,7 +52,7 @@ print(response.status_code)
 class _Collector(BaseHTTPRequestHandler):
     envelopes: list[bytes]
 
-    def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+    def do_POST(self) -> None:
         data = self.rfile.read(int(self.headers.get("Content-Length", "0")))
         if self.headers.get("Content-Encoding") == "gzip":
             data = gzip.decompress(data)
