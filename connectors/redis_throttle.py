@@ -15,7 +15,6 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from connectors.errors import RateLimited, Transient
-from connectors.instrument import record_wait
 
 KEY_PREFIX = "followthrough:throttle:"
 
@@ -105,5 +104,7 @@ class RedisWriteThrottle:
         if not int(granted):
             raise RateLimited("shared write budget exhausted", retry_after=wait)
         if wait > 0:
+            from connectors.instrument import record_wait  # loads prometheus-client only when waiting
+
             record_wait(wait)
             self._sleep(wait)

@@ -13,7 +13,6 @@ from collections.abc import Callable
 from typing import Protocol
 
 from connectors.errors import RateLimited
-from connectors.instrument import record_wait
 
 
 class WriteThrottle(Protocol):
@@ -55,6 +54,8 @@ class LocalWriteThrottle:
             if wait > self._max_wait:
                 raise RateLimited("write budget exhausted", retry_after=wait)
             if wait > 0:
+                from connectors.instrument import record_wait  # loads prometheus-client only when waiting
+
                 record_wait(wait)
                 self._sleep(wait)
             self._sent.append(now + max(wait, 0.0))
