@@ -49,11 +49,18 @@ def overdue_by_team(engine: Engine, today: date) -> dict[str, int]:
     """Open ticketed items past their due date, per team (one aggregate query)."""
     status = func.coalesce(ActionItemRow.status, case((ActionItemRow.done.is_(True), "done"), else_="open"))
     due = func.coalesce(ActionItemRow.ticket_due, ActionItemRow.due)
-    query = (
-        select(PostmortemRow.team, func.count())
-        .select_from(ActionItemRow)
-        .join(PostmortemRow, PostmortemRow.key == ActionItemRow.postmortem_key)
+    # Counted per postmortem first, then joined: the join then sees one row per postmortem, so even a plan
+    # made on stale statistics (PostgreSQL right after a bulk load picked a nested loop over every item
+    # and postmortem, 1.1 s for 20,000 items) stays cheap.
+    per_postmortem = (
+        select(ActionItemRow.postmortem_key, func.count().label("n"))
         .where(ActionItemRow.ticket_key.is_not(None), status == "open", due < today)
+        .group_by(ActionItemRow.postmortem_key)
+        .subquery()
+    )
+    query = (
+        select(PostmortemRow.team, func.sum(per_postmortem.c.n))
+        .join(per_postmortem, PostmortemRow.key == per_postmortem.c.postmortem_key)
         .group_by(PostmortemRow.team)
     )
     with engine.connect() as conn:
