@@ -147,3 +147,18 @@ def test_a_postgresql_store_without_the_extra_says_what_to_install(monkeypatch: 
     with pytest.raises(UserError, match=r"pip install 'followthrough\[postgres\]'") as caught:
         Store("postgresql://ft:pw@127.0.0.1:5432/ft")
     assert "pw@" not in str(caught.value)
+
+
+@pytest.mark.parametrize("document", ["README.md", "docs/service.md"])
+def test_documented_scrape_config_matches_compose(document: str) -> None:
+    text = (ROOT / document).read_text()
+    block = re.search(r"```(?:yaml)?\n(scrape_configs:.*?)```", text, re.S)
+    assert block is not None, f"{document} has no Prometheus scrape configuration"
+    jobs = {job["job_name"]: job for job in yaml.safe_load(block.group(1))["scrape_configs"]}
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    worker_port = int(services["worker"]["environment"]["FOLLOWTHROUGH_METRICS_PORT"])
+    assert jobs["followthrough-worker"]["dns_sd_configs"][0]["port"] == worker_port
+    assert jobs["followthrough-worker"]["dns_sd_configs"][0]["names"] == ["worker"]
+    web_command = services["web"]["command"]
+    web_port = web_command[web_command.index("--port") + 1]
+    assert jobs["followthrough-web"]["static_configs"][0]["targets"] == [f"web:{web_port}"]
