@@ -14,6 +14,7 @@ import logging
 from typing import Any
 
 from pydantic import SecretStr
+from sqlalchemy import Engine
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -172,7 +173,7 @@ def _guard(handler: Any) -> Any:
     return endpoint
 
 
-def _store_engine(settings: Settings) -> Any:
+def _store_engine(settings: Settings) -> Engine:
     with open_followup_store(settings) as store:
         return store.engine
 

@@ -9,7 +9,7 @@ HTTP status. Bodies are never read, only our own short answers.
 from __future__ import annotations
 
 import json
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from typing import Any
 
 from sqlalchemy import Engine
@@ -83,21 +83,16 @@ class DeliveryObserver:
                 WEBHOOK_DELIVERIES.labels(route=route, result=result).inc()
 
 
-def observability(settings: Settings, *, redis: Any, engine: Any, hook_paths: Collection[str]
-                  ) -> tuple[list[Route], list[Middleware]]:
+def observability(settings: Settings, *, redis: Any, engine: Callable[[], Engine],
+                  hook_paths: Collection[str]) -> tuple[list[Route], list[Middleware]]:
     """The routes (/metrics, /readyz) and the middleware to mount on the receiver app.
 
     `engine` returns the store's SQLAlchemy engine (opening and migrating the store on first use).
     """
-
-    def store_engine() -> Engine:
-        value: Engine = engine()
-        return value
-
     collector = SystemCollector(teams=settings.teams, queues=(INGEST_QUEUE, TRACKER_QUEUE), redis=redis,
-                                engine=store_engine)
+                                engine=engine)
     routes = [
         Route("/metrics", metrics_endpoint(collector), methods=["GET"]),
-        Route("/readyz", readyz_endpoint(engine=store_engine, redis=redis), methods=["GET"]),
+        Route("/readyz", readyz_endpoint(engine=engine, redis=redis), methods=["GET"]),
     ]
     return routes, [Middleware(DeliveryObserver, routes=hook_paths)]
