@@ -80,6 +80,7 @@ def test_restyle_turns_celery_handlers_to_json() -> None:
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
     logger.addHandler(handler)
+    logger.setLevel(logging.INFO)  # not inherited from whatever level the root logger has by now
     logger.propagate = False
     try:
         logs.restyle("json", loggers=("tests.restyle",))
