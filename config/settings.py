@@ -97,6 +97,14 @@ class Settings(BaseSettings):
     github_webhook_secret: SecretStr | None = None
     jira_webhook_secret: SecretStr | None = None
 
+    # --- dashboard (worker/web/dashboard; access rules in docs/dashboard.md) -------------------------
+    #: Unset: the dashboard answers loopback clients only. Set: a `?token=` link sets a cookie for it.
+    dashboard_token: SecretStr | None = None
+    #: Header a trusted reverse proxy sets to the signed-in user (e.g. X-Forwarded-User); unset: ignored.
+    dashboard_user_header: str | None = None
+    #: Days of daily history in the overview's trend chart.
+    dashboard_trend_days: int = Field(default=90, gt=0, le=3660)
+
     # --- service: Celery worker and beat, webhook receiver (see config/celery_app.py) ---------------
     #: Broker used when neither CELERY_BROKER_URL nor REDIS_URL is set: one host, no server needed.
     embedded_broker_url: str = "sqla+sqlite:///followthrough-broker.db"
