@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 COOKIE = "ft_dashboard"
-TOKEN_PARAM = "token"
+TOKEN_PARAM = "token"  # noqa: S105 - the name of the query parameter, not a secret
 COOKIE_MAX_AGE = 30 * 24 * 3600
 
 

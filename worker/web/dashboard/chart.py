@@ -45,7 +45,7 @@ class Chart:
 
 
 def nice_top(value: int) -> int:
-    """The smallest 1, 2 or 5 times a power of ten that is at least `value` (at least 2, so halves are whole)."""
+    """The smallest 2, 5 or 10 times a power of ten that is at least `value` (its half stays whole)."""
     scale = 1
     while True:
         for step in (2, 5, 10):
@@ -70,13 +70,15 @@ def trend_chart(points: Sequence[HistoryPoint], *, start: date, end: date) -> Ch
         return round(TOP + plot_h - plot_h * count / top, 1)
 
     def path(values: Sequence[tuple[date, int]]) -> str:
-        return " ".join(f"{'M' if n == 0 else 'L'}{x(day)},{y(count)}" for n, (day, count) in enumerate(values))
+        return " ".join(f"{'M' if n == 0 else 'L'}{x(day)},{y(count)}"
+                        for n, (day, count) in enumerate(values))
 
     step = plot_w / (days + 1)
     bands = tuple(Band(x=round(x(p.day) - step / 2, 1), width=round(step, 1),
                        tip=f"{p.day.isoformat()}: {p.open} open, {p.overdue} overdue") for p in points)
     y_ticks = tuple(Tick(pos=y(value), label=str(value)) for value in (0, top // 2, top))
-    x_ticks = tuple(Tick(pos=x(day), label=day.isoformat()) for day in (start, start + (end - start) / 2, end))
+    middle = start + (end - start) / 2
+    x_ticks = tuple(Tick(pos=x(day), label=day.isoformat()) for day in (start, middle, end))
     return Chart(width=WIDTH, height=HEIGHT, open_path=path([(p.day, p.open) for p in points]),
                  overdue_path=path([(p.day, p.overdue) for p in points]), bands=bands, y_ticks=y_ticks,
                  x_ticks=x_ticks, plot_left=LEFT, plot_right=WIDTH - RIGHT, plot_top=TOP,

@@ -76,7 +76,8 @@ def team_view(settings: Settings, team: Team, items: Iterable[TrackedItem], now:
 
 def combined(name: str, views: Sequence[TeamView]) -> Figures:
     """Figures of several teams together: sums, the rate of the sums, the median over all overdue items."""
-    days = [line.days_overdue for view in views for line in view.overdue_lines if line.days_overdue is not None]
+    days = [line.days_overdue for view in views for line in view.overdue_lines
+            if line.days_overdue is not None]
     return Figures(
         name=name,
         open=sum(v.figures.open for v in views), overdue=sum(v.figures.overdue for v in views),

@@ -58,7 +58,8 @@ class OverdueFilter:
                    priority=text(params, "priority"))
 
     def query(self, **extra: str | int | None) -> dict[str, str]:
-        values = {"team": self.team, "owner": self.owner, "kind": self.kind, "priority": self.priority, **extra}
+        values = {"team": self.team, "owner": self.owner, "kind": self.kind, "priority": self.priority,
+                  **extra}
         return {k: str(v) for k, v in values.items() if v not in (None, "")}
 
 

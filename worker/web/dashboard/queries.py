@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -36,7 +36,7 @@ def _tracked_select() -> Select[Any]:
                _ITEM.owner, _ITEM.ticket_due, _ITEM.due, _ITEM.priority, _ITEM.kind,
                _PM.team, _PM.title.label("pm_title"), _PM.source, _PM.approved_at, _PM.ingested_at,
                _RES.resolved_at)
-        .join(_PM, _PM.key == _ITEM.postmortem_key)
+        .join(PostmortemRow, _PM.key == _ITEM.postmortem_key)
         .outerjoin(followup_resolutions, _RES.ticket_key == _ITEM.ticket_key)
         .where(_ITEM.ticket_key.is_not(None))
     )
@@ -45,10 +45,9 @@ def _tracked_select() -> Select[Any]:
 def _tracked(row: Any, names: dict[str, str]) -> TrackedItem:
     # Mirrors FollowupStore._item (the report's reader) field for field, from Core rows instead of ORM
     # objects; tests/dashboard/test_queries.py checks both give the same items.
-    if row.status:
-        status = TicketStatus(row.status)
-    else:
-        status = TicketStatus.DONE if row.done else TicketStatus.OPEN
+    # Never refreshed: the document's checkbox says whether it is done.
+    fallback = TicketStatus.DONE if row.done else TicketStatus.OPEN
+    status = TicketStatus(row.status) if row.status else fallback
     assignee = row.ticket_assignee or row.written_assignee
     source = row.source or ""
     return TrackedItem(
@@ -96,7 +95,8 @@ def distinct_values(conn: Connection, teams: Sequence[str]) -> tuple[list[str], 
 
     def values(column: Any) -> list[str]:
         query = (select(func.lower(func.trim(column))).select_from(ActionItemRow)
-                 .join(_PM, _PM.key == _ITEM.postmortem_key).where(*base, column.is_not(None)).distinct())
+                 .join(PostmortemRow, _PM.key == _ITEM.postmortem_key)
+                 .where(*base, column.is_not(None)).distinct())
         return sorted(value for (value,) in conn.execute(query) if value)
 
     return values(_ITEM.kind), values(_ITEM.priority)
@@ -145,6 +145,12 @@ class ItemInfo:
     assignee: str | None
     resolution: str | None
     removed: bool
+
+    def named(self, names: dict[str, str]) -> ItemInfo:
+        """The same item with the assignee's display name from the people directory, when known."""
+        if not self.assignee or self.assignee.lower() not in names:
+            return self
+        return replace(self, assignee=names[self.assignee.lower()])
 
     @property
     def needs_owner(self) -> bool:
@@ -229,7 +235,7 @@ def postmortems(conn: Connection, teams: Sequence[str]) -> list[dict[str, Any]]:
 def _attention_select() -> Select[Any]:
     return (select(_ITEM.title, _ITEM.owner, _ITEM.ticket_key, _ITEM.ticket_url, _ITEM.postmortem_key,
                    _PM.team, _PM.title.label("pm_title"))
-            .join(_PM, _PM.key == _ITEM.postmortem_key))
+            .join(PostmortemRow, _PM.key == _ITEM.postmortem_key))
 
 
 def _still_open() -> Any:
@@ -260,7 +266,7 @@ def conflicts(conn: Connection, teams: Sequence[str]) -> list[dict[str, Any]]:
     latest = (select(func.max(_RUN.id).label("id")).where(_RUN.dry_run.is_(False))
               .group_by(_RUN.postmortem_key).subquery())
     query = (select(_RUN.postmortem_key, _RUN.finished_at, _RUN.counts, _PM.team, _PM.title.label("pm_title"))
-             .join(latest, latest.c.id == _RUN.id).join(_PM, _PM.key == _RUN.postmortem_key)
+             .join(latest, latest.c.id == _RUN.id).join(PostmortemRow, _PM.key == _RUN.postmortem_key)
              .where(_PM.team.in_(list(teams)), _RUN.counts.like('%"conflict"%'))
              .order_by(_RUN.finished_at.desc()))
     rows = []

@@ -16,7 +16,6 @@ from starlette.responses import HTMLResponse, Response
 
 from config.settings import Settings
 from config.teams import Team
-from worker.followup.items import ItemState
 from worker.followup.report import ReportLine
 from worker.followup.storage import FollowupStore, display_names
 from worker.web.dashboard import queries
@@ -93,8 +92,8 @@ class Dashboard:
         items = queries.tracked_items(conn, names, filt)
         return [team_view(self.settings, team, items.get(team.name, []), now) for team in teams]
 
-    async def respond(self, request: Request, template: str, build: Callable[[Page, Connection], dict[str, Any]],
-                      *, user: str | None) -> Response:
+    async def respond(self, request: Request, template: str,
+                      build: Callable[[Page, Connection], dict[str, Any]], *, user: str | None) -> Response:
         try:
             at = moment(request.query_params)
             current = Page(request=request, now=at, user=user)
@@ -120,7 +119,8 @@ class Dashboard:
         points = queries.history(conn, names, since=start) if names else []
         rows = sorted(views, key=lambda v: (-v.figures.overdue, -v.figures.open, v.team.name.lower()))
         return {"org": combined("Organisation", views), "teams": rows,
-                "chart": trend_chart(points, start=start, end=end), "trend_days": self.settings.dashboard_trend_days}
+                "chart": trend_chart(points, start=start, end=end),
+                "trend_days": self.settings.dashboard_trend_days}
 
     def team(self, current: Page, conn: Connection) -> dict[str, Any]:
         team = self._team(current.request.path_params["name"])
@@ -142,8 +142,8 @@ class Dashboard:
         kinds, priorities = queries.distinct_values(conn, [t.name for t in self.teams])
         pages = max(1, -(-len(lines) // PAGE_SIZE))
         shown = lines[(number - 1) * PAGE_SIZE : number * PAGE_SIZE]
-        return {"filter": filt, "lines": shown, "total": len(lines), "number": min(number, pages), "pages": pages,
-                "team_names": [t.name for t in self.teams], "owners": owners, "kinds": kinds,
+        return {"filter": filt, "lines": shown, "total": len(lines), "number": min(number, pages),
+                "pages": pages, "team_names": [t.name for t in self.teams], "owners": owners, "kinds": kinds,
                 "priorities": priorities}
 
     def postmortems(self, current: Page, conn: Connection) -> dict[str, Any]:
@@ -160,7 +160,8 @@ class Dashboard:
         team = self.settings.teams[info.team]
         view = self._views(conn, [team], current.now, queries.ItemFilter(postmortem=key))[0]
         states = {line.item.fingerprint: line for owner in view.report.owners for line in owner.lines}
-        items = queries.postmortem_items(conn, key)
+        names = display_names(self.settings.people)
+        items = [item.named(names) for item in queries.postmortem_items(conn, key)]
         done = sum(1 for item in items if item.ticket_key and item.status == "done")
         counted = sum(1 for item in items if item.ticket_key and item.status != "dropped")
         return {"pm": info, "items": items, "lines": states, "sync": queries.last_sync(conn, key),
@@ -180,5 +181,4 @@ def _overdue_order(line: ReportLine) -> tuple[int, str, str]:
 
 
 def helpers() -> dict[str, Any]:
-    return {"team_path": team_path, "postmortem_path": postmortem_path, "OVERDUE": ItemState.OVERDUE,
-            "DUE_SOON": ItemState.DUE_SOON}
+    return {"team_path": team_path, "postmortem_path": postmortem_path}
