@@ -8,6 +8,7 @@ read as FOLLOWTHROUGH_<NAME>. Settings are built on demand by `load_settings()`,
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -143,6 +144,13 @@ class Settings(BaseSettings):
     @classmethod
     def _name_teams(cls, teams: dict[str, Team]) -> dict[str, Team]:
         return {name: team.model_copy(update={"name": name}) for name, team in teams.items()}
+
+    @field_validator("dashboard_user_header")
+    @classmethod
+    def _header_name(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[A-Za-z0-9-]{1,100}", value.strip()):
+            raise ValueError("must be an HTTP header name (letters, digits and dashes)")
+        return value.strip() if value else None
 
     @model_validator(mode="after")
     def _default_team_exists(self) -> Settings:

@@ -6,6 +6,7 @@ import os
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from config.settings import Settings
 from config.teams import JiraDestination
 from connectors.jira import JiraTracker, connect_jira
 from tests.dashboard.seeding import PEOPLE, seed
-from tests.servers import free_port
+from tests.servers import free_port, postgres_database
 from tests.standins.jira import JiraStandIn
 from worker.store import Store
 from worker.web.app import create_app
@@ -39,10 +40,9 @@ class Seeded:
         return {**env, "FOLLOWTHROUGH_CONFIG": str(self.config)}
 
 
-@pytest.fixture(scope="module")
-def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seeded]:
-    folder = tmp_path_factory.mktemp("dashboard")
-    url = f"sqlite:///{folder / 'ft.db'}"
+@contextmanager
+def seeded_store(folder: Path, url: str) -> Iterator[Seeded]:
+    """Seed the store at `url` (tickets in a Jira stand-in) and write a configuration naming both."""
     with JiraStandIn() as standin:
         values: dict[str, Any] = {
             "database_url": url, "embedded_broker_url": f"sqla+sqlite:///{folder / 'broker.db'}",
@@ -61,6 +61,20 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seeded]:
         config = folder / "followthrough.yaml"
         config.write_text(yaml.safe_dump(values))
         yield Seeded(config=config, values=values, standin=standin)
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seeded]:
+    folder = tmp_path_factory.mktemp("dashboard")
+    with seeded_store(folder, f"sqlite:///{folder / 'ft.db'}") as made:
+        yield made
+
+
+@pytest.fixture(scope="module")
+def seeded_pg(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seeded]:
+    folder = tmp_path_factory.mktemp("dashboard_pg")
+    with postgres_database("ft_dashboard") as url, seeded_store(folder, url) as made:
+        yield made
 
 
 class Served:
