@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urlencode
@@ -29,6 +30,8 @@ def moment(params: QueryParams) -> datetime:
     value = text(params, "at")
     if value is None:
         return datetime.now(UTC)
+    # A "+02:00" typed into a URL arrives as " 02:00" (a plus in a query string is a space).
+    value = re.sub(r" (\d\d:?\d\d)$", r"+\1", value)
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
