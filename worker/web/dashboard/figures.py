@@ -55,7 +55,8 @@ class TeamView:
         return tuple(line for line in self.open_lines if line.state is ItemState.OVERDUE)
 
 
-def _median(values: Sequence[int]) -> float | None:
+def median(values: Sequence[int]) -> float | None:
+    """The median, or None for no values."""
     return float(statistics.median(values)) if values else None
 
 
@@ -70,7 +71,7 @@ def team_view(settings: Settings, team: Team, items: Iterable[TrackedItem], now:
     s = report.summary
     figures = Figures(name=team.name, open=s.open, overdue=s.overdue, due_soon=s.due_soon, done=done,
                       due_so_far=s.due_so_far, done_on_time=s.done_on_time,
-                      median_days_overdue=_median(overdue_days))
+                      median_days_overdue=median(overdue_days))
     return TeamView(team=team, report=report, figures=figures)
 
 
@@ -83,5 +84,5 @@ def combined(name: str, views: Sequence[TeamView]) -> Figures:
         open=sum(v.figures.open for v in views), overdue=sum(v.figures.overdue for v in views),
         due_soon=sum(v.figures.due_soon for v in views), done=sum(v.figures.done for v in views),
         due_so_far=sum(v.figures.due_so_far for v in views),
-        done_on_time=sum(v.figures.done_on_time for v in views), median_days_overdue=_median(days),
+        done_on_time=sum(v.figures.done_on_time for v in views), median_days_overdue=median(days),
     )

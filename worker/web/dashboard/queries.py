@@ -20,11 +20,12 @@ from worker.store.models import (
     followup_history,
     followup_resolutions,
 )
+from worker.web.dashboard.columns import ITEM as _ITEM
+from worker.web.dashboard.columns import PM as _PM
+from worker.web.dashboard.columns import RES as _RES
+from worker.web.dashboard.columns import item_due, item_status
 
-_ITEM = ActionItemRow.__table__.c  # type: ignore[attr-defined]
-_PM = PostmortemRow.__table__.c  # type: ignore[attr-defined]
 _RUN = SyncRunRow.__table__.c  # type: ignore[attr-defined]
-_RES = followup_resolutions.c
 _CLOSED = (TicketStatus.DONE.value, TicketStatus.DROPPED.value)
 NEEDS_OWNER = "needs-owner"
 
@@ -44,20 +45,23 @@ def _tracked_select() -> Select[Any]:
 
 def _tracked(row: Any, names: dict[str, str]) -> TrackedItem:
     # Mirrors FollowupStore._item (the report's reader) field for field, from Core rows instead of ORM
-    # objects; tests/dashboard/test_queries.py checks both give the same items.
+    # objects; tests/dashboard/test_queries.py checks both give the same items. Unpacked positionally:
+    # attribute access on 10,000 rows costs more than the query.
+    (fingerprint, title, postmortem_key, tracker, ticket_key, ticket_url, status, done, ticket_assignee,
+     written_assignee, owner, ticket_due, due, priority, kind, team, pm_title, source, approved_at,
+     ingested_at, resolved_at) = row
     # Never refreshed: the document's checkbox says whether it is done.
-    fallback = TicketStatus.DONE if row.done else TicketStatus.OPEN
-    status = TicketStatus(row.status) if row.status else fallback
-    assignee = row.ticket_assignee or row.written_assignee
-    source = row.source or ""
+    state = TicketStatus(status) if status else (TicketStatus.DONE if done else TicketStatus.OPEN)
+    assignee = ticket_assignee or written_assignee
+    source = source or ""
     return TrackedItem(
-        fingerprint=row.fingerprint, title=row.title, team=row.team, postmortem_key=row.postmortem_key,
-        postmortem_title=row.pm_title,
+        fingerprint=fingerprint, title=title, team=team, postmortem_key=postmortem_key,
+        postmortem_title=pm_title,
         postmortem_url=source if source.startswith(("http://", "https://")) else None,
-        tracker=row.tracker, ticket_key=row.ticket_key, ticket_url=row.ticket_url, status=status,
+        tracker=tracker, ticket_key=ticket_key, ticket_url=ticket_url, status=state,
         assignee=assignee, assignee_name=names.get(assignee.lower()) if assignee else None,
-        owner=row.owner, due=row.ticket_due or row.due, priority=row.priority, kind=row.kind,
-        approved_at=row.approved_at or row.ingested_at, resolved_at=row.resolved_at,
+        owner=owner, due=ticket_due or due, priority=priority, kind=kind,
+        approved_at=approved_at or ingested_at, resolved_at=resolved_at,
     )
 
 
@@ -85,7 +89,8 @@ def tracked_items(conn: Connection, names: dict[str, str], where: ItemFilter = I
         query = query.where(_ITEM.postmortem_key == where.postmortem)
     by_team: dict[str, list[TrackedItem]] = {}
     for row in conn.execute(query.order_by(_ITEM.postmortem_key, _ITEM.position)):
-        by_team.setdefault(row.team, []).append(_tracked(row, names))
+        item = _tracked(row, names)
+        by_team.setdefault(item.team, []).append(item)
     return by_team
 
 
@@ -294,3 +299,16 @@ def parse_failures(conn: Connection, name: str, *, limit: int = 100) -> list[dic
             shown[str(column)] = str(value)[:300]
         rows.append(shown)
     return rows
+
+
+def overdue_candidates(conn: Connection, names: dict[str, str], *, teams: Sequence[str], last_day: date,
+                       kind: str | None = None, priority: str | None = None) -> list[TrackedItem]:
+    """Open ticketed items that may be overdue for some team on `last_day` (own due date before it, or
+    none: the policy's default decides); the rules make the final call."""
+    query = _tracked_select().where(_PM.team.in_(list(teams)), item_status.in_([TicketStatus.OPEN.value]),
+                                    or_(item_due.is_(None), item_due < last_day))
+    if kind is not None:
+        query = query.where(func.lower(func.trim(_ITEM.kind)) == kind.strip().lower())
+    if priority is not None:
+        query = query.where(func.lower(func.trim(_ITEM.priority)) == priority.strip().lower())
+    return [_tracked(row, names) for row in conn.execute(query)]

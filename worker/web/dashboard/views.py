@@ -16,11 +16,11 @@ from starlette.responses import HTMLResponse, Response
 
 from config.settings import Settings
 from config.teams import Team
-from worker.followup.report import ReportLine
 from worker.followup.storage import FollowupStore, display_names
-from worker.web.dashboard import queries
+from worker.web.dashboard import aggregate, queries
 from worker.web.dashboard.chart import trend_chart
-from worker.web.dashboard.figures import TeamView, combined, team_view
+from worker.web.dashboard.figures import TeamView, team_view
+from worker.web.dashboard.overdue import OverdueLine, overdue_lines
 from worker.web.dashboard.params import BadParam, OverdueFilter, href, moment, page, text
 from worker.web.dashboard.render import render
 
@@ -112,13 +112,13 @@ class Dashboard:
     # --- pages ----------------------------------------------------------------------------------
 
     def overview(self, current: Page, conn: Connection) -> dict[str, Any]:
-        views = self._views(conn, self.teams, current.now)
+        per_team, org = aggregate.figures_by_team(conn, self.settings, self.teams, current.now)
         end = current.now.date()
         start = end - timedelta(days=self.settings.dashboard_trend_days - 1)
         names = [t.name for t in self.teams]
         points = queries.history(conn, names, since=start) if names else []
-        rows = sorted(views, key=lambda v: (-v.figures.overdue, -v.figures.open, v.team.name.lower()))
-        return {"org": combined("Organisation", views), "teams": rows,
+        rows = sorted(per_team, key=lambda f: (-f.overdue, -f.open, f.name.lower()))
+        return {"org": org, "teams": rows,
                 "chart": trend_chart(points, start=start, end=end),
                 "trend_days": self.settings.dashboard_trend_days}
 
@@ -132,9 +132,7 @@ class Dashboard:
         filt = OverdueFilter.read(params)
         number = page(params)
         teams = [self._team(filt.team)] if filt.team else self.teams
-        views = self._views(conn, teams, current.now,
-                            queries.ItemFilter(kind=filt.kind, priority=filt.priority))
-        lines = [line for view in views for line in view.overdue_lines]
+        lines = overdue_lines(conn, self.settings, teams, current.now, kind=filt.kind, priority=filt.priority)
         owners = sorted({line.item.owner_label for line in lines}, key=str.lower)
         if filt.owner:
             lines = [line for line in lines if line.item.owner_label == filt.owner]
@@ -176,8 +174,8 @@ class Dashboard:
                 "failures": queries.parse_failures(conn, PARSE_FAILURES_TABLE) if has_failures else []}
 
 
-def _overdue_order(line: ReportLine) -> tuple[int, str, str]:
-    return (-(line.days_overdue or 0), line.item.team.lower(), line.item.title.lower())
+def _overdue_order(line: OverdueLine) -> tuple[int, str, str]:
+    return (-line.days_overdue, line.item.team.lower(), line.item.title.lower())
 
 
 def helpers() -> dict[str, Any]:
