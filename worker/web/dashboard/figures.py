@@ -16,7 +16,7 @@ from config.teams import Team
 from connectors.tracker import TicketStatus
 from worker.followup import rules
 from worker.followup.items import ItemState, TrackedItem
-from worker.followup.report import ReportLine, TeamReport, build_report
+from worker.followup.report import TeamReport, build_report
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,14 +46,6 @@ class TeamView:
     report: TeamReport
     figures: Figures
 
-    @property
-    def open_lines(self) -> tuple[ReportLine, ...]:
-        return tuple(line for owner in self.report.owners for line in owner.lines)
-
-    @property
-    def overdue_lines(self) -> tuple[ReportLine, ...]:
-        return tuple(line for line in self.open_lines if line.state is ItemState.OVERDUE)
-
 
 def median(values: Sequence[int]) -> float | None:
     """The median, or None for no values."""
@@ -73,16 +65,3 @@ def team_view(settings: Settings, team: Team, items: Iterable[TrackedItem], now:
                       due_so_far=s.due_so_far, done_on_time=s.done_on_time,
                       median_days_overdue=median(overdue_days))
     return TeamView(team=team, report=report, figures=figures)
-
-
-def combined(name: str, views: Sequence[TeamView]) -> Figures:
-    """Figures of several teams together: sums, the rate of the sums, the median over all overdue items."""
-    days = [line.days_overdue for view in views for line in view.overdue_lines
-            if line.days_overdue is not None]
-    return Figures(
-        name=name,
-        open=sum(v.figures.open for v in views), overdue=sum(v.figures.overdue for v in views),
-        due_soon=sum(v.figures.due_soon for v in views), done=sum(v.figures.done for v in views),
-        due_so_far=sum(v.figures.due_so_far for v in views),
-        done_on_time=sum(v.figures.done_on_time for v in views), median_days_overdue=median(days),
-    )
