@@ -30,6 +30,13 @@ KINDS = ("prevent", "detect", "process", "mitigate", None, "Prevent ")
 PRIORITIES = ("P1", "P2", "P3", "critical", None)
 STATUSES = ("done", "done", "done", "open", "open", "dropped", None)
 PER_POSTMORTEM = 25
+INCIDENTS = ("Checkout latency", "Payments outage", "Queue consumer stall", "DNS TTL", "CDN purge storm",
+             "Database failover", "Certificate expiry", "Login errors", "Search reindex",
+             "Disk full on <db-3>")
+ACTIONS = ("Add alert on", "Write runbook for", "Load-test", "Add circuit breaker to", "Automate rollback of",
+           "Rate-limit", "Add dashboard for", "Document ownership of", "Rotate credentials of", "Shard")
+SYSTEMS = ("replication", "the checkout API", "queue consumers", "the CDN config", "cert renewal",
+           "the login service", "batch jobs", "the search index")
 OWNERS = 12  # per team
 
 
@@ -65,9 +72,10 @@ def fill(url: str, *, items: int, teams: int, seed: int = 12) -> None:
     for pm_index in range(-(-items // PER_POSTMORTEM)):
         team = pm_index % teams
         key = f"t{team:02d}-pm{pm_index:04d}"
+        incident = f"{INCIDENTS[pm_index % len(INCIDENTS)]} #{pm_index}"
         approved = NOW - timedelta(days=rnd.randint(5, 200), minutes=rnd.randint(0, 1440))
         postmortems.append({"key": key, "identity": key, "source": f"https://docs.example.com/{key}",
-                            "team": team_name(team), "title": f"Incident {pm_index} <b>", "content_hash": key,
+                            "team": team_name(team), "title": incident, "content_hash": key,
                             "approved_at": approved if rnd.random() < 0.9 else None, "ingested_at": approved,
                             "synced_at": approved})
         runs.append({"postmortem_key": key, "started_at": approved, "finished_at": approved, "dry_run": False,
@@ -76,12 +84,13 @@ def fill(url: str, *, items: int, teams: int, seed: int = 12) -> None:
         for position in range(min(PER_POSTMORTEM, items - pm_index * PER_POSTMORTEM)):
             n = pm_index * PER_POSTMORTEM + position
             status = rnd.choice(STATUSES)
+            title = f"{rnd.choice(ACTIONS)} {rnd.choice(SYSTEMS)}"
             ticket = f"T{team:02d}-{n}"
             due = (NOW.date() + timedelta(days=rnd.randint(-120, 60))) if rnd.random() < 0.8 else None
             owner = rnd.randrange(OWNERS)
             needs_owner = rnd.random() < 0.03
             rows.append({
-                "postmortem_key": key, "fingerprint": f"fp{n}", "position": position, "title": f"Action {n}",
+                "postmortem_key": key, "fingerprint": f"fp{n}", "position": position, "title": title,
                 "owner": f"Person {team:02d}-{owner:02d}", "due": due,
                 "ticket_due": due + timedelta(days=7) if due and rnd.random() < 0.1 else None,
                 "priority": rnd.choice(PRIORITIES), "kind": rnd.choice(KINDS),
@@ -96,8 +105,11 @@ def fill(url: str, *, items: int, teams: int, seed: int = 12) -> None:
             if status in ("done", "dropped") and rnd.random() < 0.95:
                 resolutions.append({"ticket_key": ticket, "status": status,
                                     "resolved_at": NOW - timedelta(minutes=rnd.randint(0, 200 * 1440))})
+    # Open items per team slowly shrinking towards today, the overdue share slowly growing.
+    per_team = items // teams
     history = [{"team": team_name(t), "day": NOW.date() - timedelta(days=d),
-                "open": 200 + (d * 7 + t) % 17, "overdue": 60 + (d * 3 + t) % 11, "recorded_at": NOW}
+                "open": per_team * 3 // 10 + d // 3 + (d * 7 + t) % 5,
+                "overdue": per_team * 2 // 10 - d // 6 + (d * 3 + t) % 4, "recorded_at": NOW}
                for t in range(teams) for d in range(90)]
     with store.engine.begin() as conn:
         conn.execute(insert(PostmortemRow), postmortems)

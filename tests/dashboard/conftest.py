@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -12,17 +10,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 import yaml
 
 from config.settings import Settings
 from config.teams import JiraDestination
 from connectors.jira import JiraTracker, connect_jira
 from tests.dashboard.seeding import PEOPLE, seed
-from tests.servers import free_port, postgres_database
+from tests.dashboard.serving import Served
+from tests.servers import postgres_database
 from tests.standins.jira import JiraStandIn
 from worker.store import Store
-from worker.web.app import create_app
 
 
 @dataclass(frozen=True)
@@ -75,33 +72,6 @@ def seeded_pg(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seeded]:
     folder = tmp_path_factory.mktemp("dashboard_pg")
     with postgres_database("ft_dashboard") as url, seeded_store(folder, url) as made:
         yield made
-
-
-class Served:
-    """The app under a real uvicorn server in a thread, on a free loopback port."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.port = free_port()
-        self.server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=self.port,
-                                                    log_level="warning", lifespan="off"))
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def __enter__(self) -> Served:
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.02)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
 
 
 @pytest.fixture(scope="module")
