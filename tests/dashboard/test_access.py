@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import httpx
+import pytest
 
+from config.settings import ConfigError, load_settings
 from tests.dashboard.conftest import Seeded, Served
 from worker.web.app import create_app
 
@@ -71,3 +74,20 @@ def test_webhooks_keep_their_own_authentication(seeded: Seeded) -> None:
             return await client.post("/hooks/postmortem-approved", content=b"{}")
 
     assert asyncio.run(post()).status_code == 401  # unsigned: the HMAC check answers, not the dashboard
+
+
+def test_a_bad_user_header_setting_stops_the_program() -> None:
+    with pytest.raises(ConfigError, match="FOLLOWTHROUGH_DASHBOARD_USER_HEADER"):
+        load_settings(dashboard_user_header="X Forwarded: User", _env_file=None)
+    assert load_settings(dashboard_user_header=" X-Remote-User ", _env_file=None).dashboard_user_header \
+        == "X-Remote-User"
+
+
+def test_the_token_never_reaches_the_access_log(seeded: Seeded) -> None:
+    create_app(seeded.settings(dashboard_token="t0k"))
+    logger = logging.getLogger("uvicorn.access")
+    record = logger.makeRecord("uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
+                               ("127.0.0.1:5", "GET", "/overdue?team=web&token=t0k&x=1", "1.1", 303), None)
+    for check in logger.filters:
+        assert not isinstance(check, logging.Filter) or check.filter(record)
+    assert record.getMessage() == '127.0.0.1:5 - "GET /overdue?team=web&token=***&x=1 HTTP/1.1" 303'

@@ -23,6 +23,7 @@ Handler = Callable[[Request], Awaitable[Response]]
 def dashboard_routes(settings: Settings, open_store: OpenStore) -> list[BaseRoute]:
     """The dashboard's routes, every one behind the access gate; GET and HEAD only (nothing is writable)."""
     board = Dashboard(settings, open_store)
+    access.redact_access_logs()  # the one-time ?token= link must not end up in the logs
 
     def gated(template: str, build: Callable[..., dict[str, object]]) -> Handler:
         async def endpoint(request: Request) -> Response:

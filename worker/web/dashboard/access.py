@@ -12,6 +12,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
+import logging
+import re
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -83,3 +85,25 @@ def decide(request: Request, *, token: SecretStr | None, user_header: str | None
 
 def refused(reason: str) -> Response:
     return Response(f"403 Forbidden: {reason}\n", status_code=403, media_type="text/plain; charset=utf-8")
+
+
+_TOKEN_IN_QUERY = re.compile(r"([?&]token=)[^&#\s]*")
+
+
+class RedactToken(logging.Filter):
+    """Blanks `?token=` in access-log lines (uvicorn logs every request's path and query)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(_TOKEN_IN_QUERY.sub(r"\1***", arg) if isinstance(arg, str) else arg
+                                for arg in record.args)
+        if isinstance(record.msg, str):
+            record.msg = _TOKEN_IN_QUERY.sub(r"\1***", record.msg)
+        return True
+
+
+def redact_access_logs() -> None:
+    """Install `RedactToken` on uvicorn's access logger, once per process."""
+    logger = logging.getLogger("uvicorn.access")
+    if not any(isinstance(existing, RedactToken) for existing in logger.filters):
+        logger.addFilter(RedactToken())
