@@ -101,3 +101,12 @@ def test_nothing_is_writable(served: Served) -> None:
     for path in PAGES:
         assert httpx.post(served.url + path, timeout=10).status_code == 405
     assert httpx.get(served.url + "/healthz", timeout=10).json() == {"status": "ok"}
+
+
+def test_trend_chart_is_server_made_svg_with_tooltips(served: Served) -> None:
+    html = get(served, "/").text
+    svg = re.search(r"<svg .*?</svg>", html, re.S)
+    assert svg is not None
+    # Both teams' snapshots summed per day (see seeding): 3 + 5 open, 1 + 2 overdue on the 30th.
+    assert "<title>2026-03-30: 8 open, 3 overdue</title>" in svg.group(0)
+    assert svg.group(0).count("<title>") == 30 and 'class="line overdue"' in svg.group(0)
