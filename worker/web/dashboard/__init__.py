@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import FileResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -18,6 +18,11 @@ from worker.web.dashboard.views import Dashboard, OpenStore
 STATIC = Path(__file__).resolve().parent / "static"
 
 Handler = Callable[[Request], Awaitable[Response]]
+
+
+async def favicon(request: Request) -> Response:
+    """Browsers ask for /favicon.ico on pages that name no icon (the plain-text 403)."""
+    return FileResponse(STATIC / "favicon.svg", media_type="image/svg+xml")
 
 
 def dashboard_routes(settings: Settings, open_store: OpenStore) -> list[BaseRoute]:
@@ -44,6 +49,7 @@ def dashboard_routes(settings: Settings, open_store: OpenStore) -> list[BaseRout
         Route("/postmortems", gated("postmortems.html", board.postmortems), methods=["GET"]),
         Route("/postmortems/{key:path}", gated("postmortem.html", board.postmortem), methods=["GET"]),
         Route("/attention", gated("attention.html", board.attention), methods=["GET"], name="attention"),
-        # The stylesheet is public: it holds no data, and a refused page may still want it.
+        # The stylesheet and icon are public: they hold no data, and a refused page may still want them.
         Mount("/static", app=static, name="static"),
+        Route("/favicon.ico", favicon, methods=["GET"]),
     ]
