@@ -67,11 +67,9 @@ def _tracked(row: Any, names: dict[str, str]) -> TrackedItem:
 
 @dataclass(frozen=True, slots=True)
 class ItemFilter:
-    """Narrowing done in SQL: teams, kind and priority as written (case-insensitive), one postmortem."""
+    """Narrowing done in SQL: some teams, one postmortem."""
 
     teams: Sequence[str] | None = None
-    kind: str | None = None
-    priority: str | None = None
     postmortem: str | None = None
 
 
@@ -81,10 +79,6 @@ def tracked_items(conn: Connection, names: dict[str, str], where: ItemFilter = I
     query = _tracked_select()
     if where.teams is not None:
         query = query.where(_PM.team.in_(list(where.teams)))
-    if where.kind is not None:
-        query = query.where(func.lower(func.trim(_ITEM.kind)) == where.kind.strip().lower())
-    if where.priority is not None:
-        query = query.where(func.lower(func.trim(_ITEM.priority)) == where.priority.strip().lower())
     if where.postmortem is not None:
         query = query.where(_ITEM.postmortem_key == where.postmortem)
     by_team: dict[str, list[TrackedItem]] = {}

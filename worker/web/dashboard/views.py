@@ -86,9 +86,8 @@ class Dashboard:
     def _views(self, conn: Connection, teams: Sequence[Team], now: datetime,
                where: queries.ItemFilter | None = None) -> list[TeamView]:
         names = display_names(self.settings.people)
-        base = where or queries.ItemFilter()
-        filt = queries.ItemFilter(teams=[t.name for t in teams], kind=base.kind, priority=base.priority,
-                                  postmortem=base.postmortem)
+        postmortem = where.postmortem if where else None
+        filt = queries.ItemFilter(teams=[t.name for t in teams], postmortem=postmortem)
         items = queries.tracked_items(conn, names, filt)
         return [team_view(self.settings, team, items.get(team.name, []), now) for team in teams]
 
