@@ -198,7 +198,8 @@ def create_app(settings: Settings, *, celery: Any = None, deduper: Deduper | Non
         *dashboard_routes(settings, lambda: open_followup_store(settings)),
     ]
     # GET /metrics and /readyz, delivery counting and the log context (worker/web/observe.py).
-    hook_paths = [route.path for route in routes if route.path.startswith("/hooks/")]
+    hook_paths = [route.path for route in routes
+                  if isinstance(route, Route) and route.path.startswith("/hooks/")]
     extra_routes, middleware = observability(
         settings, redis=getattr(celery, "redis", None), hook_paths=hook_paths,
         engine=lambda: _store_engine(settings))
