@@ -126,6 +126,8 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = "text"
     #: Error reporting (the `sentry` extra); unset: sentry-sdk is never imported.
     sentry_dsn: SecretStr | None = _env("SENTRY_DSN")
+    #: When set, the receiver's /metrics wants `Authorization: Bearer <token>` (401 otherwise).
+    metrics_token: SecretStr | None = None
     #: A worker serves /metrics on this port (all its pool processes, through PROMETHEUS_MULTIPROC_DIR).
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
     #: prometheus-client's multiprocess directory (read by the library itself at import time).

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 from redis import Redis
 from sqlalchemy import Engine, event, text, update
 from starlette.testclient import TestClient
@@ -144,3 +145,14 @@ def test_a_dead_redis_does_not_break_the_scrape(redis_client: Redis, store_url: 
     assert sample(response.text, "followthrough_scrape_ok", source="redis") == 0
     assert sample(response.text, "followthrough_queue_depth", queue="ingest") is None
     assert sample(response.text, "followthrough_scrape_ok", source="store") == 1
+
+
+def test_a_metrics_token_is_required_when_set(redis_url: str, redis_client: Redis, store_url: str) -> None:
+    settings = _settings(redis_url, store_url).model_copy(update={"metrics_token": SecretStr("scrape-me")})
+    with TestClient(create_app(settings, celery=make_celery(settings))) as client:
+        assert client.get("/metrics").status_code == 401
+        assert client.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 401
+        assert client.get("/metrics", headers={"Authorization": "Basic scrape-me"}).status_code == 401
+        answer = client.get("/metrics", headers={"Authorization": "Bearer scrape-me"})
+        assert answer.status_code == 200 and "followthrough_overdue_items" in answer.text
+        assert client.get("/readyz").status_code == 200  # probes need no token

@@ -8,6 +8,7 @@ is finer (team time zones, default due dates from priority, followed kinds only)
 
 from __future__ import annotations
 
+import hmac
 import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime
@@ -15,6 +16,7 @@ from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
+from pydantic import SecretStr
 from sqlalchemy import Engine, case, func, select
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -111,7 +113,17 @@ class SystemCollector:
         yield ok
 
 
-def metrics_endpoint(collector: SystemCollector) -> Callable[[Request], Any]:
+def authorized(request: Request, token: SecretStr | None) -> bool:
+    """Whether the request may scrape: always without a token, else with `Authorization: Bearer <token>`."""
+    if token is None or not token.get_secret_value():
+        return True
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    expected = token.get_secret_value().encode("utf-8")
+    return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode("utf-8"), expected)
+
+
+def metrics_endpoint(collector: SystemCollector, *, token: SecretStr | None = None
+                     ) -> Callable[[Request], Any]:
     """The /metrics handler: this process's (or every worker process's) counters plus `collector`."""
     system = CollectorRegistry(auto_describe=False)
     system.register(collector)  # type: ignore[arg-type]
@@ -120,6 +132,9 @@ def metrics_endpoint(collector: SystemCollector) -> Callable[[Request], Any]:
         return generate_latest(process_registry()) + generate_latest(system)
 
     async def endpoint(request: Request) -> Response:
+        if not authorized(request, token):
+            return Response("missing or bad bearer token\n", status_code=401,
+                            headers={"WWW-Authenticate": "Bearer"}, media_type="text/plain")
         return Response(await run_in_threadpool(render), media_type=CONTENT_TYPE_LATEST)
 
     return endpoint

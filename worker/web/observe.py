@@ -92,7 +92,7 @@ def observability(settings: Settings, *, redis: Any, engine: Callable[[], Engine
     collector = SystemCollector(teams=settings.teams, queues=(INGEST_QUEUE, TRACKER_QUEUE), redis=redis,
                                 engine=engine)
     routes = [
-        Route("/metrics", metrics_endpoint(collector), methods=["GET"]),
+        Route("/metrics", metrics_endpoint(collector, token=settings.metrics_token), methods=["GET"]),
         Route("/readyz", readyz_endpoint(engine=engine, redis=redis), methods=["GET"]),
     ]
     return routes, [Middleware(DeliveryObserver, routes=hook_paths)]
