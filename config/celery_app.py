@@ -37,6 +37,10 @@ INGEST_QUEUE = "ingest"
 #: Tracker writes; bounded by the trackers' rate limits, so kept apart from parsing.
 TRACKER_QUEUE = "tracker"
 
+#: Celery's own default queue: where `send_task(name)` lands when the sender's app has no routes.
+#: Workers consume it too, so a task sent by name alone from any Celery client still runs.
+DEFAULT_QUEUE = "celery"
+
 #: Optional tasks defined by other packages (reports); routed to the tracker queue when they exist.
 TRACKER_TASK_PATTERNS = ("followthrough.sync_*", "followthrough.refresh_*", "followthrough.send_*")
 
@@ -103,11 +107,16 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         # searches the tracker before creating).
         "task_acks_late": True,
         "task_reject_on_worker_lost": True,
-        "worker_cancel_long_running_tasks_on_connection_loss": True,
+        # Never cancel a running task when the broker connection drops: a cancelled task cannot record
+        # its retry while Redis is away, is treated as revoked and its message acknowledged, so the
+        # work is lost. Left running, its ack goes nowhere, the message stays in Redis's unacked set
+        # (kept by AOF across a restart) and comes back after the visibility timeout; every task is
+        # idempotent, so a second run only finds what the first one did.
+        "worker_cancel_long_running_tasks_on_connection_loss": False,
         "worker_prefetch_multiplier": 1,
         "task_time_limit": hard,
         "task_soft_time_limit": max(1, hard - max(1, hard // 10)),
-        "task_queues": tuple(_queue(name) for name in (INGEST_QUEUE, TRACKER_QUEUE)),
+        "task_queues": tuple(_queue(name) for name in (INGEST_QUEUE, TRACKER_QUEUE, DEFAULT_QUEUE)),
         "task_default_queue": INGEST_QUEUE,
         "task_routes": _routes(),
         "task_track_started": True,
@@ -130,10 +139,23 @@ def _queue(name: str) -> Queue:
 
 
 def _routes() -> dict[str, dict[str, str]]:
+    # Routed by name, so `send_task(INGEST_TASK, ...)` with this app's configuration needs no queue.
     routes = {name: {"queue": TRACKER_QUEUE} for name in TRACKER_TASK_PATTERNS}
     routes.update({name: {"queue": INGEST_QUEUE} for name in (INGEST_TASK, INGEST_PULL_TASK,
                                                                RECONCILE_TASK, RESYNC_TASK)})
     return routes
+
+
+def worker_queues(queues: str) -> str:
+    """The queues a worker consumes: those asked for, plus Celery's default queue when `ingest` is one.
+
+    A client without our routes (another system's own Celery app) publishes by name to `celery`;
+    the ingest workers take those messages too, so nothing waits in a queue nobody reads.
+    """
+    names = [name.strip() for name in queues.split(",") if name.strip()]
+    if INGEST_QUEUE in names and DEFAULT_QUEUE not in names:
+        names.append(DEFAULT_QUEUE)
+    return ",".join(names)
 
 
 def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
