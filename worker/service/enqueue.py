@@ -20,7 +20,10 @@ def enqueue_ingest(app: Any, request: IngestRequest, *, retry_policy: dict[str, 
 def republish(app: Any, entry: OutboxEntry, *, retry_policy: dict[str, Any] | None = None) -> None:
     """Publish an outbox row's task (by name: the routes pick its queue) with the row's id."""
     options: dict[str, Any] = {"retry": True, "retry_policy": retry_policy} if retry_policy else {}
-    app.send_task(entry.task, args=entry.args, kwargs={"outbox_id": entry.id}, **options)
+    # Nobody reads these results; asking for none also keeps a send from waiting on the result backend
+    # (Celery's result consumer retries a lost Redis for 20 s before the publish even starts).
+    app.send_task(entry.task, args=entry.args, kwargs={"outbox_id": entry.id}, ignore_result=True,
+                  **options)
 
 
 def enqueue_sync(app: Any, postmortem_key: str) -> None:
