@@ -6,9 +6,9 @@ import base64
 import json
 import socket
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -19,7 +19,6 @@ from starlette.testclient import TestClient
 from config.celery_app import INGEST_PULL_TASK, INGEST_QUEUE, INGEST_TASK, make_celery
 from config.settings import Settings, load_settings
 from worker.store import Store
-from worker.store.outbox import Outbox
 from worker.web.app import create_app
 from worker.web.signatures import sign, sign_timestamped
 
@@ -93,7 +92,8 @@ def post(client: TestClient, path: str, body: bytes, *, header: str | None, secr
     headers = {"Content-Type": "application/json", **(extra or {})}
     if header and secret is not None:
         if header == SIG:
-            headers[header] = sign_timestamped(secret, body, timestamp=int(at if at is not None else time.time()))
+            stamp = int(at if at is not None else time.time())
+            headers[header] = sign_timestamped(secret, body, timestamp=stamp)
         else:
             headers[header] = sign(secret, body)
     return client.post(path, content=body, headers=headers)
@@ -143,7 +143,8 @@ def test_dedupe_is_on_signed_content_not_on_the_unsigned_delivery_header(
     assert post(client, GENERIC, body, header=SIG, secret=SECRET, at=now,
                 extra={"X-Followthrough-Delivery": "d-1"}).status_code == 202
     # The same signed bytes under another delivery id: still the same delivery.
-    again = post(client, GENERIC, body, header=SIG, secret=SECRET, at=now, extra={"X-Followthrough-Delivery": "d-2"})
+    again = post(client, GENERIC, body, header=SIG, secret=SECRET, at=now,
+                 extra={"X-Followthrough-Delivery": "d-2"})
     assert again.json() == {"status": "duplicate"}
     # Another body under the first delivery id: a new delivery (the header is not signed).
     other = post(client, GENERIC, generic_body(title="other"), header=SIG, secret=SECRET, at=now,
@@ -183,8 +184,8 @@ def test_a_rolled_secret_may_sign_twice(client: TestClient, redis_client: Redis)
     body = generic_body()
     now = int(time.time())
     old = sign_timestamped(SecretStr("old-secret"), body, timestamp=now).split(",")[1]
-    current = sign_timestamped(SECRET, body, timestamp=now)
-    response = client.post(GENERIC, content=body, headers={SIG: f"{current.split(',')[0]},{old},{current.split(',')[1]}"})
+    stamp, current = sign_timestamped(SECRET, body, timestamp=now).split(",")
+    response = client.post(GENERIC, content=body, headers={SIG: f"{stamp},{old},{current}"})
     assert response.status_code == 202
 
 
@@ -539,7 +540,8 @@ def test_requests_past_the_concurrency_limit_get_503_at_once(redis_url: str, red
                                                              database_url: str) -> None:
     import httpx
 
-    settings = make_settings(redis_url, database_url, webhook_max_concurrency=2, webhook_read_timeout_seconds=3)
+    settings = make_settings(redis_url, database_url, webhook_max_concurrency=2,
+                             webhook_read_timeout_seconds=3)
     with served(settings) as port:
         base = f"http://127.0.0.1:{port}"
         held = [open_slow_post(port), open_slow_post(port)]
