@@ -32,6 +32,9 @@ SYNC_TASK = "followthrough.sync_postmortem"
 RECONCILE_TASK = "followthrough.reconcile"
 RESYNC_TASK = "followthrough.resync"
 
+#: kombu's Redis transport with the restart fix of config/redis_transport.py.
+REDIS_TRANSPORT = "config.redis_transport:Transport"
+
 #: Parsing and fetching documents; cheap and bounded by CPU.
 INGEST_QUEUE = "ingest"
 #: Tracker writes; bounded by the trackers' rate limits, so kept apart from parsing.
@@ -94,6 +97,8 @@ def celery_config(settings: Settings) -> dict[str, Any]:
     hard = settings.task_time_limit_seconds
     config: dict[str, Any] = {
         "broker_url": broker,
+        # The stock Redis transport, except that a worker survives a broker restart (config/redis_transport.py).
+        "broker_transport": REDIS_TRANSPORT if broker.startswith("redis://") else None,
         "broker_transport_options": transport_options,
         "broker_connection_retry_on_startup": True,
         "result_backend": redis,

@@ -283,7 +283,8 @@ def test_redis_restart_during_a_sync_task_completes_it_exactly_once(
                           GITHUB_TOKEN="test-token", GITHUB_API_URL=github.url, **CRASH_TIMEOUTS)
         settings = load_settings(redis_url=server.url, celery_broker_url=None, webhook_secret=SECRET,
                                  database_url=fresh_database)
-        worker_process = WorkerProcess(env, tmp_path / "worker.log", name="restart").start()
+        worker_process = WorkerProcess(env, tmp_path / "worker.log", name="restart", pool="prefork",
+                                       concurrency=2).start()
         label = f"ftpm-{postmortem_key('PM-RESTART')}"
         try:
             with TestClient(create_app(settings, celery=make_celery(settings))) as client:
@@ -300,7 +301,17 @@ def test_redis_restart_during_a_sync_task_completes_it_exactly_once(
             server.start()
             wait_for(lambda: len(github.issues_labelled(label)) >= items, timeout=90,
                      what=f"all tickets after the restart\n{worker_process.tail()}")
+            # The same worker is still alive and consuming: new work after the restart goes through.
+            assert worker_process.process is not None and worker_process.process.poll() is None
+            with TestClient(create_app(settings, celery=make_celery(settings))) as client:
+                after = {"id": "PM-AFTER", "title": "After", "content": postmortem_markdown("After", 1)}
+                assert signed_post(client, after).status_code == 202
+            after_label = f"ftpm-{postmortem_key('PM-AFTER')}"
+            wait_for(lambda: len(github.issues_labelled(after_label)) == 1, timeout=60,
+                     what=f"the ticket of a postmortem sent after the restart\n{worker_process.tail()}")
             time.sleep(1.5)  # a duplicate create would land within the next throttle slot
+            log = (tmp_path / "worker.log").read_text(errors="replace")
+            assert "Unrecoverable error" not in log
         finally:
             worker_process.stop()
             server.stop()
@@ -309,7 +320,7 @@ def test_redis_restart_during_a_sync_task_completes_it_exactly_once(
                                if name.startswith("ft-") and not name.startswith("ftpm-"))
         assert len(issues) == items
         assert len(fingerprints) == items and set(fingerprints.values()) == {1}
-    assert outbox_states(fresh_database) == ["done"]
+    assert outbox_states(fresh_database) == ["done", "done"]
 
 
 def test_an_older_signed_version_never_rolls_a_postmortem_back(
