@@ -97,7 +97,7 @@ def celery_config(settings: Settings) -> dict[str, Any]:
     hard = settings.task_time_limit_seconds
     config: dict[str, Any] = {
         "broker_url": broker,
-        # The stock Redis transport, except that a worker survives a broker restart (config/redis_transport.py).
+        # The stock Redis transport, but a worker survives a broker restart (config/redis_transport.py).
         "broker_transport": REDIS_TRANSPORT if broker.startswith("redis://") else None,
         "broker_transport_options": transport_options,
         "broker_connection_retry_on_startup": True,
