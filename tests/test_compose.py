@@ -138,7 +138,8 @@ def test_redis_requires_the_password_the_app_uses(compose: dict[str, Any]) -> No
     # The healthcheck authenticates through the environment, not on its command line.
     assert redis["environment"]["REDISCLI_AUTH"] == password
     assert password in compose["services"]["worker"]["environment"]["REDIS_URL"]
-    assert compose["services"]["postgres"]["environment"]["POSTGRES_PASSWORD"].startswith("${POSTGRES_PASSWORD:?")
+    postgres_password = compose["services"]["postgres"]["environment"]["POSTGRES_PASSWORD"]
+    assert postgres_password.startswith("${POSTGRES_PASSWORD:?")
 
 
 def test_nothing_unauthenticated_can_send_tasks(compose: dict[str, Any]) -> None:

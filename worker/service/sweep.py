@@ -100,4 +100,6 @@ def redrive_outbox(settings: Settings, app: Any, *, now: datetime | None = None)
         republish(app, entry)
         outbox.mark_sent(entry.id, now=now)
         count += 1
+    # Finished rows are the webhook dedupe; they are kept for its window, then forgotten.
+    outbox.purge(older_than=timedelta(seconds=settings.webhook_dedupe_ttl_seconds), now=now)
     return count
