@@ -389,3 +389,30 @@ def test_a_task_sent_by_name_alone_runs(tmp_path: Path, redis_url: str, redis_cl
     finally:
         worker_process.stop()
         outsider.close()
+
+
+def test_a_task_from_the_broker_never_reads_local_files_or_unconfigured_sources(
+    tmp_path: Path, redis_url: str, redis_client: Redis, database_url: str, jira: JiraStandIn
+) -> None:
+    from celery.contrib.testing.worker import start_worker
+
+    import worker.service.tasks  # noqa: F401  (registers the shared tasks on every app)
+    from config.celery_app import INGEST_TASK
+    from worker.store import Store
+
+    secret = tmp_path / "secret.md"
+    secret.write_text(postmortem_markdown("Secret", 2))
+    settings = jira_settings(jira, redis_url=redis_url, database_url=database_url,
+                             sources={"jira": {"projects": ["PIR"]}})
+    app = make_celery(settings)
+    payloads = [{"id": "PM-FILE", "source": f"file:{secret}"}, {"source": "jira:SEC-1"},
+                {"source": "github:acme/hr-private@main:salaries/notes.md"}]
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=20):
+        results = [app.send_task(INGEST_TASK, args=[payload]) for payload in payloads]
+        for result in results:
+            with pytest.raises(Exception, match="command line|not in a configured|not a configured"):
+                result.get(timeout=30)
+    with Store(database_url) as store:
+        keys = {record.key for record in store.list_postmortems()}
+    assert postmortem_key("PM-FILE") not in keys and postmortem_key("jira:SEC-1") not in keys
+    assert jira.count(None, r"SEC-1") == 0
