@@ -410,7 +410,7 @@ def test_a_task_from_the_broker_never_reads_local_files_or_unconfigured_sources(
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=20):
         results = [app.send_task(INGEST_TASK, args=[payload]) for payload in payloads]
         for result in results:
-            with pytest.raises(Exception, match="command line|not in a configured|not a configured"):
+            with pytest.raises(Exception, match=r"command line|not in a configured|not a configured"):
                 result.get(timeout=30)
     with Store(database_url) as store:
         keys = {record.key for record in store.list_postmortems()}
