@@ -99,6 +99,11 @@ def post(client: TestClient, path: str, body: bytes, *, header: str | None, secr
     return client.post(path, content=body, headers=headers)
 
 
+def fresh_bogus_signature() -> str:
+    """A well-formed, current `t=…,v1=…` that matches no body."""
+    return f"t={int(time.time())},v1={'0' * 64}"
+
+
 def generic_body(**fields: Any) -> bytes:
     payload = {"id": "PM-1", "title": "DB outage", "team": None, "content": "# PM\n- [ ] fix it (@ann)"}
     payload.update(fields)
@@ -215,7 +220,8 @@ def test_oversized_body_is_413_while_streaming(client: TestClient, redis_client:
             yield b"y" * 1024
 
     # A generator body goes out chunked, without Content-Length: the limit must hold while reading.
-    response = client.post(GENERIC, content=chunks(), headers={SIG: "sha256=00"})
+    # A fresh, well-formed (but wrong) signature: only then is the body read at all.
+    response = client.post(GENERIC, content=chunks(), headers={SIG: fresh_bogus_signature()})
     assert response.status_code == 413
     assert queued(redis_client) == []
 
@@ -517,7 +523,8 @@ def open_slow_post(port: int, *, declared: int = 1000) -> socket.socket:
     """A POST to the generic hook whose body never finishes arriving."""
     conn = socket.create_connection(("127.0.0.1", port), timeout=10)
     conn.sendall(f"POST {GENERIC} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                 f"X-Followthrough-Signature: t=1,v1=00\r\nContent-Length: {declared}\r\n\r\n{{".encode())
+                 f"X-Followthrough-Signature: {fresh_bogus_signature()}\r\n"
+                 f"Content-Length: {declared}\r\n\r\n{{".encode())
     return conn
 
 
@@ -579,7 +586,7 @@ def test_a_client_that_disconnects_mid_body_is_one_log_line(
 
     scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
              "scheme": "http", "path": GENERIC, "raw_path": GENERIC.encode(), "query_string": b"",
-             "root_path": "", "headers": [(b"x-followthrough-signature", b"t=1,v1=00")],
+             "root_path": "", "headers": [(b"x-followthrough-signature", fresh_bogus_signature().encode())],
              "client": ("127.0.0.1", 5000), "server": ("127.0.0.1", 8000)}
     with caplog.at_level("INFO"):
         asyncio.run(app(scope, receive, send))
@@ -587,3 +594,22 @@ def test_a_client_that_disconnects_mid_body_is_one_log_line(
     assert len(lines) == 1
     assert all(r.exc_info is None for r in caplog.records)
     assert sent[0]["status"] == 400
+
+
+@pytest.mark.parametrize(("path", "header", "value"), [
+    (GENERIC, SIG, None), (GENERIC, SIG, "t=1,v1=" + "0" * 64), (GENERIC, SIG, "sha256=" + "0" * 64),
+    ("/hooks/github", GH_SIG, None), ("/hooks/github", GH_SIG, "sha256=xyz"),
+    ("/hooks/jira", JIRA_SIG, "t=1,v1=00"),
+])
+def test_unsigned_or_stale_requests_are_refused_before_the_body_is_read(
+        redis_url: str, redis_client: Redis, database_url: str, path: str, header: str,
+        value: str | None) -> None:
+    settings = make_settings(redis_url, database_url, webhook_read_timeout_seconds=30)
+    with served(settings) as port, socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
+        signature = f"{header}: {value}\r\n" if value is not None else ""
+        # Declares 1 MB and sends none of it: an answer at once means nothing was waited for or buffered.
+        conn.sendall(f"POST {path} HTTP/1.1\r\nHost: x\r\n{signature}X-GitHub-Event: pull_request\r\n"
+                     "Content-Length: 1000000\r\n\r\n".encode())
+        started = time.monotonic()
+        assert status_of(conn) == 401
+        assert time.monotonic() - started < 2

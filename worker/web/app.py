@@ -36,7 +36,14 @@ from worker.store.outbox import Outbox, OutboxEntry
 from worker.web import events
 from worker.web.body import HookError, read_body
 from worker.web.limits import HookConcurrencyLimit
-from worker.web.signatures import BadSignature, signed_payload, verify, verify_timestamped
+from worker.web.signatures import (
+    BadSignature,
+    check_timestamped_header,
+    signed_payload,
+    verify,
+    verify_timestamped,
+    well_formed,
+)
 from worker.web.status_hooks import status_routes
 
 #: Header of the generic hook's signature: `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`.
@@ -95,6 +102,8 @@ class Receiver:
     async def signed_body(self, request: Request, secret: SecretStr | None, header: str, limit: int) -> bytes:
         """The body of a GitHub or Jira hook, checked against its `sha256=` signature."""
         key = _secret(secret)
+        if not well_formed(request.headers.get(header)):  # refused before any body is buffered
+            raise HookError(401, f"missing or bad {header}")
         body = await self.body(request, limit)
         if not verify(key, body, request.headers.get(header)):
             raise HookError(401, f"missing or bad {header}")
@@ -132,9 +141,11 @@ class Receiver:
 
     async def generic(self, request: Request) -> JSONResponse:
         secret = _secret(self.settings.webhook_secret)
-        body = await self.body(request, self.limit)
+        header = request.headers.get(SIGNATURE_HEADER)
         try:
-            header = request.headers.get(SIGNATURE_HEADER)
+            # Missing, malformed or stale: refused before the (up to ~10 MB) body is buffered.
+            check_timestamped_header(header, now=time.time())
+            body = await self.body(request, self.limit)
             signed_at = verify_timestamped(secret, body, header, now=time.time())
         except BadSignature as exc:
             raise HookError(401, f"{SIGNATURE_HEADER}: {exc}") from None

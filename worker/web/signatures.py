@@ -68,21 +68,40 @@ def _fields(header: str) -> tuple[int, list[str]]:
     return timestamp, signatures
 
 
-def verify_timestamped(secret: SecretStr, body: bytes, header: str | None, *, now: float,
-                       tolerance: int = TOLERANCE_SECONDS) -> int:
-    """The signed timestamp of a valid `t=…,v1=…` header for this body, or BadSignature.
+def check_timestamped_header(header: str | None, *, now: float, tolerance: int = TOLERANCE_SECONDS) -> int:
+    """What can be checked before the body is read: a well-formed, fresh `t=…,v1=…`; returns `t`.
 
-    Several `v1=` values are allowed (a sender rolling its secret signs with both). The old
-    `sha256=<hex>` form carries no timestamp and is refused: it could be replayed for ever.
+    The receiver calls this first, so an unsigned or stale request is refused without buffering its body.
+    The old `sha256=<hex>` form carries no timestamp and is refused: it could be replayed for ever.
     """
     if not header or not header.strip():
         raise BadSignature("missing signature")
     if header.strip().startswith(PREFIX):
         raise BadSignature("the sha256= form is no longer accepted: sign t=<unix seconds>,v1=<hex>")
-    timestamp, signatures = _fields(header)
-    expected = _hmac(secret, signed_payload(timestamp, body)).encode("ascii")
-    if not any(hmac.compare_digest(expected, given.encode("ascii", "replace")) for given in signatures):
-        raise BadSignature("bad signature")
+    timestamp, _signatures = _fields(header)
     if abs(now - timestamp) > tolerance:
         raise BadSignature(f"the signature's timestamp is more than {tolerance} s from now")
     return timestamp
+
+
+def verify_timestamped(secret: SecretStr, body: bytes, header: str | None, *, now: float,
+                       tolerance: int = TOLERANCE_SECONDS) -> int:
+    """The signed timestamp of a valid `t=…,v1=…` header for this body, or BadSignature.
+
+    Several `v1=` values are allowed (a sender rolling its secret signs with both).
+    """
+    check_timestamped_header(header, now=now, tolerance=tolerance)
+    timestamp, signatures = _fields(str(header))
+    expected = _hmac(secret, signed_payload(timestamp, body)).encode("ascii")
+    if not any(hmac.compare_digest(expected, given.encode("ascii", "replace")) for given in signatures):
+        raise BadSignature("bad signature")
+    return timestamp
+
+
+def well_formed(header: str | None) -> bool:
+    """Whether a `sha256=<64 hex>` header could be a signature at all (checked before reading the body)."""
+    if not header:
+        return False
+    value = header.strip().lower()
+    digest = value.removeprefix(PREFIX)
+    return value.startswith(PREFIX) and len(digest) == 64 and all(c in "0123456789abcdef" for c in digest)
