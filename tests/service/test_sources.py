@@ -6,7 +6,7 @@ import json
 import subprocess
 import sys
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +75,7 @@ def test_github_reader_lists_fetches_and_reads_pulls(github: Any) -> None:
     sha = github.commit("main", {f"{FOLDER}a.md": b"# A", f"{FOLDER}img.png": b"\x89PNG",
                                  "README.md": b"# readme", f"{FOLDER}sub/b.txt": b"B"})
     github.pulls[5] = {"merged": True, "merge_commit_sha": sha, "base": "main",
+                       "merged_at": "2030-01-02T03:04:05Z",
                        "files": [(f"{FOLDER}a.md", "added"), (f"{FOLDER}old.md", "removed")]}
     reader = GitHubReader(github_settings(github))
     settings = github_settings(github)
@@ -88,6 +89,8 @@ def test_github_reader_lists_fetches_and_reads_pulls(github: Any) -> None:
     pull = reader.merged_pull("acme/ops", 5)
     assert pull.merged and pull.merge_sha == sha and pull.base_ref == "main"
     assert pull.paths == (f"{FOLDER}a.md",)
+    # The merge time is the version of the documents the pull request brought.
+    assert pull.merged_at == datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC)
 
 
 def test_github_reader_refuses_an_oversized_file(github: Any) -> None:
@@ -112,6 +115,9 @@ def test_jira_reader_fetches_and_searches(jira: Any) -> None:
     document = reader.fetch(JiraIssue(key))
     assert document.content.decode() == JIRA_REVIEW
     assert document.title == "Queue backlog review"
+    # Jira's `updated` orders the versions of the postmortem.
+    assert document.version is not None and document.version.tzinfo is not None
+    assert abs((datetime.now(UTC) - document.version).total_seconds()) < 60
     assert settings.sources.jira is not None
     assert reader.approved(settings.sources.jira) == [JiraIssue(key)]
 
