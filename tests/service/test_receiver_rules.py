@@ -144,11 +144,15 @@ def test_unfinished_rows_wait_out_the_grace_period(outbox: Outbox) -> None:
     args = [{"id": "PM-3", "content": "é"}]
     entry = outbox.accept("generic", "d-3", task=INGEST_TASK, args=args, now=start)
     assert entry is not None
-    outbox.mark_sent(entry, now=start)
     grace = timedelta(minutes=10)
     assert outbox.unfinished(older_than=grace, now=start + timedelta(minutes=9)) == []
     [due] = outbox.unfinished(older_than=grace, now=start + timedelta(minutes=11))
-    assert (due.id, due.task, due.args, due.attempts) == (entry, INGEST_TASK, args, 1)
+    assert (due.id, due.task, due.args, due.attempts) == (entry, INGEST_TASK, args, 0)
+    # Published again by the sweep: the next try waits another grace period.
+    outbox.mark_sent(entry, now=start + timedelta(minutes=11))
+    assert outbox.unfinished(older_than=grace, now=start + timedelta(minutes=20)) == []
+    [due] = outbox.unfinished(older_than=grace, now=start + timedelta(minutes=22))
+    assert due.attempts == 1
     outbox.finish(entry)
     assert outbox.unfinished(older_than=grace, now=start + timedelta(days=1)) == []
     assert outbox.purge(older_than=timedelta(days=7), now=start + timedelta(days=8)) == 1

@@ -60,8 +60,10 @@ class Outbox:
         """Record a delivery; its row id, or None when the same delivery is already accepted."""
         now = now or _now()
         digest = delivery_digest(delivery)
+        # sent_at is set now: the receiver publishes right after this returns, and the sweep counts its
+        # grace period from here whether or not that publish got through (one write per delivery).
         values = {"kind": kind, "delivery": digest, "task": task, "payload": json.dumps(args),
-                  "state": PENDING, "attempts": 0, "created_at": now}
+                  "state": PENDING, "attempts": 0, "created_at": now, "sent_at": now}
         with self._store.session() as s:
             stmt = self._store._insert(OutboxRow).values(**values)
             stmt = stmt.on_conflict_do_nothing(index_elements=["kind", "delivery"]).returning(OutboxRow.id)
@@ -72,7 +74,7 @@ class Outbox:
             revived = s.execute(
                 update(OutboxRow)
                 .where(OutboxRow.kind == kind, OutboxRow.delivery == digest, OutboxRow.state == FAILED)
-                .values(state=PENDING, attempts=0, last_error=None, created_at=now, sent_at=None,
+                .values(state=PENDING, attempts=0, last_error=None, created_at=now, sent_at=now,
                         finished_at=None, task=task, payload=values["payload"])
                 .returning(OutboxRow.id)
             ).scalar()

@@ -132,7 +132,6 @@ class Receiver:
 
     def publish(self, entry: OutboxEntry) -> None:
         republish(self.celery, entry, retry_policy=_PUBLISH_RETRY)
-        self.outbox().mark_sent(entry.id)
 
     # --- endpoints ---------------------------------------------------------------------------
 
