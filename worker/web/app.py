@@ -34,7 +34,7 @@ from worker.service.trust import check_source
 from worker.store import Store
 from worker.store.outbox import Outbox, OutboxEntry
 from worker.web import events
-from worker.web.body import HookError, read_body
+from worker.web.body import HookError, check_declared_length, read_body
 from worker.web.limits import HookConcurrencyLimit
 from worker.web.signatures import (
     BadSignature,
@@ -102,6 +102,7 @@ class Receiver:
     async def signed_body(self, request: Request, secret: SecretStr | None, header: str, limit: int) -> bytes:
         """The body of a GitHub or Jira hook, checked against its `sha256=` signature."""
         key = _secret(secret)
+        check_declared_length(request, limit)
         if not well_formed(request.headers.get(header)):  # refused before any body is buffered
             raise HookError(401, f"missing or bad {header}")
         body = await self.body(request, limit)
@@ -142,7 +143,9 @@ class Receiver:
         secret = _secret(self.settings.webhook_secret)
         header = request.headers.get(SIGNATURE_HEADER)
         try:
-            # Missing, malformed or stale: refused before the (up to ~10 MB) body is buffered.
+            # Too large, or a signature missing, malformed or stale: refused before the (up to ~10 MB)
+            # body is buffered.
+            check_declared_length(request, self.limit)
             check_timestamped_header(header, now=time.time())
             body = await self.body(request, self.limit)
             signed_at = verify_timestamped(secret, body, header, now=time.time())

@@ -38,14 +38,19 @@ async def _stream(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-async def read_body(request: Request, limit: int, *, timeout: float = READ_TIMEOUT_SECONDS) -> bytes:
-    """The raw body; 413 as soon as it (or its Content-Length) passes `limit`, 408 after `timeout` s."""
+def check_declared_length(request: Request, limit: int) -> None:
+    """413 when the Content-Length header already says the body is over `limit` (nothing read)."""
     declared = request.headers.get("content-length")
     if declared is not None:
         if not declared.strip().isdigit():
             raise HookError(400, "bad Content-Length")
         if int(declared) > limit:
             raise HookError(413, f"body over {limit} bytes")
+
+
+async def read_body(request: Request, limit: int, *, timeout: float = READ_TIMEOUT_SECONDS) -> bytes:
+    """The raw body; 413 as soon as it (or its Content-Length) passes `limit`, 408 after `timeout` s."""
+    check_declared_length(request, limit)
     try:
         async with asyncio.timeout(timeout):
             return await _stream(request, limit)
