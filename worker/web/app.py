@@ -1,4 +1,5 @@
-"""The Starlette app: `POST /hooks/postmortem-approved`, `/hooks/github`, `/hooks/jira`, `GET /healthz`.
+"""The Starlette app: `POST /hooks/postmortem-approved`, `/hooks/github`, `/hooks/jira`, `GET /healthz`,
+and the dashboard's pages at `/` (worker/web/dashboard).
 
 Each hook reads the raw body under a size and time limit, checks its signature, decides whether the
 event approves a postmortem and which configured source it may read, writes the accepted delivery to the
@@ -35,6 +36,7 @@ from worker.store import Store
 from worker.store.outbox import Outbox, OutboxEntry
 from worker.web import events
 from worker.web.body import HookError, check_declared_length, read_body
+from worker.web.dashboard import dashboard_routes
 from worker.web.limits import HookConcurrencyLimit
 from worker.web.signatures import (
     BadSignature,
@@ -221,6 +223,8 @@ def create_app(settings: Settings, *, celery: Any = None) -> Starlette:
         Route("/hooks/jira", _guard(receiver.jira), methods=["POST"]),
         # Ticket status changes for follow-up reports (Jira issue_updated, GitHub issues events).
         *status_routes(settings, lambda: open_followup_store(settings)),
+        # The read-only dashboard at `/` (worker/web/dashboard), last so the hooks above match first.
+        *dashboard_routes(settings, lambda: open_followup_store(settings)),
     ]
     middleware = [Middleware(HookConcurrencyLimit, limit=settings.webhook_max_concurrency)]
     app = Starlette(routes=routes, middleware=middleware)
