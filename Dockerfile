@@ -1,4 +1,4 @@
-# One image for every Followthrough service: worker, beat, web (receiver) and flower.
+# One image for every Followthrough service: worker, beat and web (receiver).
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -15,7 +15,7 @@ COPY config ./config
 COPY connectors ./connectors
 COPY worker ./worker
 # constraints.txt holds the versions the test suite passed with; pyproject.toml only gives ranges.
-RUN pip install -c constraints.txt '.[service,postgres,sentry]' \
+RUN pip install -c constraints.txt '.[postgres,sentry]' \
     && useradd --system --uid 10001 --home-dir /var/lib/followthrough --create-home followthrough
 
 # Never run as root: the receiver faces the network.

@@ -25,7 +25,7 @@ from pydantic import SecretStr
 
 from tests.service.harness import ROOT, service_env, wait_for, write_config
 from tests.service.observe_support import count, free_port, sample
-from worker.web.signatures import sign
+from worker.web.signatures import sign_timestamped
 
 SECRET = "observed-secret"
 DOCUMENT = "# Postmortem: disk full\n\n## Action items\n\n- [ ] Alert on disk usage (@ann) due 2031-01-05\n"
@@ -98,7 +98,8 @@ def test_serve_honours_host_and_port_and_logs_json_with_the_delivery_id(folder: 
         request = urllib.request.Request(
             f"http://127.0.0.1:{port}/hooks/postmortem-approved", data=body, method="POST",
             headers={"Content-Type": "application/json", "X-Followthrough-Delivery": "delivery-42",
-                     "X-Followthrough-Signature": sign(SecretStr(SECRET), body)})
+                     "X-Followthrough-Signature": sign_timestamped(SecretStr(SECRET), body,
+                                                                   timestamp=int(time.time()))})
         with urllib.request.urlopen(request, timeout=10) as response:
             assert response.status == 202
         status, scrape = _get(f"http://127.0.0.1:{port}/metrics")

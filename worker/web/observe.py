@@ -27,7 +27,7 @@ from worker.web.readiness import readyz_endpoint
 #: Where each sender puts its delivery id (GitHub, Jira, our generic hook).
 DELIVERY_HEADERS = (b"x-github-delivery", b"x-atlassian-webhook-identifier", b"x-followthrough-delivery")
 #: The answers' status words counted as they are; anything else is counted by HTTP status.
-RESULTS = frozenset({"queued", "duplicate", "ignored", "pong", "updated", "unchanged"})
+RESULTS = frozenset({"queued", "accepted", "duplicate", "ignored", "pong", "updated", "unchanged"})
 _ANSWER_LIMIT = 4096
 
 

@@ -32,8 +32,10 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"port {port} is out of range (1-65535)")
     settings = load_settings()
     app = create_app(settings)
-    # Access logs carry only method, path and status: never bodies or signature headers.
+    # Access logs carry only method, path and status: never bodies or signature headers. Uvicorn answers
+    # 503 past `limit_concurrency` connections; the app caps webhook requests in flight below that.
     uvicorn.run(app, host=host, port=port, log_level=args.log_level, proxy_headers=True,
+                limit_concurrency=2 * settings.webhook_max_concurrency, timeout_keep_alive=5,
                 log_config=dict_config(settings.log_format, args.log_level))
     return 0
 
