@@ -1,4 +1,4 @@
-"""Command-line start-up time: `followthrough --help`, `parse` of a small document and `list`, above bare Python.
+"""Command-line start-up time: `followthrough --help` and `parse` of a small document, above bare Python.
 
 Run: python bench/bench_cli.py [--runs N]
 Prints the median and the best of N runs of each command as a fresh process, minus the median of bare
