@@ -93,7 +93,7 @@ def command_names() -> list[str]:
 def _usage_error(exc: click.UsageError) -> int:
     where = exc.ctx.command_path if exc.ctx is not None else PROG
     hint = f" (see '{where} --help')"
-    return fail(f"{exc.format_message()}{hint}", EXIT_USAGE, prefix=where)
+    return fail(f"{exc.format_message()}{hint}", EXIT_USAGE)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

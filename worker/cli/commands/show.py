@@ -55,7 +55,7 @@ def command(postmortem: str, fmt: str) -> int:
         from worker.cli.output import print_json
 
         document = holdings.postmortem_json(pm, holdings.tally(records, today))
-        document["items_detail"] = items
+        document["action_items"] = items
         document["last_sync"] = None if last is None else {
             "finished_at": last.finished_at, "counts": last.counts, "retry_error": last.retry_error,
         }
