@@ -27,6 +27,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "resync": ("worker.cli.commands.resync", "command", "Re-read stored postmortems and reconcile tickets."),
     "list": ("worker.cli.commands.list", "command", "List the stored postmortems with their ticket counts."),
     "show": ("worker.cli.commands.show", "command", "Show one postmortem's items, tickets and last sync."),
+    "check": ("worker.cli.commands.check", "command", "Check the configuration against the trackers."),
     "report": ("worker.cli.commands.report", "command", "Show (with --send deliver) the follow-up report."),
     "serve": ("worker.cli.commands.serve", "command", "Run the webhook receiver (verifies and enqueues)."),
     "worker": ("worker.cli.commands.worker", "worker", "Run a Celery worker (ingest and tracker queues)."),
