@@ -58,10 +58,12 @@ def select(settings: Settings, ids: Sequence[str], *, every: bool) -> list[Any]:
 
 
 def _record(settings: Settings, postmortem_key: str) -> Any:
-    for record in pipeline.list_postmortems(settings):
-        if str(record.key) == postmortem_key:
-            return record
-    raise UserError(f"no stored postmortem has key {postmortem_key!r}")
+    # One lookup by key: `resync --all` asks for each postmortem in turn.
+    store = pipeline.existing_store(settings)
+    record = store.get_postmortem(postmortem_key) if store is not None else None
+    if record is None:
+        raise UserError(f"no stored postmortem has key {postmortem_key!r}")
+    return record
 
 
 def reingest(settings: Settings, postmortem_key: str) -> pipeline.IngestResult:
