@@ -141,3 +141,20 @@ def test_extra_fields_may_not_override_what_followthrough_writes(tmp_path: Path)
     proc = run(tmp_path, "check", env=env_for(tmp_path, None, None, teams=config))
     assert proc.returncode == 2
     assert "written by Followthrough" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_data_center_create_metadata_pages_as_values(tmp_path: Path) -> None:
+    with JiraStandIn(deployment="Server") as server:
+        server.add_user("Ana Lima", name="ana")
+        server.set_create_field("OPS", "customfield_10020", name="Team", required=True)
+        env = {"FOLLOWTHROUGH_CONFIG": str(write_config(tmp_path, people=[{"name": "Ana Lima",
+                                                                         "jira_account_id": "ana"}])),
+               "JIRA_URL": server.url, "JIRA_PAT": server.pat}
+        proc = run(tmp_path, "check", env=env)
+        assert proc.returncode == 2, proc.stdout + proc.stderr
+        assert proc.stdout.strip().splitlines() == [
+            "jira OPS: required field Team (customfield_10020) is not filled by the config: add it to the "
+            "team's jira.fields (creates fail without it)",
+            "1 problem(s)",
+        ]
+        assert any("/issue/createmeta/OPS/issuetypes/" in path for _, path in server.calls)
