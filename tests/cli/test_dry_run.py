@@ -112,3 +112,23 @@ def test_resync_dry_run_with_credentials_reads_only_and_names_problems(
     conflict = [line for line in lines if "conflict" in line and line.startswith(key)]
     assert conflict and keys[item_title(1)] in conflict[0], lines
     assert lines[-1].startswith("planned 1 of 1 postmortem(s) (dry run, nothing written): ")
+
+
+def test_a_plan_against_an_empty_postgresql_database_creates_no_tables(home: Path) -> None:
+    from sqlalchemy import create_engine, inspect
+
+    from tests.servers import postgres_database
+
+    pm = home / "pm.md"
+    pm.write_bytes(document(2))
+    with postgres_database("ft_cli") as url:
+        env = config(home, FOLLOWTHROUGH_DATABASE_URL=url)
+        planned = run(home / "work", "sync", str(pm), env=env)
+        assert planned.returncode == 4, planned.stderr
+        listed = run(home / "work", "list", "--format", "json", env=env)
+        assert listed.returncode == 0 and json.loads(listed.stdout) == []
+        engine = create_engine(url)
+        try:
+            assert inspect(engine).get_table_names() == []
+        finally:
+            engine.dispose()
