@@ -77,6 +77,10 @@ def test_list_and_show(tmp_path: Path, jira: JiraStandIn, synced: Synced) -> Non
     assert detail["last_sync"]["counts"] == {"created": 3}
     states = {i["ticket"]: (i["state"], i["assignee"]) for i in detail["action_items"]}
     assert states[items[item_title(0)]] == ("done", ACCOUNT)
+    completed = run(tmp_path, env={**env, "FOLLOWTHROUGH_CONFIG": str(tmp_path / "followthrough.yaml"),
+                                   "_FOLLOWTHROUGH_COMPLETE": "bash_complete",
+                                   "COMP_WORDS": f"followthrough show {key[:3]}", "COMP_CWORD": "2"})
+    assert completed.stdout.split() == [f"plain,{key}"]
     unknown = run(tmp_path, "--config", "followthrough.yaml", "show", "nope", env=env)
     assert unknown.returncode == 2 and "no stored postmortem" in one_error_line(unknown)
 

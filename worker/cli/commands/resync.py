@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from worker.cli.complete import postmortem_keys
 from worker.cli.exits import EXIT_DRY_RUN_FALLBACK, EXIT_OK, EXIT_PARTIAL, note
 
 if TYPE_CHECKING:
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
     help="Re-read stored postmortems (by key or id, or --all) from their sources and reconcile their "
     "tickets. Problems (conflicts, missing tickets, failures) are listed with their ticket and item.",
 )
-@click.argument("ids", nargs=-1, metavar="[ID]...")
+@click.argument("ids", nargs=-1, metavar="[ID]...", shell_complete=postmortem_keys)
 @click.option("--all", "every", is_flag=True, help="Every stored postmortem.")
 @click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
 @click.option("--enqueue", is_flag=True, help="Hand the work to the workers (needs the broker).")

@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from worker.cli.complete import postmortem_keys
 from worker.cli.output import FORMAT_CHOICES
 
 
@@ -15,7 +16,7 @@ from worker.cli.output import FORMAT_CHOICES
     help="Show one stored postmortem (by key, id or a unique key prefix, as `list` prints them): its "
     "items with their ticket keys, assignees, states and due dates, and the result of its last sync.",
 )
-@click.argument("postmortem", metavar="ID")
+@click.argument("postmortem", metavar="ID", shell_complete=postmortem_keys)
 @click.option("--format", "fmt", type=click.Choice(FORMAT_CHOICES), default="table", show_default=True,
               help="Output format.")
 def command(postmortem: str, fmt: str) -> int:
