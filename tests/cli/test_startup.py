@@ -35,3 +35,14 @@ def test_parse_of_a_small_document_imports_no_store_queue_or_tracker(tmp_path: P
     loaded = imported(tmp_path, "parse", str(doc))
     unwanted = {"sqlalchemy", "alembic", "celery", "kombu", "redis", "jira", "github", "uvicorn"}
     assert loaded & unwanted == set()
+
+
+def test_every_listed_command_loads_under_its_own_name() -> None:
+    import click
+
+    from worker.cli.main import cli, command_names
+
+    ctx = click.Context(cli)
+    for name in command_names():
+        command = cli.get_command(ctx, name)
+        assert command is not None and command.name == name
