@@ -12,7 +12,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
@@ -42,6 +41,8 @@ class YamlFileSource(PydanticBaseSettingsSource):
         self._data: dict[str, Any] = {}
         if not path:
             return
+        import yaml  # only when a file is named: commands without one start faster
+
         try:
             raw = Path(path).read_text(encoding="utf-8")
         except OSError as exc:

@@ -15,10 +15,19 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+#: Fields Followthrough writes itself on a Jira create; `JiraDestination.fields` may not set them.
+JIRA_OWN_FIELDS = frozenset(
+    {"project", "issuetype", "summary", "description", "labels", "priority", "duedate", "assignee"}
+)
+
+
 class JiraDestination(_Strict):
     project: str
     issue_type: str = "Task"
     labels: tuple[str, ...] = ()
+    #: Extra fields sent on every create, in Jira's REST shape: custom fields the project requires, or
+    #: components, e.g. {"customfield_10010": {"value": "SRE"}, "components": [{"name": "api"}]}.
+    fields: dict[str, Any] = Field(default_factory=dict)
     #: Postmortem priority as written (lowercased) -> Jira priority name.
     priority_map: dict[str, str] = Field(
         default_factory=lambda: {
@@ -27,6 +36,15 @@ class JiraDestination(_Strict):
             "low": "Low", "lowest": "Lowest",
         }
     )
+
+
+    @field_validator("fields")
+    @classmethod
+    def _not_our_fields(cls, value: dict[str, Any]) -> dict[str, Any]:
+        taken = sorted(set(value) & JIRA_OWN_FIELDS)
+        if taken:
+            raise ValueError(f"fields: {', '.join(taken)} are written by Followthrough, not settable here")
+        return value
 
 
 class GitHubDestination(_Strict):

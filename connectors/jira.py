@@ -267,6 +267,9 @@ class JiraTracker:
             fields["duedate"] = draft.fields.due.isoformat()
         if draft.fields.assignee:
             fields["assignee"] = user_ref(draft.fields.assignee, cloud=self.cloud)
+        # The team's extra create fields (required custom fields, components); never one of ours.
+        for name, value in self.destination.fields.items():
+            fields.setdefault(name, value)
         return fields
 
     def _created_ticket(self, draft: TicketDraft, issue: dict[str, Any]) -> Ticket:
