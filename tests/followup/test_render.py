@@ -9,6 +9,7 @@ from html.parser import HTMLParser
 from markdown_it import MarkdownIt
 
 from tests.followup.fixtures import HOSTILE, NOW, policy, sample_items, tracked
+from worker.followup.deliver import notification
 from worker.followup.render.chart import weekly_points
 from worker.followup.render.email import render_email
 from worker.followup.render.json import render_json
@@ -52,13 +53,13 @@ def test_slack_block_kit_content_and_escaping() -> None:
     assert payload["text"].startswith("Follow-up report for ops: 6 open, 4 overdue, 1 due soon")
 
 
-def test_slack_respects_block_and_section_limits() -> None:
+def test_slack_digest_respects_block_and_section_limits() -> None:
     items = [tracked(n, due=date(2026, 3, 1), assignee_name=f"Owner {n}", title="x" * 290)
              for n in range(300)]
-    payload = render_slack(build_report("ops", items, policy(), NOW))
+    payload = notification(build_report("ops", items, policy(), NOW)).slack
     assert len(payload["blocks"]) <= MAX_BLOCKS
     assert all(len(text) <= 3000 for text in _slack_texts(payload))
-    assert "more blocks not shown" in _slack_texts(payload)[-1]
+    assert "more owners with" in "\n".join(_slack_texts(payload))
 
 
 def test_teams_adaptive_card_keeps_document_text_literal() -> None:

@@ -11,8 +11,8 @@ import time_machine
 from config.teams import FollowupPolicy
 from connectors.tracker import TicketStatus
 from worker.followup import rules
-from worker.followup.kinds import KINDS, normalise_kind
 from worker.followup.items import ItemState, TrackedItem
+from worker.followup.kinds import KINDS, normalise_kind
 from worker.followup.workdays import add_business_days, holiday_calendar, next_business_day
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -261,8 +261,9 @@ def test_default_preventative_kinds() -> None:
 
 
 @pytest.mark.parametrize(("raw", "kind"), [
-    ("Prevention", "prevent"), ("preventative", "prevent"), ("DETECTION", "detect"), ("Monitoring", "detect"),
-    ("mitigation", "mitigate"), ("Process", "process"), ("Repair", "repair"), ("investigation", "investigate"),
+    ("Prevention", "prevent"), ("preventative", "prevent"), ("DETECTION", "detect"),
+    ("Monitoring", "detect"), ("mitigation", "mitigate"), ("Process", "process"), ("Repair", "repair"),
+    ("investigation", "investigate"),
     (None, None), ("", None), ("Paperwork", "paperwork"),
 ])
 def test_legacy_kind_words_are_normalised(raw: str | None, kind: str | None) -> None:

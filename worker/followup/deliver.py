@@ -9,12 +9,13 @@ from datetime import datetime
 from config.teams import FollowupPolicy
 from connectors import notify
 from worker.followup import rules
+from worker.followup.fit import fit
 from worker.followup.ledger import SENT, SKIPPED, Ledger, channel_id, masked
 from worker.followup.render.email import render_email
 from worker.followup.render.markdown import render_markdown
-from worker.followup.render.slack import render_slack
-from worker.followup.render.teams import render_teams
-from worker.followup.report import ReportLine, TeamReport, escalation_digest
+from worker.followup.render.slack import fits_slack, render_slack
+from worker.followup.render.teams import fits_teams, render_teams
+from worker.followup.report import ReportLine, TeamReport, escalation_digest, trim
 
 DECISION_CHANNEL = "decision"
 
@@ -43,12 +44,19 @@ class SendResult:
         return tuple(outcome for outcome in self.channels if outcome.state == "failed")
 
 
-def notification(report: TeamReport) -> notify.Notification:
-    """Render the report for every kind of channel."""
-    email = render_email(report)
-    return notify.Notification(title=report.title, markdown=render_markdown(report),
-                               slack=render_slack(report), teams=render_teams(report),
-                               email_subject=email.subject, email_html=email.html)
+def notification(report: TeamReport, *, per_owner: int = 5) -> notify.Notification:
+    """Render the report's digest for every kind of channel, each within its channel's limits.
+
+    Slack and Teams get the largest digest that fits their limits (see `fit`); email and other Apprise
+    services, which take long messages, get the digest with `per_owner` lines per owner.
+    """
+    digest = trim(report, per_owner=per_owner)
+    email = render_email(digest)
+    return notify.Notification(
+        title=report.title, markdown=render_markdown(digest),
+        slack=fit(report, render_slack, fits_slack, per_owner=per_owner),
+        teams=fit(report, render_teams, fits_teams, per_owner=per_owner),
+        email_subject=email.subject, email_html=email.html)
 
 
 def _urls(policy: FollowupPolicy) -> tuple[list[str], list[str]]:
@@ -103,11 +111,11 @@ def send_team_report(team: str, policy: FollowupPolicy, build: Callable[[], Team
         return lambda: deliver(url, message)
 
     if report_urls:
-        message = notification(report)
+        message = notification(report, per_owner=policy.lines_per_owner)
         for channel, url in report_channels:
             send(channel, masked(url), to_url(url, message))
     if report.escalations and escalation_urls:
-        digest = notification(escalation_digest(report))
+        digest = notification(escalation_digest(report), per_owner=policy.lines_per_owner)
         for url in escalation_urls:
             send(channel_id("escalation", url), masked(url), to_url(url, digest))
     if commenting and commenter is not None:

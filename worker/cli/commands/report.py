@@ -45,7 +45,7 @@ def _moment(text: str | None) -> datetime:
 
 def run(args: argparse.Namespace) -> int:
     from worker.followup import jobs
-    from worker.followup.render.email import render_email
+    from worker.followup.render.email import render_html
     from worker.followup.render.json import render_json
     from worker.followup.render.markdown import render_markdown
     from worker.followup.render.text import render_text
@@ -66,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
             print(json.dumps([render_json(report) for report in reports], indent=2))
         else:
             if args.format == "html":
-                print("\n".join(render_email(report).html for report in reports))
+                print(render_html(reports))
             else:
                 render = render_text if args.format == "table" else render_markdown
                 print("\n".join(render(report) for report in reports))
