@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import quote
 
 from config.settings import Settings
 from config.teams import Team
@@ -47,7 +48,15 @@ def team_report(settings: Settings, store: FollowupStore, team: Team, now: datet
     policy = settings.followup_policy(team)
     since = rules.local_date(now, rules.zone(policy)) - timedelta(weeks=HISTORY_WEEKS)
     return build_report(team.name, store.tracked_items(team.name, people=settings.people), policy, now,
-                        history=store.history(team.name, since=since))
+                        history=store.history(team.name, since=since),
+                        full_report_url=full_report_url(settings, team.name))
+
+
+def full_report_url(settings: Settings, team: str) -> str | None:
+    """The team's full report on the dashboard, when FOLLOWTHROUGH_PUBLIC_URL is set."""
+    if not settings.public_url:
+        return None
+    return f"{settings.public_url.rstrip('/')}/reports/{quote(team, safe='')}"
 
 
 def snapshot_history(settings: Settings, store: FollowupStore, now: datetime,
