@@ -135,7 +135,8 @@ def test_a_failed_reminder_is_tried_again_on_the_next_run(
         jira_tracker: JiraTracker) -> None:
     settings, store, _ = team_setup
     webhook.recorder.fail_next = 1
-    first = jobs.send_reminders(settings, store, at(31, 10).astimezone(UTC), tracker_for=lambda t: jira_tracker)
+    first = jobs.send_reminders(settings, store, at(31, 10).astimezone(UTC),
+                                tracker_for=lambda t: jira_tracker)
     assert ("before", "notify", "failed") in _states(first)
     second = jobs.send_reminders(settings, store, at(31, 10, 30).astimezone(UTC),
                                  tracker_for=lambda t: jira_tracker)
