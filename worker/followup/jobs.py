@@ -96,12 +96,10 @@ def refresh(settings: Settings, store: FollowupStore, now: datetime, *, team: st
 
 
 def overdue_comment(line: ReportLine) -> str:
-    """The reminder posted on an overdue ticket (the tracker notifies its assignee of new comments)."""
-    who = line.item.assignee_name or line.item.assignee
+    """The weekly reminder posted on an overdue ticket; the connector puts the assignee's mention first."""
     due = line.due.isoformat() if line.due else "its due date"
-    return (f"Follow-up reminder{f' for {who}' if who else ''}: this postmortem action is "
-            f"{line.days_overdue} day(s) overdue (due {due}). Please close it, update its due date, "
-            "or mark it won't do if it is no longer needed.")
+    return (f"Follow-up reminder: this postmortem action is {line.days_overdue} day(s) overdue (due {due}). "
+            "Please close it, update its due date, or mark it won't do if it is no longer needed.")
 
 
 def _builder(settings: Settings, store: FollowupStore, team: Team, now: datetime) -> Callable[[], TeamReport]:
@@ -122,7 +120,7 @@ def send_reports(settings: Settings, store: FollowupStore, now: datetime, *, tea
             tracker = trackers(selected)
             if tracker is not None:
                 def post(key: str, line: ReportLine, tracker: Tracker = tracker) -> None:
-                    tracker.comment(key, overdue_comment(line))
+                    tracker.comment(key, overdue_comment(line), mention=line.item.assignee)
 
                 commenter = post
         results.append(send_team_report(selected.name, policy, _builder(settings, store, selected, now),
