@@ -15,9 +15,12 @@ from worker.followup.render.email import render_email
 from worker.followup.render.markdown import render_markdown
 from worker.followup.render.slack import fits_slack, render_slack
 from worker.followup.render.teams import fits_teams, render_teams
-from worker.followup.report import ReportLine, TeamReport, escalation_digest, trim
+from worker.followup.report import ReportLine, TeamReport, escalation_digest, urgency
 
 DECISION_CHANNEL = "decision"
+#: Largest HTML email body and Markdown message sent (other Apprise services split or cut long text).
+MAX_EMAIL_BYTES = 200_000
+MAX_MARKDOWN = 40_000
 
 Deliver = Callable[[str, notify.Notification], notify.Delivery]
 #: Posts one comment on a ticket: (ticket key, line) -> None; raises on failure.
@@ -47,15 +50,18 @@ class SendResult:
 def notification(report: TeamReport, *, per_owner: int = 5) -> notify.Notification:
     """Render the report's digest for every kind of channel, each within its channel's limits.
 
-    Slack and Teams get the largest digest that fits their limits (see `fit`); email and other Apprise
-    services, which take long messages, get the digest with `per_owner` lines per owner.
+    Each channel gets the largest digest that fits its limits (see `fit`): Slack's and Teams', and for
+    email and other Apprise services, which take long messages, a size a reader still reads through.
     """
-    digest = trim(report, per_owner=per_owner)
-    email = render_email(digest)
+    prepared = urgency(report)
+    email = fit(report, render_email, lambda e: len(e.html.encode()) <= MAX_EMAIL_BYTES, per_owner=per_owner,
+                prepared=prepared)
+    markdown = fit(report, render_markdown, lambda text: len(text) <= MAX_MARKDOWN, per_owner=per_owner,
+                   prepared=prepared)
     return notify.Notification(
-        title=report.title, markdown=render_markdown(digest),
-        slack=fit(report, render_slack, fits_slack, per_owner=per_owner),
-        teams=fit(report, render_teams, fits_teams, per_owner=per_owner),
+        title=report.title, markdown=markdown,
+        slack=fit(report, render_slack, fits_slack, per_owner=per_owner, prepared=prepared),
+        teams=fit(report, render_teams, fits_teams, per_owner=per_owner, prepared=prepared),
         email_subject=email.subject, email_html=email.html)
 
 

@@ -170,18 +170,42 @@ def _group(lines: Sequence[ReportLine]) -> tuple[OwnerGroup, ...]:
 _URGENT = (ItemState.OVERDUE, ItemState.DUE_SOON)
 
 
-def trim(report: TeamReport, *, per_owner: int, max_owners: int | None = None) -> TeamReport:
+@dataclass(frozen=True, slots=True)
+class OwnerUrgency:
+    """One owner's overdue and due-soon lines in digest order, and how many of theirs are due later."""
+
+    owner: str
+    urgent: tuple[ReportLine, ...]
+    later: int
+
+
+def urgency(report: TeamReport) -> tuple[OwnerUrgency, ...]:
+    """Each owner's digest order, worked out once for the many trims `fit` tries."""
+    return tuple(OwnerUrgency(owner=owner.owner,
+                              urgent=tuple(sorted((line for line in owner.lines if line.state in _URGENT),
+                                                  key=_sort_key)),
+                              later=sum(line.state not in _URGENT for line in owner.lines))
+                 for owner in report.owners)
+
+
+def trim(report: TeamReport, *, per_owner: int, max_owners: int | None = None,
+         prepared: Sequence[OwnerUrgency] | None = None) -> TeamReport:
     """A digest of the report: per owner its overdue then due-soon actions, at most `per_owner` of them,
-    items due later only counted; at most `max_owners` owners (None: all), worst first."""
+    items due later only counted; at most `max_owners` owners (None: all), worst first.
+
+    `prepared` is `urgency(report)`, when the caller trims the same report several times.
+    """
     owners: list[OwnerGroup] = []
-    later = 0
-    for owner in report.owners:
-        urgent = sorted((line for line in owner.lines if line.state in _URGENT), key=_sort_key)
-        owner_later = sum(line.state not in _URGENT for line in owner.lines)
-        later += owner_later
-        if not urgent:
+    later = left_out = left_out_items = 0
+    for entry in prepared if prepared is not None else urgency(report):
+        later += entry.later
+        if not entry.urgent:
             continue
-        shown = urgent[:per_owner]
+        if max_owners is not None and len(owners) >= max_owners:
+            left_out += 1
+            left_out_items += len(entry.urgent)
+            continue
+        shown = entry.urgent[:per_owner]
         # Keep the postmortem grouping, in the order of each postmortem's most urgent shown action.
         groups: dict[str, list[ReportLine]] = {}
         for line in shown:
@@ -191,13 +215,11 @@ def trim(report: TeamReport, *, per_owner: int, max_owners: int | None = None) -
             first = pm_lines[0].item
             pm_groups.append(PostmortemGroup(key=key, title=first.postmortem_title or key,
                                              url=first.postmortem_url, lines=tuple(pm_lines)))
-        owners.append(OwnerGroup(owner=owner.owner, postmortems=tuple(pm_groups),
-                                 hidden=len(urgent) - len(shown), later=owner_later))
-    kept = owners if max_owners is None else owners[:max_owners]
-    left_out = owners[len(kept):]
+        owners.append(OwnerGroup(owner=entry.owner, postmortems=tuple(pm_groups),
+                                 hidden=len(entry.urgent) - len(shown), later=entry.later))
     dropped = report.dropped[:per_owner if max_owners is None else min(per_owner, max_owners)]
-    return replace(report, owners=tuple(kept), digest=True, later=later, hidden_owners=len(left_out),
-                   hidden_owner_items=sum(len(o.lines) + o.hidden for o in left_out), dropped=dropped,
+    return replace(report, owners=tuple(owners), digest=True, later=later, hidden_owners=left_out,
+                   hidden_owner_items=left_out_items, dropped=dropped,
                    hidden_dropped=len(report.dropped) - len(dropped))
 
 
