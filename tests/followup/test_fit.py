@@ -8,10 +8,12 @@ from typing import Any
 
 import pytest
 
+from config.settings import Settings
 from connectors import notify
 from tests.followup.fixtures import NOW, policy, tracked
 from tests.followup.receivers import HttpReceiver, Mailbox
 from worker.followup.deliver import notification
+from worker.followup.jobs import full_report_url
 from worker.followup.items import TrackedItem
 from worker.followup.render.markdown import render_markdown
 from worker.followup.render.slack import MAX_BLOCKS, MAX_SECTION
@@ -121,6 +123,12 @@ def test_digest_links_the_full_report_when_a_public_url_is_set() -> None:
     assert "[Full report](<https://ft.example/reports/ops>)" in message.markdown
     assert 'href="https://ft.example/reports/ops"' in message.email_html
     assert "<https://ft.example/reports/ops|Full report>" in json.dumps(message.slack)
+
+
+def test_full_report_url_is_the_dashboards_team_page() -> None:
+    settings = Settings(public_url="https://ft.example/", _env_file=None)  # type: ignore[call-arg]
+    assert full_report_url(settings, "sre ops") == "https://ft.example/teams/sre%20ops"
+    assert full_report_url(Settings(_env_file=None), "sre") is None  # type: ignore[call-arg]
 
 
 def test_a_report_too_big_for_any_listing_still_fits_with_its_summary() -> None:

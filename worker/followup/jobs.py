@@ -57,7 +57,7 @@ def full_report_url(settings: Settings, team: str) -> str | None:
     """The team's full report on the dashboard, when FOLLOWTHROUGH_PUBLIC_URL is set."""
     if not settings.public_url:
         return None
-    return f"{settings.public_url.rstrip('/')}/reports/{quote(team, safe='')}"
+    return f"{settings.public_url.rstrip('/')}/teams/{quote(team, safe='')}"
 
 
 def snapshot_history(settings: Settings, store: FollowupStore, now: datetime,
