@@ -13,8 +13,8 @@ from connectors import notify
 from tests.followup.fixtures import NOW, policy, tracked
 from tests.followup.receivers import HttpReceiver, Mailbox
 from worker.followup.deliver import notification
-from worker.followup.jobs import full_report_url
 from worker.followup.items import TrackedItem
+from worker.followup.jobs import full_report_url
 from worker.followup.render.markdown import render_markdown
 from worker.followup.render.slack import MAX_BLOCKS, MAX_SECTION
 from worker.followup.report import TeamReport, build_report, trim
