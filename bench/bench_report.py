@@ -37,7 +37,6 @@ from tests.standins.github import GitHubStandIn
 from tests.standins.jira import JiraStandIn
 from worker.followup import jobs
 from worker.followup.deliver import notification
-from worker.followup.render.email import render_email
 from worker.followup.render.slack import render_slack
 from worker.followup.render.teams import render_teams
 from worker.followup.storage import FollowupStore
@@ -172,8 +171,9 @@ def main() -> int:
             sizes = []
             for team in settings.teams.values():
                 report = jobs.team_report(settings, fstore, team, NOW)
-                sizes.append(len(str(render_slack(report))) + len(str(render_teams(report)))
-                             + len(render_email(report).html))
+                message = notification(report)  # what is sent: each channel's fitted digest
+                sizes.append(len(str(message.slack)) + len(str(message.teams)) + len(message.email_html)
+                             + len(message.markdown))
             reported = time.perf_counter()
             _, peak = tracemalloc.get_traced_memory()
             tracemalloc.stop()
@@ -188,7 +188,7 @@ def main() -> int:
             print(f"tracker read calls:       {jira_reads + github_reads} "
                   f"(Jira {jira_reads}, GitHub {github_reads}; target <= {target})")
             print(f"refresh wall time:        {refreshed - started:.2f} s")
-            print(f"report build+render:      {reported - refreshed:.2f} s for {len(sizes)} teams "
+            print(f"report build+fit+render:  {reported - refreshed:.2f} s for {len(sizes)} teams "
                   f"({sum(sizes) // 1024} KiB rendered)")
             print(f"peak Python memory:       {peak / 1024 / 1024:.1f} MiB (tracemalloc)")
             store.close()
