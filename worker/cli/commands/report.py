@@ -44,7 +44,7 @@ def command(team: str | None, send: bool, fmt: str, refresh: bool, at: str | Non
     from worker.cli.progress import spinner
     from worker.errors import UserError
     from worker.followup import jobs
-    from worker.followup.render.email import render_email
+    from worker.followup.render.email import render_html
     from worker.followup.render.json import render_json
     from worker.followup.render.markdown import render_markdown
     from worker.followup.render.text import render_text
@@ -69,7 +69,7 @@ def command(team: str | None, send: bool, fmt: str, refresh: bool, at: str | Non
 
             print_json([render_json(report) for report in reports])
         elif fmt == "html":
-            print("\n".join(render_email(report).html for report in reports))
+            print(render_html(reports))
         else:
             render = render_text if fmt == "table" else render_markdown
             print("\n".join(render(report) for report in reports))
