@@ -121,7 +121,7 @@ def test_serve_refuses_a_bad_port_in_one_line(config: Path, folder: Path) -> Non
     result = subprocess.run([*_cli(), "serve"], cwd=folder, env=env, capture_output=True, text=True,
                             timeout=60)
     assert result.returncode == 2
-    assert result.stderr.strip().count("\n") == 0 and "PORT" in result.stderr
+    assert result.stderr.strip().count("\n") == 0 and "--port" in result.stderr
 
 
 def _ingest_payload(postmortem_id: str) -> dict[str, Any]:

@@ -28,6 +28,7 @@ __all__ = [
     "SyncBusy",
     "SyncResult",
     "close_stores",
+    "existing_store",
     "ingest",
     "list_postmortems",
     "load_content",
@@ -36,6 +37,7 @@ __all__ = [
     "preview",
     "route_team",
     "sync",
+    "sync_document",
 ]
 
 _stores: dict[tuple[str, int], Store] = {}
@@ -64,6 +66,53 @@ def open_store(settings: Settings) -> Store:
         if store is None:
             store = _stores[key] = Store(settings.database_url)
         return store
+
+
+def existing_store(settings: Settings) -> Store | None:
+    """The store if one exists already (a SQLite file, a PostgreSQL schema), else None; never creates one.
+
+    Read-only commands and dry runs use this, so that a plan or a failing command leaves no empty
+    migrated database (nor its `.locks` folder) behind.
+    """
+    from sqlalchemy import inspect
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, OperationalError
+
+    from worker.store import normalise_url
+
+    try:
+        url = make_url(normalise_url(settings.database_url))
+    except (ArgumentError, ValueError):
+        return open_store(settings)  # let the store report the bad URL (without echoing it)
+    if url.get_backend_name() == "sqlite":
+        database = url.database
+        if database and database != ":memory:" and not os.path.exists(database):
+            return None
+        return open_store(settings)
+    if url.get_backend_name() != "postgresql":
+        return open_store(settings)  # an unsupported dialect: the store names the setting
+    probe = Store(settings.database_url, migrate=False)
+    try:
+        created = inspect(probe.engine).has_table("alembic_version")
+    except OperationalError as exc:
+        reason = str(exc.orig or exc).strip().splitlines()[0]
+        raise UserError(f"cannot open the store (FOLLOWTHROUGH_DATABASE_URL): {reason}") from None
+    finally:
+        probe.close()
+    return open_store(settings) if created else None
+
+
+def plan_store(settings: Settings) -> Store:
+    """The store a dry run reads: the existing one, else an empty in-memory one (no file is created)."""
+    store = existing_store(settings)
+    if store is not None:
+        return store
+    key = ("sqlite://", os.getpid())
+    with _stores_lock:
+        empty = _stores.get(key)
+        if empty is None:
+            empty = _stores[key] = Store("sqlite://")
+        return empty
 
 
 def close_stores() -> None:
@@ -119,7 +168,23 @@ def ingest(
     parsed: Postmortem = parse_document(
         content, filename=filename, identity=postmortem_id, max_bytes=settings.max_document_bytes
     )
-    identity = postmortem_id or parsed.identity
+    return _store_parsed(settings, parsed, content=content, source=source,
+                         identity=postmortem_id or parsed.identity, team=team, title=title,
+                         approved_at=approved_at, version=version)
+
+
+def _store_parsed(
+    settings: Settings,
+    parsed: Postmortem,
+    *,
+    content: bytes,
+    source: str,
+    identity: str,
+    team: str | None,
+    title: str | None,
+    approved_at: datetime | None,
+    version: datetime | None = None,
+) -> IngestResult:
     if title and not parsed.title:
         parsed = replace(parsed, title=title)
     key = postmortem_key(identity)
@@ -182,6 +247,8 @@ def preview(
     source: str,
     team: str | None = None,
     filename: str | None = None,
+    postmortem_id: str | None = None,
+    throttle: WriteThrottle | None = None,
 ) -> SyncResult:
     """What `ingest` then `sync` would do, as a dry run that writes to neither the store nor the tracker.
 
@@ -190,16 +257,32 @@ def preview(
     """
     from worker.parse import parse_document
 
-    parsed: Postmortem = parse_document(content, filename=filename, max_bytes=settings.max_document_bytes)
-    key = postmortem_key(parsed.identity)
-    store = open_store(settings)
+    parsed: Postmortem = parse_document(
+        content, filename=filename, identity=postmortem_id, max_bytes=settings.max_document_bytes
+    )
+    return _preview_parsed(settings, parsed, content=content, source=source, team=team,
+                           identity=postmortem_id or parsed.identity, throttle=throttle)
+
+
+def _preview_parsed(
+    settings: Settings,
+    parsed: Postmortem,
+    *,
+    content: bytes,
+    source: str,
+    team: str | None,
+    identity: str,
+    throttle: WriteThrottle | None,
+) -> SyncResult:
+    key = postmortem_key(identity)
+    store = plan_store(settings)
     previous = store.get_postmortem(key)
     chosen = route_team(
         settings, option=team, metadata=parsed.team, stored=previous.team if previous else None
     )
     pm = PostmortemRecord(
         key=key,
-        identity=parsed.identity,
+        identity=identity,
         source=source,
         team=chosen,
         title=parsed.title,
@@ -214,8 +297,48 @@ def preview(
     )
     found = _team(settings, pm)
     records = store.preview_items(key, parsed.action_items)
-    tracker = build_tracker(settings, found) if tracker_configured(settings, found) else None
+    configured = tracker_configured(settings, found)
+    tracker = build_tracker(settings, found, throttle=throttle) if configured else None
     return SyncRun(store, settings, pm, found, tracker, dry_run=True, records=records).run()
+
+
+def sync_document(
+    settings: Settings,
+    *,
+    content: bytes,
+    source: str,
+    team: str | None = None,
+    filename: str | None = None,
+    postmortem_id: str | None = None,
+    dry_run: bool = False,
+    throttle: WriteThrottle | None = None,
+) -> SyncResult:
+    """Ingest a document and sync its tickets; a dry run, or a team without tracker credentials, only plans.
+
+    A plan writes nothing at all: not the document, not its items, not a sync-run row (and creates no
+    store), so a cron job with a missing token cannot quietly move the store ahead of the tracker.
+    """
+    from worker.parse import parse_document
+
+    parsed: Postmortem = parse_document(
+        content, filename=filename, identity=postmortem_id, max_bytes=settings.max_document_bytes
+    )
+    identity = postmortem_id or parsed.identity
+    if not dry_run:
+        store = existing_store(settings)
+        previous = store.get_postmortem(postmortem_key(identity)) if store is not None else None
+        chosen = route_team(
+            settings, option=team, metadata=parsed.team, stored=previous.team if previous else None
+        )
+        destination = settings.team(chosen)
+        # No team to sync to: the preview raises the same error as sync would, before anything is written.
+        dry_run = destination is None or not tracker_configured(settings, destination)
+    if dry_run:
+        return _preview_parsed(settings, parsed, content=content, source=source, team=team,
+                               identity=identity, throttle=throttle)
+    ingested = _store_parsed(settings, parsed, content=content, source=source, identity=identity,
+                             team=team, title=None, approved_at=None)
+    return sync(settings, ingested.postmortem_key, throttle=throttle)
 
 
 def _team(settings: Settings, pm: PostmortemRecord) -> Team:
@@ -228,8 +351,9 @@ def _team(settings: Settings, pm: PostmortemRecord) -> Team:
 
 
 def list_postmortems(settings: Settings, *, team: str | None = None) -> list[PostmortemRecord]:
-    """Every stored postmortem (oldest first), optionally of one team."""
-    return open_store(settings).list_postmortems(team=team)
+    """Every stored postmortem (oldest first), optionally of one team; none when there is no store yet."""
+    store = existing_store(settings)
+    return store.list_postmortems(team=team) if store is not None else []
 
 
 def load_content(settings: Settings, postmortem_key: str) -> bytes:
