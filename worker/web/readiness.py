@@ -22,7 +22,7 @@ _CREDENTIALS = re.compile(r"(?P<scheme>[a-zA-Z][\w+.-]*://)[^/@\s]+@")
 def reason(exc: BaseException) -> str:
     """One safe line about a failure: its class and the first line of its message, credentials masked."""
     first = (str(exc).strip().splitlines() or [""])[0]
-    first = _CREDENTIALS.sub(r"\g<scheme>***@", first)[:200]
+    first = _CREDENTIALS.sub(r"\g<scheme>***@", first)[:400]
     return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
 
 
