@@ -30,7 +30,7 @@ def test_json_output_is_exactly_the_documented_object() -> None:
     result = run("parse", str(FIXTURES / "markdown_gfm.md"), "--format", "json")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
-    assert list(data) == ["title", "owner", "incident_date", "severity", "action_items"]
+    assert list(data) == ["title", "owner", "incident_date", "severity", "team", "action_items"]
     assert data["incident_date"] == "2024-02-12"
     first = data["action_items"][0]
     assert list(first) == [
@@ -40,6 +40,7 @@ def test_json_output_is_exactly_the_documented_object() -> None:
         "due",
         "priority",
         "kind",
+        "kind_raw",
         "ref",
         "done",
         "section",

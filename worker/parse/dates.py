@@ -13,13 +13,9 @@ import re
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
+from worker.parse.empty import is_empty_value
 from worker.parse.language import day_first
 
-PLACEHOLDER = re.compile(
-    r"^\W*(?:tbd|tbc|tba|n/?a|none|unknown|unassigned|pending|later|\?+|-+|—|…|\.{2,}|sin fecha|por definir"
-    r"|a definir|pendiente|pendente|offen|unbekannt|à définir|a determinar|nicht festgelegt)?\W*$",
-    re.I,
-)
 _ISO = re.compile(r"(?<!\d)(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)")
 _NUMERIC = re.compile(r"(?<!\d)(\d{1,2})([-/.])(\d{1,2})\2(\d{4}|\d{2})(?!\d)")
 _QUARTER = re.compile(r"\bQ([1-4])\s*[/-]?\s*(\d{4})\b|\b(\d{4})\s*[/-]?\s*Q([1-4])\b", re.I)
@@ -104,7 +100,7 @@ _MAX_WORDS_CHARS = 60
 def parse_date(text: str, *, lang: str = "en", base: date | None = None) -> date | None:
     """The date a short piece of text names, or None (placeholders such as TBD are None)."""
     text = " ".join(text.split())
-    if not text or PLACEHOLDER.match(text):
+    if not text or is_empty_value(text):
         return None
     iso = _ISO.search(text)
     if iso:

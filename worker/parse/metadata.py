@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from worker.parse.blocks import Block, Heading, ListItem, Paragraph, Table, Text
-from worker.parse.dates import DATE_PHRASE, PLACEHOLDER, parse_date
+from worker.parse.dates import DATE_PHRASE, parse_date
+from worker.parse.empty import is_empty_value
 from worker.parse.sections import Kind, classify_heading, fold
 
 # Keys in order of preference; matched against the folded key text.
@@ -17,6 +18,8 @@ _OWNER_KEYS = (
     "postmortem lead",
     "incident owner",
     "document owner",
+    "dri",
+    "directly responsible individual",
     "owner",
     "incident lead",
     "incident commander",
@@ -46,6 +49,24 @@ _OWNER_KEYS = (
     "pilote de l incident",
     "auteur",
     "redige par",
+)
+_TEAM_KEYS = (
+    "team",
+    "owning team",
+    "owner team",
+    "responsible team",
+    "service team",
+    "teams",
+    "squad",
+    "equipo",
+    "equipo responsable",
+    "equipe",
+    "equipe responsavel",
+    "time responsavel",
+    "verantwortliches team",
+    "zustandiges team",
+    "equipe responsable",
+    "equipe proprietaire",
 )
 _SEVERITY_KEYS = (
     "severity",
@@ -109,6 +130,7 @@ class Metadata:
     incident_date: date | None
     severity: str | None
     first_text: str | None
+    team: str | None = None
 
 
 def read_metadata(blocks: list[Block], *, lang: str) -> Metadata:
@@ -116,6 +138,7 @@ def read_metadata(blocks: list[Block], *, lang: str) -> Metadata:
     pairs = list(_pairs(blocks))
     owner = _pick(pairs, _OWNER_KEYS)
     severity = _pick(pairs, _SEVERITY_KEYS)
+    team = _pick(pairs, _TEAM_KEYS)
     incident_date = None
     for key in _DATE_KEYS:
         for found_key, value in pairs:
@@ -133,7 +156,17 @@ def read_metadata(blocks: list[Block], *, lang: str) -> Metadata:
         incident_date=incident_date,
         severity=_value(severity),
         first_text=_first_text(blocks),
+        team=_team(team),
     )
+
+
+def _team(value: Text | None) -> str | None:
+    """The team's name as written, without markup residue ("@payments-team" -> "payments-team")."""
+    text = _value(value)
+    if text is None:
+        return None
+    text = text.strip(" .,;*_`").lstrip("@#")
+    return text[:100] or None
 
 
 def _pairs(blocks: list[Block]) -> list[tuple[str, Text]]:
@@ -201,7 +234,7 @@ def _value(value: Text | None) -> str | None:
 
 
 def _date_in(text: str, *, lang: str) -> date | None:
-    if PLACEHOLDER.match(text):
+    if is_empty_value(text):
         return None
     direct = parse_date(text[:40], lang=lang) if len(text) <= 40 else None
     if direct:
@@ -251,7 +284,7 @@ def _title(blocks: list[Block]) -> str | None:
     return None
 
 
-_METADATA_KEYS = frozenset(_OWNER_KEYS + _SEVERITY_KEYS + _DATE_KEYS)
+_METADATA_KEYS = frozenset(_OWNER_KEYS + _SEVERITY_KEYS + _DATE_KEYS + _TEAM_KEYS)
 
 
 def _first_text(blocks: list[Block]) -> str | None:
