@@ -164,6 +164,19 @@ class OwnerLookupRow(Base):
     checked_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class ParseFailureRow(Base):
+    """A document that could not be parsed, one row per source: the sweep skips it, the CLI shows it."""
+
+    __tablename__ = "parse_failures"
+
+    source: Mapped[str] = mapped_column(String(1000), primary_key=True)  # "github:repo@ref:path", "jira:KEY"
+    content_hash: Mapped[str] = mapped_column(String(64))  # sha256 of the bytes that failed
+    reason: Mapped[str] = mapped_column(Text)  # the parser's one-line message
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    first_failed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_failed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 # Follow-up's tables (report sends, history, resolutions): SQLAlchemy Core tables on the same metadata, so
 # the migration check and `create_all` see the whole schema.
 

@@ -27,6 +27,18 @@ class PostmortemRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class ParseFailureRecord:
+    """A document the parser refused: where it came from, what failed and how often."""
+
+    source: str
+    content_hash: str
+    reason: str
+    attempts: int
+    first_failed_at: datetime
+    last_failed_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class ItemRecord:
     """One stored action item with its ticket mapping, last-written values and last known status."""
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, select, text, update
+from sqlalchemy import Engine, create_engine, delete, event, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, CursorResult, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
@@ -28,8 +28,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from connectors.tracker import OWNED_FIELDS, Ticket, TicketFields
 from worker.errors import UserError
 from worker.models import ActionItem, Postmortem
-from worker.store.models import ActionItemRow, OwnerLookupRow, PostmortemRow, SyncRunRow
-from worker.store.records import ItemRecord, PostmortemRecord
+from worker.store.models import ActionItemRow, OwnerLookupRow, ParseFailureRow, PostmortemRow, SyncRunRow
+from worker.store.records import ItemRecord, ParseFailureRecord, PostmortemRecord
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 #: Serialises migrations when several workers open a PostgreSQL store at once.
@@ -460,6 +460,47 @@ class Store:
             )
             if not dry_run:
                 s.execute(update(PostmortemRow).where(PostmortemRow.key == key).values(synced_at=finished_at))
+
+    # --- parse failures -------------------------------------------------------------------------
+
+    def record_parse_failure(
+        self, source: str, *, content_hash: str, reason: str, now: datetime | None = None
+    ) -> None:
+        """Remember that the document at `source` (with this content) could not be parsed, and why."""
+        now = now or _now()
+        values = {"content_hash": content_hash, "reason": reason[:2000], "last_failed_at": now}
+        with self.session() as s:
+            stmt = self._insert(ParseFailureRow).values(
+                source=source[:1000], attempts=1, first_failed_at=now, **values
+            )
+            s.execute(
+                stmt.on_conflict_do_update(
+                    index_elements=["source"], set_={**values, "attempts": ParseFailureRow.attempts + 1}
+                )
+            )
+
+    def clear_parse_failure(self, source: str) -> None:
+        """Forget a recorded parse failure (the document at `source` now parses)."""
+        with self.session() as s:
+            s.execute(delete(ParseFailureRow).where(ParseFailureRow.source == source[:1000]))
+
+    def parse_failures(self) -> list[ParseFailureRecord]:
+        """Every recorded parse failure, most recent first."""
+        with self.session() as s:
+            rows = s.execute(
+                select(ParseFailureRow).order_by(ParseFailureRow.last_failed_at.desc(), ParseFailureRow.source)
+            ).scalars()
+            return [
+                ParseFailureRecord(
+                    source=row.source,
+                    content_hash=row.content_hash,
+                    reason=row.reason,
+                    attempts=row.attempts,
+                    first_failed_at=row.first_failed_at,
+                    last_failed_at=row.last_failed_at,
+                )
+                for row in rows
+            ]
 
     # --- owner lookups cache --------------------------------------------------------------------
 

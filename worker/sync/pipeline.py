@@ -19,7 +19,7 @@ from connectors.throttle import WriteThrottle
 from worker.errors import UserError
 from worker.models import Postmortem
 from worker.service.locks import Locked
-from worker.store import PostmortemRecord, Store
+from worker.store import ParseFailureRecord, PostmortemRecord, Store
 from worker.sync.execute import ItemResult, SyncResult, SyncRun
 
 __all__ = [
@@ -109,16 +109,28 @@ def ingest(
     filename: str | None = None,
 ) -> IngestResult:
     """Parse a postmortem and record it and its items in the store. Raises UserError on bad input."""
-    from worker.parse import parse_document  # the parser pulls in heavy libraries; load on use
+    from worker.parse import ParseError, parse_document  # heavy libraries; load on use
 
-    parsed: Postmortem = parse_document(
-        content, filename=filename, identity=postmortem_id, max_bytes=settings.max_document_bytes
-    )
+    content_hash = hashlib.sha256(content).hexdigest()
+    store = open_store(settings)
+    try:
+        parsed: Postmortem = parse_document(
+            content,
+            filename=filename,
+            identity=postmortem_id,
+            max_bytes=settings.max_document_bytes,
+            budget_seconds=settings.parse_budget_seconds,
+        )
+    except ParseError as exc:
+        # Recorded so the sweep stops re-queueing it and `followthrough` can show it; re-raised so the
+        # caller (CLI exit 2, the ingest task's failure) still reports it.
+        store.record_parse_failure(source, content_hash=content_hash, reason=str(exc))
+        raise
+    store.clear_parse_failure(source)
     identity = postmortem_id or parsed.identity
     if title and not parsed.title:
         parsed = replace(parsed, title=title)
     key = postmortem_key(identity)
-    store = open_store(settings)
     previous = store.get_postmortem(key)
     chosen = route_team(
         settings, option=team, metadata=parsed.team, stored=previous.team if previous else None
@@ -128,7 +140,7 @@ def ingest(
         key=key,
         source=source,
         team=chosen,
-        content_hash=hashlib.sha256(content).hexdigest(),
+        content_hash=content_hash,
         content=content if source.startswith("inline:") else None,
         approved_at=approved_at,
     )
@@ -180,7 +192,12 @@ def preview(
     """
     from worker.parse import parse_document
 
-    parsed: Postmortem = parse_document(content, filename=filename, max_bytes=settings.max_document_bytes)
+    parsed: Postmortem = parse_document(
+        content,
+        filename=filename,
+        max_bytes=settings.max_document_bytes,
+        budget_seconds=settings.parse_budget_seconds,
+    )
     key = postmortem_key(parsed.identity)
     store = open_store(settings)
     previous = store.get_postmortem(key)
@@ -220,6 +237,11 @@ def _team(settings: Settings, pm: PostmortemRecord) -> Team:
 def list_postmortems(settings: Settings, *, team: str | None = None) -> list[PostmortemRecord]:
     """Every stored postmortem (oldest first), optionally of one team."""
     return open_store(settings).list_postmortems(team=team)
+
+
+def parse_failures(settings: Settings) -> list[ParseFailureRecord]:
+    """Every document the parser refused (most recent first): source, content hash, reason."""
+    return open_store(settings).parse_failures()
 
 
 def load_content(settings: Settings, postmortem_key: str) -> bytes:

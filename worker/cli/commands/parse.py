@@ -10,7 +10,7 @@ from pathlib import Path
 from config.settings import load_settings
 from worker.cli.render import print_postmortem
 from worker.models import Postmortem
-from worker.parse import ParseError, parse_document
+from worker.parse import DEFAULT_BUDGET_SECONDS, ParseError, parse_document
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -44,18 +44,20 @@ def read_input(path: str, *, max_bytes: int) -> tuple[bytes, str | None]:
     return data, name
 
 
-def parse_path(path: str, *, max_bytes: int) -> Postmortem:
+def parse_path(path: str, *, max_bytes: int, budget_seconds: float = DEFAULT_BUDGET_SECONDS) -> Postmortem:
     """Parse a file or stdin ("-"); errors name the path."""
     data, name = read_input(path, max_bytes=max_bytes)
     try:
-        return parse_document(data, filename=name, max_bytes=max_bytes)
+        return parse_document(data, filename=name, max_bytes=max_bytes, budget_seconds=budget_seconds)
     except ParseError as exc:
         raise ParseError(f"{path}: {exc}") from None
 
 
 def run(args: argparse.Namespace) -> int:
     settings = load_settings()
-    postmortem = parse_path(args.path, max_bytes=settings.max_document_bytes)
+    postmortem = parse_path(
+        args.path, max_bytes=settings.max_document_bytes, budget_seconds=settings.parse_budget_seconds
+    )
     if args.format == "json":
         sys.stdout.write(json.dumps(postmortem.to_json(), ensure_ascii=False) + "\n")
     else:
