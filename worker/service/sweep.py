@@ -3,8 +3,9 @@
 GitHub does not redeliver a failed webhook and a receiver can be down, so beat runs this on a schedule.
 A file counts as ingested when the store knows a postmortem from the same repository path (at any
 commit); a Jira review when the store knows its issue key. A document the parser refused (recorded in the
-store's parse failures) counts as seen too: it is retried when it changes (webhook) or on `resync`. Changed documents are the webhooks' and
-`followthrough resync`'s job, so the sweep costs one tree read and one paged search, not a fetch per file.
+store's parse failures) counts as seen too: it is retried when it changes (webhook) or on `resync`.
+Changed documents are the webhooks' and `followthrough resync`'s job, so the sweep costs one tree read
+and one paged search, not a fetch per file.
 It also re-queues the sync of postmortems whose sync never completed (a worker killed outright leaves its
 message unacknowledged until Redis's visibility timeout, two hours by default).
 """

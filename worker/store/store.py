@@ -488,7 +488,9 @@ class Store:
         """Every recorded parse failure, most recent first."""
         with self.session() as s:
             rows = s.execute(
-                select(ParseFailureRow).order_by(ParseFailureRow.last_failed_at.desc(), ParseFailureRow.source)
+                select(ParseFailureRow).order_by(
+                    ParseFailureRow.last_failed_at.desc(), ParseFailureRow.source
+                )
             ).scalars()
             return [
                 ParseFailureRecord(
