@@ -12,9 +12,10 @@ from dataclasses import replace
 
 from worker.models import ActionItem, Postmortem
 from worker.parse import budget
-from worker.parse.blocks import Block, Heading, ListItem, Paragraph, Table
+from worker.parse.blocks import Block, Heading, ListItem, Paragraph, Table, Text
 from worker.parse.decode import clean_text, decode_bytes
 from worker.parse.detect import Format, detect_format
+from worker.parse.email import strip_email
 from worker.parse.errors import ParseError
 from worker.parse.extract import extract_items
 from worker.parse.fingerprint import derive_identity, fingerprint, normalise_action
@@ -59,9 +60,12 @@ def parse_document(
         )
     with budget.budget(budget_seconds):
         text = clean_text(decode_bytes(data) if isinstance(data, bytes) else data)
+        subject, text = strip_email(text)
         fmt = detect_format(text, filename=filename)
         try:
             blocks = _FRONT_ENDS[fmt](text)
+            if subject:
+                blocks.insert(0, Heading(level=1, content=Text(subject)))
             budget.check()
             lang = detect_language(_plain(blocks))
             meta = read_metadata(blocks, lang=lang)

@@ -190,9 +190,10 @@ def _place(blocks: list[Block]) -> list[tuple[Block, _Section]]:
                 title=title,
                 kind=effective_kind(own, parent.kind if parent else Kind.NEUTRAL),
                 level=block.level,
-                category=raw_kind or (parent.category if parent else None),
+                category=parent.category if parent else None,
             )
             if raw_kind and parent is not None and parent.kind is Kind.ACTION:
+                section.category = raw_kind
                 section.kind = Kind.ACTION  # "### Detect" under "## Action items" is a category, not a title
                 section.title = parent.title
             elif (
@@ -331,11 +332,11 @@ def _table_items(table: Table, section: _Section, found: _Items, *, lang: str, b
                 value = row[index].text.strip()
                 if value and not is_empty_value(value):
                     context.append(f"{table.header[index].text.strip()}: {value}")
-        item = _make_item(cell, section, lang=lang, base=base, context=context)
+        item = _make_item(
+            cell, section, lang=lang, base=base, context=context, owner_from_text=Role.OWNER not in roles
+        )
         if item is None:
             continue
-        if Role.OWNER in roles:
-            item = replace(item, owner=None)  # the owner column decides, even when empty
         if item.section is None:
             item = replace(item, section=_clean(table.header[action_col].text) or None)
         index = found.add(item, weight=2)
@@ -482,6 +483,7 @@ def _make_item(
     base: date | None,
     commitment: _Commitment | None = None,
     context: list[str] | None = None,
+    owner_from_text: bool = True,
 ) -> ActionItem | None:
     full = " ".join(content.text[:MAX_FIELD_TEXT].split())
     if _is_placeholder(full) or _DIAGRAM.match(full):
@@ -490,6 +492,10 @@ def _make_item(
     if status.dropped:
         return None
     fields = inline_fields(full, lang=lang, base=base, mentions=content.mentions)
+    if not owner_from_text:
+        # An owner column decides the owner, even when empty: a handle in the text stays in the title.
+        fields.consumed = [span for span in fields.consumed if span not in fields.owner_spans]
+        fields.owner = None
     source = commitment.title if commitment is not None else full
     title, label_kind, url = _title(source, fields, status.spans, commitment=commitment is not None)
     if not title or _is_placeholder(title):

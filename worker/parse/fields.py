@@ -132,6 +132,7 @@ class Fields:
     ref: str | None = None
     done: bool = False
     consumed: list[str] = field(default_factory=list)  # text spans to cut from the title
+    owner_spans: list[str] = field(default_factory=list)  # the owner's part of `consumed`
 
 
 _NAME = r"(@?[\w.'’-]{1,40}(?:\s(?!and\b|due\b|by\b|to\b|until\b|before\b|para\b|bis\b)[\w.'’-]{1,40}){0,3})"
@@ -179,14 +180,17 @@ def inline_fields(text: str, *, lang: str, base: date | None, mentions: list[str
         value = owner.group(1).strip(" .,;")
         found.owner = None if is_empty_value(value) else value
         found.consumed.append(owner.group(0))
+        found.owner_spans.append(owner.group(0))
     elif mentions:
         found.owner = mentions[0]
         found.consumed.extend(mentions)
+        found.owner_spans.extend(mentions)
     else:
         handle = _HANDLE.search(text)
         if handle:
             found.owner = "@" + handle.group(1)
             found.consumed.append(handle.group(0))
+            found.owner_spans.append(handle.group(0))
     due = _DUE_LABEL.search(text)
     if due:
         value = parse_date(due.group(1), lang=lang, base=base)

@@ -33,13 +33,36 @@ def _parser() -> MarkdownIt:
     return md
 
 
+_FRONT_MATTER_END = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.M)
+_FRONT_MATTER_MAX = 8000
+_JIRA_MENTION = re.compile(r"\[~(?:accountid:)?([^\]\n|\[]{1,200})\]")
+
+
 def parse_markdown(text: str) -> list[Block]:
-    """Parse Markdown into blocks."""
+    """Parse Markdown into blocks; YAML front matter becomes "key: value" lines the metadata reader sees."""
+    front, text = _front_matter(text)
     try:
         tokens = _parser().parse(text)
     except RecursionError:
         raise ParseError("the Markdown is nested too deeply to read") from None
-    return _Builder(text.split("\n")).build(tokens)
+    blocks = _Builder(text.split("\n")).build(tokens)
+    return front + blocks
+
+
+def _front_matter(text: str) -> tuple[list[Block], str]:
+    """Split "---\nteam: x\n---" off the top: one note paragraph of its simple key: value lines."""
+    if not text.startswith("---\n"):
+        return [], text
+    end = _FRONT_MATTER_END.search(text, 4, _FRONT_MATTER_MAX)
+    if end is None:
+        return [], text
+    lines = []
+    for line in text[4 : end.start()].split("\n"):
+        key, sep, value = line.partition(":")
+        if sep and key.strip() and not key.startswith((" ", "\t", "-")):
+            lines.append(f"{key.strip()}: {value.strip().strip(chr(34) + chr(39))}")
+    rest = text[end.end() :]
+    return ([Paragraph(Text("\n".join(lines)), note=True)] if lines else []), rest
 
 
 class _Builder:
@@ -255,5 +278,12 @@ def render_inline(token: Token, *, cell: bool = False) -> Text:
         # Cells may carry literal <br> inside code spans or escaped form; anything tag-like is dropped.
         text = _BR.sub("\n", text)
         text = _TAG.sub(" ", text) if "<" in text else text
+    if "[~" in text:
+        # Jira-style mentions pasted into Markdown: a mention, as in Jira wiki.
+        def mention(match: re.Match[str]) -> str:
+            out.mentions.append(match.group(1).strip())
+            return match.group(1).strip()
+
+        text = _JIRA_MENTION.sub(mention, text)
     out.text = "\n".join(" ".join(line.split()) for line in text.split("\n") if line.strip())
     return out

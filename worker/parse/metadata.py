@@ -273,6 +273,8 @@ def _title(blocks: list[Block]) -> str | None:
             if block.level > 1 and classify_heading(text) is not Kind.NEUTRAL:
                 continue  # "## Action items", "## Timeline": a section of the document, not its title
             return text or None
+        if isinstance(block, Paragraph) and block.note:
+            continue  # front matter, a callout: not the title
         if isinstance(block, Paragraph) and block is blocks[0]:
             text = block.content.text.split("\n")[0].strip()
             if text and len(text.split()) <= 12 and text[-1] not in ".!?,;":

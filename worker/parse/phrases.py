@@ -33,7 +33,10 @@ DONE_LEADS: tuple[str, ...] = (
     r"nous\savons\sdéjà", r"nous\savons",
 )
 _LEAD_IN = r"(?:(?:going|moving)\sforward,?\s|in\sthe\sfuture,?\s|from\snow\son,?\s|additionally,?\s|also,?\s)?"
-_OPTIONAL_ADVERB = r"(?:also\s|additionally\s|further\s|then\s|now\s|already\s|also\salready\s)?"
+_OPTIONAL_ADVERB = (
+    r"(?:also\s|additionally\s|further\s|then\s|now\s|already\s|also\salready\s|además\s|también\s|ya\s"
+    r"|também\s|ainda\s|auch\s|zudem\s|außerdem\s|bereits\s|aussi\s|également\s|déjà\s|ensuite\s)?"
+)
 
 
 def _alternation(leads: tuple[str, ...]) -> str:

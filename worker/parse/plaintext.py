@@ -98,7 +98,9 @@ def _group_blocks(group: list[str], *, level: int) -> list[Block]:
             flush_item()
             indent = len(match.group(1).expandtabs(4))
             item = (indent, match.group(2) is None, [match.group(5)])
-        elif item is not None and (line[:1] in " \t" or line.strip()[:1].islower()):
+        elif item is not None and (
+            line[:1] in " \t" or line.strip()[:1].islower() or line.strip()[:1] == "(" or _open_paren(item[2])
+        ):
             item[2].append(line)
         else:
             flush_item()
@@ -106,3 +108,9 @@ def _group_blocks(group: list[str], *, level: int) -> list[Block]:
     flush_item()
     flush_prose()
     return blocks
+
+
+def _open_paren(lines: list[str]) -> bool:
+    """Whether an item's text so far leaves a parenthesis open: "(owner: Ana," wraps onto the next line."""
+    last = lines[-1]
+    return last.rfind("(") > last.rfind(")")

@@ -37,7 +37,8 @@ _TIMELINE = re.compile(
 )
 _ACTION = re.compile(
     r"\b(?:action items?|actions?|action points?|follow ?ups?|followups?|corrective|preventa?tive|prevention"
-    r"|to ?dos?|tasks?|remediations?|next steps|improvements?|fixes|countermeasures?|recommendations?"
+    r"|to ?do|to dos|^todos$|todo list|todo items?|tasks?|remediations?|next steps|improvements?|fixes"
+    r"|countermeasures?|recommendations?"
     r"|what we are doing|what we re doing|what we will do|what we ll do|going forward|moving forward"
     r"|future work|work items?|mitigation plan|repair items?|lessons applied|prevent|preventing|to prevent"
     r"|prevenir|evitar|evitarlo|verhindern|vermeiden|eviter|empecher"
@@ -49,7 +50,7 @@ _ACTION = re.compile(
     r"|plano de acao|itens de acao"
     # German
     r"|massnahmen|aufgaben|nachverfolgung|folgemassnahmen|nachste schritte|naechste schritte|verbesserungen"
-    r"|korrekturmassnahmen|vorbeugung|pravention|aktionspunkte|todos"
+    r"|korrekturmassnahmen|vorbeugung|pravention|aktionspunkte"
     # French
     r"|actions correctives|suivi|mesures|taches|prochaines etapes|ameliorations|correctifs|preventives?"
     r"|plan d action|remediation)\b"
