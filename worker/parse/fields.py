@@ -78,7 +78,7 @@ _ROLE_PATTERNS: tuple[tuple[Role, re.Pattern[str]], ...] = (
         Role.REF,
         re.compile(
             r"^(?:tickets?|ticket id|issues? (?:key|link|id)|jira(?: ticket| issue| key)?"
-            r"|links?|ref|reference|tracking"
+            r"|links?|ref|reference|tracking|issues?|tracker|jira link|ticket link|chamado|ticket jira"
             r"|bug|key|github issue|chamado|incidencia)$"
         ),
     ),

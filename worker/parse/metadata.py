@@ -246,6 +246,14 @@ def _date_in(text: str, *, lang: str) -> date | None:
     return None
 
 
+# A date with its year, as prose writes it: "2 de junio de 2025", "March 3, 2025", "3. März 2025", ISO.
+_FULL_DATE = re.compile(
+    r"\d{1,2}(?:st|nd|rd|th|º|er|\.)?\s(?:de\s)?[A-Za-zÀ-ÿ]{3,10}\.?,?\s(?:de\s)?\d{4}"
+    r"|[A-Za-zÀ-ÿ]{3,10}\.?\s\d{1,2}(?:st|nd|rd|th)?,?\s\d{4}"
+    r"|\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[./]\d{1,2}[./]\d{4}"
+)
+
+
 def _date_in_prose(blocks: list[Block], *, lang: str) -> date | None:
     """The first full date (with a year) in the title or opening paragraphs, when no field names it."""
     seen = 0
@@ -253,11 +261,10 @@ def _date_in_prose(blocks: list[Block], *, lang: str) -> date | None:
     for block in blocks:
         if isinstance(block, Paragraph) or block is first_heading:
             seen += isinstance(block, Paragraph)
-            for match in DATE_PHRASE.finditer(block.content.text[:1000]):
-                if re.search(r"\d{4}", match.group(0)):
-                    found = parse_date(match.group(0), lang=lang)
-                    if found:
-                        return found
+            for match in _FULL_DATE.finditer(block.content.text[:1000]):
+                found = parse_date(match.group(0), lang=lang)
+                if found:
+                    return found
             if seen >= 4:
                 break
     return None
