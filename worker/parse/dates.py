@@ -18,7 +18,7 @@ from worker.parse.language import day_first
 
 _ISO = re.compile(r"(?<!\d)(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)")
 _NUMERIC = re.compile(r"(?<!\d)(\d{1,2})([-/.])(\d{1,2})\2(\d{4}|\d{2})(?!\d)")
-_QUARTER = re.compile(r"\bQ([1-4])\s*[/-]?\s*(\d{4})\b|\b(\d{4})\s*[/-]?\s*Q([1-4])\b", re.I)
+_QUARTER = re.compile(r"\bQ([1-4])\s?[/-]?\s?(\d{4})\b|\b(\d{4})\s?[/-]?\s?Q([1-4])\b", re.I)
 _NUMBER_WORDS = {
     "a": 1,
     "an": 1,

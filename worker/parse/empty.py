@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from worker.parse import budget
 from worker.parse.sections import fold
 
 # Folded forms (see sections.fold): casefolded, accents and punctuation gone, spaces collapsed.
@@ -37,6 +38,7 @@ _MAX_EMPTY_CHARS = 40  # longer text is never a placeholder, however it ends
 
 def word_core(text: str) -> str:
     """The text from its first to its last word character ("" when it has none); linear time."""
+    budget.charge(len(text))
     first = _WORD_CHAR.search(text)
     if first is None:
         return ""

@@ -150,15 +150,15 @@ _HANDLE = re.compile(r"(?<![\w.@/])@([A-Za-z0-9][\w.-]{0,38}[A-Za-z0-9]|[A-Za-z0
 _DUE_LABEL = re.compile(
     r"[(\[]?\b(?:due(?:\sdate|\sby|\son)?|deadline|target(?:\sdate)?|eta|by|until|before|fecha\slímite|fecha"
     r"|plazo|para\sel|hasta(?:\sel)?|até|prazo|data\slimite|bis(?:\szum)?|fällig(?:\sam|\sbis)?|frist|termin"
-    r"|avant(?:\sle)?|d'ici(?:\sle)?|échéance|pour\sle)\b\s*[:=]?\s*(" + DATE_PHRASE.pattern + r")[)\]]?",
+    r"|avant(?:\sle)?|d'ici(?:\sle)?|échéance|pour\sle)\b\s?[:=]?\s?(" + DATE_PHRASE.pattern + r")[)\]]?",
     re.I,
 )
 _PRIORITY_LABEL = re.compile(
-    r"[(\[]?\b(?:priority|prio|prioridad|prioridade|priorität|priorité)\b\s*[:=]?\s*([\w-]{1,12})[)\]]?", re.I
+    r"[(\[]?\b(?:priority|prio|prioridad|prioridade|priorität|priorité)\b\s?[:=]?\s?([\w-]{1,12})[)\]]?", re.I
 )
 _PRIORITY_CODE = re.compile(r"[(\[]?\b(P[0-4])\b[)\]]?")
 _KIND_LABEL = re.compile(
-    r"[(\[]?\b(?:type|kind|category|tipo|typ|catégorie)\s*[:=]\s*([\w-]{2,20})[)\]]?", re.I
+    r"[(\[]?\b(?:type|kind|category|tipo|typ|catégorie)\s?[:=]\s?([\w-]{2,20})[)\]]?", re.I
 )
 _KIND_TAG = re.compile(
     r"[(\[#]\b(prevent|preventive|mitigate|mitigation|detect|detection|process|repair|investigate|remediate"
