@@ -8,6 +8,7 @@ adversarial input < 1 s (or refused), 1,000 typical postmortems < 10 s, flat mem
 from __future__ import annotations
 
 import gc
+import resource
 import sys
 import time
 import tracemalloc
@@ -114,18 +115,21 @@ def bench_table() -> None:
 
 def bench_big_document() -> None:
     data = big_document()
-    gc.collect()
-    tracemalloc.start()
-    elapsed, pm = timed(lambda: parse_document(data))
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
+    # The budget is lifted here: this measures the time a parse takes, it does not enforce a limit.
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    elapsed, pm = timed(lambda: parse_document(data, budget_seconds=600))
+    rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     items = len(pm.action_items)  # type: ignore[attr-defined]
     print(
-        f"{len(data) / 1000:.0f} KB document: {elapsed:.3f} s (under tracemalloc), peak {peak / 1e6:.1f} MB, "
-        f"{items} items  (target < 1 s, < 100 MB)"
+        f"{len(data) / 1000:.0f} KB document: {elapsed:.3f} s, {items} items, peak RSS {rss_after / 1024:.0f} MB "
+        f"(+{(rss_after - rss_before) / 1024:.0f} MB)  (target < 1 s, < 100 MB)"
     )
-    elapsed, _ = timed(lambda: parse_document(data))
-    print(f"{len(data) / 1000:.0f} KB document without tracemalloc: {elapsed:.3f} s")
+    gc.collect()
+    tracemalloc.start()
+    parse_document(data, budget_seconds=600)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    print(f"{len(data) / 1000:.0f} KB document: Python allocations peak {peak / 1e6:.1f} MB (tracemalloc)")
 
 
 def bench_adversarial(limit: float) -> None:

@@ -24,7 +24,7 @@ from worker.models import ActionItem
 from worker.parse import budget
 from worker.parse.blocks import Block, Heading, ListItem, Paragraph, Table, Text
 from worker.parse.dates import parse_date
-from worker.parse.empty import is_empty_value, word_core
+from worker.parse.empty import EMPTY_WORDS, is_empty_value, word_core
 from worker.parse.fields import MAX_FIELD_TEXT, Fields, Role, column_role, inline_fields
 from worker.parse.fingerprint import normalise_action
 from worker.parse.kinds import is_kind_label, normalise_kind
@@ -339,11 +339,11 @@ def _table_items(table: Table, section: _Section, found: _Items, *, lang: str, b
             continue
         if item.section is None:
             item = replace(item, section=_clean(table.header[action_col].text) or None)
-        index = found.add(item, weight=2)
+        changes: dict[str, object] = {}
         for column, role in enumerate(roles):
-            if column >= len(row) or column == action_col:
-                continue
-            _apply_value(found, index, role, row[column], lang=lang, base=base, override=True)
+            if column < len(row) and column != action_col:
+                _value_changes(item, changes, role, row[column], lang=lang, base=base, override=True)
+        found.add(replace(item, **changes) if changes else item, weight=2)  # type: ignore[arg-type]
 
 
 _TRAILING_STATUS = re.compile(
@@ -355,38 +355,58 @@ def _apply_value(
     found: _Items, index: int, role: Role, cell: Text, *, lang: str, base: date | None, override: bool
 ) -> None:
     """Set one field of an item from a table cell or a field line."""
-    item = found.items[index]
+    changes = _value_changes(found.items[index], {}, role, cell, lang=lang, base=base, override=override)
+    if changes:
+        found.update(index, **changes)
+
+
+def _value_changes(
+    item: ActionItem,
+    changes: dict[str, object],
+    role: Role,
+    cell: Text,
+    *,
+    lang: str,
+    base: date | None,
+    override: bool,
+) -> dict[str, object]:
+    """`changes` updated with the field a cell sets (reading earlier changes before the item's own values)."""
+
+    def current(name: str) -> object:
+        return changes[name] if name in changes else getattr(item, name)
+
     value = " ".join(cell.text[:MAX_FIELD_TEXT].split())
     if role is Role.OWNER:
         # First line only: "Cy Diaz<br>backup: Dee" names one owner and a note.
         owner = cell.mentions[0] if cell.mentions else " ".join(cell.text.split("\n")[0].split())[:200]
         if owner and not is_empty_value(owner):
-            found.update(index, owner=owner)
+            changes["owner"] = owner
     elif role is Role.DUE:
         when = cell.dates[0] if cell.dates else value
         due = parse_date(when[:200], lang=lang, base=base)
         if due is not None or override:
-            found.update(index, due=due or (item.due if not is_empty_value(value) else None))
+            changes["due"] = due or (current("due") if not is_empty_value(value) else None)
     elif role is Role.PRIORITY and value and not is_empty_value(value):
-        found.update(index, priority=value[:60])
+        changes["priority"] = value[:60]
     elif role is Role.KIND and value and not is_empty_value(value):
-        found.update(index, kind=normalise_kind(value), kind_raw=value[:60])
+        changes["kind"], changes["kind_raw"] = normalise_kind(value), value[:60]
     elif role is Role.STATUS:
-        done = item.done or is_done_status(value) or bool(cell.checked)
-        found.update(index, done=done)
+        changes["done"] = bool(current("done")) or is_done_status(value) or bool(cell.checked)
     elif role is Role.REF:
         # Google's SRE template writes "Bug 5554823 **DONE**": the status rides in the reference cell.
         status = _TRAILING_STATUS.match(value[:300])
-        done = item.done
+        done = bool(current("done"))
         if status:
             value = status.group(1)
             done = done or is_done_status(status.group(2))
         ref = cell.refs[0] if cell.refs else find_ref(value)
         if not ref and value and any(ch.isdigit() for ch in value) and not is_empty_value(value):
             ref = value[:300]  # a column named Bug/Ticket holds a reference even in a tracker's own format
-        found.update(index, ref=ref or item.ref, done=done)
-    elif role is Role.CONTEXT and not item.ref and cell.refs:
-        found.update(index, ref=cell.refs[0])
+        changes["ref"] = ref or current("ref")
+        changes["done"] = done
+    elif role is Role.CONTEXT and not current("ref") and cell.refs:
+        changes["ref"] = cell.refs[0]
+    return changes
 
 
 # --- lists --------------------------------------------------------------------------------------------
@@ -562,10 +582,12 @@ def _title(
 
 def _is_placeholder(text: str) -> bool:
     core = word_core(text[:400])
-    if not core or is_empty_value(core):
+    if not core:
         return True
-    folded = fold(core) if len(core) <= 60 else ""
-    return folded in _PLACEHOLDER_TITLES or folded.startswith("lorem ipsum")
+    if len(core) > 60:
+        return core[:11].casefold() == "lorem ipsum"  # longer text is never a placeholder word
+    folded = fold(core)
+    return folded in EMPTY_WORDS or folded in _PLACEHOLDER_TITLES or folded.startswith("lorem ipsum")
 
 
 def _clean(text: str) -> str:

@@ -13,6 +13,7 @@ from worker.parse.blocks import Block, Heading, ListItem, Paragraph, Table, Text
 from worker.parse.errors import ParseError
 from worker.parse.html import parse_html
 from worker.parse.lines import heading_text, line_blocks
+from worker.parse.pipe_tables import MARKER_PREFIX, extract_tables, plain_cell
 from worker.parse.plaintext import checkbox
 from worker.parse.refs import is_issue_url
 from worker.parse.sections import Kind, classify_heading
@@ -41,12 +42,23 @@ _JIRA_MENTION = re.compile(r"\[~(?:accountid:)?([^\]\n|\[]{1,200})\]")
 def parse_markdown(text: str) -> list[Block]:
     """Parse Markdown into blocks; YAML front matter becomes "key: value" lines the metadata reader sees."""
     front, text = _front_matter(text)
+    lines, tables = extract_tables(text.split("\n"), _render_cell)
+    if tables:
+        text = "\n".join(lines)
     try:
         tokens = _parser().parse(text)
     except RecursionError:
         raise ParseError("the Markdown is nested too deeply to read") from None
-    blocks = _Builder(text.split("\n")).build(tokens)
+    blocks = _Builder(lines, tables).build(tokens)
     return front + blocks
+
+
+def _render_cell(cell: str) -> Text:
+    plain = plain_cell(cell)
+    if plain is not None:
+        return plain
+    inline = _parser().parseInline(cell)
+    return render_inline(inline[0], cell=True) if inline else Text("")
 
 
 def _front_matter(text: str) -> tuple[list[Block], str]:
@@ -66,8 +78,9 @@ def _front_matter(text: str) -> tuple[list[Block], str]:
 
 
 class _Builder:
-    def __init__(self, source_lines: list[str]) -> None:
+    def __init__(self, source_lines: list[str], tables: list[Table] | None = None) -> None:
         self.source = source_lines
+        self.tables = tables or []
         self.blocks: list[Block] = []
         self.heading_level = 0
         self.list_depth = -1
@@ -153,6 +166,11 @@ class _Builder:
 
     def _html(self, html: str) -> None:
         stripped = html.strip()
+        if stripped.startswith(MARKER_PREFIX) and stripped.endswith("-->"):
+            number = stripped[len(MARKER_PREFIX) : -3]
+            if number.isdigit() and int(number) < len(self.tables):
+                self.blocks.append(self.tables[int(number)])
+                return
         if not _TAG.sub("", stripped).strip():
             # Only tags: an <aside> opener/closer around Markdown; the Markdown inside is parsed normally.
             return

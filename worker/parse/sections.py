@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 import re
 import unicodedata
+from functools import lru_cache
 
 
 class Kind(enum.Enum):
@@ -17,8 +18,25 @@ class Kind(enum.Enum):
     NEUTRAL = "neutral"  # anything else: inherits from the enclosing section
 
 
+_ASCII_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+_FOLD_CACHE_CHARS = 200
+
+
 def fold(text: str) -> str:
     """Casefold, strip accents and everything that is not a letter, digit or space."""
+    if len(text) <= _FOLD_CACHE_CHARS:
+        return _fold_cached(text)
+    return _fold(text)
+
+
+@lru_cache(maxsize=16384)
+def _fold_cached(text: str) -> str:
+    return _fold(text)
+
+
+def _fold(text: str) -> str:
+    if text.isascii():
+        return " ".join(_ASCII_NON_ALNUM.sub(" ", text.lower()).split())
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     letters = "".join(ch if ch.isalnum() else " " for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(letters.split())
