@@ -1,7 +1,7 @@
-"""A fast path for top-level GFM pipe tables, which dominate the cost of large Markdown documents.
+"""A fast path for top-level GFM pipe tables, which dominate the cost of table-heavy Markdown documents.
 
-markdown-it's table rule and its inline parser cost about 0.1 ms a row; an action table of thousands of
-rows is read here instead, line by line. Only unambiguous tables are taken: at the top level (column 0),
+markdown-it's table rule and its inline parser cost about 0.1 ms a row; tables are read here instead,
+line by line. Only unambiguous tables are taken: at the top level (column 0),
 after a blank line, with a delimiter row, outside fenced code. Each is replaced by a marker line (an HTML
 comment the Markdown builder swaps for the table) and blank lines, so line numbers do not move. Cells with
 Markdown markup still go through markdown-it's inline parser.
@@ -17,7 +17,6 @@ from worker.parse.blocks import Table, Text
 MARKER_PREFIX = "<!--ft-pipe-table:"
 _DELIMITER_CELL = re.compile(r"^\s{0,20}:?-{3,500}:?\s{0,20}$")
 _MARKUP_CHARS = frozenset("*_`[]<>&\\!~")
-_MIN_ROWS = 20  # small tables are left to markdown-it: the fast path only pays off on large ones
 
 
 def split_row(line: str) -> list[str]:
@@ -64,26 +63,29 @@ def extract_tables(lines: list[str], render: Callable[[str], Text]) -> tuple[lis
         if (
             fence is None
             and line.startswith("|")
-            and (index == 0 or not lines[index - 1].strip())
+            and (index == 0 or not out[index - 1].strip())  # blank, or a table just taken out
             and index + 1 < len(lines)
             and _is_delimiter(lines[index + 1])
+            and len(split_row(line)) == len(split_row(lines[index + 1]))  # else not a table (GFM)
         ):
             end = index + 2
             while end < len(lines) and lines[end].startswith("|"):
+                if _is_delimiter(lines[end]):
+                    end -= 1  # "| a | b |\n|---|---|" glued on: the row above heads the next table
+                    break
                 end += 1
-            if end - index - 2 >= _MIN_ROWS:
-                header = [render(cell) for cell in split_row(line)]
-                width = len(header)
-                rows = []
-                for row_line in lines[index + 2 : end]:
-                    cells = [render(cell) for cell in split_row(row_line)[:width]]
-                    rows.append(cells + [Text("") for _ in range(width - len(cells))])
-                out[index] = f"{MARKER_PREFIX}{len(tables)}-->"
-                for blank in range(index + 1, end):
-                    out[blank] = ""
-                tables.append(Table(header=header, rows=rows))
-                index = end
-                continue
+            header = [render(cell) for cell in split_row(line)]
+            width = len(header)
+            rows = []
+            for row_line in lines[index + 2 : end]:
+                cells = [render(cell) for cell in split_row(row_line)[:width]]
+                rows.append(cells + [Text("") for _ in range(width - len(cells))])
+            out[index] = f"{MARKER_PREFIX}{len(tables)}-->"
+            for blank in range(index + 1, end):
+                out[blank] = ""
+            tables.append(Table(header=header, rows=rows))
+            index = end
+            continue
         index += 1
     return out, tables
 
