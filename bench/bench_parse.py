@@ -79,13 +79,22 @@ def adversarial() -> list[tuple[str, bytes]]:
         ("list item of 4,000 dashes (4 KB)", ("## Action items\n\n- " + "-" * 4000 + "x\n").encode()),
         ("list item of 50,000 dashes", ("## Action items\n\n- " + "-" * 50_000 + "x\n").encode()),
         ("list item of 2,000 question marks", ("## Action items\n\n- " + "?" * 2000 + "x\n").encode()),
-        ("owner cell of 20,000 '- '", ("## Action items\n\n| Action | Owner |\n|---|---|\n| Fix it | "
-                                       + "- " * 10_000 + "x |").encode()),
+        (
+            "owner cell of 20,000 '- '",
+            (
+                "## Action items\n\n| Action | Owner |\n|---|---|\n| Fix it | " + "- " * 10_000 + "x |"
+            ).encode(),
+        ),
         ("46 KB 'We will' paragraph", ("# Postmortem\n\n## Action items\n\n" + we_will).encode()),
         ("200 KB of '<a'", ("<html><body><p>" + "<a" * 100_000 + "</p></body></html>").encode()),
-        ("Confluence table of '-' cells", ("<table><tbody><tr><th>Action</th><th>Owner</th></tr>"
-                                          + ("<tr><td>Fix x</td><td>" + "-" * 3000 + "?</td></tr>") * 20
-                                          + "</tbody></table>").encode()),
+        (
+            "Confluence table of '-' cells",
+            (
+                "<table><tbody><tr><th>Action</th><th>Owner</th></tr>"
+                + ("<tr><td>Fix x</td><td>" + "-" * 3000 + "?</td></tr>") * 20
+                + "</tbody></table>"
+            ).encode(),
+        ),
         ("300 KB one line of words", ("## Action items\n\n- " + "word " * 60_000).encode()),
         ("100 KB of separators", ("## Action items\n\n- Fix " + " — ·" * 25_000 + ".").encode()),
     ]
@@ -121,8 +130,9 @@ def bench_big_document() -> None:
     rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     items = len(pm.action_items)  # type: ignore[attr-defined]
     print(
-        f"{len(data) / 1000:.0f} KB document: {elapsed:.3f} s, {items} items, peak RSS {rss_after / 1024:.0f} MB "
-        f"(+{(rss_after - rss_before) / 1024:.0f} MB)  (target < 1 s, < 100 MB)"
+        f"{len(data) / 1000:.0f} KB document: {elapsed:.3f} s, {items} items, "
+        f"peak RSS {rss_after / 1024:.0f} MB (+{(rss_after - rss_before) / 1024:.0f} MB)"
+        "  (target < 1 s, < 100 MB)"
     )
     gc.collect()
     tracemalloc.start()

@@ -14,10 +14,7 @@ import re._constants as sre_constants
 import re._parser as sre_parse
 from typing import Any
 
-_SAMPLE = (
-    [chr(c) for c in range(0x20, 0x7F)]
-    + list("\t\n\u00a0éÉßüÀ—–·•…“”’→✅☐٣中")
-)
+_SAMPLE = [chr(c) for c in range(0x20, 0x7F)] + list("\t\n\u00a0éÉßüÀ—–·•…“”’→✅☐٣中")
 _REPEATS = {sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT, sre_constants.POSSESSIVE_REPEAT}
 _SINGLE = {sre_constants.LITERAL, sre_constants.NOT_LITERAL, sre_constants.ANY, sre_constants.IN}
 
@@ -88,7 +85,11 @@ def _walk(sub: sre_parse.SubPattern, flags: int, found: list[str]) -> None:
             for later in items[index + 1 :]:
                 if _unbounded(later):
                     second = _single_char_body(later)
-                    if first is not None and second is not None and _chars(first, flags) & _chars(second, flags):
+                    if (
+                        first is not None
+                        and second is not None
+                        and _chars(first, flags) & _chars(second, flags)
+                    ):
                         found.append(f"adjacent unbounded repeats over the same characters at item {index}")
                     break
                 if not _optional(later):

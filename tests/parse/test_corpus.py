@@ -49,7 +49,8 @@ EXPECTED: dict[str, Doc] = {
             Want("Add a canary index", "priya", kind="detect"),
             Want("Hold a schema review", "marta.k", kind="process"),
         ],
-        incident_date=D(2025, 6, 3), title="Search index stalled",
+        incident_date=D(2025, 6, 3),
+        title="Search index stalled",
     ),
     "en_confluence_export.html": Doc(
         [
@@ -59,7 +60,9 @@ EXPECTED: dict[str, Doc] = {
             Want("Document how to drain the retry queue", "Luis Ortega", D(2025, 3, 7)),
             Want("Replay the dropped webhooks", "Hannah Cole", D(2025, 2, 19), done=True),
         ],
-        owner="Hannah Cole", team="Payments Platform", incident_date=D(2025, 2, 18),
+        owner="Hannah Cole",
+        team="Payments Platform",
+        incident_date=D(2025, 2, 18),
         title="Payment webhook retries exhausted",
     ),
     "en_notion_export.html": Doc(
@@ -68,7 +71,9 @@ EXPECTED: dict[str, Doc] = {
             Want("Alert 21 days before any certificate expires", "Tom Becker", D(2025, 2, 3)),
             Want("Keep an inventory of every certificate", None, None),
         ],
-        owner="Noor Haddad", team="Edge", incident_date=D(2025, 1, 9),
+        owner="Noor Haddad",
+        team="Edge",
+        incident_date=D(2025, 1, 9),
     ),
     "en_pagerduty.md": Doc(
         [
@@ -76,7 +81,9 @@ EXPECTED: dict[str, Doc] = {
             Want("Add a synthetic login check", "@kwame", D(2025, 5, 2)),
             Want("Raise the session store connection limit", "@rgomez", done=True),
         ],
-        owner="Rita Gomez", team="Identity", incident_date=D(2025, 4, 22),
+        owner="Rita Gomez",
+        team="Identity",
+        incident_date=D(2025, 4, 22),
     ),
     "en_gitlab_blog.md": Doc(
         [
@@ -101,7 +108,9 @@ EXPECTED: dict[str, Doc] = {
             Want("Alert when the export has not finished by 06:00", "Mia Lopez", D(2025, 4, 11)),
             Want("Re-run the failed export for April 7", "Jonas Weber", D(2025, 4, 8), done=True),
         ],
-        team="Billing", incident_date=D(2025, 4, 7), title="billing export job failed overnight",
+        team="Billing",
+        incident_date=D(2025, 4, 7),
+        title="billing export job failed overnight",
     ),
     "en_jira_wiki.wiki": Doc(
         [
@@ -109,7 +118,9 @@ EXPECTED: dict[str, Doc] = {
             Want("Alert on consumer lag above 5 minutes", "712020:dd44ee55-ff66", D(2025, 5, 20)),
             Want("Document the manual rebalance procedure", None, None),
         ],
-        owner="712020:aa11bb22-cc33", team="Fulfilment", incident_date=D(2025, 5, 12),
+        owner="712020:aa11bb22-cc33",
+        team="Fulfilment",
+        incident_date=D(2025, 5, 12),
     ),
     "en_markdown_mentions.md": Doc(
         [
@@ -117,7 +128,9 @@ EXPECTED: dict[str, Doc] = {
             Want("Add a test that flushes the cache", "lena.park", D(2025, 2, 21)),
             Want("Purge the stale flag values", done=True),
         ],
-        owner="sam.ito", team="Growth", title="stale feature flags",
+        owner="sam.ito",
+        team="Growth",
+        title="stale feature flags",
     ),
     "en_nested_checkboxes.md": Doc(
         [
@@ -136,7 +149,9 @@ EXPECTED: dict[str, Doc] = {
         [
             Want("Block public access at the account level", "Ines Duarte", D(2025, 6, 5), "P1"),
             Want("Scan bucket policies in CI", "Omar Farouk", D(2025, 6, 20), "P2"),
-            Want("Rotate the credentials stored in the exposed artefacts", "Ines Duarte", D(2025, 5, 30), "P0"),
+            Want(
+                "Rotate the credentials stored in the exposed artefacts", "Ines Duarte", D(2025, 5, 30), "P0"
+            ),
         ],
         team="Security",
     ),
@@ -154,7 +169,10 @@ EXPECTED: dict[str, Doc] = {
             Want("Add cookie attributes to the release checklist", "@felix", None, "Medium"),
             Want("Add a mobile Safari login journey", None, D(2025, 9, 30), "High"),
         ],
-        owner="@dana", team="mobile-web", incident_date=D(2025, 9, 4), title="Session cookies dropped",
+        owner="@dana",
+        team="mobile-web",
+        incident_date=D(2025, 9, 4),
+        title="Session cookies dropped",
     ),
     "en_atlassian_template.md": Doc(
         [
@@ -162,7 +180,8 @@ EXPECTED: dict[str, Doc] = {
             Want("Add failover latency to the weekly capacity review", "Ben Adeyemi", D(2025, 10, 9)),
             Want("Run a failover game day every quarter", "Chloe Martin", D(2025, 12, 15)),
         ],
-        owner="Chloe Martin", team="Checkout",
+        owner="Chloe Martin",
+        team="Checkout",
     ),
     "en_dri_plain.md": Doc(
         [
@@ -170,7 +189,8 @@ EXPECTED: dict[str, Doc] = {
             Want("Clean up temporary files after each resize job", "@mei", D(2025, 11, 14)),
             Want("Move the resize scratch space to an ephemeral volume", "@yusuf", D(2025, 12, 1)),
         ],
-        owner="@yusuf", team="Media",
+        owner="@yusuf",
+        team="Media",
     ),
     "es_confluence_export.html": Doc(
         [
@@ -178,7 +198,9 @@ EXPECTED: dict[str, Doc] = {
             Want("Añadir una alerta cuando baje la tasa", "Pablo Ruiz", D(2025, 4, 4), done=True),
             Want("Revisar la cadena de certificados", None, None),
         ],
-        owner="Lucía Fernández", team="Pagos", incident_date=D(2025, 3, 14),
+        owner="Lucía Fernández",
+        team="Pagos",
+        incident_date=D(2025, 3, 14),
     ),
     "es_blog.md": Doc(
         [
@@ -194,7 +216,8 @@ EXPECTED: dict[str, Doc] = {
             Want("Limitar los reintentos de los proveedores", "Óscar León", D(2025, 8, 29)),
             Want("Documentar cómo vaciar la cola manualmente", None, None),
         ],
-        owner="Marta Gil", team="Notificaciones",
+        owner="Marta Gil",
+        team="Notificaciones",
         extra={"Separar las notificaciones urgentes": "NOT-120"},
     ),
     "es_email.txt": Doc(
@@ -203,7 +226,9 @@ EXPECTED: dict[str, Doc] = {
             Want("Crear una alerta de reinicios del panel", "Diego Sanz", D(2025, 2, 14)),
             Want("Revisar los permisos del usuario de la base de datos", None, None),
         ],
-        team="Backoffice", incident_date=D(2025, 2, 7), title="caída del panel de administración",
+        team="Backoffice",
+        incident_date=D(2025, 2, 7),
+        title="caída del panel de administración",
     ),
     "es_nothing.md": Doc([], owner="Irene Soto"),
     "pt_notion_export.html": Doc(
@@ -212,7 +237,9 @@ EXPECTED: dict[str, Doc] = {
             Want("Criar alerta para erros 5xx no checkout", "Rafael Lima", D(2025, 4, 4)),
             Want("Treinar o plantão no procedimento de rollback", None, None),
         ],
-        owner="Beatriz Santos", team="Checkout", incident_date=D(2025, 3, 12),
+        owner="Beatriz Santos",
+        team="Checkout",
+        incident_date=D(2025, 3, 12),
     ),
     "pt_markdown.md": Doc(
         [
@@ -221,7 +248,9 @@ EXPECTED: dict[str, Doc] = {
             Want("Reescrever o serviço de fretes", "Caio Ramos", None, "Baixa"),
             Want("Aumentar o número de instâncias durante promoções", done=True),
         ],
-        owner="@joana", team="Logística", incident_date=D(2025, 9, 3),
+        owner="@joana",
+        team="Logística",
+        incident_date=D(2025, 9, 3),
     ),
     "pt_plain.txt": Doc(
         [
@@ -229,7 +258,9 @@ EXPECTED: dict[str, Doc] = {
             Want("Criar um alerta para a taxa de falhas de envio", "Ana Costa", D(2025, 10, 24)),
             Want("Reenviar os e-mails que falharam", done=True),
         ],
-        owner="Paulo Mendes", team="Comunicação", incident_date=D(2025, 10, 15),
+        owner="Paulo Mendes",
+        team="Comunicação",
+        incident_date=D(2025, 10, 15),
     ),
     "de_confluence_storage.xhtml": Doc(
         [
@@ -237,7 +268,9 @@ EXPECTED: dict[str, Doc] = {
             Want("Warnung 30 Tage vor Ablauf", "Jan Vogel", D(2025, 5, 15)),
             Want("Ablaufdaten aller Zertifikate", None, None),
         ],
-        owner="557058:1234-abcd", team="Identität", incident_date=D(2025, 4, 9),
+        owner="557058:1234-abcd",
+        team="Identität",
+        incident_date=D(2025, 4, 9),
     ),
     "de_markdown.md": Doc(
         [
@@ -245,7 +278,9 @@ EXPECTED: dict[str, Doc] = {
             Want("Zeitlimit für den Batch-Job einführen", "Klara Bauer", D(2025, 7, 4)),
             Want("Alarm, wenn der Job länger als 2 Stunden läuft", "Timo Roth", D(2025, 6, 27)),
         ],
-        owner="@kbauer", team="Finanzsysteme", incident_date=D(2025, 6, 18),
+        owner="@kbauer",
+        team="Finanzsysteme",
+        incident_date=D(2025, 6, 18),
     ),
     "de_jira.wiki": Doc(
         [
@@ -253,7 +288,9 @@ EXPECTED: dict[str, Doc] = {
             Want("Überwachung der Fehlerzähler aller Switches einrichten", due=D(2025, 10, 17)),
             Want("Ersatzteile für Core-Switches vor Ort lagern", due=D(2025, 10, 31)),
         ],
-        owner="5b10ac8d82e05b22cc7d4ef5", team="Netzwerk", incident_date=D(2025, 10, 2),
+        owner="5b10ac8d82e05b22cc7d4ef5",
+        team="Netzwerk",
+        incident_date=D(2025, 10, 2),
     ),
     "de_nested.md": Doc(
         [
@@ -269,7 +306,9 @@ EXPECTED: dict[str, Doc] = {
             Want("Ajouter une alerte sur le taux d'erreurs", "Hugo Lambert", D(2025, 4, 18)),
             Want("Documenter la procédure de retour arrière", None, None),
         ],
-        owner="Camille Durand", team="Réservations", incident_date=D(2025, 4, 8),
+        owner="Camille Durand",
+        team="Réservations",
+        incident_date=D(2025, 4, 8),
         extra={"Documenter la procédure": "RES-303"},
     ),
     "fr_table.md": Doc(
@@ -278,7 +317,8 @@ EXPECTED: dict[str, Doc] = {
             Want("Limiter le temps de calcul à 500 ms", "Julien Petit", D(2025, 6, 6), "Haute", done=True),
             Want("Revoir le dimensionnement du cluster", None, None, "Moyenne"),
         ],
-        owner="Élodie Moreau", team="Personnalisation",
+        owner="Élodie Moreau",
+        team="Personnalisation",
     ),
     "fr_blog.html": Doc(
         [
@@ -293,7 +333,9 @@ EXPECTED: dict[str, Doc] = {
             Want("Mettre à jour le certificat du serveur de messagerie", "Sophie Laurent", D(2025, 3, 14)),
             Want("Ajouter une alerte sur la file d'attente des messages", "Marc Girard", D(2025, 3, 21)),
         ],
-        team="Collaboration", incident_date=D(2025, 3, 4), title="coupure de la messagerie interne",
+        team="Collaboration",
+        incident_date=D(2025, 3, 4),
+        title="coupure de la messagerie interne",
     ),
 }
 

@@ -11,8 +11,10 @@ from worker.parse.pipe_tables import split_row
 
 def _table(rows: int) -> str:
     lines = ["| Action | Owner | Due | Ticket |", "|:---|---|---:|---|"]
-    lines += [f"| Fix **part {i}** with `retry` \\| backoff | Ana {i} | 2024-05-{1 + i % 28:02d} | OPS-{i + 1} |"
-              for i in range(rows)]
+    lines += [
+        f"| Fix **part {i}** with `retry` \\| backoff | Ana {i} | 2024-05-{1 + i % 28:02d} | OPS-{i + 1} |"
+        for i in range(rows)
+    ]
     return "\n".join(lines)
 
 
@@ -42,7 +44,10 @@ def test_tables_in_fenced_code_are_left_alone() -> None:
 
 
 def test_glued_tables_split_where_the_delimiter_row_is() -> None:
-    doc = "## Action items\n\n| Action | Owner |\n|---|---|\n| Fix a | Ana |\n| Task | Who |\n|---|---|\n| Fix b | Bo |\n"
+    doc = (
+        "## Action items\n\n| Action | Owner |\n|---|---|\n| Fix a | Ana |\n"
+        "| Task | Who |\n|---|---|\n| Fix b | Bo |\n"
+    )
     blocks = parse_markdown(doc)
     tables = [b for b in blocks if type(b).__name__ == "Table"]
     assert [[c.text for c in t.header] for t in tables] == [["Action", "Owner"], ["Task", "Who"]]  # type: ignore[attr-defined]

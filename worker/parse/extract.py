@@ -62,9 +62,29 @@ _FIELD_LINE = re.compile(r"^([^:：\n]{1,40}?)\s?[:：]\s?(.{0,2000})$", re.S)
 _DIAGRAM = re.compile(r"^[\s+\-|=_/\\<>^v*.:~'`#]{3,4000}$")
 _PLACEHOLDER_TITLES = frozenset(
     {
-        "tbd", "tbc", "n a", "none", "nothing", "todo", "to do", "action", "action item", "item",
-        "placeholder", "example", "add action here", "add actions here", "add item here", "add items here",
-        "ninguna", "nenhuma", "keine", "aucune", "description", "owner", "title",
+        "tbd",
+        "tbc",
+        "n a",
+        "none",
+        "nothing",
+        "todo",
+        "to do",
+        "action",
+        "action item",
+        "item",
+        "placeholder",
+        "example",
+        "add action here",
+        "add actions here",
+        "add item here",
+        "add items here",
+        "ninguna",
+        "nenhuma",
+        "keine",
+        "aucune",
+        "description",
+        "owner",
+        "title",
     }
 )
 # Past-tense leads that report findings, not actions ("We have identified ...").
@@ -76,10 +96,40 @@ _NARRATIVE_DONE = re.compile(
 )
 _DESCRIPTION_KEYS = frozenset(
     {
-        "context", "contexto", "kontext", "contexte", "details", "detail", "detalles", "detalhes",
-        "notes", "note", "notas", "notizen", "why", "reason", "rationale", "background", "porque",
-        "por que", "motivo", "warum", "begrundung", "pourquoi", "description", "descripcion", "descricao",
-        "beschreibung", "problem", "problema", "probleme", "impact", "scope", "alcance", "umfang", "portee",
+        "context",
+        "contexto",
+        "kontext",
+        "contexte",
+        "details",
+        "detail",
+        "detalles",
+        "detalhes",
+        "notes",
+        "note",
+        "notas",
+        "notizen",
+        "why",
+        "reason",
+        "rationale",
+        "background",
+        "porque",
+        "por que",
+        "motivo",
+        "warum",
+        "begrundung",
+        "pourquoi",
+        "description",
+        "descripcion",
+        "descricao",
+        "beschreibung",
+        "problem",
+        "problema",
+        "probleme",
+        "impact",
+        "scope",
+        "alcance",
+        "umfang",
+        "portee",
     }
 )
 _FIELD_ROLES = frozenset({Role.OWNER, Role.DUE, Role.PRIORITY, Role.KIND, Role.STATUS, Role.REF})
@@ -141,9 +191,12 @@ def extract_items(blocks: list[Block], *, lang: str, incident_date: date | None)
         if isinstance(block, ListItem):
             while groups and groups[-1][0] >= block.depth:
                 groups.pop()
-            if host is not None and (block.depth > host_depth or section.heading_item):
-                if _attach(found, host, block.content, lang=lang, base=incident_date):
-                    continue
+            if (
+                host is not None
+                and (block.depth > host_depth or section.heading_item)
+                and _attach(found, host, block.content, lang=lang, base=incident_date)
+            ):
+                continue
             if _is_group(block, placed, position):
                 groups.append((block.depth, _kind_word(block.content.text)))
                 host, host_depth = None, -1
@@ -249,7 +302,9 @@ def _field_line(text: str) -> tuple[Role | None, str] | None:
 
 
 # --- heading items and attached detail --------------------------------------------------------------------
-def _heading_item(block: Heading, section: _Section, found: _Items, *, lang: str, base: date | None) -> int | None:
+def _heading_item(
+    block: Heading, section: _Section, found: _Items, *, lang: str, base: date | None
+) -> int | None:
     text = _NUMBERING.sub("", block.content.text.strip(), count=1)
     item = _make_item(Text(text, refs=list(block.content.refs)), section, lang=lang, base=base)
     if item is None:
@@ -267,8 +322,15 @@ def _attach(found: _Items, host: int, content: Text, *, lang: str, base: date | 
         if role is None:
             _describe(found, host, line)
             continue
-        _apply_value(found, host, role, Text(value, mentions=content.mentions, refs=content.refs,
-                                             dates=content.dates), lang=lang, base=base, override=False)
+        _apply_value(
+            found,
+            host,
+            role,
+            Text(value, mentions=content.mentions, refs=content.refs, dates=content.dates),
+            lang=lang,
+            base=base,
+            override=False,
+        )
         _describe(found, host, line)
     return True
 
@@ -596,7 +658,67 @@ def _clean(text: str) -> str:
 
 # --- duplicates ---------------------------------------------------------------------------------------
 _STOPWORDS = frozenset(
-    ["a", "an", "the", "to", "of", "for", "in", "on", "and", "or", "with", "by", "at", "from", "our", "we", "is", "be", "de", "la", "el", "los", "las", "del", "en", "y", "o", "para", "con", "un", "una", "do", "da", "dos", "das", "e", "o", "os", "em", "um", "uma", "der", "die", "das", "und", "zu", "mit", "von", "im", "für", "ein", "eine", "le", "les", "des", "du", "et", "pour", "dans"]
+    [
+        "a",
+        "an",
+        "the",
+        "to",
+        "of",
+        "for",
+        "in",
+        "on",
+        "and",
+        "or",
+        "with",
+        "by",
+        "at",
+        "from",
+        "our",
+        "we",
+        "is",
+        "be",
+        "de",
+        "la",
+        "el",
+        "los",
+        "las",
+        "del",
+        "en",
+        "y",
+        "o",
+        "para",
+        "con",
+        "un",
+        "una",
+        "do",
+        "da",
+        "dos",
+        "das",
+        "e",
+        "o",
+        "os",
+        "em",
+        "um",
+        "uma",
+        "der",
+        "die",
+        "das",
+        "und",
+        "zu",
+        "mit",
+        "von",
+        "im",
+        "für",
+        "ein",
+        "eine",
+        "le",
+        "les",
+        "des",
+        "du",
+        "et",
+        "pour",
+        "dans",
+    ]
 )
 _MIN_SHARED_WORDS = 3
 _MAX_CANDIDATES = 50
@@ -670,4 +792,3 @@ def _merge_into(target: ActionItem, other: ActionItem) -> ActionItem:
         ref=target.ref or other.ref,
         done=target.done or other.done,
     )
-

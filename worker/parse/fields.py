@@ -39,7 +39,8 @@ _ROLE_PATTERNS: tuple[tuple[Role, re.Pattern[str]], ...] = (
         Role.OWNER,
         re.compile(
             r"^(?:owners?|owner team|owning team|assignees?|assigned owner|action owner|dri|person|persona"
-            r"|responsavel|responsavel tecnico|pessoa|verantwortliche person|qui|who owns it|assigned(?: to)?|responsibles?"
+            r"|responsavel|responsavel tecnico|pessoa|verantwortliche person|qui|who owns it"
+            r"|assigned(?: to)?|responsibles?"
             r"|responsible (?:person|team)"
             r"|who|dri|point of contact|poc|responsables?|responsavel|responsaveis|dueno|encargad[oa]"
             r"|asignad[oa](?: a)?"
@@ -50,8 +51,9 @@ _ROLE_PATTERNS: tuple[tuple[Role, re.Pattern[str]], ...] = (
     (
         Role.DUE,
         re.compile(
-            r"^(?:due(?: date| by| on)?|deadline|target completion|completion date|due by date|fecha de entrega"
-            r"|data de entrega|zieldatum|erledigen bis|bis wann|date prevue|delai|target(?: date)?|eta|by when|when|date"
+            r"^(?:due(?: date| by| on)?|deadline|target completion|completion date|due by date"
+            r"|fecha de entrega|data de entrega|zieldatum|erledigen bis|bis wann|date prevue|delai"
+            r"|target(?: date)?|eta|by when|when|date"
             r"|fecha(?: limite| objetivo)?"
             r"|plazo|prazo|data(?: limite| alvo)?|fallig(?: am| bis)?|falligkeit|termin|frist|bis|echeance"
             r"|date limite|date d echeance|date cible)$"

@@ -50,6 +50,9 @@ def normalise_kind(raw: str | None) -> str | None:
 def is_kind_label(text: str) -> bool:
     """Whether a short line or heading is only a kind category ("Detect", "Prévention", "Mitigation:")."""
     folded = fold(text)
-    return bool(folded) and len(folded.split()) <= 2 and normalise_kind(text) is not None and (
-        folded in _WORDS or folded in KINDS or all(w in _WORDS for w in folded.split())
+    return (
+        bool(folded)
+        and len(folded.split()) <= 2
+        and normalise_kind(text) is not None
+        and (folded in _WORDS or folded in KINDS or all(w in _WORDS for w in folded.split()))
     )

@@ -11,28 +11,67 @@ import re
 
 #: "We will ...": a planned action; the remainder after the lead is the action itself.
 PLANNED_LEADS: tuple[str, ...] = (
-    r"we\swill", r"we\sshall", r"we\sare\sgoing\sto", r"we\splan\sto", r"we\sintend\sto", r"we\scommit\sto",
-    r"we\sare\scommitted\sto", r"we'll", r"we’ll", r"we're\sgoing\sto", r"we’re\sgoing\sto",
-    r"we\swant\sto", r"we\sneed\sto",
-    r"vamos\sa", r"nos\scomprometemos\sa", r"vamos", r"iremos",
-    r"nous\sallons", r"nous\snous\sengageons\sà", r"nous\sdevons",
-    r"wir\swerden", r"werden\swir", r"wir\swollen",
-    r"nós\svamos", r"vamos", r"iremos",
+    r"we\swill",
+    r"we\sshall",
+    r"we\sare\sgoing\sto",
+    r"we\splan\sto",
+    r"we\sintend\sto",
+    r"we\scommit\sto",
+    r"we\sare\scommitted\sto",
+    r"we'll",
+    r"we’ll",
+    r"we're\sgoing\sto",
+    r"we’re\sgoing\sto",
+    r"we\swant\sto",
+    r"we\sneed\sto",
+    r"vamos\sa",
+    r"nos\scomprometemos\sa",
+    r"vamos",
+    r"iremos",
+    r"nous\sallons",
+    r"nous\snous\sengageons\sà",
+    r"nous\sdevons",
+    r"wir\swerden",
+    r"werden\swir",
+    r"wir\swollen",
+    r"nós\svamos",
+    r"vamos",
+    r"iremos",
 )
 #: "We are adding ...": in progress, still planned.
 ONGOING_LEADS: tuple[str, ...] = (
-    r"we\sare(?=\s[a-z]{1,20}ing\b)", r"we're(?=\s[a-z]{1,20}ing\b)", r"we’re(?=\s[a-z]{1,20}ing\b)",
-    r"we\sare\scurrently", r"we\sare\salso", r"we\sare\sin\sthe\sprocess\sof", r"we're\sin\sthe\sprocess\sof",
-    r"estamos(?=\s[a-záéíóúãõç]{1,20}(?:ando|iendo|endo|indo)\b)", r"nous\ssommes\sen\strain\sde",
-    r"wir\ssind\sdabei,?", r"wir\sarbeiten\sdaran,?",
+    r"we\sare(?=\s[a-z]{1,20}ing\b)",
+    r"we're(?=\s[a-z]{1,20}ing\b)",
+    r"we’re(?=\s[a-z]{1,20}ing\b)",
+    r"we\sare\scurrently",
+    r"we\sare\salso",
+    r"we\sare\sin\sthe\sprocess\sof",
+    r"we're\sin\sthe\sprocess\sof",
+    r"estamos(?=\s[a-záéíóúãõç]{1,20}(?:ando|iendo|endo|indo)\b)",
+    r"nous\ssommes\sen\strain\sde",
+    r"wir\ssind\sdabei,?",
+    r"wir\sarbeiten\sdaran,?",
 )
 #: "We have added ...": already done.
 DONE_LEADS: tuple[str, ...] = (
-    r"we\shave\salready", r"we\shave", r"we've\salready", r"we've", r"we’ve", r"we\salready",
-    r"hemos", r"ya\shemos", r"já", r"nós\sjá", r"wir\shaben\sbereits", r"wir\shaben",
-    r"nous\savons\sdéjà", r"nous\savons",
+    r"we\shave\salready",
+    r"we\shave",
+    r"we've\salready",
+    r"we've",
+    r"we’ve",
+    r"we\salready",
+    r"hemos",
+    r"ya\shemos",
+    r"já",
+    r"nós\sjá",
+    r"wir\shaben\sbereits",
+    r"wir\shaben",
+    r"nous\savons\sdéjà",
+    r"nous\savons",
 )
-_LEAD_IN = r"(?:(?:going|moving)\sforward,?\s|in\sthe\sfuture,?\s|from\snow\son,?\s|additionally,?\s|also,?\s)?"
+_LEAD_IN = (
+    r"(?:(?:going|moving)\sforward,?\s|in\sthe\sfuture,?\s|from\snow\son,?\s|additionally,?\s|also,?\s)?"
+)
 _OPTIONAL_ADVERB = (
     r"(?:also\s|additionally\s|further\s|then\s|now\s|already\s|also\salready\s|además\s|también\s|ya\s"
     r"|também\s|ainda\s|auch\s|zudem\s|außerdem\s|bereits\s|aussi\s|également\s|déjà\s|ensuite\s)?"

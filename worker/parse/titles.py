@@ -20,8 +20,28 @@ _SEPARATOR_CHARS = frozenset("-–—|;,·•/:.>→")
 _STRIP = " -–—,;|·•/:"
 _REF_FILLER = frozenset({"see", "in", "ticket", "jira", "tracked", "ref", "issue", "bug", "link", "tracking"})
 _DANGLING = frozenset(
-    {"by", "due", "until", "before", "on", "in", "for", "with", "and", "para", "bis", "avant", "até", "hasta",
-     "owner", "assignee", "status", "ticket", "jira", "ref"}
+    {
+        "by",
+        "due",
+        "until",
+        "before",
+        "on",
+        "in",
+        "for",
+        "with",
+        "and",
+        "para",
+        "bis",
+        "avant",
+        "até",
+        "hasta",
+        "owner",
+        "assignee",
+        "status",
+        "ticket",
+        "jira",
+        "ref",
+    }
 )
 
 
@@ -65,7 +85,9 @@ def tidy_title(title: str, *, removed: bool) -> str:
         if _separator_only(tokens[-1]):
             tokens.pop()
             changed = True
-        elif len(tokens) > 2 and (_is_ref_token(tokens[-1]) or (removed and tokens[-1].lower() in _REF_FILLER)):
+        elif len(tokens) > 2 and (
+            _is_ref_token(tokens[-1]) or (removed and tokens[-1].lower() in _REF_FILLER)
+        ):
             tokens.pop()
             removed = changed = True
         elif removed and len(tokens) > 2 and tokens[-1].lower().strip(_STRIP) in _DANGLING:
