@@ -1,4 +1,4 @@
-"""A corpus of 33 postmortems in the layouts teams publish, in five languages, with every expected item.
+"""A corpus of 38 postmortems in the layouts teams publish, in five languages, with every expected item.
 
 Each document lists all its action items (nothing more may be found): a title substring and the owner,
 due date, priority, kind and done flag. The documents are written for this project (see
@@ -336,6 +336,48 @@ EXPECTED: dict[str, Doc] = {
         team="Collaboration",
         incident_date=D(2025, 3, 4),
         title="coupure de la messagerie interne",
+    ),
+    "en_html_remediation.html": Doc(
+        [
+            Want("Add per-route timeouts to the gateway configuration"),
+            Want("Roll out connection pooling to the auth backend", "Sam Lee", D(2025, 3, 1)),
+            Want("Load test the gateway monthly", "Jamie Fox", D(2025, 4, 30), "P2"),
+            Want("Alert on upstream 504 rate", None, None),
+        ],
+        owner="Jamie Fox", team="Gateway", incident_date=None,
+        extra={"Add per-route timeouts": "GW-12"},
+    ),
+    "en_numbered_table.md": Doc(
+        [
+            Want("Add disk usage alert at 75%", "@nkumar", D(2025, 3, 20), kind="detect", done=True),
+            Want("Set retention by size as well as time", None, D(2025, 4, 1), kind="prevent"),
+            Want("Investigate why the cleaner thread stalled", "@li", None, kind="investigate"),
+        ],
+        owner="@nkumar", team="Streaming",
+    ),
+    "de_email.txt": Doc(
+        [
+            Want("Timeout für den Bank-Connector auf 10s setzen", "Stefan Braun", D(2025, 4, 11)),
+            Want("Monitoring für fehlgeschlagene Überweisungen einrichten", "Eva Klein", D(2025, 4, 18)),
+            Want("Runbook für den Failover aktualisieren", done=True),
+        ],
+        title="Störung Zahlungsverkehr",
+    ),
+    "en_retro.md": Doc(
+        [
+            Want("Default new feature flags to off", "@maria", D(2025, 6, 10)),
+            Want("Add a release checklist item for flag defaults", "@tiago"),
+        ],
+        owner="Maria Silva", team="Web",
+        extra={"Default new feature flags": "Why: three of the last five incidents"},
+    ),
+    "en_jira_prose.wiki": Doc(
+        [
+            Want("dded disk alerts on all build agents", done=True),
+            Want("oving the artifact cache to object storage"),
+            Want("dd cleanup job for stale workspaces", "jsmith", D(2025, 9, 1)),
+        ],
+        owner="jsmith", team="Developer Productivity", incident_date=D(2025, 8, 19),
     ),
 }
 

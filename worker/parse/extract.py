@@ -49,7 +49,11 @@ _LEADING_LABEL = re.compile(
     r"(?:\s?#?\d{1,3})?\s?[:\-–]\s",
     re.I,
 )
-_NUMBERING = re.compile(r"^(?:#?\d{1,3}(?:\.\d{1,3}){0,3}[.)]?|[A-Za-z][.)]|[IVX]{1,5}\.)\s")
+_NUMBERING = re.compile(
+    r"^(?:#?\d{1,3}(?:\.\d{1,3}){0,3}[.)]?|[A-Za-z][.)]|[IVX]{1,5}\.|(?:action(?:\sitem)?|ai|item|task|acción"
+    r"|accion|ação|acao|maßnahme|massnahme|aufgabe|tâche|tache|mesure)\s?#?\d{1,3}\s?[:.)–-])\s",
+    re.I,
+)
 _CLOSING = re.compile(
     r"\b(?:these|those|the\sabove|the\ssuggested|all\s(?:the|of\sthese))\s(?:\w{1,30}\s){0,3}"
     r"(?:measures|actions|steps|changes|improvements|items|tasks|fixes|medidas|acciones|ações|maßnahmen|mesures)\b"
@@ -730,7 +734,7 @@ def merge_duplicates(found: _Items | list[ActionItem]) -> list[ActionItem]:
     items = found.items if isinstance(found, _Items) else list(found)
     weights = found.weights if isinstance(found, _Items) else [0] * len(items)
     keys = [normalise_action(item.title) for item in items]
-    words = [frozenset(w for w in key.split() if w not in _STOPWORDS) for key in keys]
+    words = [frozenset(_stem(w) for w in key.split() if w not in _STOPWORDS) for key in keys]
     postings: dict[str, list[int]] = {}
     for index, word_set in enumerate(words):
         for word in word_set:
@@ -753,9 +757,9 @@ def merge_duplicates(found: _Items | list[ActionItem]) -> list[ActionItem]:
         short = words[index]
         if len(short) < _MIN_SHARED_WORDS:
             continue
-        rarest = min(short, key=lambda w: len(postings[w]))
+        rarest = min(sorted(short), key=lambda w: len(postings[w]))
         for other in postings[rarest][:_MAX_CANDIDATES]:
-            if other != index and len(words[other]) > len(short) and short <= words[other]:
+            if other != index and short <= words[other]:
                 parent[root(index)] = root(other)
                 break
     groups: dict[int, list[int]] = {}
@@ -771,6 +775,16 @@ def merge_duplicates(found: _Items | list[ActionItem]) -> list[ActionItem]:
         merged.append((min(members), item))
     merged.sort(key=lambda pair: pair[0])
     return [item for _, item in merged]
+
+
+def _stem(word: str) -> str:
+    """A crude English stem for duplicate matching: "added"/"adding"/"adds" -> "add", "moving" -> "mov"."""
+    if len(word) > 4:
+        for suffix in ("ing", "ed", "es", "s"):
+            if word.endswith(suffix):
+                word = word[: -len(suffix)]
+                break
+    return word[:-1] if len(word) > 3 and word.endswith("e") else word
 
 
 def _filled(item: ActionItem) -> int:

@@ -119,6 +119,7 @@ _DATE_KEYS = (
     "dauer",
     "duree",
 )
+_FIELD_SEPARATOR = re.compile(r"\s[·•|]\s")
 _KEY_VALUE = re.compile(r"^\s*([^:\n]{1,60}?)\s*[:：]\s*(\S[^\n]*)?$")
 _GENERIC_OWNER = re.compile(r"^(?:tbd|n/?a|none|-+|…|\?+|unknown|unassigned)$", re.I)
 
@@ -196,9 +197,12 @@ def _pairs(blocks: list[Block]) -> list[tuple[str, Text]]:
                     out.append((fold(row[0].text), value))
         elif isinstance(block, ListItem | Paragraph):
             for line in block.content.text.split("\n"):
-                pair = _split(Text(line, mentions=block.content.mentions, dates=block.content.dates))
-                if pair:
-                    out.append(pair)
+                # "Date: 2025-03-12 · Team: Streaming · DRI: @nk": several fields on one line.
+                parts = _FIELD_SEPARATOR.split(line) if _FIELD_SEPARATOR.search(line) else [line]
+                for part in parts:
+                    pair = _split(Text(part, mentions=block.content.mentions, dates=block.content.dates))
+                    if pair:
+                        out.append(pair)
     return out
 
 
@@ -259,6 +263,12 @@ def _date_in_prose(blocks: list[Block], *, lang: str) -> date | None:
     seen = 0
     first_heading = next((block for block in blocks if isinstance(block, Heading)), None)
     for block in blocks:
+        if (
+            isinstance(block, Heading)
+            and block is not first_heading
+            and classify_heading(block.content.text[:300]) is Kind.ACTION
+        ):
+            break  # due dates of the actions are not the incident's date
         if isinstance(block, Paragraph) or block is first_heading:
             seen += isinstance(block, Paragraph)
             for match in _FULL_DATE.finditer(block.content.text[:1000]):
