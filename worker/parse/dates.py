@@ -179,6 +179,8 @@ DATE_PHRASE = re.compile(
     r"\s(?:\d{1,3}|[a-zà-ÿ]{1,6})\s[a-zà-ÿ]{3,10}"
     r"|(?:end of|fin de|final de|fim de|ende)\s[A-Za-zÀ-ÿ]{2,10}(?:\s\d{4})?"
     r"|next\s(?:week|month|sprint|quarter)"
-    r"|tbd|tbc|n/a",
+    # Placeholders, so "Due: TBD" / "Frist: offen" are taken out of the title as a (null) due date.
+    r"|tbd|tbc|tba|n/a|offen|pendiente|pendente|por\sdefinir|a\sdefinir|à\sdéfinir|a\sdeterminar|unknown"
+    r"|sin\sfecha|sem\sdata|nicht\sfestgelegt",
     re.I,
 )

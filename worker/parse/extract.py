@@ -17,6 +17,7 @@ Paragraphs under an action heading that also has a list or table are introductio
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -734,10 +735,11 @@ def merge_duplicates(found: _Items | list[ActionItem]) -> list[ActionItem]:
     items = found.items if isinstance(found, _Items) else list(found)
     weights = found.weights if isinstance(found, _Items) else [0] * len(items)
     keys = [normalise_action(item.title) for item in items]
-    words = [frozenset(_stem(w) for w in key.split() if w not in _STOPWORDS) for key in keys]
+    words = [Counter(_stem(w) for w in key.split() if w not in _STOPWORDS) for key in keys]
+    numbers = [frozenset(w for w in counts if any(ch.isdigit() for ch in w)) for counts in words]
     postings: dict[str, list[int]] = {}
-    for index, word_set in enumerate(words):
-        for word in word_set:
+    for index, counts in enumerate(words):
+        for word in counts:
             postings.setdefault(word, []).append(index)
     parent = list(range(len(items)))
 
@@ -759,7 +761,7 @@ def merge_duplicates(found: _Items | list[ActionItem]) -> list[ActionItem]:
             continue
         rarest = min(sorted(short), key=lambda w: len(postings[w]))
         for other in postings[rarest][:_MAX_CANDIDATES]:
-            if other != index and short <= words[other]:
+            if other != index and _restates(short, numbers[index], words[other], numbers[other]):
                 parent[root(index)] = root(other)
                 break
     groups: dict[int, list[int]] = {}
@@ -775,6 +777,16 @@ def merge_duplicates(found: _Items | list[ActionItem]) -> list[ActionItem]:
         merged.append((min(members), item))
     merged.sort(key=lambda pair: pair[0])
     return [item for _, item in merged]
+
+
+def _restates(
+    short: Counter[str], short_numbers: frozenset[str], long: Counter[str], long_numbers: frozenset[str]
+) -> bool:
+    """Whether `short` says the same action as `long` in fewer words: every word of it (counted) is in the
+    longer one, the same numbers appear in both ("action 1" is not "action 2"), and it is not a fragment."""
+    if short_numbers != long_numbers or sum(short.values()) * 2 < sum(long.values()):
+        return False
+    return all(count <= long[word] for word, count in short.items())
 
 
 def _stem(word: str) -> str:

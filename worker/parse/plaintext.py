@@ -9,6 +9,8 @@ from worker.parse.lines import heading_text, is_diagram, line_blocks, split_stat
 from worker.parse.sections import SectionTracker
 
 _LIST = re.compile(r"^([ \t]{0,12})(?:([-*•·+▪◦‣–])|(\(?[0-9]{1,3}[.)])|(\(?[a-z][)]))[ \t]+(\S.*)$")
+# "[x] Done thing" / "☐ Open thing" at the start of a line: a checkbox item even without a list marker.
+_BOX_LINE = re.compile(r"^([ \t]{0,12})((?:\[[ xX✓✔]\]|[☐☑☒✅⬜])[ \t]?\S.*)$")
 _CHECKBOX = re.compile(r"^(?:\[([ xX✓✔])\]|([☐☑☒✅⬜✓✔]))[ \t]*")
 
 
@@ -93,11 +95,16 @@ def _group_blocks(group: list[str], *, level: int) -> list[Block]:
 
     for line in group:
         match = _LIST.match(line)
+        box = None if match else _BOX_LINE.match(line)
         if match:
             flush_prose()
             flush_item()
             indent = len(match.group(1).expandtabs(4))
             item = (indent, match.group(2) is None, [match.group(5)])
+        elif box:
+            flush_prose()
+            flush_item()
+            item = (len(box.group(1).expandtabs(4)), False, [box.group(2)])
         elif item is not None and (
             line[:1] in " \t" or line.strip()[:1].islower() or line.strip()[:1] == "(" or _open_paren(item[2])
         ):
