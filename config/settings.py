@@ -92,7 +92,7 @@ class Settings(BaseSettings):
     # --- parsing --------------------------------------------------------------------------------
     max_document_bytes: int = Field(default=5 * 1024 * 1024, gt=0)
     #: A document whose parse runs longer than this is refused (and recorded as a parse failure).
-    parse_budget_seconds: float = Field(default=5.0, gt=0, le=600)
+    parse_budget_seconds: float = Field(default=10.0, gt=0, le=600)
 
     # --- webhooks -------------------------------------------------------------------------------
     webhook_secret: SecretStr | None = None
