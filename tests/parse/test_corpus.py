@@ -1,4 +1,4 @@
-"""A corpus of 38 postmortems in the layouts teams publish, in five languages, with every expected item.
+"""A corpus of 47 postmortems in the layouts teams publish, in five languages, with every expected item.
 
 Each document lists all its action items (nothing more may be found): a title substring and the owner,
 due date, priority, kind and done flag. The documents are written for this project (see
@@ -344,7 +344,9 @@ EXPECTED: dict[str, Doc] = {
             Want("Load test the gateway monthly", "Jamie Fox", D(2025, 4, 30), "P2"),
             Want("Alert on upstream 504 rate", None, None),
         ],
-        owner="Jamie Fox", team="Gateway", incident_date=None,
+        owner="Jamie Fox",
+        team="Gateway",
+        incident_date=None,
         extra={"Add per-route timeouts": "GW-12"},
     ),
     "en_numbered_table.md": Doc(
@@ -353,7 +355,8 @@ EXPECTED: dict[str, Doc] = {
             Want("Set retention by size as well as time", None, D(2025, 4, 1), kind="prevent"),
             Want("Investigate why the cleaner thread stalled", "@li", None, kind="investigate"),
         ],
-        owner="@nkumar", team="Streaming",
+        owner="@nkumar",
+        team="Streaming",
     ),
     "de_email.txt": Doc(
         [
@@ -368,7 +371,8 @@ EXPECTED: dict[str, Doc] = {
             Want("Default new feature flags to off", "@maria", D(2025, 6, 10)),
             Want("Add a release checklist item for flag defaults", "@tiago"),
         ],
-        owner="Maria Silva", team="Web",
+        owner="Maria Silva",
+        team="Web",
         extra={"Default new feature flags": "Why: three of the last five incidents"},
     ),
     "en_jira_prose.wiki": Doc(
@@ -377,7 +381,93 @@ EXPECTED: dict[str, Doc] = {
             Want("oving the artifact cache to object storage"),
             Want("dd cleanup job for stale workspaces", "jsmith", D(2025, 9, 1)),
         ],
-        owner="jsmith", team="Developer Productivity", incident_date=D(2025, 8, 19),
+        owner="jsmith",
+        team="Developer Productivity",
+        incident_date=D(2025, 8, 19),
+    ),
+    "pt_checklist.md": Doc(
+        [
+            Want("Reverter a atualização da biblioteca OAuth", done=True),
+            Want("Fixar versões das bibliotecas de autenticação", "@rita", D(2025, 2, 28)),
+            Want("Criar teste de ponta a ponta do login social", None, None),
+        ],
+        owner="Rita Alves",
+        team="Identidade",
+        incident_date=D(2025, 2, 11),
+    ),
+    "fr_html_table.html": Doc(
+        [
+            Want(
+                "Ajouter un index sur la colonne des catégories", "Luc Bernard", D(2025, 6, 20), kind="repair"
+            ),
+            Want("Surveiller le temps de réponse p99", "Nina Roux", D(2025, 6, 30), kind="detect"),
+            Want("Former l'équipe à l'analyse des plans", None, None, kind="process"),
+        ],
+        owner="Luc Bernard",
+        team="Recherche",
+        incident_date=D(2025, 6, 12),
+    ),
+    "es_tarea_table.md": Doc(
+        [
+            Want("Añadir límites de concurrencia", "Andrés Molina", D(2025, 7, 20), "Alta", done=True),
+            Want("Crear alerta de latencia p95", "Sofía Díaz", D(2025, 7, 15), "Media"),
+        ],
+        owner="Andrés Molina",
+        team="Facturación",
+        incident_date=D(2025, 7, 8),
+    ),
+    "en_plain_checkboxes.txt": Doc(
+        [
+            Want("Increase gateway timeout to 30s", "Priya Shah", done=True),
+            Want("Add retry with backoff on gateway calls", "Leo Park", D(2025, 3, 21)),
+            Want("Add dashboard for gateway latency", None, None),
+        ],
+        owner="Priya Shah",
+        team="Payments",
+        incident_date=D(2025, 3, 3),
+    ),
+    "en_bold_kind_labels.md": Doc(
+        [
+            Want("Alert when the nightly backup has not completed", "@marco", D(2025, 5, 2), kind="detect"),
+            Want("Rotate backup credentials before they expire", "@julia", kind="prevent"),
+            Want("Add backup checks to the on-call handbook", kind="process"),
+        ],
+        owner="@ops-lead",
+    ),
+    "en_storage_nested_tasks.xhtml": Doc(
+        [
+            Want("Alert on partition count changes", "def-456", kind="detect", done=True),
+            Want("Require quorum of 3 for the queue cluster", None, D(2025, 6, 30), kind="prevent"),
+        ],
+        owner="abc-123",
+    ),
+    "en_what_who_when.md": Doc(
+        [
+            Want("Add request coalescing in the cache client", "@sara", ANY),
+            Want("Warm the cache before deploys", "@tom", D(2025, 4, 25)),
+        ],
+        incident_date=D(2025, 4, 2),
+    ),
+    "en_notion_name_column.html": Doc(
+        [
+            Want(
+                "Add circuit breaker to tax service calls",
+                "Ola Nordmann",
+                D(2025, 5, 2),
+                kind="mitigate",
+                done=True,
+            ),
+            Want("Load test checkout with tax service down", None, None, kind="prevent"),
+        ],
+    ),
+    "de_inline_fields.md": Doc(
+        [
+            Want("Verbindungspool der Datenbank vergrößern", "Jonas Keller", D(2025, 9, 19), done=True),
+            Want("Lasttest vor jedem Release einführen", None, None),
+        ],
+        owner="Jonas Keller",
+        team="Identity",
+        incident_date=D(2025, 9, 9),
     ),
 }
 
@@ -405,7 +495,8 @@ def test_corpus_document(name: str) -> None:
         assert want.title in item.title, (want.title, got)
         actual = (item.owner, item.due, item.priority, item.kind, item.done)
         expected = (want.owner, want.due, want.priority, want.kind, want.done)
-        assert actual == expected, (item.title, actual, expected)
+        checked = [(a, e) for a, e in zip(actual, expected, strict=True) if e is not ANY]
+        assert all(a == e for a, e in checked), (item.title, actual, expected)
         assert item.kind is None or item.kind in KINDS
         assert not item.title.rstrip().endswith(("—", "-", "·", "|", ",", ";", ":", "(")), item.title
         assert "http" not in item.title
