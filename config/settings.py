@@ -8,6 +8,7 @@ read as FOLLOWTHROUGH_<NAME>. Settings are built on demand by `load_settings()`,
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -99,6 +100,14 @@ class Settings(BaseSettings):
     github_webhook_secret: SecretStr | None = None
     jira_webhook_secret: SecretStr | None = None
 
+    # --- dashboard (worker/web/dashboard; access rules in docs/dashboard.md) -------------------------
+    #: Unset: the dashboard answers loopback clients only. Set: a `?token=` link sets a cookie for it.
+    dashboard_token: SecretStr | None = None
+    #: Header a trusted reverse proxy sets to the signed-in user (e.g. X-Forwarded-User); unset: ignored.
+    dashboard_user_header: str | None = None
+    #: Days of daily history in the overview's trend chart.
+    dashboard_trend_days: int = Field(default=90, gt=0, le=3660)
+
     # --- service: Celery worker and beat, webhook receiver (see config/celery_app.py) ---------------
     #: Broker used when neither CELERY_BROKER_URL nor REDIS_URL is set: one host, no server needed.
     embedded_broker_url: str = "sqla+sqlite:///followthrough-broker.db"
@@ -137,6 +146,13 @@ class Settings(BaseSettings):
     @classmethod
     def _name_teams(cls, teams: dict[str, Team]) -> dict[str, Team]:
         return {name: team.model_copy(update={"name": name}) for name, team in teams.items()}
+
+    @field_validator("dashboard_user_header")
+    @classmethod
+    def _header_name(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[A-Za-z0-9-]{1,100}", value.strip()):
+            raise ValueError("must be an HTTP header name (letters, digits and dashes)")
+        return value.strip() if value else None
 
     @model_validator(mode="after")
     def _default_team_exists(self) -> Settings:

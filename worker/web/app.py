@@ -1,4 +1,5 @@
-"""The Starlette app: `POST /hooks/postmortem-approved`, `/hooks/github`, `/hooks/jira`, `GET /healthz`.
+"""The Starlette app: `POST /hooks/postmortem-approved`, `/hooks/github`, `/hooks/jira`, `GET /healthz`,
+and the dashboard's pages at `/` (worker/web/dashboard).
 
 Each hook reads the raw body under a size limit, checks its HMAC-SHA256 signature, decides whether the
 event approves a postmortem, drops repeated deliveries, and enqueues; it never calls a tracker or parses
@@ -28,6 +29,7 @@ from worker.service.enqueue import enqueue_ingest
 from worker.service.requests import IngestRequest, parse_request
 from worker.web import events
 from worker.web.body import HookError, read_body
+from worker.web.dashboard import dashboard_routes
 from worker.web.dedupe import Deduper, MemoryDeduper, RedisDeduper
 from worker.web.signatures import verify
 from worker.web.status_hooks import status_routes
@@ -181,6 +183,8 @@ def create_app(settings: Settings, *, celery: Any = None, deduper: Deduper | Non
         Route("/hooks/jira", _guard(receiver.jira), methods=["POST"]),
         # Ticket status changes for follow-up reports (Jira issue_updated, GitHub issues events).
         *status_routes(settings, lambda: open_followup_store(settings)),
+        # The read-only dashboard at `/` (worker/web/dashboard), last so the hooks above match first.
+        *dashboard_routes(settings, lambda: open_followup_store(settings)),
     ]
     app = Starlette(routes=routes)
     app.state.receiver = receiver
