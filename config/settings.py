@@ -118,7 +118,14 @@ class Settings(BaseSettings):
     #: TTL of the per-postmortem sync lock; a live holder renews it, a killed one lets it expire.
     sync_lock_seconds: int = Field(default=60, gt=0)
     webhook_dedupe_ttl_seconds: int = Field(default=7 * 24 * 3600, gt=0)
+    #: Seconds a webhook body may take to arrive before the request is refused (408).
+    webhook_read_timeout_seconds: float = Field(default=10.0, gt=0)
+    #: Webhook requests handled at once per receiver process; more are refused with 503 at once.
+    webhook_max_concurrency: int = Field(default=32, gt=0)
     reconcile_every_minutes: float = Field(default=15, gt=0)
+    #: How long the sweep leaves a fresh postmortem or accepted delivery to its own tasks before it
+    #: queues them again (a sync never completed, an outbox row never finished).
+    sweep_grace_minutes: float = Field(default=10, gt=0)
     refresh_every_minutes: float = Field(default=60, gt=0)
     beat_schedule_file: str = "celerybeat-schedule"
     sources: Sources = Field(default_factory=Sources)

@@ -1,7 +1,7 @@
 """Parse failures: documents the parser refused, so the sweep stops re-queueing them.
 
 Revision ID: 0003_parse_failures
-Revises: 0002_followup
+Revises: 0003_outbox (re-chained after main merged 0003_outbox; written against 0002_followup)
 Create Date: 2026-11-25
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from worker.store.models import UTCDateTime
 
 revision = "0003_parse_failures"
-down_revision = "0002_followup"
+down_revision = "0003_outbox"
 branch_labels = None
 depends_on = None
 
