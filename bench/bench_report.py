@@ -5,6 +5,9 @@ Run from the repository root:
 Half the teams use Jira projects (one Jira stand-in), half GitHub repositories (one stand-in each).
 Prints tracker read calls (target: at most ceil(items/100) plus one per team and tracker), wall time of
 the refresh and of building and rendering every team's report, and peak Python memory (tracemalloc).
+Then, for one team with 10, 100, 1,000 and 10,000 open items, the size of each channel's payload for the
+full report and for the fitted digest that is sent, against the channel limits, and the time to fit.
+`--channels-only` prints only that second part (no stand-ins needed).
 """
 
 from __future__ import annotations
@@ -26,12 +29,14 @@ from config.settings import Settings
 from config.teams import GitHubDestination, JiraDestination, Team
 from connectors.github import GitHubTracker, connect_github
 from connectors.jira import JiraTracker, connect_jira
+from connectors.notify import template_json
 from connectors.throttle import NoThrottle
 from connectors.tracker import MANAGED_LABEL, Ticket, TicketFields, Tracker, fingerprint_label
+from tests.followup.test_fit import team_items
 from tests.standins.github import GitHubStandIn
 from tests.standins.jira import JiraStandIn
 from worker.followup import jobs
-from worker.followup.render.email import render_email
+from worker.followup.deliver import notification
 from worker.followup.render.slack import render_slack
 from worker.followup.render.teams import render_teams
 from worker.followup.storage import FollowupStore
@@ -60,12 +65,44 @@ def seed_team(store: Store, team: str, keys: list[str], urls: list[str], tracker
             store.record_ticket(pm, item.fingerprint, ticket, tracker=tracker, now=APPROVED)
 
 
+def channel_sizes() -> None:
+    """Payload sizes of one team's report per channel: full report versus the fitted digest."""
+    from tests.followup.fixtures import NOW as FIXTURE_NOW
+    from tests.followup.fixtures import policy
+    from worker.followup.report import build_report
+
+    print("channel payloads for one team (limits: Slack 50 blocks and a 35,000-byte Apprise template, "
+          "Teams ~28,000 bytes):")
+    print(f"{'open items':>10} | {'Slack full':>18} | {'Slack sent':>18} | {'Teams full':>11} | "
+          f"{'Teams sent':>10} | {'Markdown sent':>13} | {'fit time':>8}")
+    for count in (10, 100, 1000, 10_000):
+        report = build_report("ops", team_items(count), policy(), FIXTURE_NOW)
+        full_slack, full_teams = render_slack(report), render_teams(report)
+        started = time.perf_counter()
+        message = notification(report)
+        elapsed = time.perf_counter() - started
+
+        def slack_size(payload: dict[str, object]) -> str:
+            blocks = payload["blocks"]
+            assert isinstance(blocks, list)
+            return f"{len(blocks)} bl, {len(template_json(payload).encode()):,} B"
+
+        print(f"{count:>10} | {slack_size(full_slack):>18} | {slack_size(message.slack):>18} | "
+              f"{len(template_json(full_teams).encode()):>9,} B | "
+              f"{len(template_json(message.teams).encode()):>8,} B | "
+              f"{len(message.markdown.encode()):>11,} B | {elapsed * 1000:>5.0f} ms")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--items", type=int, default=10_000)
     parser.add_argument("--teams", type=int, default=20)
     parser.add_argument("--database-url", help="an empty database to use (default: a temporary SQLite file)")
+    parser.add_argument("--channels-only", action="store_true", help="only the channel payload sizes")
     args = parser.parse_args()
+    if args.channels_only:
+        channel_sizes()
+        return 0
     per_team = args.items // args.teams
     jira_teams = args.teams // 2
 
@@ -134,8 +171,9 @@ def main() -> int:
             sizes = []
             for team in settings.teams.values():
                 report = jobs.team_report(settings, fstore, team, NOW)
-                sizes.append(len(str(render_slack(report))) + len(str(render_teams(report)))
-                             + len(render_email(report).html))
+                message = notification(report)  # what is sent: each channel's fitted digest
+                sizes.append(len(str(message.slack)) + len(str(message.teams)) + len(message.email_html)
+                             + len(message.markdown))
             reported = time.perf_counter()
             _, peak = tracemalloc.get_traced_memory()
             tracemalloc.stop()
@@ -150,10 +188,11 @@ def main() -> int:
             print(f"tracker read calls:       {jira_reads + github_reads} "
                   f"(Jira {jira_reads}, GitHub {github_reads}; target <= {target})")
             print(f"refresh wall time:        {refreshed - started:.2f} s")
-            print(f"report build+render:      {reported - refreshed:.2f} s for {len(sizes)} teams "
+            print(f"report build+fit+render:  {reported - refreshed:.2f} s for {len(sizes)} teams "
                   f"({sum(sizes) // 1024} KiB rendered)")
             print(f"peak Python memory:       {peak / 1024 / 1024:.1f} MiB (tracemalloc)")
             store.close()
+            channel_sizes()
             return 0 if jira_reads + github_reads <= target else 1
         finally:
             for api in github_apis:

@@ -12,7 +12,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
@@ -42,6 +41,8 @@ class YamlFileSource(PydanticBaseSettingsSource):
         self._data: dict[str, Any] = {}
         if not path:
             return
+        import yaml  # only when a file is named: commands without one start faster
+
         try:
             raw = Path(path).read_text(encoding="utf-8")
         except OSError as exc:
@@ -129,6 +130,9 @@ class Settings(BaseSettings):
     refresh_every_minutes: float = Field(default=60, gt=0)
     beat_schedule_file: str = "celerybeat-schedule"
     sources: Sources = Field(default_factory=Sources)
+    #: Base URL of the Followthrough dashboard; chat and email reports link to its team page,
+    #: `<url>/teams/<team>`.
+    public_url: str | None = None
 
     # --- teams and people (normally from the YAML file) ------------------------------------------
     default_team: str = "default"
@@ -142,7 +146,7 @@ class Settings(BaseSettings):
     def _default_github_api(cls, value: Any) -> Any:
         return value or "https://api.github.com"
 
-    @field_validator("jira_url", "github_api_url")
+    @field_validator("jira_url", "github_api_url", "public_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("http://", "https://")):

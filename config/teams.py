@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import time
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from croniter import croniter
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+
+from worker.followup.kinds import DEFAULT_PREVENTATIVE, normalise_kind
 
 OwnerFallback = Literal["postmortem_owner", "triage_owner"]
 
@@ -15,10 +18,19 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+#: Fields Followthrough writes itself on a Jira create; `JiraDestination.fields` may not set them.
+JIRA_OWN_FIELDS = frozenset(
+    {"project", "issuetype", "summary", "description", "labels", "priority", "duedate", "assignee"}
+)
+
+
 class JiraDestination(_Strict):
     project: str
     issue_type: str = "Task"
     labels: tuple[str, ...] = ()
+    #: Extra fields sent on every create, in Jira's REST shape: custom fields the project requires, or
+    #: components, e.g. {"customfield_10010": {"value": "SRE"}, "components": [{"name": "api"}]}.
+    fields: dict[str, Any] = Field(default_factory=dict)
     #: Postmortem priority as written (lowercased) -> Jira priority name.
     priority_map: dict[str, str] = Field(
         default_factory=lambda: {
@@ -27,6 +39,15 @@ class JiraDestination(_Strict):
             "low": "Low", "lowest": "Lowest",
         }
     )
+
+
+    @field_validator("fields")
+    @classmethod
+    def _not_our_fields(cls, value: dict[str, Any]) -> dict[str, Any]:
+        taken = sorted(set(value) & JIRA_OWN_FIELDS)
+        if taken:
+            raise ValueError(f"fields: {', '.join(taken)} are written by Followthrough, not settable here")
+        return value
 
 
 class GitHubDestination(_Strict):
@@ -61,8 +82,9 @@ class FollowupPolicy(_Strict):
     """
 
     enabled: bool = True
-    #: Item kinds that are followed up (lowercase). Items with no kind count when `include_unkinded`.
-    kinds: tuple[str, ...] = ("prevent", "detect", "process")
+    #: Item kinds that are followed up (the parser's vocabulary; legacy words such as "Prevention" are
+    #: normalised). Items with no kind count when `include_unkinded`.
+    kinds: tuple[str, ...] = DEFAULT_PREVENTATIVE
     include_unkinded: bool = True
     #: Days from approval to the default due date, by priority as written (lowercase).
     due_days_by_priority: dict[str, int] = Field(
@@ -94,11 +116,23 @@ class FollowupPolicy(_Strict):
     all_clear: bool = False
     #: Post one comment per overdue ticket per period, mentioning the assignee.
     comment_on_overdue: bool = False
+    #: Chat and email reports list at most this many actions per owner, then "and K more".
+    lines_per_owner: int = Field(default=5, ge=1)
+    #: Remind an item's owner this many days before its due date (None: no reminder before).
+    remind_days_before: int | None = Field(default=2, ge=0)
+    #: Remind the owner on the day an item becomes overdue.
+    remind_when_overdue: bool = True
+    #: Reminders go out only between these local times (the owner's zone, else the team's) ...
+    remind_from: time = time(9, 0)
+    remind_until: time = time(17, 0)
+    #: ... and on Saturdays and Sundays only when this is set.
+    remind_on_weekends: bool = False
 
     @field_validator("kinds")
     @classmethod
-    def _lower_kinds(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        return tuple(kind.strip().lower() for kind in value)
+    def _normal_kinds(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        kinds = (normalise_kind(kind) for kind in value)
+        return tuple(dict.fromkeys(kind for kind in kinds if kind))
 
     @field_validator("due_days_by_priority")
     @classmethod
@@ -130,6 +164,12 @@ class FollowupPolicy(_Strict):
         if value.upper() not in holidays.list_supported_countries():
             raise ValueError(f"holidays_country {value!r} is not a country the holidays package knows")
         return value.upper()
+
+    @model_validator(mode="after")
+    def _reminder_window(self) -> FollowupPolicy:
+        if self.remind_from >= self.remind_until:
+            raise ValueError("remind_from must be earlier than remind_until")
+        return self
 
     def overriding(self, override: FollowupPolicy) -> FollowupPolicy:
         """This policy with the fields `override` explicitly sets replaced by its values."""
@@ -171,3 +211,12 @@ class Person(_Strict):
     email: str | None = None
     jira_account_id: str | None = None
     github_login: str | None = None
+    #: The person's own channel for reminders: an Apprise URL (mailto://, a Slack or Teams DM webhook).
+    notify: SecretStr | None = None
+    #: IANA zone for the person's reminder hours; None: the team's.
+    timezone: str | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str | None) -> str | None:
+        return _check_timezone(value)

@@ -188,13 +188,19 @@ class GitHubTracker:
                 continue
         return found
 
-    def comment(self, key: str, text: str, *, label: str | None = None) -> None:
-        """Post one neutralised comment, then add `label`.
+    def comment(self, key: str, text: str, *, label: str | None = None, mention: str | None = None) -> None:
+        """Post one neutralised comment, led by `@mention` when given (the only mention that works), then
+        add `label`.
 
         With a label, the comment carries a hidden marker and is only posted when no earlier comment has
         it: GitHub needs two calls for comment and label, so a retry after a lost answer must not repeat it.
         """
         body = neutralise_markdown(text)
+        if mention is not None:
+            login = mention.removeprefix("@")
+            if not _LOGIN_RE.fullmatch(login):
+                raise Invalid(f"not a GitHub login: {mention[:80]!r}")
+            body = f"@{login} {body}"
         marker = f"\n\n<!-- followthrough:comment={github_label(label)} -->" if label else ""
         if len(body) + len(marker) > BODY_BUDGET:
             body = body[: BODY_BUDGET - len(marker) - 1] + "…"

@@ -66,6 +66,8 @@ _ACCOUNT_ID = re.compile(
     r"^(?:\d{5,6}:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
     r"|qm:[0-9a-f-]{36}:[0-9a-f-]{36}|[0-9a-z]{24})$"
 )
+#: Data Center usernames as a mention may carry them (no `]`, `|` or spaces, which would end `[~...]`).
+_USERNAME = re.compile(r"[A-Za-z0-9._@+-]{1,255}")
 _MISSING_KEY = re.compile(r"key '([A-Za-z][A-Za-z0-9_]*-\d+)'")
 
 
@@ -180,9 +182,12 @@ class JiraTracker:
         with jira_errors(f"update {key}"):
             self._rest.request("PUT", f"issue/{key}", body=body)
 
-    def comment(self, key: str, text: str, *, label: str | None = None) -> None:
-        """Add a neutralised comment; with a label, both go in one edit (together or not at all)."""
+    def comment(self, key: str, text: str, *, label: str | None = None, mention: str | None = None) -> None:
+        """Add a neutralised comment, led by a mention of `mention` when given; with a label, both go in one
+        edit (together or not at all)."""
         body = comment_text(text)
+        if mention is not None:
+            body = f"{self._mention(mention)} {body}"
         with jira_errors(f"comment on {key}"):
             if label is None:
                 self._rest.request("POST", f"issue/{key}/comment", body={"body": body})
@@ -199,6 +204,16 @@ class JiraTracker:
                     }
                 },
             )
+
+    def _mention(self, user_id: str) -> str:
+        # Cloud mentions by accountId (`[~accountid:...]`); Data Center by username (`[~name]`).
+        if self.cloud:
+            if not _ACCOUNT_ID.match(user_id):
+                raise Invalid(f"not a Jira accountId: {user_id[:80]!r}")
+            return f"[~accountid:{user_id}]"
+        if not _USERNAME.fullmatch(user_id):
+            raise Invalid(f"not a Jira username: {user_id[:80]!r}")
+        return f"[~{user_id}]"
 
     def link_postmortem(self, key: str, *, postmortem_key: str, url: str, title: str | None = None) -> None:
         """Create or update the remote link back to the postmortem; safe to repeat (same globalId)."""
@@ -267,6 +282,9 @@ class JiraTracker:
             fields["duedate"] = draft.fields.due.isoformat()
         if draft.fields.assignee:
             fields["assignee"] = user_ref(draft.fields.assignee, cloud=self.cloud)
+        # The team's extra create fields (required custom fields, components); never one of ours.
+        for name, value in self.destination.fields.items():
+            fields.setdefault(name, value)
         return fields
 
     def _created_ticket(self, draft: TicketDraft, issue: dict[str, Any]) -> Ticket:

@@ -71,7 +71,7 @@ def channel_kind(url: str) -> ChannelKind:
     return ChannelKind.GENERIC
 
 
-def _template_json(payload: dict[str, Any]) -> str:
+def template_json(payload: dict[str, Any]) -> str:
     # Apprise substitutes {{app_body}}-style tokens in templates; document text must never trigger that.
     return json.dumps(payload, ensure_ascii=False).replace("{{", "{\\u007b")
 
@@ -94,11 +94,11 @@ def deliver(url: str, message: Notification, *, timeout: float = 15.0) -> Delive
         body, body_format, title = message.markdown, apprise.NotifyFormat.MARKDOWN, message.title
         if kind is ChannelKind.SLACK:
             template = Path(tmp) / "slack.json"
-            template.write_text(_template_json(message.slack), encoding="utf-8")
+            template.write_text(template_json(message.slack), encoding="utf-8")
             target = _with_template(url, template)
         elif kind is ChannelKind.TEAMS:
             template = Path(tmp) / "teams.json"
-            template.write_text(_template_json(message.teams), encoding="utf-8")
+            template.write_text(template_json(message.teams), encoding="utf-8")
             target = _with_template(url, template)
         elif kind is ChannelKind.EMAIL:
             body, body_format, title = message.email_html, apprise.NotifyFormat.HTML, message.email_subject

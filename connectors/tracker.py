@@ -128,8 +128,12 @@ class Tracker(Protocol):
         """Current state of many tickets in as few paged reads as the tracker allows."""
         ...
 
-    def comment(self, key: str, text: str, *, label: str | None = None) -> None:
-        """Add a comment (untrusted text is neutralised) and optionally a marker label in the same go."""
+    def comment(self, key: str, text: str, *, label: str | None = None, mention: str | None = None) -> None:
+        """Add a comment (untrusted text is neutralised) and optionally a marker label in the same go.
+
+        `mention` (a Jira accountId / Data Center username, or a GitHub login) is the one person the comment
+        notifies: it is written as a real mention in front of the text. Mentions inside `text` never work.
+        """
         ...
 
     def find_users(self, text: str) -> list[UserMatch]:

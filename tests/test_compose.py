@@ -35,18 +35,8 @@ def _command(service: dict[str, Any]) -> list[str]:
 
 
 def _subcommands() -> set[str]:
-    """Subcommands registered by the CLI's modules (those importable in this checkout)."""
-    import argparse
-
-    parser = argparse.ArgumentParser()
-    subparsers = parser.add_subparsers()
-    for name in cli.COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError:
-            continue
-        module.register(subparsers)
-    return set(subparsers.choices)
+    """Subcommands of the CLI."""
+    return set(cli.command_names())
 
 
 def _setting_env_names() -> set[str]:

@@ -156,7 +156,7 @@ def test_comment_with_label_lands_in_one_edit(jira_tracker: JiraTracker, jira_st
 
     assert jira_standin.calls == [("PUT", "/rest/api/2/issue/OPS-1")]
     [comment] = jira_standin.comments["OPS-1"]
-    assert comment["body"] == "Removed from the postmortem&#58; \\[\\~admin\\] \\*x\\*"
+    assert comment["body"] == "Removed from the postmortem: \\[\\~admin\\] \\*x\\*"
     assert "ft-removed-from-postmortem" in jira_standin.issues["OPS-1"]["labels"]
 
 

@@ -73,7 +73,7 @@ def seed(store: Store, tracker: Tracker, standin: JiraStandIn) -> dict[str, list
                             approved=t, specs=[
             Spec(HOSTILE, date(2026, 3, 20), "detect", "P2", "Ana", "acc-ana"),
             Spec("Write runbook", None, "process", None, "Ben", "acc-ben"),  # default due: today, due soon
-            Spec("Tune GC", date(2026, 3, 1), "mitigate", None, "Ben", "acc-ben"),  # not followed
+            Spec("Tune GC", date(2026, 3, 1), "investigate", None, "Ben", "acc-ben"),  # not followed
             Spec("Fix backups", date(2026, 3, 10), "prevent", "P1", "Ana", "acc-ana",
                  done_at=datetime(2026, 3, 5, 12, tzinfo=UTC)),
         ]),

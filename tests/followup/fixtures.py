@@ -44,7 +44,7 @@ def sample_items() -> list[TrackedItem]:
                 resolved_at=datetime(2026, 3, 12, 10, tzinfo=UTC)),  # done late, earlier period
         tracked(8, due=date(2026, 3, 10), status=TicketStatus.DROPPED,
                 resolved_at=datetime(2026, 3, 25, 10, tzinfo=UTC)),  # dropped in the last period
-        tracked(9, due=date(2026, 3, 1), kind="mitigate"),  # not followed up
+        tracked(9, due=date(2026, 3, 1), kind="investigate"),  # not followed up
         tracked(10, due=date(2026, 3, 29), title=HOSTILE, assignee=None, assignee_name=None,
                 owner=None),  # 1 day overdue, unassigned, hostile title
     ]

@@ -87,7 +87,7 @@ def test_generic_webhook_gets_markdown(webhook: HttpReceiver) -> None:
     assert result.ok, result.error
     payload = webhook.recorder.requests[0].json()
     assert payload["title"] == "Follow-up report for ops"
-    assert "[OPS\\-1](<https://jira.example/browse/OPS-1>)" in payload["message"]
+    assert "[OPS-1](<https://jira.example/browse/OPS-1>)" in payload["message"]  # not over-escaped
 
 
 def test_failed_delivery_reports_an_error_without_the_url(webhook: HttpReceiver) -> None:

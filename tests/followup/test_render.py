@@ -9,12 +9,14 @@ from html.parser import HTMLParser
 from markdown_it import MarkdownIt
 
 from tests.followup.fixtures import HOSTILE, NOW, policy, sample_items, tracked
+from worker.followup.deliver import notification
 from worker.followup.render.chart import weekly_points
-from worker.followup.render.email import render_email
+from worker.followup.render.email import render_email, render_html
 from worker.followup.render.json import render_json
 from worker.followup.render.markdown import render_markdown
 from worker.followup.render.slack import MAX_BLOCKS, render_slack
 from worker.followup.render.teams import render_teams
+from worker.followup.render.text import render_text
 from worker.followup.report import HistoryPoint, build_report
 
 HISTORY = [HistoryPoint(day=date(2026, 1, 5) + timedelta(days=d), open=10 + d % 7, overdue=d // 7)
@@ -52,13 +54,13 @@ def test_slack_block_kit_content_and_escaping() -> None:
     assert payload["text"].startswith("Follow-up report for ops: 6 open, 4 overdue, 1 due soon")
 
 
-def test_slack_respects_block_and_section_limits() -> None:
+def test_slack_digest_respects_block_and_section_limits() -> None:
     items = [tracked(n, due=date(2026, 3, 1), assignee_name=f"Owner {n}", title="x" * 290)
              for n in range(300)]
-    payload = render_slack(build_report("ops", items, policy(), NOW))
+    payload = notification(build_report("ops", items, policy(), NOW)).slack
     assert len(payload["blocks"]) <= MAX_BLOCKS
     assert all(len(text) <= 3000 for text in _slack_texts(payload))
-    assert "more blocks not shown" in _slack_texts(payload)[-1]
+    assert "more owners with" in "\n".join(_slack_texts(payload))
 
 
 def test_teams_adaptive_card_keeps_document_text_literal() -> None:
@@ -132,3 +134,33 @@ def test_json_report() -> None:
 def test_weekly_points_take_the_last_day_of_each_week() -> None:
     points = weekly_points(HISTORY, weeks=3)
     assert [point.day for point in points] == [date(2026, 3, 15), date(2026, 3, 22), date(2026, 3, 29)]
+
+
+def test_markdown_escapes_only_what_markdown_needs() -> None:
+    items = [tracked(1, due=date(2026, 3, 20), title="Follow-up: move backup to 09:00 (UTC) - see wiki"),
+             tracked(2, due=date(2026, 3, 21), title="# not a heading"),
+             tracked(3, due=date(2026, 3, 22), title="1. not a list, see http://evil.example")]
+    text = render_markdown(build_report("ops", items, policy(), NOW))
+    assert "Follow-up: move backup to 09:00 (UTC) - see wiki" in text
+    assert "n/a (nothing due yet)" in text or "done by their due date" in text
+    assert "\\-" not in text and "\\:" not in text and "\\(" not in text
+    html = MarkdownIt("commonmark").render(text)
+    assert "<h1>not a heading" not in html and "<ol" not in html
+    assert "http://evil.example" not in text  # GFM renderers would link a bare URL
+
+
+def test_html_of_several_teams_is_one_document() -> None:
+    reports = [build_report(team, sample_items(), policy(), NOW) for team in ("ops", "web")]
+    html = render_html(reports)
+    assert html.count("<!DOCTYPE html>") == 1 and html.count("<body") == 1 and html.count("</html>") == 1
+    assert "Follow-up report for ops" in html and "Follow-up report for web" in html
+
+
+def test_text_report_fits_100_columns() -> None:
+    items = [tracked(n, due=date(2026, 3, 1 + n), title=("word " * 20) + "x" * 150,
+                     ticket_url="https://jira.example.atlassian.net/browse/" + "OPS-" + "9" * 80,
+                     postmortem_title="P" * 200, postmortem_url="https://wiki.example/" + "p" * 150)
+             for n in range(5)]
+    text = render_text(build_report("ops", items, policy(escalate_to=["N" * 150]), NOW))
+    assert max(len(line) for line in text.splitlines()) <= 100
+    assert "x" * 90 in text.replace("\n", "").replace(" ", "")

@@ -32,7 +32,7 @@ def configured(tmp_path: Path, webhook: HttpReceiver, jira_tracker: JiraTracker,
     store = Store(db)
     seed(store, jira_tracker, key="pm1", team="sre", approved_at=datetime(2026, 2, 2, 9, tzinfo=UTC),
          items=[("Add <b>replication</b> alert", date(2026, 3, 20), "detect"),
-                ("Write runbook", None, "process"), ("Tune GC", date(2026, 3, 1), "mitigate")])
+                ("Write runbook", None, "process"), ("Tune GC", date(2026, 3, 1), "investigate")])
     store.close()
     config = tmp_path / "followthrough.yaml"
     config.write_text(yaml.safe_dump({

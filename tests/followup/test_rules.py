@@ -12,6 +12,7 @@ from config.teams import FollowupPolicy
 from connectors.tracker import TicketStatus
 from worker.followup import rules
 from worker.followup.items import ItemState, TrackedItem
+from worker.followup.kinds import KINDS, normalise_kind
 from worker.followup.workdays import add_business_days, holiday_calendar, next_business_day
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -40,6 +41,12 @@ def policy(**changes: object) -> FollowupPolicy:
         (None, ("prevent",), True, True),
         (None, ("prevent",), False, False),
         ("  ", ("prevent",), False, False),
+        # Items stored before the parser normalised kinds carry the raw word.
+        ("Prevention", ("prevent", "detect"), True, True),
+        ("Detection", ("prevent", "detect"), True, True),
+        ("Mitigation", ("prevent", "detect"), True, False),
+        # The policy's own list is normalised too.
+        ("detect", ("Detection",), True, True),
     ],
 )
 def test_which_items_are_followed(kind: str | None, kinds: tuple[str, ...], include_unkinded: bool,
@@ -245,3 +252,19 @@ def test_next_business_day_and_negative_days() -> None:
     assert next_business_day(date(2026, 12, 25), holiday_calendar("DE")) == date(2026, 12, 28)
     with pytest.raises(ValueError, match="negative"):
         add_business_days(date(2026, 1, 1), -1, holiday_calendar(None))
+
+
+def test_default_preventative_kinds() -> None:
+    followed = {kind for kind in KINDS if rules.is_followed(item(kind=kind), policy())}
+    assert followed == {"prevent", "detect", "mitigate", "process"}
+    assert not rules.is_followed(item(kind="Investigation"), policy())
+
+
+@pytest.mark.parametrize(("raw", "kind"), [
+    ("Prevention", "prevent"), ("preventative", "prevent"), ("DETECTION", "detect"),
+    ("Monitoring", "detect"), ("mitigation", "mitigate"), ("Process", "process"), ("Repair", "repair"),
+    ("investigation", "investigate"),
+    (None, None), ("", None), ("Paperwork", "paperwork"),
+])
+def test_legacy_kind_words_are_normalised(raw: str | None, kind: str | None) -> None:
+    assert normalise_kind(raw) == kind

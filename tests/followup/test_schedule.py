@@ -45,7 +45,8 @@ def test_beat_entries_per_team() -> None:
         "off": {"jira": {"project": "X"}, "followup": {"enabled": False}},
     }, default_team="sre", _env_file=None)  # type: ignore[call-arg]
     entries = beat_entries(settings)
-    assert set(entries) == {"followup-refresh", "followup-report-sre", "followup-report-web"}
+    assert set(entries) == {"followup-refresh", "followup-reminders", "followup-report-sre",
+                            "followup-report-web"}
     web = entries["followup-report-web"]
     assert web["task"] == SEND_TASK and web["kwargs"] == {"team": "web"}
     assert web["schedule"] == PeriodSchedule("30 8 * * *", "America/New_York")

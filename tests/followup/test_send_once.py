@@ -107,7 +107,7 @@ def test_escalation_and_overdue_comments_once_per_period(engine: Engine, webhook
         [digest] = manager.recorder.requests
         message = digest.json()["message"]
         assert digest.json()["title"] == "Escalation: overdue follow-up actions of ops"
-        assert "OPS\\-1" in message and "OPS\\-4" in message and "OPS\\-2" not in message
+        assert "OPS-1" in message and "OPS-4" in message and "OPS-2" not in message
         team_message = webhook.recorder.requests[0].json()["message"]
         assert "escalated to Mia Manager" in team_message
     assert sorted(comments) == [("OPS-1", 29), ("OPS-10", 1), ("OPS-2", 5), ("OPS-4", 28)]

@@ -70,7 +70,7 @@ def test_github_refresh_and_second_refresh_changes_nothing(tmp_path: Path, store
         tracker: Tracker = make_tracker(api)
         tickets = seed(store.store, tracker, key="pm2", team="web", approved_at=APPROVED,
                        items=[("Add alert", date(2026, 3, 10), "detect"), ("Runbook", None, "process"),
-                              ("Rewrite", None, "mitigate")], assignee="alice")
+                              ("Rewrite", None, "investigate")], assignee="alice")
         settings = settings_for(tmp_path, web={"tracker": "github", "github": {"repo": "acme/ops"}})
         api.close_issue(int(tickets[0].key.split("#")[1]))
         api.close_issue(int(tickets[1].key.split("#")[1]), reason="not_planned")

@@ -18,6 +18,7 @@ Behaviour follows these docs.github.com pages (REST API version 2022-11-28):
 - rest/issues/comments#create-an-issue-comment
 - rest/issues/assignees#check-if-a-user-can-be-assigned (204 or 404)
 - rest/issues/milestones: get one, list
+- rest/users/users#get-the-authenticated-user (GET /user)
 - rest/users/users#get-a-user
 - rest/using-the-rest-api/using-pagination-in-the-rest-api (`Link` header with next/last/first/prev)
 - rest/using-the-rest-api/rate-limits-for-the-rest-api (x-ratelimit-* headers on every response; 403/429)
@@ -279,6 +280,8 @@ class GitHubStandIn:
     def _route(self, method: str, path: str, query: dict[str, list[str]], payload: Any) -> _Reply:
         if method == "GET" and path == "/rate_limit":
             return _Reply(200, {"resources": {}, "rate": {"limit": RATE_LIMIT}})
+        if method == "GET" and path == "/user":  # rest/users/users#get-the-authenticated-user
+            return _Reply(200, self._user_json("followthrough-bot"))
         user = re.fullmatch(r"/users/([^/]+)", path)
         if user and method == "GET":
             return _Reply(200, self._user_json(self._known_user(urllib.parse.unquote(user[1]))))

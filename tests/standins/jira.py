@@ -27,6 +27,10 @@ Followed documentation (developer.atlassian.com/cloud/jira/platform/rest/v2/ and
   so several users can come back), #api-rest-api-2-user-assignable-search-get (accountId exact)
 - api-group-users/#api-rest-api-2-user-get
 - api-group-issue-priorities/#api-rest-api-2-priority-get
+- api-group-issues/#api-rest-api-2-issue-createmeta-projectidorkey-issuetypes-get and
+  #api-rest-api-2-issue-createmeta-projectidorkey-issuetypes-issuetypeid-get (paged; Cloud answers
+  `issueTypes` / `fields`, Data Center `values`); a create that misses a required field without a default
+  gets 400 with `errors.<fieldId>`, and a field not on the create screen "cannot be set"
 - rate-limiting/ (429 with Retry-After, X-RateLimit-* and RateLimit-Reason headers)
 With `deployment="Server"` it answers like Data Center instead: serverInfo says so, users have
 `name`, search is GET/POST /rest/api/2/search with startAt/total, and search/jql does not exist.
@@ -80,6 +84,12 @@ class StandInError(Exception):
         self.body = {"errorMessages": messages or [], "errors": errors or {}}
 
 
+def _field_meta(field_id: str, name: str, required: bool, has_default: bool) -> dict[str, Any]:
+    """One field of a create screen, as the createmeta endpoints describe it."""
+    return {"fieldId": field_id, "key": field_id, "name": name, "required": required,
+            "hasDefaultValue": has_default, "operations": ["set"], "schema": {"type": "any"}}
+
+
 def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "+0000"
 
@@ -122,6 +132,10 @@ class JiraStandIn:
         self.users: dict[str, dict[str, Any]] = {}
         self.issue_types = {"Task": "10001", "Bug": "10002", "Story": "10003"}
         self.priorities = {name: str(i + 1) for i, name in enumerate(PRIORITIES)}
+        #: project key -> issue type name -> field id -> create metadata (the create screen).
+        self.create_meta: dict[str, dict[str, dict[str, dict[str, Any]]]] = {}
+        #: Extra fields of created issues (custom fields, components), by issue key.
+        self.extra_fields: dict[str, dict[str, Any]] = {}
         self._next_id = 10000
         self._counters: dict[str, int] = {}
         self._server: ThreadingHTTPServer | None = None
@@ -170,7 +184,39 @@ class JiraStandIn:
             project = {"id": str(10000 + len(self.projects)), "key": key, "name": name or key}
             self.projects[key] = project
             self._counters.setdefault(key, 0)
+            self.create_meta[key] = {kind: self._default_screen() for kind in self.issue_types}
             return project
+
+    def set_create_field(
+        self,
+        project: str,
+        field_id: str,
+        *,
+        name: str | None = None,
+        required: bool = False,
+        has_default: bool = False,
+        issue_type: str | None = None,
+    ) -> None:
+        """Put a field on a project's create screen (all issue types, or one), e.g. a required custom one."""
+        with self.lock:
+            for kind, screen in self.create_meta[project].items():
+                if issue_type is None or kind == issue_type:
+                    screen[field_id] = _field_meta(field_id, name or field_id, required, has_default)
+
+    def remove_create_field(self, project: str, field_id: str, *, issue_type: str | None = None) -> None:
+        """Take a field off a project's create screen (creates that set it then fail)."""
+        with self.lock:
+            for kind, screen in self.create_meta[project].items():
+                if issue_type is None or kind == issue_type:
+                    screen.pop(field_id, None)
+
+    def _default_screen(self) -> dict[str, dict[str, Any]]:
+        required = {"project", "issuetype", "summary"}
+        screen = {f: _field_meta(f, f.title(), f in required, False) for f in sorted(_CREATE_FIELDS)}
+        screen["priority"]["allowedValues"] = [{"id": i, "name": n} for n, i in self.priorities.items()]
+        screen["priority"]["hasDefaultValue"] = True
+        screen["reporter"] = _field_meta("reporter", "Reporter", True, True)  # defaults to the caller
+        return screen
 
     def add_user(
         self,
@@ -288,6 +334,8 @@ class JiraStandIn:
             return 200, project
         if head == "search":
             return self._search(method, parts, q, multi, body)
+        if head == "issue" and len(parts) >= 4 and parts[1] == "createmeta" and method == "GET":
+            return 200, self._create_meta(parts[2:], q)
         if head == "issue":
             return self._issue(method, version, parts, q, body)
         if head == "user":
@@ -323,6 +371,42 @@ class JiraStandIn:
              "searchable": True, "clauseNames": clauses}
             for fid, clauses in names.items()
         ]
+
+    # --- create metadata --------------------------------------------------------------------------
+
+    def _create_meta(self, parts: list[str], q: dict[str, str]) -> dict[str, Any]:
+        key = next((k for k, p in self.projects.items() if parts[0] in (k, p["id"])), None)
+        if key is None or parts[1] != "issuetypes" or len(parts) > 3:
+            raise StandInError(404, [f"No project could be found with key '{parts[0]}'."])
+        if len(parts) == 2:
+            items: list[dict[str, Any]] = [
+                {"id": self.issue_types[name], "name": name, "subtask": False}
+                for name in self.create_meta[key]
+            ]
+            listing = "issueTypes" if self.cloud else "values"
+        else:
+            name = next((n for n, i in self.issue_types.items() if i == parts[2]), None)
+            if name is None or name not in self.create_meta[key]:
+                raise StandInError(404, [f"Issue type with id '{parts[2]}' does not exist."])
+            items = [dict(meta) for meta in self.create_meta[key][name].values()]
+            listing = "fields" if self.cloud else "values"
+        start = int(q.get("startAt", 0) or 0)
+        size = max(1, min(int(q.get("maxResults", 50) or 50), 200))
+        page = items[start : start + size]
+        result: dict[str, Any] = {"startAt": start, "maxResults": size, "total": len(items), listing: page}
+        if not self.cloud:
+            result["isLast"] = start + len(page) >= len(items)
+        return result
+
+    def _screen(self, fields: dict[str, Any]) -> dict[str, dict[str, Any]] | None:
+        project = self._project_key(fields.get("project") or {})
+        issuetype = fields.get("issuetype") or {}
+        name = issuetype.get("name") or next(
+            (n for n, i in self.issue_types.items() if i == issuetype.get("id")), None
+        )
+        if project is None or name is None:
+            return None
+        return self.create_meta.get(project, {}).get(name)
 
     # --- search -----------------------------------------------------------------------------------
 
@@ -531,9 +615,15 @@ class JiraStandIn:
 
     def _validate(self, fields: dict[str, Any], version: str, *, creating: bool) -> dict[str, str]:
         errors: dict[str, str] = {}
+        screen = self._screen(fields) if creating else None
+        allowed = set(screen) if screen is not None else _CREATE_FIELDS
         for name in fields:
-            if name not in _CREATE_FIELDS:
+            if name not in allowed:
                 errors[name] = NOT_ON_SCREEN.format(name=name)
+        for field_id, meta in (screen or {}).items():
+            missing = fields.get(field_id) in (None, "", [], {})
+            if meta["required"] and not meta["hasDefaultValue"] and missing:
+                errors.setdefault(field_id, f"{meta['name']} is required.")
         if creating:
             project = fields.get("project") or {}
             if self._project_key(project) is None:
@@ -648,6 +738,7 @@ class JiraStandIn:
             "updated": now,
         }
         self.issue_ids[key] = issue_id
+        self.extra_fields[key] = {k: v for k, v in fields.items() if k not in _CREATE_FIELDS}
         return {"id": issue_id, "key": key, "self": f"{self.url}/rest/api/2/issue/{issue_id}"}
 
     def _edit(self, key: str, body: dict[str, Any], version: str) -> None:

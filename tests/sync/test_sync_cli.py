@@ -67,16 +67,18 @@ def pm_file(tmp_path: Path, n: int = 3) -> str:
     return str(path)
 
 
-def test_no_tracker_configured_behaves_as_dry_run_and_says_so(tmp_path: Path) -> None:
-    proc = run_cli(tmp_path, pm_file(tmp_path))
-    assert proc.returncode == 0, proc.stderr
+def test_no_tracker_configured_plans_says_so_writes_nothing_and_exits_4(tmp_path: Path) -> None:
+    proc = run_cli(tmp_path, pm_file(tmp_path), env={"COLUMNS": "300"})
+    assert proc.returncode == 4, proc.stderr
     assert proc.stderr.strip().splitlines() == [
         "followthrough: no jira credentials configured for team ops: dry run, nothing written"
     ]
     assert proc.stdout.count("planned-create") == 3 + 1  # three rows and the summary line
     assert "owner Ana Lima -> 5b10a2844c20165700ede0aa via directory" in proc.stdout
     assert "owner Zed Unknown -> unassigned via needs-owner" in proc.stdout
-    assert "(dry run)" in proc.stdout
+    assert "(dry run): 3 planned-create; 1 needs an owner (needs-owner)" in proc.stdout
+    # A plan creates no store: no database file, no lock folder.
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["followthrough.yaml", "pm.md"]
 
 
 def jira_env(jira: JiraStandIn) -> dict[str, str]:

@@ -9,14 +9,18 @@ from datetime import datetime
 from config.teams import FollowupPolicy
 from connectors import notify
 from worker.followup import rules
+from worker.followup.fit import fit
 from worker.followup.ledger import SENT, SKIPPED, Ledger, channel_id, masked
 from worker.followup.render.email import render_email
 from worker.followup.render.markdown import render_markdown
-from worker.followup.render.slack import render_slack
-from worker.followup.render.teams import render_teams
-from worker.followup.report import ReportLine, TeamReport, escalation_digest
+from worker.followup.render.slack import fits_slack, render_slack
+from worker.followup.render.teams import fits_teams, render_teams
+from worker.followup.report import ReportLine, TeamReport, escalation_digest, urgency
 
 DECISION_CHANNEL = "decision"
+#: Largest HTML email body and Markdown message sent (other Apprise services split or cut long text).
+MAX_EMAIL_BYTES = 200_000
+MAX_MARKDOWN = 40_000
 
 Deliver = Callable[[str, notify.Notification], notify.Delivery]
 #: Posts one comment on a ticket: (ticket key, line) -> None; raises on failure.
@@ -43,12 +47,22 @@ class SendResult:
         return tuple(outcome for outcome in self.channels if outcome.state == "failed")
 
 
-def notification(report: TeamReport) -> notify.Notification:
-    """Render the report for every kind of channel."""
-    email = render_email(report)
-    return notify.Notification(title=report.title, markdown=render_markdown(report),
-                               slack=render_slack(report), teams=render_teams(report),
-                               email_subject=email.subject, email_html=email.html)
+def notification(report: TeamReport, *, per_owner: int = 5) -> notify.Notification:
+    """Render the report's digest for every kind of channel, each within its channel's limits.
+
+    Each channel gets the largest digest that fits its limits (see `fit`): Slack's and Teams', and for
+    email and other Apprise services, which take long messages, a size a reader still reads through.
+    """
+    prepared = urgency(report)
+    email = fit(report, render_email, lambda e: len(e.html.encode()) <= MAX_EMAIL_BYTES, per_owner=per_owner,
+                prepared=prepared)
+    markdown = fit(report, render_markdown, lambda text: len(text) <= MAX_MARKDOWN, per_owner=per_owner,
+                   prepared=prepared)
+    return notify.Notification(
+        title=report.title, markdown=markdown,
+        slack=fit(report, render_slack, fits_slack, per_owner=per_owner, prepared=prepared),
+        teams=fit(report, render_teams, fits_teams, per_owner=per_owner, prepared=prepared),
+        email_subject=email.subject, email_html=email.html)
 
 
 def _urls(policy: FollowupPolicy) -> tuple[list[str], list[str]]:
@@ -103,11 +117,11 @@ def send_team_report(team: str, policy: FollowupPolicy, build: Callable[[], Team
         return lambda: deliver(url, message)
 
     if report_urls:
-        message = notification(report)
+        message = notification(report, per_owner=policy.lines_per_owner)
         for channel, url in report_channels:
             send(channel, masked(url), to_url(url, message))
     if report.escalations and escalation_urls:
-        digest = notification(escalation_digest(report))
+        digest = notification(escalation_digest(report), per_owner=policy.lines_per_owner)
         for url in escalation_urls:
             send(channel_id("escalation", url), masked(url), to_url(url, digest))
     if commenting and commenter is not None:

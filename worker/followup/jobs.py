@@ -5,16 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import quote
 
 from config.settings import Settings
 from config.teams import Team
 from connectors import notify
 from connectors.tracker import Tracker
 from worker.errors import UserError
-from worker.followup import rules
+from worker.followup import remind, rules
 from worker.followup.deliver import Commenter, Deliver, SendResult, send_team_report
 from worker.followup.ledger import Ledger
 from worker.followup.refresh import RefreshResult, destination_key, group_by_destination, refresh_statuses
+from worker.followup.remind import ReminderOutcome
 from worker.followup.report import ReportLine, TeamReport, build_report
 from worker.followup.storage import FollowupStore
 
@@ -47,7 +49,15 @@ def team_report(settings: Settings, store: FollowupStore, team: Team, now: datet
     policy = settings.followup_policy(team)
     since = rules.local_date(now, rules.zone(policy)) - timedelta(weeks=HISTORY_WEEKS)
     return build_report(team.name, store.tracked_items(team.name, people=settings.people), policy, now,
-                        history=store.history(team.name, since=since))
+                        history=store.history(team.name, since=since),
+                        full_report_url=full_report_url(settings, team.name))
+
+
+def full_report_url(settings: Settings, team: str) -> str | None:
+    """The team's full report on the dashboard, when FOLLOWTHROUGH_PUBLIC_URL is set."""
+    if not settings.public_url:
+        return None
+    return f"{settings.public_url.rstrip('/')}/teams/{quote(team, safe='')}"
 
 
 def snapshot_history(settings: Settings, store: FollowupStore, now: datetime,
@@ -86,12 +96,10 @@ def refresh(settings: Settings, store: FollowupStore, now: datetime, *, team: st
 
 
 def overdue_comment(line: ReportLine) -> str:
-    """The reminder posted on an overdue ticket (the tracker notifies its assignee of new comments)."""
-    who = line.item.assignee_name or line.item.assignee
+    """The weekly reminder posted on an overdue ticket; the connector puts the assignee's mention first."""
     due = line.due.isoformat() if line.due else "its due date"
-    return (f"Follow-up reminder{f' for {who}' if who else ''}: this postmortem action is "
-            f"{line.days_overdue} day(s) overdue (due {due}). Please close it, update its due date, "
-            "or mark it won't do if it is no longer needed.")
+    return (f"Follow-up reminder: this postmortem action is {line.days_overdue} day(s) overdue (due {due}). "
+            "Please close it, update its due date, or mark it won't do if it is no longer needed.")
 
 
 def _builder(settings: Settings, store: FollowupStore, team: Team, now: datetime) -> Callable[[], TeamReport]:
@@ -112,9 +120,17 @@ def send_reports(settings: Settings, store: FollowupStore, now: datetime, *, tea
             tracker = trackers(selected)
             if tracker is not None:
                 def post(key: str, line: ReportLine, tracker: Tracker = tracker) -> None:
-                    tracker.comment(key, overdue_comment(line))
+                    tracker.comment(key, overdue_comment(line), mention=line.item.assignee)
 
                 commenter = post
         results.append(send_team_report(selected.name, policy, _builder(settings, store, selected, now),
                                         ledger, now, deliver=deliver, commenter=commenter))
     return results
+
+
+def send_reminders(settings: Settings, store: FollowupStore, now: datetime, *, team: str | None = None,
+                   deliver: Deliver = notify.deliver,
+                   tracker_for: TrackerFor | None = None) -> dict[str, list[ReminderOutcome]]:
+    """Send the owner reminders of each selected team that are due at `now` and were never sent."""
+    return remind.send_reminders(settings, store, now, teams=select_teams(settings, team), deliver=deliver,
+                                 tracker_for=tracker_for)

@@ -7,8 +7,12 @@ Definitions (all dates in the team's zone):
 - *completion rate against the deadline*: among followed, non-dropped items whose due date is today or
   earlier ("due so far"), the share done on or before their due date. Items not due yet do not count,
   early or not; `None` when nothing is due so far.
-- *dropped* (GitHub `not_planned`, Jira Won't Do) items are counted separately and listed when they were
-  dropped during the last completed period.
+- *dropped* (GitHub `not_planned`, Jira Won't Do) items are counted separately and listed from the start of
+  the last completed period up to now, so a ticket dropped this week shows in this week's previews and in
+  the next report.
+
+A report sent to a channel is a digest of the full report (`trim`): overdue first, then due soon, at most
+N lines per owner then "and K more", items due later as counts only, and a pointer to the full report.
 """
 
 from __future__ import annotations
@@ -18,11 +22,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
+from natsort import natsort_keygen, ns
+
 from config.teams import FollowupPolicy
 from worker.followup import rules
 from worker.followup.items import ItemState, TrackedItem
 
 UNASSIGNED = "(unassigned)"
+#: Natural, case-insensitive order: "component 2" before "component 10".
+_natural = natsort_keygen(alg=ns.IGNORECASE)
 _STATE_ORDER = {ItemState.OVERDUE: 0, ItemState.DUE_SOON: 1, ItemState.OPEN: 2, ItemState.DONE: 3,
                 ItemState.DROPPED: 4}
 
@@ -51,6 +59,8 @@ class PostmortemGroup:
 class OwnerGroup:
     owner: str
     postmortems: tuple[PostmortemGroup, ...]
+    hidden: int = 0  # overdue or due-soon actions left out of a digest ("and K more")
+    later: int = 0  # open actions due later, counted but not listed in a digest
 
     @property
     def lines(self) -> tuple[ReportLine, ...]:
@@ -95,6 +105,15 @@ class TeamReport:
     summary: Summary
     history: tuple[HistoryPoint, ...] = field(default_factory=tuple)
     escalation: bool = False  # an escalation digest (only items past the escalation threshold)
+    #: The full report on the dashboard (FOLLOWTHROUGH_PUBLIC_URL), when there is one.
+    full_report_url: str | None = None
+    #: Set on a digest (see `trim`): owners left out entirely, their urgent actions, and the open
+    #: actions due later that are counted, not listed.
+    digest: bool = False
+    hidden_owners: int = 0
+    hidden_owner_items: int = 0
+    later: int = 0
+    hidden_dropped: int = 0
 
     @property
     def needs_attention(self) -> bool:
@@ -123,8 +142,9 @@ def _line(item: TrackedItem, policy: FollowupPolicy, now: datetime) -> ReportLin
                       escalate=rules.escalation_due(item, due, now, policy))
 
 
-def _sort_key(line: ReportLine) -> tuple[int, int, date, str]:
-    return (_STATE_ORDER[line.state], -(line.days_overdue or 0), line.due or date.max, line.item.title)
+def _sort_key(line: ReportLine) -> tuple[object, ...]:
+    return (_STATE_ORDER[line.state], -(line.days_overdue or 0), line.due or date.max,
+            _natural(line.item.title), line.item.ticket_key or "")
 
 
 def _group(lines: Sequence[ReportLine]) -> tuple[OwnerGroup, ...]:
@@ -140,15 +160,71 @@ def _group(lines: Sequence[ReportLine]) -> tuple[OwnerGroup, ...]:
             first = pm_lines[0].item
             pm_groups.append(PostmortemGroup(key=key, title=first.postmortem_title or key,
                                              url=first.postmortem_url, lines=tuple(pm_lines)))
-        pm_groups.sort(key=lambda group: (_sort_key(group.lines[0]), group.title))
+        pm_groups.sort(key=lambda group: (_sort_key(group.lines[0]), _natural(group.title)))
         owners.append(OwnerGroup(owner=owner, postmortems=tuple(pm_groups)))
     owners.sort(key=lambda group: (-max(line.days_overdue or 0 for line in group.lines),
-                                   group.owner == UNASSIGNED, group.owner.lower()))
+                                   group.owner == UNASSIGNED, _natural(group.owner)))
     return tuple(owners)
 
 
+_URGENT = (ItemState.OVERDUE, ItemState.DUE_SOON)
+
+
+@dataclass(frozen=True, slots=True)
+class OwnerUrgency:
+    """One owner's overdue and due-soon lines in digest order, and how many of theirs are due later."""
+
+    owner: str
+    urgent: tuple[ReportLine, ...]
+    later: int
+
+
+def urgency(report: TeamReport) -> tuple[OwnerUrgency, ...]:
+    """Each owner's digest order, worked out once for the many trims `fit` tries."""
+    return tuple(OwnerUrgency(owner=owner.owner,
+                              urgent=tuple(sorted((line for line in owner.lines if line.state in _URGENT),
+                                                  key=_sort_key)),
+                              later=sum(line.state not in _URGENT for line in owner.lines))
+                 for owner in report.owners)
+
+
+def trim(report: TeamReport, *, per_owner: int, max_owners: int | None = None,
+         prepared: Sequence[OwnerUrgency] | None = None) -> TeamReport:
+    """A digest of the report: per owner its overdue then due-soon actions, at most `per_owner` of them,
+    items due later only counted; at most `max_owners` owners (None: all), worst first.
+
+    `prepared` is `urgency(report)`, when the caller trims the same report several times.
+    """
+    owners: list[OwnerGroup] = []
+    later = left_out = left_out_items = 0
+    for entry in prepared if prepared is not None else urgency(report):
+        later += entry.later
+        if not entry.urgent:
+            continue
+        if max_owners is not None and len(owners) >= max_owners:
+            left_out += 1
+            left_out_items += len(entry.urgent)
+            continue
+        shown = entry.urgent[:per_owner]
+        # Keep the postmortem grouping, in the order of each postmortem's most urgent shown action.
+        groups: dict[str, list[ReportLine]] = {}
+        for line in shown:
+            groups.setdefault(line.item.postmortem_key, []).append(line)
+        pm_groups = []
+        for key, pm_lines in groups.items():
+            first = pm_lines[0].item
+            pm_groups.append(PostmortemGroup(key=key, title=first.postmortem_title or key,
+                                             url=first.postmortem_url, lines=tuple(pm_lines)))
+        owners.append(OwnerGroup(owner=entry.owner, postmortems=tuple(pm_groups),
+                                 hidden=len(entry.urgent) - len(shown), later=entry.later))
+    dropped = report.dropped[:per_owner if max_owners is None else min(per_owner, max_owners)]
+    return replace(report, owners=tuple(owners), digest=True, later=later, hidden_owners=left_out,
+                   hidden_owner_items=left_out_items, dropped=dropped,
+                   hidden_dropped=len(report.dropped) - len(dropped))
+
+
 def build_report(team: str, items: Iterable[TrackedItem], policy: FollowupPolicy, now: datetime, *,
-                 history: Sequence[HistoryPoint] = ()) -> TeamReport:
+                 history: Sequence[HistoryPoint] = (), full_report_url: str | None = None) -> TeamReport:
     """The team's report at `now` over the items its policy follows up."""
     tz = rules.zone(policy)
     period = rules.report_period(policy.schedule, now, tz)
@@ -157,6 +233,9 @@ def build_report(team: str, items: Iterable[TrackedItem], policy: FollowupPolicy
 
     def in_last_period(moment: datetime | None) -> bool:
         return moment is not None and period.previous_start <= moment < period.start
+
+    def since_last_period(moment: datetime | None) -> bool:
+        return moment is not None and period.previous_start <= moment <= now
 
     open_lines = [line for line in lines if line.state not in (ItemState.DONE, ItemState.DROPPED)]
     dropped = [line for line in lines if line.state is ItemState.DROPPED]
@@ -175,10 +254,11 @@ def build_report(team: str, items: Iterable[TrackedItem], policy: FollowupPolicy
     escalations = sorted((line for line in open_lines if line.escalate), key=_sort_key)
     names = tuple(target.get_secret_value() for target in policy.escalate_to
                   if "://" not in target.get_secret_value())
-    recent_dropped = sorted((line for line in dropped if in_last_period(line.item.resolved_at)),
+    recent_dropped = sorted((line for line in dropped if since_last_period(line.item.resolved_at)),
                             key=_sort_key)
     return TeamReport(
         team=team, generated_at=now, timezone=policy.timezone or "UTC", period=period,
         owners=_group(open_lines), dropped=tuple(recent_dropped), escalations=tuple(escalations),
         escalate_to_names=names if escalations else (), summary=summary, history=tuple(history),
+        full_report_url=full_report_url,
     )

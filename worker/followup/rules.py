@@ -15,6 +15,7 @@ from croniter import croniter
 from config.teams import FollowupPolicy
 from connectors.tracker import TicketStatus
 from worker.followup.items import ItemState, TrackedItem
+from worker.followup.kinds import normalise_kind
 from worker.followup.workdays import add_business_days, holiday_calendar, next_business_day
 
 #: Largest distance between a local wall-clock time and the instant it names, as DST shifts go (Lord Howe's
@@ -39,12 +40,13 @@ def local_date(moment: datetime, tz: ZoneInfo) -> date:
 
 
 def is_followed(item: TrackedItem, policy: FollowupPolicy) -> bool:
-    """Whether the policy follows this item up (by kind)."""
+    """Whether the policy follows this item up (by its normalised kind)."""
     if not policy.enabled:
         return False
-    if item.kind is None or not item.kind.strip():
+    kind = normalise_kind(item.kind)
+    if kind is None:
         return policy.include_unkinded
-    return item.kind.strip().lower() in policy.kinds
+    return kind in policy.kinds
 
 
 def default_due_days(priority: str | None, policy: FollowupPolicy) -> int:

@@ -20,6 +20,9 @@ from worker.followup import rules
 
 SEND_TASK = "followthrough.send_reports"
 REFRESH_TASK = "followthrough.refresh_statuses"
+REMIND_TASK = "followthrough.send_reminders"
+#: How often beat looks for owner reminders to send (each is sent once; hours are checked per owner).
+REMIND_EVERY = timedelta(minutes=30)
 #: Beat wakes at least this often to look at the schedules (seconds).
 MAX_SLEEP = 300.0
 
@@ -72,7 +75,8 @@ class PeriodSchedule(BaseSchedule):  # type: ignore[misc]
 
 def beat_entries(settings: Settings, *,
                  refresh_every_minutes: float | None = None) -> dict[str, dict[str, Any]]:
-    """Beat entries: one `send_reports` per team on its own schedule, and a periodic bulk refresh."""
+    """Beat entries: one `send_reports` per team on its own schedule, a periodic bulk refresh, and the
+    owner reminders every half hour."""
     if refresh_every_minutes is None:
         refresh_every_minutes = settings.refresh_every_minutes
     entries: dict[str, dict[str, Any]] = {
@@ -82,6 +86,12 @@ def beat_entries(settings: Settings, *,
             "options": {"expires": refresh_every_minutes * 60},
         },
     }
+    if any(settings.followup_policy(team).enabled for team in settings.teams.values()):
+        entries["followup-reminders"] = {
+            "task": REMIND_TASK,
+            "schedule": REMIND_EVERY,
+            "options": {"expires": REMIND_EVERY.total_seconds()},
+        }
     for name, team in sorted(settings.teams.items()):
         policy = settings.followup_policy(team)
         if not policy.enabled:

@@ -18,7 +18,7 @@ from config.settings import Settings
 from connectors.errors import RateLimited, TrackerError, Transient
 from worker.followup import jobs
 from worker.followup.ledger import CLAIM_LEASE
-from worker.followup.schedule import REFRESH_TASK, SEND_TASK
+from worker.followup.schedule import REFRESH_TASK, REMIND_TASK, SEND_TASK
 from worker.followup.storage import open_followup_store
 
 log = logging.getLogger(__name__)
@@ -80,3 +80,14 @@ def send_reports(self: Task, team: str | None = None, at: str | None = None) -> 
         raise self.retry(exc=DeliveryFailed(f"{failed} channel(s) failed, {busy} busy"), countdown=countdown,
                          kwargs={"team": team, "at": now.isoformat()})
     return summary
+
+
+@shared_task(bind=True, name=REMIND_TASK)  # type: ignore[untyped-decorator]
+def send_reminders(self: Task, team: str | None = None, at: str | None = None) -> dict[str, Any]:
+    """Send the owner reminders due now; a failed one is recorded and tried again on the next beat run."""
+    settings = _settings(self)
+    now = datetime.fromisoformat(at) if at else datetime.now(UTC)
+    with open_followup_store(settings) as store:
+        results = jobs.send_reminders(settings, store, now, team=team)
+    return {name: [{"item": o.fingerprint, "trigger": o.trigger, "via": o.via, "state": o.state}
+                   for o in outcomes] for name, outcomes in results.items()}

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import codecs
 
-import ftfy
-
 from worker.parse.errors import ParseError
 
 #: Encodings a UTF-8 document is commonly mis-decoded as before it reaches us (and re-saved as UTF-8).
@@ -73,4 +71,6 @@ def repair_mojibake(text: str) -> str:
             if _marker_count(candidate) < before:
                 text = candidate
                 break
+    import ftfy  # imported on use: slow to load, and ASCII documents never need it
+
     return ftfy.fix_text(text, normalization="NFC", uncurl_quotes=False, fix_line_breaks=True)

@@ -19,6 +19,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.util.exc import CommandError
 from sqlalchemy import Engine, create_engine, delete, event, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, CursorResult, make_url
@@ -110,6 +111,13 @@ class Store:
         except OperationalError as exc:
             reason = str(exc.orig or exc).strip().splitlines()[0] if (exc.orig or exc) else "unreachable"
             raise UserError(f"cannot open the store (FOLLOWTHROUGH_DATABASE_URL): {reason}") from None
+        except CommandError as exc:
+            # Typically a store migrated by a newer release: its revision is not among ours.
+            reason = (str(exc).strip().splitlines() or ["unknown revision"])[0]
+            raise UserError(
+                "the store (FOLLOWTHROUGH_DATABASE_URL) is at a schema revision this release does not know, "
+                f"probably written by a newer Followthrough; upgrade, or point at another store ({reason})"
+            ) from None
 
     @contextmanager
     def _sqlite_file_lock(self, name: str) -> Iterator[None]:

@@ -73,18 +73,34 @@ class SyncResult:
     def failed(self) -> bool:
         return any(item.result in ("failed", "pending") for item in self.items)
 
+    def needs_owner(self) -> int:
+        """How many live items have no owner that could be assigned (their tickets carry needs-owner)."""
+        return sum(
+            1
+            for item in self.items
+            if item.owner_resolution == "needs-owner" and item.result not in ("skipped", "removed")
+        )
+
 
 class StoreLookupCache:
     """Owner lookups cached in the store for one destination (see worker.sync.owners.LookupCache)."""
 
-    def __init__(self, store: Store, destination: str) -> None:
+    def __init__(self, store: Store, destination: str, *, read_only: bool = False) -> None:
         self._store = store
         self._destination = destination
+        #: A dry run reads the cache but keeps its own lookups in memory: a plan never changes the store.
+        self._read_only = read_only
+        self._fresh: dict[str, tuple[str | None, str]] = {}
 
     def get(self, query: str) -> tuple[str | None, str] | None:
+        if query in self._fresh:
+            return self._fresh[query]
         return self._store.get_owner_lookup(self._destination, query, max_age=LOOKUP_TTL)
 
     def put(self, query: str, user_id: str | None, outcome: str) -> None:
+        if self._read_only:
+            self._fresh[query] = (user_id, outcome)
+            return
         self._store.put_owner_lookup(self._destination, query, user_id=user_id, outcome=outcome)
 
 
@@ -153,7 +169,7 @@ class SyncRun:
             tracker=self.tracker,
             cache=None
             if self.dry_run and self.tracker is None
-            else StoreLookupCache(self.store, destination_name(self.team)),
+            else StoreLookupCache(self.store, destination_name(self.team), read_only=self.dry_run),
         )
         resolutions: dict[str, OwnerResolution] = {}
         for record in records:
@@ -199,8 +215,8 @@ class SyncRun:
             retry_error=self.retry_error,
             dry_run_reason="no tracker credentials configured" if self.tracker is None else "",
         )
-        if self._records is not None:
-            return result  # a preview: the postmortem may not even be stored
+        if self._records is not None or self.dry_run:
+            return result  # a plan writes nothing, not even its run (the postmortem may not be stored)
         self.store.record_sync(
             self.pm.key,
             started_at=started,

@@ -28,6 +28,7 @@ __all__ = [
     "SyncBusy",
     "SyncResult",
     "close_stores",
+    "existing_store",
     "ingest",
     "list_postmortems",
     "load_content",
@@ -36,6 +37,7 @@ __all__ = [
     "preview",
     "route_team",
     "sync",
+    "sync_document",
 ]
 
 _stores: dict[tuple[str, int], Store] = {}
@@ -64,6 +66,53 @@ def open_store(settings: Settings) -> Store:
         if store is None:
             store = _stores[key] = Store(settings.database_url)
         return store
+
+
+def existing_store(settings: Settings) -> Store | None:
+    """The store if one exists already (a SQLite file, a PostgreSQL schema), else None; never creates one.
+
+    Read-only commands and dry runs use this, so that a plan or a failing command leaves no empty
+    migrated database (nor its `.locks` folder) behind.
+    """
+    from sqlalchemy import inspect
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, OperationalError
+
+    from worker.store import normalise_url
+
+    try:
+        url = make_url(normalise_url(settings.database_url))
+    except (ArgumentError, ValueError):
+        return open_store(settings)  # let the store report the bad URL (without echoing it)
+    if url.get_backend_name() == "sqlite":
+        database = url.database
+        if database and database != ":memory:" and not os.path.exists(database):
+            return None
+        return open_store(settings)
+    if url.get_backend_name() != "postgresql":
+        return open_store(settings)  # an unsupported dialect: the store names the setting
+    probe = Store(settings.database_url, migrate=False)
+    try:
+        created = inspect(probe.engine).has_table("alembic_version")
+    except OperationalError as exc:
+        reason = str(exc.orig or exc).strip().splitlines()[0]
+        raise UserError(f"cannot open the store (FOLLOWTHROUGH_DATABASE_URL): {reason}") from None
+    finally:
+        probe.close()
+    return open_store(settings) if created else None
+
+
+def plan_store(settings: Settings) -> Store:
+    """The store a dry run reads: the existing one, else an empty in-memory one (no file is created)."""
+    store = existing_store(settings)
+    if store is not None:
+        return store
+    key = ("sqlite://", os.getpid())
+    with _stores_lock:
+        empty = _stores.get(key)
+        if empty is None:
+            empty = _stores[key] = Store("sqlite://")
+        return empty
 
 
 def close_stores() -> None:
@@ -98,6 +147,38 @@ def route_team(settings: Settings, *, option: str | None, metadata: str | None, 
     return settings.default_team
 
 
+def parse_with_limits(
+    settings: Settings,
+    content: bytes,
+    *,
+    filename: str | None,
+    identity: str | None,
+    record_as: str | None = None,
+) -> Postmortem:
+    """Parse under the settings' size limit and time budget. With `record_as` (the document's source), a
+    refusal is recorded as a parse failure, so the sweep stops re-queueing it and `followthrough` can show
+    it, and a success clears an earlier record; the ParseError is re-raised either way."""
+    from worker.parse import ParseError, parse_document  # heavy libraries; load on use
+
+    try:
+        parsed: Postmortem = parse_document(
+            content,
+            filename=filename,
+            identity=identity,
+            max_bytes=settings.max_document_bytes,
+            budget_seconds=settings.parse_budget_seconds,
+        )
+    except ParseError as exc:
+        if record_as is not None:
+            open_store(settings).record_parse_failure(
+                record_as, content_hash=hashlib.sha256(content).hexdigest(), reason=str(exc)
+            )
+        raise
+    if record_as is not None:
+        open_store(settings).clear_parse_failure(record_as)
+    return parsed
+
+
 def ingest(
     settings: Settings,
     *,
@@ -115,28 +196,28 @@ def ingest(
     `version` is the source's time of this content; an older one than the store holds is not stored.
     A document the parser refuses is recorded as a parse failure (source, content hash, reason).
     """
-    from worker.parse import ParseError, parse_document  # heavy libraries; load on use
+    parsed = parse_with_limits(settings, content, filename=filename, identity=postmortem_id, record_as=source)
+    return _store_parsed(settings, parsed, content=content, source=source,
+                         identity=postmortem_id or parsed.identity, team=team, title=title,
+                         approved_at=approved_at, version=version)
 
-    content_hash = hashlib.sha256(content).hexdigest()
-    store = open_store(settings)
-    try:
-        parsed: Postmortem = parse_document(
-            content,
-            filename=filename,
-            identity=postmortem_id,
-            max_bytes=settings.max_document_bytes,
-            budget_seconds=settings.parse_budget_seconds,
-        )
-    except ParseError as exc:
-        # Recorded so the sweep stops re-queueing it and `followthrough` can show it; re-raised so the
-        # caller (CLI exit 2, the ingest task's failure) still reports it.
-        store.record_parse_failure(source, content_hash=content_hash, reason=str(exc))
-        raise
-    store.clear_parse_failure(source)
-    identity = postmortem_id or parsed.identity
+
+def _store_parsed(
+    settings: Settings,
+    parsed: Postmortem,
+    *,
+    content: bytes,
+    source: str,
+    identity: str,
+    team: str | None,
+    title: str | None,
+    approved_at: datetime | None,
+    version: datetime | None = None,
+) -> IngestResult:
     if title and not parsed.title:
         parsed = replace(parsed, title=title)
     key = postmortem_key(identity)
+    store = open_store(settings)
     previous = store.get_postmortem(key)
     chosen = route_team(
         settings, option=team, metadata=parsed.team, stored=previous.team if previous else None
@@ -147,7 +228,7 @@ def ingest(
             key=key,
             source=source,
             team=chosen,
-            content_hash=content_hash,
+            content_hash=hashlib.sha256(content).hexdigest(),
             content=content if source.startswith("inline:") else None,
             approved_at=approved_at,
             version=version,
@@ -195,29 +276,38 @@ def preview(
     source: str,
     team: str | None = None,
     filename: str | None = None,
+    postmortem_id: str | None = None,
+    throttle: WriteThrottle | None = None,
 ) -> SyncResult:
     """What `ingest` then `sync` would do, as a dry run that writes to neither the store nor the tracker.
 
     A dry run that stored the document would make it what later syncs (the worker's sweep of
     unsynced postmortems, its next resync) act on, and would move the postmortem to `team`.
     """
-    from worker.parse import parse_document
+    parsed = parse_with_limits(settings, content, filename=filename, identity=postmortem_id)
+    return _preview_parsed(settings, parsed, content=content, source=source, team=team,
+                           identity=postmortem_id or parsed.identity, throttle=throttle)
 
-    parsed: Postmortem = parse_document(
-        content,
-        filename=filename,
-        max_bytes=settings.max_document_bytes,
-        budget_seconds=settings.parse_budget_seconds,
-    )
-    key = postmortem_key(parsed.identity)
-    store = open_store(settings)
+
+def _preview_parsed(
+    settings: Settings,
+    parsed: Postmortem,
+    *,
+    content: bytes,
+    source: str,
+    team: str | None,
+    identity: str,
+    throttle: WriteThrottle | None,
+) -> SyncResult:
+    key = postmortem_key(identity)
+    store = plan_store(settings)
     previous = store.get_postmortem(key)
     chosen = route_team(
         settings, option=team, metadata=parsed.team, stored=previous.team if previous else None
     )
     pm = PostmortemRecord(
         key=key,
-        identity=parsed.identity,
+        identity=identity,
         source=source,
         team=chosen,
         title=parsed.title,
@@ -232,8 +322,44 @@ def preview(
     )
     found = _team(settings, pm)
     records = store.preview_items(key, parsed.action_items)
-    tracker = build_tracker(settings, found) if tracker_configured(settings, found) else None
+    configured = tracker_configured(settings, found)
+    tracker = build_tracker(settings, found, throttle=throttle) if configured else None
     return SyncRun(store, settings, pm, found, tracker, dry_run=True, records=records).run()
+
+
+def sync_document(
+    settings: Settings,
+    *,
+    content: bytes,
+    source: str,
+    team: str | None = None,
+    filename: str | None = None,
+    postmortem_id: str | None = None,
+    dry_run: bool = False,
+    throttle: WriteThrottle | None = None,
+) -> SyncResult:
+    """Ingest a document and sync its tickets; a dry run, or a team without tracker credentials, only plans.
+
+    A plan writes nothing at all: not the document, not its items, not a sync-run row (and creates no
+    store), so a cron job with a missing token cannot quietly move the store ahead of the tracker.
+    """
+    parsed = parse_with_limits(settings, content, filename=filename, identity=postmortem_id)
+    identity = postmortem_id or parsed.identity
+    if not dry_run:
+        store = existing_store(settings)
+        previous = store.get_postmortem(postmortem_key(identity)) if store is not None else None
+        chosen = route_team(
+            settings, option=team, metadata=parsed.team, stored=previous.team if previous else None
+        )
+        destination = settings.team(chosen)
+        # No team to sync to: the preview raises the same error as sync would, before anything is written.
+        dry_run = destination is None or not tracker_configured(settings, destination)
+    if dry_run:
+        return _preview_parsed(settings, parsed, content=content, source=source, team=team,
+                               identity=identity, throttle=throttle)
+    ingested = _store_parsed(settings, parsed, content=content, source=source, identity=identity,
+                             team=team, title=None, approved_at=None)
+    return sync(settings, ingested.postmortem_key, throttle=throttle)
 
 
 def _team(settings: Settings, pm: PostmortemRecord) -> Team:
@@ -246,8 +372,9 @@ def _team(settings: Settings, pm: PostmortemRecord) -> Team:
 
 
 def list_postmortems(settings: Settings, *, team: str | None = None) -> list[PostmortemRecord]:
-    """Every stored postmortem (oldest first), optionally of one team."""
-    return open_store(settings).list_postmortems(team=team)
+    """Every stored postmortem (oldest first), optionally of one team; none when there is no store yet."""
+    store = existing_store(settings)
+    return store.list_postmortems(team=team) if store is not None else []
 
 
 def parse_failures(settings: Settings) -> list[ParseFailureRecord]:

@@ -7,18 +7,18 @@ it shows the plan, including how each owner was resolved and which team's tracke
 
 from __future__ import annotations
 
-import argparse
 import tempfile
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import click
 import yaml
 from rich.console import Console
+from rich.text import Text
 
 from config.settings import Settings, load_settings
-from worker.cli.commands.sync import render_table
-from worker.cli.render import default_console, print_postmortem
+from worker.cli.render import default_console, owner_names, print_postmortem, print_sync_result
 from worker.models import Postmortem
 from worker.parse import parse_document
 from worker.sync import pipeline
@@ -27,13 +27,6 @@ EXAMPLES_PACKAGE = "worker.examples"
 EXAMPLE_CONFIG = "_followthrough.yaml"
 #: Which example goes to which team of the example config (the rest go to its default team).
 EXAMPLE_TEAMS = {"02-payments-outage-confluence.html": "payments", "04-caida-pagos.md": "payments"}
-
-
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser(
-        "demo", help="parse the bundled example postmortems and dry-run their sync (no services needed)"
-    )
-    parser.set_defaults(func=run)
 
 
 def example_documents() -> list[tuple[str, bytes]]:
@@ -91,14 +84,17 @@ def run_sync_demo(database_url: str, *, console: Console | None = None) -> list[
         result = pipeline.sync(settings, ingested.postmortem_key, dry_run=True)
         team = settings.teams[result.team]
         where = team.jira.project if team.jira else team.github.repo if team.github else "?"
-        out.print(f"sync plan for {name} -> team {result.team} ({team.tracker} {where}):", markup=False)
-        out.print(render_table(result), markup=False, highlight=False, soft_wrap=True)
+        out.print(Text(f"sync plan for {name} -> team {result.team} ({team.tracker} {where}):", style="bold"))
+        print_sync_result(result, names=owner_names(settings.people), console=out)
         out.print()
         results.append(result)
     return results
 
 
-def run(args: argparse.Namespace) -> int:
+@click.command(
+    "demo", help="Parse the bundled example postmortems and dry-run their sync (no services needed)."
+)
+def command() -> int:
     run_demo()
     with tempfile.TemporaryDirectory(prefix="followthrough-demo-") as tmp:
         run_sync_demo(f"sqlite:///{Path(tmp) / 'followthrough.db'}")

@@ -2,26 +2,22 @@
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from config.settings import load_settings
-from worker.cli.render import print_postmortem
-from worker.models import Postmortem
-from worker.parse import DEFAULT_BUDGET_SECONDS, ParseError, parse_document
+import click
 
+from worker.cli.output import FORMAT_CHOICES
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser("parse", help="extract the action items of one postmortem")
-    parser.add_argument("path", metavar="PATH", help="postmortem file, or - for standard input")
-    parser.add_argument("--format", choices=("table", "json"), default="table", help="output format")
-    parser.set_defaults(func=run)
+if TYPE_CHECKING:
+    from worker.models import Postmortem
 
 
 def read_input(path: str, *, max_bytes: int) -> tuple[bytes, str | None]:
     """The document's bytes and file name; refuses missing, unreadable and oversized input."""
+    from worker.parse.errors import ParseError
+
     if path == "-":
         data = sys.stdin.buffer.read(max_bytes + 1)
         name = None
@@ -44,22 +40,36 @@ def read_input(path: str, *, max_bytes: int) -> tuple[bytes, str | None]:
     return data, name
 
 
-def parse_path(path: str, *, max_bytes: int, budget_seconds: float = DEFAULT_BUDGET_SECONDS) -> Postmortem:
-    """Parse a file or stdin ("-"); errors name the path."""
+def parse_path(path: str, *, max_bytes: int, budget_seconds: float | None = None) -> Postmortem:
+    """Parse a file or stdin ("-") under the size limit and time budget; errors name the path."""
+    from worker.parse import DEFAULT_BUDGET_SECONDS, parse_document
+    from worker.parse.errors import ParseError
+
     data, name = read_input(path, max_bytes=max_bytes)
+    budget = DEFAULT_BUDGET_SECONDS if budget_seconds is None else budget_seconds
     try:
-        return parse_document(data, filename=name, max_bytes=max_bytes, budget_seconds=budget_seconds)
+        return parse_document(data, filename=name, max_bytes=max_bytes, budget_seconds=budget)
     except ParseError as exc:
         raise ParseError(f"{path}: {exc}") from None
 
 
-def run(args: argparse.Namespace) -> int:
+@click.command("parse", help="Extract the action items of one postmortem (PATH, or - for stdin).")
+@click.argument("path", metavar="PATH")
+@click.option("--format", "fmt", type=click.Choice(FORMAT_CHOICES), default="table", show_default=True,
+              help="Output format.")
+def command(path: str, fmt: str) -> int:
+    from config.settings import load_settings
+
     settings = load_settings()
     postmortem = parse_path(
-        args.path, max_bytes=settings.max_document_bytes, budget_seconds=settings.parse_budget_seconds
+        path, max_bytes=settings.max_document_bytes, budget_seconds=settings.parse_budget_seconds
     )
-    if args.format == "json":
-        sys.stdout.write(json.dumps(postmortem.to_json(), ensure_ascii=False) + "\n")
+    if fmt == "json":
+        from worker.cli.output import print_json
+
+        print_json(postmortem.to_json())
     else:
-        print_postmortem(postmortem, source=args.path)
+        from worker.cli.render import print_postmortem
+
+        print_postmortem(postmortem, source=path)
     return 0

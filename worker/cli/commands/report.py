@@ -2,36 +2,19 @@
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 from datetime import UTC, datetime
 
-from config.settings import load_settings
-from worker.errors import UserError
+import click
+
+from worker.cli.exits import EXIT_DRY_RUN_FALLBACK, EXIT_OK, EXIT_PARTIAL
 
 FORMATS = ("table", "json", "markdown", "html")
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser(
-        "report",
-        help="show (and with --send deliver) the overdue follow-up report of each team",
-        description="Print each team's follow-up report. Nothing is sent unless --send is given; a send "
-        "delivers at most one report per team and scheduled period.",
-    )
-    parser.add_argument("--team", help="only this team (default: every configured team)")
-    parser.add_argument("--send", action="store_true",
-                        help="deliver this period's report to the team's channels (once per period)")
-    parser.add_argument("--format", choices=FORMATS, default="table", help="output format (default: table)")
-    parser.add_argument("--refresh", action="store_true",
-                        help="read current ticket states from the trackers first")
-    parser.add_argument("--at", metavar="ISO-DATETIME",
-                        help="report as of this moment (with a UTC offset), e.g. to preview next Monday")
-    parser.set_defaults(func=run)
-
-
 def _moment(text: str | None) -> datetime:
+    from worker.errors import UserError
+
     if text is None:
         return datetime.now(UTC)
     try:
@@ -43,39 +26,62 @@ def _moment(text: str | None) -> datetime:
     return moment
 
 
-def run(args: argparse.Namespace) -> int:
+@click.command(
+    "report",
+    help="Print each team's follow-up report. Nothing is sent unless --send is given; a send delivers at "
+    "most one report per team and scheduled period.",
+)
+@click.option("--team", help="Only this team (default: every configured team).")
+@click.option("--send", is_flag=True,
+              help="Deliver this period's report to the team's channels (once per period).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
+              help="Output format.")
+@click.option("--refresh", is_flag=True, help="Read current ticket states from the trackers first.")
+@click.option("--at", metavar="ISO-DATETIME",
+              help="Report as of this moment (with a UTC offset), e.g. to preview next Monday.")
+def command(team: str | None, send: bool, fmt: str, refresh: bool, at: str | None) -> int:
+    from config.settings import load_settings
+    from worker.cli.progress import spinner
+    from worker.errors import UserError
     from worker.followup import jobs
-    from worker.followup.render.email import render_email
+    from worker.followup.render.email import render_html
     from worker.followup.render.json import render_json
     from worker.followup.render.markdown import render_markdown
     from worker.followup.render.text import render_text
     from worker.followup.storage import open_followup_store
 
     settings = load_settings()
-    now = _moment(args.at)
-    teams = jobs.select_teams(settings, args.team)
+    now = _moment(at)
+    teams = jobs.select_teams(settings, team)
     if not teams:
         raise UserError("no teams configured (add `teams:` to the file in FOLLOWTHROUGH_CONFIG)")
+    skipped = False
     with open_followup_store(settings) as store:
-        if args.refresh:
-            outcome = jobs.refresh(settings, store, now, team=args.team)
+        if refresh:
+            with spinner("refreshing ticket states"):
+                outcome = jobs.refresh(settings, store, now, team=team)
             for destination in outcome.skipped:
                 print(f"refresh: {destination} skipped (no tracker credentials)", file=sys.stderr)
-        reports = [jobs.team_report(settings, store, team, now) for team in teams]
-        if args.format == "json":
-            print(json.dumps([render_json(report) for report in reports], indent=2))
+            skipped = bool(outcome.skipped)
+        reports = [jobs.team_report(settings, store, name, now) for name in teams]
+        if fmt == "json":
+            from worker.cli.output import print_json
+
+            print_json([render_json(report) for report in reports])
+        elif fmt == "html":
+            print(render_html(reports))
         else:
-            if args.format == "html":
-                print("\n".join(render_email(report).html for report in reports))
-            else:
-                render = render_text if args.format == "table" else render_markdown
-                print("\n".join(render(report) for report in reports))
-        if not args.send:
-            return 0
+            render = render_text if fmt == "table" else render_markdown
+            print("\n".join(render(report) for report in reports))
+        if not send:
+            # A refresh that could not read a tracker did not do what was asked.
+            return EXIT_DRY_RUN_FALLBACK if skipped else EXIT_OK
         failed = False
-        for result in jobs.send_reports(settings, store, now, team=args.team):
+        for result in jobs.send_reports(settings, store, now, team=team):
             channels = ", ".join(f"{o.target or o.channel}: {o.state}" for o in result.channels)
             print(f"send {result.team}: {result.decision}" + (f" ({channels})" if channels else ""),
                   file=sys.stderr)
             failed = failed or bool(result.failed)
-        return 1 if failed else 0
+        if failed:
+            return EXIT_PARTIAL
+        return EXIT_DRY_RUN_FALLBACK if skipped else EXIT_OK

@@ -1,70 +1,112 @@
-"""`followthrough resync [ID ... | --all] [--enqueue]`: re-read postmortems and reconcile their tickets."""
+"""`followthrough resync [ID ... | --all] [--dry-run] [--enqueue]`: re-read postmortems, reconcile tickets."""
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections import Counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from config.settings import Settings, load_settings
-from worker.errors import UserError
+import click
 
+from worker.cli.complete import postmortem_keys
+from worker.cli.exits import EXIT_DRY_RUN_FALLBACK, EXIT_OK, EXIT_PARTIAL, note
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser("resync", help="re-read stored postmortems from their sources and sync")
-    parser.add_argument("ids", nargs="*", metavar="ID", help="postmortem key or id")
-    parser.add_argument("--all", action="store_true", dest="every", help="every stored postmortem")
-    parser.add_argument("--enqueue", action="store_true", help="hand the work to the workers")
-    parser.set_defaults(func=run)
+if TYPE_CHECKING:
+    from config.settings import Settings
+    from worker.service.resync import ResyncOutcome
 
 
-def run(args: argparse.Namespace) -> int:
-    """Resync the chosen postmortems in-process (with a progress bar) or queue them for the workers."""
+@click.command(
+    "resync",
+    help="Re-read stored postmortems (by key or id, or --all) from their sources and reconcile their "
+    "tickets. Problems (conflicts, missing tickets, failures) are listed with their ticket and item.",
+)
+@click.argument("ids", nargs=-1, metavar="[ID]...", shell_complete=postmortem_keys)
+@click.option("--all", "every", is_flag=True, help="Every stored postmortem.")
+@click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
+@click.option("--enqueue", is_flag=True, help="Hand the work to the workers (needs the broker).")
+def command(ids: tuple[str, ...], every: bool, dry_run: bool, enqueue: bool) -> int:
+    from config.settings import load_settings
+    from worker.errors import UserError
     from worker.service.resync import select
 
-    if args.every and args.ids:
+    if every and ids:
         raise UserError("give IDs or --all, not both")
+    if enqueue and dry_run:
+        raise UserError("--dry-run runs here: it cannot be combined with --enqueue")
     settings = load_settings()
-    records = select(settings, args.ids, every=args.every)
+    records = select(settings, list(ids), every=every)
     if not records:
         print("no stored postmortems")
-        return 0
-    if args.enqueue:
-        from config.celery_app import RESYNC_TASK, make_celery
-
-        app = make_celery(settings)
-        for record in records:
-            app.send_task(RESYNC_TASK, args=[str(record.key)])
+        return EXIT_OK
+    if enqueue:
+        _enqueue(settings, [str(record.key) for record in records])
         print(f"queued {len(records)} postmortem(s) for resync")
-        return 0
-    return _in_process(settings, records)
+        return EXIT_OK
+    return _in_process(settings, records, dry_run=dry_run)
 
 
-def _in_process(settings: Settings, records: list[Any]) -> int:
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+def _enqueue(settings: Settings, keys: list[str]) -> None:
+    """Send one resync task per postmortem; Unavailable (exit 3) when the broker cannot be reached."""
+    from kombu.exceptions import OperationalError
 
+    from config.celery_app import RESYNC_TASK, make_celery
+    from worker.errors import Unavailable
+
+    app = make_celery(settings)
+    try:
+        with app.connection_for_write() as connection:
+            # One quick attempt: kombu would otherwise retry for many seconds and end in a traceback.
+            connection.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=5)
+            for key in keys:
+                app.send_task(RESYNC_TASK, args=[key], connection=connection, retry=False)
+    except (OperationalError, OSError) as exc:
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        # Never the URL itself: it may carry the broker's password.
+        raise Unavailable(f"cannot reach the broker (REDIS_URL / CELERY_BROKER_URL): {reason}") from None
+
+
+def _in_process(settings: Settings, records: list[Any], *, dry_run: bool) -> int:
     from connectors.throttle import LocalWriteThrottle
-    from worker.service.resync import ResyncOutcome, resync_many
+    from worker.cli.progress import bar
+    from worker.service.resync import resync_many
 
-    console = Console(stderr=True)
     totals: Counter[str] = Counter()
-    failed: list[ResyncOutcome] = []
-    with Progress(TextColumn("resync"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=console, transient=True, disable=not console.is_terminal) as progress:
-        bar = progress.add_task("resync", total=len(records))
+    outcomes: list[ResyncOutcome] = []
+    with bar("planning" if dry_run else "resync", total=len(records)) as progress:
 
         def done(outcome: ResyncOutcome) -> None:
             totals.update(outcome.counts or {})
-            if outcome.error:
-                failed.append(outcome)
-            progress.advance(bar)
+            outcomes.append(outcome)
+            progress.advance(progress.task_ids[0])
 
         keys = [(str(getattr(r, "key", "")), getattr(r, "title", None)) for r in records]
-        resync_many(settings, keys, throttle=LocalWriteThrottle(), on_done=done, local_files=True)
+        resync_many(settings, keys, throttle=LocalWriteThrottle(), dry_run=dry_run, on_done=done,
+                    local_files=True)
+    return report(outcomes, totals, asked_dry_run=dry_run)
+
+
+def report(outcomes: list[ResyncOutcome], totals: Counter[str], *, asked_dry_run: bool) -> int:
+    """Print failures (stderr), problems by ticket and item, and the summary; return the exit code."""
+    failed = [o for o in outcomes if o.error]
+    fell_back = [o for o in outcomes if o.dry_run and o.dry_run_reason and not asked_dry_run]
     for outcome in failed:
         print(f"{outcome.postmortem_key}: failed: {outcome.error}", file=sys.stderr)
+    if fell_back:
+        note(f"no tracker credentials for {len(fell_back)} postmortem(s) "
+             f"({', '.join(o.postmortem_key for o in fell_back)}): dry run, nothing written")
+    for outcome in outcomes:
+        for problem in outcome.problems:
+            print(f"{outcome.postmortem_key}: {problem}")
     summary = ", ".join(f"{count} {result}" for result, count in sorted(totals.items())) or "no items"
-    print(f"resynced {len(records) - len(failed)} of {len(records)} postmortem(s): {summary}")
-    return 1 if failed else 0
+    owners = sum(o.needs_owner for o in outcomes)
+    if owners:
+        summary += f"; {owners} need{'s' if owners == 1 else ''} an owner (needs-owner)"
+    done = len(outcomes) - len(failed)
+    if asked_dry_run or (fell_back and len(fell_back) == done):
+        print(f"planned {done} of {len(outcomes)} postmortem(s) (dry run, nothing written): {summary}")
+    else:
+        print(f"resynced {done} of {len(outcomes)} postmortem(s): {summary}")
+    if failed or any(o.failed for o in outcomes):
+        return EXIT_PARTIAL
+    return EXIT_DRY_RUN_FALLBACK if fell_back else EXIT_OK

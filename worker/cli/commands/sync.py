@@ -2,36 +2,24 @@
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from config.settings import load_settings
-from worker.errors import UserError
-from worker.sync.pipeline import SyncResult, ingest, preview, sync
+import click
 
-_COLUMNS = ("action", "tracker", "ticket", "assignee", "owner", "result", "reason")
-_TITLE_WIDTH = 48
+from worker.cli.exits import EXIT_DRY_RUN_FALLBACK, EXIT_OK, EXIT_PARTIAL, note
+from worker.cli.output import FORMAT_CHOICES
 
-
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser(
-        "sync",
-        help="create or update the tickets for a postmortem's action items",
-        description="Parse a postmortem and create one ticket per action item in its team's tracker. "
-        "Safe to re-run: existing tickets are found by label, and human edits are kept.",
-    )
-    parser.add_argument("path", metavar="PATH", help="postmortem file, or - for stdin")
-    parser.add_argument("--team", help="owning team (default: the document's metadata, else default_team)")
-    parser.add_argument("--dry-run", action="store_true", help="show the plan; make no write call")
-    parser.add_argument("--format", choices=("table", "json"), default="table", help="output format")
-    parser.set_defaults(func=run)
+if TYPE_CHECKING:
+    from config.settings import Settings
+    from worker.sync.execute import SyncResult
 
 
 def read_input(path: str, *, max_bytes: int) -> tuple[bytes, str, str | None]:
     """The document's bytes, its source URI and file name; UserError for anything unreadable."""
+    from worker.errors import UserError
+
     if path == "-":
         data = sys.stdin.buffer.read(max_bytes + 1)
         return data, "inline:stdin", None
@@ -46,27 +34,48 @@ def read_input(path: str, *, max_bytes: int) -> tuple[bytes, str, str | None]:
     return data, f"file:{file.resolve()}", file.name
 
 
-def run(args: argparse.Namespace) -> int:
+def fallback_note(settings: Settings, result: SyncResult) -> None:
+    """Say on stderr that a run fell back to a dry run for lack of credentials."""
+    team = settings.teams.get(result.team)
+    tracker = team.tracker if team is not None else "tracker"
+    note(f"no {tracker} credentials configured for team {result.team}: dry run, nothing written")
+
+
+@click.command(
+    "sync",
+    help="Parse a postmortem (PATH, or - for stdin) and create one ticket per action item in its team's "
+    "tracker. Safe to re-run: existing tickets are found by label, and human edits are kept. With no "
+    "credentials for the team's tracker it only shows the plan and exits 4.",
+)
+@click.argument("path", metavar="PATH")
+@click.option("--team", help="Owning team (default: the document's metadata, else default_team).")
+@click.option("--dry-run", is_flag=True, help="Show the plan; write nothing, neither tickets nor the store.")
+@click.option("--format", "fmt", type=click.Choice(FORMAT_CHOICES), default="table", show_default=True,
+              help="Output format.")
+def command(path: str, team: str | None, dry_run: bool, fmt: str) -> int:
+    from config.settings import load_settings
+    from worker.cli.progress import spinner
+    from worker.sync.pipeline import sync_document
+
     settings = load_settings()
-    content, source, filename = read_input(args.path, max_bytes=settings.max_document_bytes)
-    if args.dry_run:
-        # Nothing is stored: a previewed draft must not become what later syncs act on.
-        result = preview(settings, content=content, source=source, team=args.team, filename=filename)
+    content, source, filename = read_input(path, max_bytes=settings.max_document_bytes)
+    with spinner(f"{'planning' if dry_run else 'syncing'} {filename or 'stdin'}"):
+        result = sync_document(settings, content=content, source=source, team=team, filename=filename,
+                               dry_run=dry_run)
+    fell_back = result.dry_run and not dry_run
+    if fell_back:
+        fallback_note(settings, result)
+    if fmt == "json":
+        from worker.cli.output import print_json
+
+        print_json(result_json(result))
     else:
-        ingested = ingest(settings, content=content, source=source, team=args.team, filename=filename)
-        result = sync(settings, ingested.postmortem_key)
-    if result.dry_run and not args.dry_run:
-        tracker = settings.teams[result.team].tracker if result.team in settings.teams else "tracker"
-        print(
-            f"followthrough: no {tracker} credentials configured for team {result.team}: "
-            "dry run, nothing written",
-            file=sys.stderr,
-        )
-    if args.format == "json":
-        print(json.dumps(result_json(result), indent=2, ensure_ascii=False))
-    else:
-        print(render_table(result))
-    return 1 if result.failed else 0
+        from worker.cli.render import owner_names, print_sync_result
+
+        print_sync_result(result, names=owner_names(settings.people))
+    if result.failed:
+        return EXIT_PARTIAL
+    return EXIT_DRY_RUN_FALLBACK if fell_back else EXIT_OK
 
 
 def result_json(result: SyncResult) -> dict[str, Any]:
@@ -78,6 +87,7 @@ def result_json(result: SyncResult) -> dict[str, Any]:
         "dry_run": result.dry_run,
         "dry_run_reason": result.dry_run_reason or None,
         "counts": result.counts(),
+        "needs_owner": result.needs_owner(),
         "retry_error": None
         if error is None
         else {
@@ -100,37 +110,3 @@ def result_json(result: SyncResult) -> dict[str, Any]:
             for item in result.items
         ],
     }
-
-
-def _cell(text: str | None, width: int | None = None) -> str:
-    value = " ".join((text or "-").split())
-    if width is not None and len(value) > width:
-        value = value[: width - 1] + "…"
-    return value
-
-
-def render_table(result: SyncResult) -> str:
-    """A plain aligned table, one row per item, and a one-line summary."""
-    rows = [
-        (
-            _cell(item.title, _TITLE_WIDTH),
-            _cell(item.tracker),
-            _cell(item.ticket_url or item.ticket),
-            _cell(item.assignee),
-            _cell(item.owner_resolution),
-            _cell(item.result),
-            _cell(item.reason or ""),
-        )
-        for item in result.items
-    ]
-    header = tuple(c.upper() for c in _COLUMNS)
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(_COLUMNS) - 1)]
-    lines = []
-    for row in [header, *rows]:
-        lines.append("  ".join(v.ljust(w) for v, w in zip(row[:-1], widths, strict=True)) + "  " + row[-1])
-    counts = ", ".join(f"{n} {k}" for k, n in sorted(result.counts().items())) or "no action items"
-    mode = " (dry run)" if result.dry_run else ""
-    lines.append(f"\npostmortem {result.postmortem_key}, team {result.team}{mode}: {counts}")
-    if result.retry_error is not None:
-        lines.append(f"retry needed: {type(result.retry_error).__name__}: {result.retry_error}")
-    return "\n".join(lines)

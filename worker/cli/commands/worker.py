@@ -5,42 +5,43 @@ Equivalent to `celery -A config.celery_app worker -Q ingest,tracker` and `celery
 
 from __future__ import annotations
 
-import argparse
+import click
 
-from config.celery_app import INGEST_QUEUE, TRACKER_QUEUE, make_celery, worker_queues
-from config.settings import load_settings
+from worker.cli.options import log_level_options
 
-
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    worker = subparsers.add_parser("worker", help="run a Celery worker (ingest and tracker queues)")
-    worker.add_argument("--queues", "-Q", default=f"{INGEST_QUEUE},{TRACKER_QUEUE}",
-                        help="comma-separated queues to consume (default: both; with ingest, Celery's "
-                             "default queue 'celery' is consumed too)")
-    worker.add_argument("--concurrency", "-c", type=int, default=None,
-                        help="worker processes (default: CPUs)")
-    worker.add_argument("--pool", default=None, choices=["prefork", "solo", "threads"])
-    worker.add_argument("--loglevel", "-l", default="info")
-    worker.set_defaults(func=run_worker)
-
-    beat = subparsers.add_parser("beat", help="run the periodic scheduler (run exactly one)")
-    beat.add_argument("--loglevel", "-l", default="info")
-    beat.set_defaults(func=run_beat)
+CELERY_LEVELS = ("debug", "info", "warning", "error", "critical")
 
 
-def run_worker(args: argparse.Namespace) -> int:
+@click.command("worker", help="Run a Celery worker (ingest and tracker queues).")
+@click.option("--queues", "-Q", default="ingest,tracker", show_default=True,
+              help="Comma-separated queues to consume (with ingest, Celery's default queue 'celery' is "
+                   "consumed too).")
+@click.option("--concurrency", "-c", type=click.IntRange(min=1), default=None,
+              help="Worker processes (default: CPUs).")
+@click.option("--pool", type=click.Choice(["prefork", "solo", "threads"]), default=None, help="Pool kind.")
+@log_level_options(CELERY_LEVELS)
+def worker(queues: str, concurrency: int | None, pool: str | None, log_level: str) -> int:
     """Start a worker until it is stopped."""
+    from config.celery_app import make_celery, worker_queues
+    from config.settings import load_settings
+
     app = make_celery(load_settings())
-    argv = ["worker", "-Q", worker_queues(args.queues), "--loglevel", args.loglevel]
-    if args.concurrency:
-        argv += ["--concurrency", str(args.concurrency)]
-    if args.pool:
-        argv += ["--pool", args.pool]
+    argv = ["worker", "-Q", worker_queues(queues), "--loglevel", log_level.upper()]
+    if concurrency:
+        argv += ["--concurrency", str(concurrency)]
+    if pool:
+        argv += ["--pool", pool]
     app.worker_main(argv)
     return 0
 
 
-def run_beat(args: argparse.Namespace) -> int:
+@click.command("beat", help="Run the periodic scheduler (run exactly one).")
+@log_level_options(CELERY_LEVELS)
+def beat(log_level: str) -> int:
     """Start the beat scheduler until it is stopped."""
+    from config.celery_app import make_celery
+    from config.settings import load_settings
+
     app = make_celery(load_settings())
-    app.start(["beat", "--loglevel", args.loglevel])
+    app.start(["beat", "--loglevel", log_level.upper()])
     return 0

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import shlex
 from zoneinfo import ZoneInfo
 
 from worker.followup.items import ItemState
-from worker.followup.report import ReportLine, Summary, TeamReport
+from worker.followup.report import OwnerGroup, ReportLine, Summary, TeamReport
 
 STATE_LABELS = {
     ItemState.OVERDUE: "overdue",
@@ -60,3 +61,40 @@ def period_text(report: TeamReport) -> str:
 
 def assignee_text(line: ReportLine) -> str:
     return line.item.assignee_name or line.item.assignee or "unassigned"
+
+
+def more_text(owner: OwnerGroup) -> str:
+    """What a digest leaves out of one owner's list: 'and 3 more, 2 due later', or ''."""
+    parts = []
+    if owner.hidden:
+        parts.append(f"and {owner.hidden} more overdue or due soon")
+    if owner.later:
+        parts.append(f"{owner.later} due later")
+    return ", ".join(parts)
+
+
+def digest_notes(report: TeamReport) -> list[str]:
+    """The digest's notes on what it counts but does not list (empty for a full report)."""
+    if not report.digest:
+        return []
+    notes = []
+    if report.hidden_owners:
+        notes.append(f"{report.hidden_owners} more owner{'s' if report.hidden_owners != 1 else ''} with "
+                     f"{report.hidden_owner_items} overdue or due-soon action"
+                     f"{'s' if report.hidden_owner_items != 1 else ''} not listed here.")
+    if report.hidden_dropped:
+        notes.append(f"{report.hidden_dropped} more dropped this period.")
+    if report.later:
+        notes.append(f"{report.later} open action{'s' if report.later != 1 else ''} due later "
+                     "(counted, not listed).")
+    return notes
+
+
+def full_report_hint(report: TeamReport) -> str:
+    """Where to read the full report when there is no dashboard link."""
+    return f"Full report: followthrough report --team {shlex.quote(report.team)} --format html"
+
+
+def nothing_text(report: TeamReport) -> str:
+    """What a report with no actions listed says instead."""
+    return "Nothing open. All clear." if report.summary.open == 0 else "Nothing overdue or due soon."

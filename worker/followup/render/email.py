@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from worker.followup.render import escape
 from worker.followup.render.chart import render_chart
-from worker.followup.render.common import assignee_text, due_text, period_text, summary_pairs, timing
+from worker.followup.render.common import (
+    digest_notes,
+    due_text,
+    full_report_hint,
+    more_text,
+    nothing_text,
+    period_text,
+    summary_pairs,
+    timing,
+)
 from worker.followup.render.text import render_text
 from worker.followup.report import ReportLine, TeamReport
 
@@ -31,7 +41,6 @@ def _row(line: ReportLine) -> str:
     flag = " (escalated)" if line.escalate else ""
     return (f"<tr><td {_TD}>{escape.html_text(escape.oneline(item.title))}</td>"
             f"<td {_TD}>{_a(item.ticket_key or 'no ticket', item.ticket_url)}</td>"
-            f"<td {_TD}>{escape.html_text(escape.oneline(assignee_text(line)))}</td>"
             f"<td {_TD}>{due_text(line)}</td>"
             f'<td {_TD}><strong style="color:{color}">{timing(line)}{flag}</strong></td></tr>')
 
@@ -41,8 +50,8 @@ def subject(report: TeamReport) -> str:
     return escape.oneline(f"{report.title}: {s.overdue} overdue, {s.due_soon} due soon, {s.open} open")
 
 
-def render_email(report: TeamReport) -> EmailReport:
-    """The report as an email; the HTML is self-contained (inline styles, no images or scripts)."""
+def html_fragment(report: TeamReport) -> str:
+    """The report as HTML body content (inline styles, no images or scripts)."""
     parts = [f"<h2>{escape.html_text(report.title)}</h2>",
              f'<p style="color:#666">{escape.html_text(period_text(report))}</p>',
              '<table role="presentation" class="summary" cellpadding="0" cellspacing="0">']
@@ -61,20 +70,44 @@ def render_email(report: TeamReport) -> EmailReport:
             parts.append('<table class="actions" cellpadding="0" cellspacing="0" '
                          'style="border-collapse:collapse">')
             parts.append(f"<tr><th {_TD} align=left>Action</th><th {_TD} align=left>Ticket</th>"
-                         f"<th {_TD} align=left>Assignee</th><th {_TD} align=left>Due</th>"
+                         f"<th {_TD} align=left>Due</th>"
                          f"<th {_TD} align=left>Status</th></tr>")
             parts += [_row(line) for line in group.lines]
             parts.append("</table>")
-    if not report.owners:
-        parts.append("<p>Nothing open. All clear.</p>")
+        if more := more_text(owner):
+            parts.append(f'<p style="margin:4px 0;color:#666"><em>{escape.html_text(more)}</em></p>')
+    if not report.owners and not report.hidden_owners:
+        parts.append(f"<p>{nothing_text(report)}</p>")
     if report.dropped:
         parts.append('<h3 style="margin:20px 0 4px">Dropped this period</h3><ul>')
         parts += [f"<li>{escape.html_text(escape.oneline(line.item.title))} — "
                   f"{_a(line.item.ticket_key or 'no ticket', line.item.ticket_url)}</li>"
                   for line in report.dropped]
         parts.append("</ul>")
-    html = ('<!DOCTYPE html><html><head><meta charset="utf-8"><title>'
-            f"{escape.html_text(report.title)}</title></head>"
+    parts += [f'<p style="color:#666"><em>{escape.html_text(note)}</em></p>' for note in digest_notes(report)]
+    if report.full_report_url:
+        parts.append(f"<p>{_a('Full report', report.full_report_url)}</p>")
+    elif report.digest:
+        parts.append(f'<p style="color:#666"><code>{escape.html_text(full_report_hint(report))}</code></p>')
+    return "".join(parts)
+
+
+def html_document(title: str, fragments: Sequence[str]) -> str:
+    """One self-contained HTML document holding one or more report fragments."""
+    separator = '<hr style="margin:32px 0;border:0;border-top:1px solid #ccc">'
+    return ('<!DOCTYPE html><html><head><meta charset="utf-8"><title>'
+            f"{escape.html_text(title)}</title></head>"
             '<body style="font-family:Arial,Helvetica,sans-serif;font-size:14px;color:#333">'
-            + "".join(parts) + "</body></html>")
-    return EmailReport(subject=subject(report), html=html, text=render_text(report))
+            + separator.join(fragments) + "</body></html>")
+
+
+def render_html(reports: Sequence[TeamReport]) -> str:
+    """Several teams' reports as one HTML document (`followthrough report --format html`)."""
+    title = reports[0].title if len(reports) == 1 else "Follow-up reports"
+    return html_document(title, [html_fragment(report) for report in reports])
+
+
+def render_email(report: TeamReport) -> EmailReport:
+    """The report as an email; the HTML is self-contained (inline styles, no images or scripts)."""
+    return EmailReport(subject=subject(report), html=html_document(report.title, [html_fragment(report)]),
+                       text=render_text(report))

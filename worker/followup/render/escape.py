@@ -8,7 +8,12 @@ from urllib.parse import quote
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 _WHITESPACE = re.compile(r"\s+")
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>=:])")
+# Inline characters that open emphasis, code, links, images, strikethrough or table cells anywhere.
+_MARKDOWN_INLINE = re.compile(r"([\\`*_\[\]|~])")
+# Block markers only count at the start of a line: headings, quotes, list items, ordered list numbers.
+_MARKDOWN_LINE_START = re.compile(r"^(\s*)(#|>|[-+]|\d+(?=[.)]))")
+# `scheme://` starts an autolink in GFM renderers; breaking the `:` is enough.
+_MARKDOWN_AUTOLINK = re.compile(r"(?<=[A-Za-z]):(?=//)")
 
 
 def oneline(text: str, *, limit: int = 300) -> str:
@@ -28,8 +33,21 @@ def slack_link(url: str, label: str) -> str:
 
 
 def markdown(text: str) -> str:
-    """Text for Markdown: punctuation backslash-escaped and HTML neutralised, so it renders literally."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text).replace("&", "&amp;").replace("<", "&lt;")
+    """Text for Markdown, escaped only where Markdown would read markup, so it renders literally.
+
+    `Follow-up`, `09:00` and `(nothing due yet)` stay as they are; `*`, `_`, backticks, brackets, pipes and
+    `~` are backslash-escaped everywhere, block markers at the start, `&` and `<` become entities (no
+    HTML, no entity decoding) and `://` is broken so no bare URL is linked.
+    """
+    text = text.replace("&", "&amp;").replace("<", "&lt;")
+    text = _MARKDOWN_INLINE.sub(r"\\\1", text)
+    text = _MARKDOWN_AUTOLINK.sub("&#58;", text)
+    match = _MARKDOWN_LINE_START.match(text)
+    if match:
+        marker = match.group(2)
+        escaped = f"{marker}\\" if marker[0].isdigit() else f"\\{marker}"
+        text = match.group(1) + escaped + text[match.end():]
+    return text
 
 
 def html_text(text: str) -> str:

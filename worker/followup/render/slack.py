@@ -4,14 +4,28 @@ from __future__ import annotations
 
 from typing import Any
 
+from connectors.notify import template_json
 from worker.followup.render import escape
-from worker.followup.render.common import assignee_text, due_text, period_text, summary_pairs, timing
+from worker.followup.render.common import (
+    digest_notes,
+    due_text,
+    full_report_hint,
+    more_text,
+    nothing_text,
+    period_text,
+    summary_pairs,
+    timing,
+)
 from worker.followup.report import ReportLine, TeamReport
 
-# Slack's documented limits: 50 blocks per message, 3000 characters per section text, 150 per header.
+# Slack's documented limits: 50 blocks per message, 3000 characters per section text, 150 per header,
+# and message text past 40,000 characters is truncated.
 MAX_BLOCKS = 50
 MAX_SECTION = 3000
 MAX_HEADER = 150
+MAX_TEXT = 40_000
+#: Apprise's Slack plugin refuses a template file over 35,000 bytes; stay under it with a margin.
+MAX_TEMPLATE_BYTES = 34_000
 
 Block = dict[str, Any]
 
@@ -20,16 +34,20 @@ def _mrkdwn(text: str) -> Block:
     return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
 
 
+def _context(text: str) -> Block:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
+
+
 def _line(line: ReportLine) -> str:
+    # The owner is the section's heading, so the line does not repeat it.
     item = line.item
-    title = escape.slack(escape.oneline(item.title))
+    title = escape.slack(escape.oneline(item.title, limit=200))
     if item.ticket_url:
         ticket = escape.slack_link(item.ticket_url, escape.oneline(item.ticket_key or "ticket"))
     else:
         ticket = escape.slack(escape.oneline(item.ticket_key or "no ticket"))
     flag = " :rotating_light: escalated" if line.escalate else ""
-    return (f"• {title} — {ticket} — {escape.slack(escape.oneline(assignee_text(line)))} — "
-            f"due {due_text(line)} — *{timing(line)}*{flag}")
+    return f"• {title} — {ticket} — due {due_text(line)} — *{timing(line)}*{flag}"
 
 
 def _chunks(lines: list[str]) -> list[str]:
@@ -55,11 +73,14 @@ def _fallback(report: TeamReport) -> str:
 
 
 def render_slack(report: TeamReport) -> dict[str, Any]:
-    """The report as a Slack message payload: `text` (notification fallback) and Block Kit `blocks`."""
+    """The report as a Slack message payload: `text` (notification fallback) and Block Kit `blocks`.
+
+    Whether it fits Slack's limits depends on the report's size: send a digest fitted with `fit.fit_slack`.
+    """
     blocks: list[Block] = [
         {"type": "header",
          "text": {"type": "plain_text", "text": escape.oneline(report.title, limit=MAX_HEADER)}},
-        {"type": "context", "elements": [{"type": "mrkdwn", "text": escape.slack(period_text(report))}]},
+        _context(escape.slack(period_text(report))),
         {"type": "section", "fields": [{"type": "mrkdwn", "text": f"*{label}*\n{escape.slack(value)}"}
                                        for label, value in summary_pairs(report.summary)]},
     ]
@@ -67,29 +88,39 @@ def render_slack(report: TeamReport) -> dict[str, Any]:
         names = ", ".join(escape.slack(escape.oneline(name)) for name in report.escalate_to_names)
         blocks.append(_mrkdwn(f":rotating_light: *{len(report.escalations)} escalated* "
                               f"(overdue past the threshold)" + (f", escalated to {names}" if names else "")))
-    body: list[Block] = []
     for owner in report.owners:
-        body.append({"type": "divider"})
         lines = [f"*{escape.slack(escape.oneline(owner.owner))}*"]
         for group in owner.postmortems:
-            heading = escape.oneline(group.title)
+            heading = escape.oneline(group.title, limit=150)
             lines.append(f"_{escape.slack_link(group.url, heading) if group.url else escape.slack(heading)}_")
             lines += [_line(line) for line in group.lines]
-        body += [_mrkdwn(chunk) for chunk in _chunks(lines)]
-    if not report.owners:
-        body.append(_mrkdwn(":white_check_mark: Nothing open. All clear."))
+        if more := more_text(owner):
+            lines.append(f"_{more}_")
+        blocks += [_mrkdwn(chunk) for chunk in _chunks(lines)]
+    if not report.owners and not report.hidden_owners:
+        blocks.append(_mrkdwn(f":white_check_mark: {nothing_text(report)}"))
     if report.dropped:
-        body.append({"type": "divider"})
         lines = ["*Dropped this period*"] + [
-            f"• {escape.slack(escape.oneline(line.item.title))} — "
+            f"• {escape.slack(escape.oneline(line.item.title, limit=200))} — "
             + (escape.slack_link(line.item.ticket_url, line.item.ticket_key or "ticket")
                if line.item.ticket_url else escape.slack(line.item.ticket_key or "no ticket"))
             for line in report.dropped
         ]
-        body += [_mrkdwn(chunk) for chunk in _chunks(lines)]
-    room = MAX_BLOCKS - len(blocks)
-    if len(body) > room:
-        hidden = len(body) - (room - 1)
-        body = [*body[: room - 1], {"type": "context", "elements": [{"type": "mrkdwn", "text": (
-            f"…{hidden} more blocks not shown; run `followthrough report --team` for the full list")}]}]
-    return {"text": escape.slack(_fallback(report)), "blocks": blocks + body}
+        blocks += [_mrkdwn(chunk) for chunk in _chunks(lines)]
+    notes = [escape.slack(note) for note in digest_notes(report)]
+    if report.full_report_url:
+        notes.append(escape.slack_link(report.full_report_url, "Full report"))
+    elif report.digest:
+        notes.append(escape.slack(full_report_hint(report)))
+    if notes:
+        blocks.append(_context("\n".join(notes)))
+    return {"text": escape.slack(_fallback(report)), "blocks": blocks}
+
+
+def fits_slack(payload: dict[str, Any]) -> bool:
+    """Whether a payload is within Slack's block, section and text limits."""
+    blocks = payload["blocks"]
+    sections_ok = all(len(block["text"]["text"]) <= MAX_SECTION for block in blocks
+                      if block["type"] == "section" and "text" in block)
+    return (len(blocks) <= MAX_BLOCKS and sections_ok and len(payload["text"]) <= MAX_TEXT
+            and len(template_json(payload).encode("utf-8")) <= MAX_TEMPLATE_BYTES)
