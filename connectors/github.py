@@ -25,7 +25,7 @@ from github.Issue import Issue
 from github.Repository import Repository
 
 from config.teams import GitHubDestination
-from connectors.errors import AuthError, Invalid, NotFound, RateLimited, TrackerError
+from connectors.errors import AuthError, Invalid, NotFound, RateLimited, TrackerError, Transient
 from connectors.github_client import SafeGithubRetry, connect_github
 from connectors.github_errors import github_errors
 from connectors.github_markup import (
@@ -132,6 +132,9 @@ class GitHubTracker:
             except _BATCH_STOPPERS as exc:
                 stopped = exc
                 outcomes.append(CreateOutcome(draft=draft, error=exc))
+            except Transient as exc:
+                # A 5xx, timeout or reset may hide an issue GitHub did create (the POST may have gone out).
+                outcomes.append(CreateOutcome(draft=draft, error=exc, uncertain=True))
             except TrackerError as exc:
                 outcomes.append(CreateOutcome(draft=draft, error=exc))
         return outcomes

@@ -91,6 +91,9 @@ class CreateOutcome:
     draft: TicketDraft
     ticket: Ticket | None = None
     error: TrackerError | None = None
+    #: With an error: the request went out and the tracker may have created the ticket anyway (timeout,
+    #: dropped connection, 5xx, an answer that does not mention it). False when it surely did not.
+    uncertain: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -320,11 +320,34 @@ class Store:
                     .values(
                         tracker=tracker,
                         create_attempted_at=now,
+                        absent_checks=0,
                         owned_fields=",".join(OWNED_FIELDS),
                         updated_at=now,
                         **_written(fields, OWNED_FIELDS),
                     )
                 )
+
+    def clear_create_attempt(self, key: str, fingerprints: Collection[str]) -> None:
+        """The create is known not to have happened (rate limit, rejection): nothing waits to settle."""
+        self._set_unconfirmed(key, fingerprints, create_attempted_at=None, absent_checks=0)
+
+    def record_absent_check(self, key: str, fingerprint: str, checks: int) -> None:
+        """A search made one settling window after the last found no ticket for an unconfirmed create."""
+        self._set_unconfirmed(key, [fingerprint], absent_checks=checks)
+
+    def _set_unconfirmed(self, key: str, fingerprints: Collection[str], **values: Any) -> None:
+        if not fingerprints:
+            return
+        with self.session() as s:
+            s.execute(
+                update(ActionItemRow)
+                .where(
+                    ActionItemRow.postmortem_key == key,
+                    ActionItemRow.fingerprint.in_(list(fingerprints)),
+                    ActionItemRow.ticket_key.is_(None),
+                )
+                .values(**values)
+            )
 
     def record_ticket(
         self,
@@ -568,4 +591,6 @@ def _item_record(row: ActionItemRow) -> ItemRecord:
         ticket_updated=row.ticket_updated,
         removed_at=row.removed_at,
         removal_notified=row.removal_notified,
+        create_attempted_at=row.create_attempted_at,
+        absent_checks=row.absent_checks or 0,
     )
