@@ -379,6 +379,7 @@ class SyncRun:
         self._settling(
             step,
             verdict.wait,
+            policy,
             f"create unconfirmed since {record.create_attempted_at:%Y-%m-%d %H:%M:%S}Z, "
             f"{verdict.checks} of {policy.searches} settled searches found no ticket",
         )
@@ -394,12 +395,14 @@ class SyncRun:
             self._settling(
                 step,
                 policy.window,
+                policy,
                 f"create answer lost ({_describe(self._last_error)}); unconfirmed, not repeated",
             )
 
-    def _settling(self, step: Step, wait: float, what: str) -> None:
+    def _settling(self, step: Step, wait: float, policy: SettlePolicy, what: str) -> None:
         # Settling is a RateLimited: the worker's retry waits past the moment the next search counts.
-        error = Settling(f"search index settling for {wait:.0f}s", retry_after=wait + 1.0)
+        margin = min(1.0, policy.window / 10)
+        error = Settling(f"search index settling for {wait:.1f}s", retry_after=wait + margin)
         self._pending(step, error, what)
 
     def _confirm_created(self, pending: dict[str, Step]) -> bool:
