@@ -9,10 +9,10 @@ from typing import Any
 
 from config.settings import Settings
 from connectors.errors import TrackerError
-from worker.sync.settle import Settling
 from connectors.throttle import NoThrottle
 from worker.sync import pipeline
 from worker.sync.pipeline import SyncResult
+from worker.sync.settle import Settling
 
 BASE_DUE = date(2025, 5, 1)
 
