@@ -10,6 +10,7 @@ Vendor facts this relies on (docs.github.com "Issues" REST pages, see /work/shar
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 import time
@@ -197,20 +198,37 @@ class GitHubTracker:
         With a label, the comment carries a hidden marker and is only posted when no earlier comment has
         it: GitHub needs two calls for comment and label, so a retry after a lost answer must not repeat it.
         """
-        body = neutralise_markdown(text)
-        marker = f"\n\n<!-- followthrough:comment={github_label(label)} -->" if label else ""
-        if len(body) + len(marker) > BODY_BUDGET:
-            body = body[: BODY_BUDGET - len(marker) - 1] + "…"
-        body += marker
         issue = self._issue(key)
-        already = bool(marker) and self._call(
-            f"read comments of {key}",
-            lambda: any(marker.strip() in (c.body or "") for c in issue.get_comments()),
-        )
-        if not already:
+        if label is None:
+            body = _fit(neutralise_markdown(text), "")
             self._call(f"comment on {key}", lambda: issue.create_comment(body), write=True)
-        if label:
-            self._call(f"label {key}", lambda: issue.add_to_labels(github_label(label)), write=True)
+            return
+        self._comment_once(key, issue, text, _marker(github_label(label)))
+        self._call(f"label {key}", lambda: issue.add_to_labels(github_label(label)), write=True)
+
+    def unlabel(self, key: str, label: str, *, comment: str) -> None:
+        """Post the comment once (hidden marker), then remove the label; a retry repeats neither."""
+        issue = self._issue(key)
+        self._comment_once(key, issue, comment, _marker("-" + github_label(label)))
+        with contextlib.suppress(NotFound):  # already removed: a retry after a lost answer
+            self._call(f"unlabel {key}", lambda: issue.remove_from_labels(github_label(label)), write=True)
+
+    def _comment_once(self, key: str, issue: Issue, text: str, marker: str) -> None:
+        # GitHub needs two calls for a comment and a label change, so a retry after a lost answer must
+        # not repeat the comment: skip it when the newest marked comment is this one. Comparing with the
+        # newest only (not any) lets an item removed, restored and removed again be told each time.
+        def newest_marker() -> str | None:
+            found = None
+            for c in issue.get_comments():
+                match = _MARKER_RE.search(c.body or "")
+                if match:
+                    found = match.group(0)
+            return found
+
+        if self._call(f"read comments of {key}", newest_marker) == marker.strip():
+            return
+        body = _fit(neutralise_markdown(text), marker)
+        self._call(f"comment on {key}", lambda: issue.create_comment(body), write=True)
 
     def find_users(self, text: str) -> list[UserMatch]:
         """The GitHub user whose login is exactly `text` (`@login` or a bare login), else nothing."""
@@ -368,6 +386,19 @@ class GitHubTracker:
                 if exc.retry_after > self._max_wait or attempt > self._rate_limit_retries:
                     raise
                 self._sleep(exc.retry_after)
+
+
+_MARKER_RE = re.compile(r"<!-- followthrough:comment=[^ ]+ -->")
+
+
+def _marker(name: str) -> str:
+    return f"\n\n<!-- followthrough:comment={name} -->"
+
+
+def _fit(body: str, marker: str) -> str:
+    if len(body) + len(marker) > BODY_BUDGET:
+        body = body[: BODY_BUDGET - len(marker) - 1] + "…"
+    return body + marker
 
 
 def _is_pull_request(issue: Issue) -> bool:

@@ -63,6 +63,8 @@ SEARCH_PAGE = 100
 KEYS_PER_QUERY = 100
 #: search/jql takes at most 50 issue ids in `reconcileIssues`.
 RECONCILE_MAX = 50
+#: A single key (the check after a lost answer) is read with GET issue, which, unlike search, is consistent.
+MAX_SINGLE_FETCHES = 1
 #: Cloud accountIds: "557058:<uuid>", "712020:<uuid>", "qm:<uuid>:<uuid>" or a 24-character id.
 _ACCOUNT_ID = re.compile(
     r"^(?:\d{5,6}:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
@@ -121,6 +123,9 @@ class JiraTracker:
             return [self._ticket(raw) for raw in self._search(jql)]
         tickets: list[Ticket] = []
         unique = list(dict.fromkeys(keys))
+        if len(unique) <= MAX_SINGLE_FETCHES:
+            # A check after a lost answer must not read a lagging search index.
+            return [t for t in (self._read_issue(k, label=label) for k in unique) if t is not None]
         for start in range(0, len(unique), KEYS_PER_QUERY):
             tickets.extend(self._fetch_keys(unique[start : start + KEYS_PER_QUERY], label=label))
         return tickets
@@ -213,6 +218,20 @@ class JiraTracker:
                     "update": {
                         "comment": [{"add": {"body": body}}],
                         "labels": [{"add": sanitize_label(label)}],
+                    }
+                },
+            )
+
+    def unlabel(self, key: str, label: str, *, comment: str) -> None:
+        """Remove the label and add the comment in one edit: together or not at all, so safe to repeat."""
+        with jira_errors(f"unlabel {key}"):
+            self._rest.request(
+                "PUT",
+                f"issue/{key}",
+                body={
+                    "update": {
+                        "comment": [{"add": {"body": comment_text(comment)}}],
+                        "labels": [{"remove": sanitize_label(label)}],
                     }
                 },
             )
@@ -327,6 +346,19 @@ class JiraTracker:
                 return
             except TrackerError as exc:
                 log.warning("Jira remote link for %s not added: %s", outcome.ticket.key, exc)
+
+    def _read_issue(self, key: str, *, label: str | None) -> Ticket | None:
+        try:
+            with jira_errors(f"read {key}"):
+                raw = self._rest.request("GET", f"issue/{key}", params={"fields": ",".join(SEARCH_FIELDS)})
+        except NotFound:
+            return None
+        if not isinstance(raw, dict):
+            return None
+        ticket = self._ticket(raw)
+        if label and sanitize_label(label) not in ticket.labels:
+            return None
+        return ticket
 
     def _fetch_keys(self, keys: list[str], *, label: str | None) -> list[Ticket]:
         remaining = list(keys)

@@ -135,6 +135,10 @@ class Tracker(Protocol):
         """Add a comment (untrusted text is neutralised) and optionally a marker label in the same go."""
         ...
 
+    def unlabel(self, key: str, label: str, *, comment: str) -> None:
+        """Remove a marker label and say so in one neutralised comment; safe to repeat after a lost answer."""
+        ...
+
     def find_users(self, text: str) -> list[UserMatch]:
         """Users matching `text` exactly (email, exact display name, or login); never fuzzy."""
         ...

@@ -450,12 +450,15 @@ class Store:
                     .values(assignee_resolution=how[:60])
                 )
 
-    def mark_removal_notified(self, key: str, fingerprint: str, *, now: datetime | None = None) -> None:
+    def mark_removal_notified(
+        self, key: str, fingerprint: str, *, notified: bool = True, now: datetime | None = None
+    ) -> None:
+        """Record that the removal comment was made (or, `notified=False`, that the item came back)."""
         with self.session() as s:
             s.execute(
                 update(ActionItemRow)
                 .where(ActionItemRow.postmortem_key == key, ActionItemRow.fingerprint == fingerprint)
-                .values(removal_notified=True, updated_at=now or _now())
+                .values(removal_notified=notified, updated_at=now or _now())
             )
 
     def record_sync(

@@ -39,6 +39,10 @@ REMOVED_COMMENT = (
     'This action item is no longer in the postmortem "{title}". Followthrough leaves the ticket as it '
     "is: close it if the work is no longer needed."
 )
+RESTORED_COMMENT = (
+    'This action item is back in the postmortem "{title}". Followthrough removed the '
+    f"{REMOVED_LABEL} label."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,6 +187,8 @@ class SyncRun:
             self.store.record_status(key, tickets)
         self._create([s for s in steps if s.action == "create"], searched_at=searched_at)
         for step in steps:
+            if step.restore and not self._restore(step):
+                continue  # left pending or failed; the update waits for the next run
             if step.action == "update":
                 self._update(step)
             elif step.action == "comment-removed":
@@ -461,6 +467,25 @@ class SyncRun:
             self._done(step, "removed", step.reason)
         else:
             self._failed(step, error)
+
+    def _restore(self, step: Step) -> bool:
+        """Take the removed label off a ticket whose item came back, with one comment saying so."""
+        tracker, key = self.tracker, step.ticket_key
+        assert tracker is not None and key is not None
+        text = RESTORED_COMMENT.format(title=self.pm.title or self.pm.key)
+
+        def already_restored() -> bool:
+            # An answer lost after the edit: the label is gone (read by key, not from a lagging search).
+            return not any(REMOVED_LABEL in t.labels for t in tracker.fetch_status(keys=[key]))
+
+        error = self._call(
+            lambda: tracker.unlabel(key, REMOVED_LABEL, comment=text), before_retry=already_restored
+        )
+        if error is not None:
+            self._failed(step, error)
+            return False
+        self.store.mark_removal_notified(self.pm.key, step.fingerprint, notified=False)
+        return True
 
     def _call(
         self, call: Callable[[], None], *, before_retry: Callable[[], bool] | None = None
