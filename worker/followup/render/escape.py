@@ -9,6 +9,12 @@ from urllib.parse import quote
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 _WHITESPACE = re.compile(r"\s+")
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>=:])")
+# An @ that chat tools reading Markdown (Discord, Mattermost, Rocket.Chat...) may take as a mention:
+# `@here`, `@everyone`, `@channel`, `@all` or `@someone`, after any non-word character. An @ inside a
+# word (an email address) is left alone.
+_CHAT_MENTION = re.compile(r"(?<![A-Za-z0-9_])@(?=\w)")
+# U+200B ZERO WIDTH SPACE: invisible, and it breaks every mention pattern (the Dependabot trick).
+_ZWSP = "\u200b"
 
 
 def oneline(text: str, *, limit: int = 300) -> str:
@@ -28,8 +34,9 @@ def slack_link(url: str, label: str) -> str:
 
 
 def markdown(text: str) -> str:
-    """Text for Markdown: punctuation backslash-escaped and HTML neutralised, so it renders literally."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text).replace("&", "&amp;").replace("<", "&lt;")
+    """Text for Markdown: punctuation escaped, HTML and mentions (`@here`, `@everyone`) neutralised."""
+    text = _MARKDOWN_SPECIAL.sub(r"\\\1", text).replace("&", "&amp;").replace("<", "&lt;")
+    return _CHAT_MENTION.sub("@" + _ZWSP, text)
 
 
 def html_text(text: str) -> str:
