@@ -121,6 +121,8 @@ class JiraStandIn:
         self.index = SearchIndex(lag=search_lag, jitter=search_jitter, seed=seed)
         #: Every search/jql body's `reconcileIssues` (ids as sent), in order.
         self.reconciled: list[list[Any]] = []
+        #: Searches answered from a lagging index that differed from the live state (stale reads served).
+        self.stale_searches = 0
         self.calls: list[tuple[str, str]] = []
         self.projects: dict[str, dict[str, Any]] = {}
         self.issues: dict[str, dict[str, Any]] = {}
@@ -362,10 +364,13 @@ class JiraStandIn:
         self.reconciled.append(list(reconcile))
         live_ids = {str(i) for i in reconcile}
         views: dict[str, dict[str, Any]] = {}
+        stale = False
         for key, stored in self.issues.items():
             seen = stored if self.issue_ids[key] in live_ids else self.index.view(key, stored)
+            stale = stale or (seen is not stored and seen != stored)
             if seen is not None:
                 views[key] = seen
+        self.stale_searches += stale
         return views
 
     def _matching(self, jql: str, views: dict[str, dict[str, Any]] | None = None) -> list[str]:

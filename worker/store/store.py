@@ -471,7 +471,11 @@ class Store:
         retry_error: str | None,
         finished_at: datetime | None = None,
     ) -> None:
-        """Log a sync run; a real (not dry) run also stamps the postmortem's `synced_at`."""
+        """Log a sync run; a real run that left nothing to retry also stamps the postmortem's `synced_at`.
+
+        A run with a `retry_error` (items pending: rate limit, unconfirmed creates) is not complete: if its
+        retry is lost (broker restart), the sweep's `unsynced` still finds the postmortem.
+        """
         finished_at = finished_at or _now()
         with self.session() as s:
             s.add(
@@ -484,7 +488,7 @@ class Store:
                     retry_error=retry_error,
                 )
             )
-            if not dry_run:
+            if not dry_run and retry_error is None:
                 s.execute(update(PostmortemRow).where(PostmortemRow.key == key).values(synced_at=finished_at))
 
     # --- owner lookups cache --------------------------------------------------------------------
