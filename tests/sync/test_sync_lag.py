@@ -131,3 +131,21 @@ def test_github_lost_create_with_list_lag_creates_once(gh: GitHubStandIn, db: st
     with gh.lock:
         fingerprints = [lb for i in gh.issues.values() for lb in i.labels if lb.startswith("ft-")]
     assert len(fingerprints) == 3 and len(set(fingerprints)) == 3
+
+
+def test_edits_right_after_creates_are_not_lost_to_a_lagging_search(db: str) -> None:
+    # Every sync runs within the 5 s lag of the previous one's writes: the label search shows nothing
+    # (or old values), so mapped tickets are read by key instead of reported missing or in conflict.
+    with JiraStandIn(hang=2.0, search_lag=5.0) as jira:
+        settings = jira_settings(jira, db, window=3.0)
+        first = ingest_and_sync(settings, document(3))
+        keys = [i.ticket or "" for i in first.items]
+        second = ingest_and_sync(settings, document(3, changes={0: {"due": "2026-02-02"}}, drop={2}))
+        assert [i.result for i in second.items] == ["updated", "unchanged", "removed"]
+        assert jira.issues[keys[0]]["duedate"] == "2026-02-02"
+        third = ingest_and_sync(settings, document(3, changes={0: {"due": "2026-03-03"}}))
+        assert [i.result for i in third.items] == ["updated", "unchanged", "unchanged"]
+        assert jira.issues[keys[0]]["duedate"] == "2026-03-03"
+        assert "ft-removed-from-postmortem" not in jira.issues[keys[2]]["labels"]
+        assert len(jira.comments.get(keys[2], [])) == 2  # removed, then back: once each
+        assert len(jira.issues) == 3

@@ -22,7 +22,14 @@ from config.settings import Settings
 from config.teams import Team
 from connectors.errors import RateLimited, TrackerError
 from connectors.factory import MAX_INLINE_WAIT, destination_name
-from connectors.tracker import OWNED_FIELDS, REMOVED_LABEL, Ticket, TicketFields, Tracker
+from connectors.tracker import (
+    OWNED_FIELDS,
+    REMOVED_LABEL,
+    Ticket,
+    TicketFields,
+    Tracker,
+    postmortem_label,
+)
 from worker.store import ItemRecord, PostmortemRecord, Store
 from worker.sync.owners import LOOKUP_TTL, Directory, OwnerResolution, OwnerResolver
 from worker.sync.plan import PlanContext, Step, filter_reason, plan_sync
@@ -182,6 +189,17 @@ class SyncRun:
         steps = plan_sync(ctx, records, tickets, resolutions)
         if self.dry_run:
             return self._finish(started, [self._planned(step) for step in steps])
+        if tickets is not None:
+            recheck = _needs_consistent_read(records, tickets, steps)
+            if recheck:
+                try:
+                    tickets = self._reread(tickets, recheck)
+                except TrackerError as exc:
+                    if not exc.retryable:
+                        raise
+                    self.retry_error = exc
+                    return self._finish(started, self._all_pending(exc))
+                steps = plan_sync(ctx, records, tickets, resolutions)
         self._adopt(steps)
         if tickets:
             self.store.record_status(key, tickets)
@@ -199,6 +217,22 @@ class SyncRun:
                 self._done(step, step.result, step.reason)
         self.store.record_resolutions(key, {fp: r.how for fp, r in resolutions.items()})
         return self._finish(started, [self.results[s.fingerprint] for s in steps])
+
+    def _reread(self, tickets: list[Ticket], keys: set[str]) -> list[Ticket]:
+        """Replace what the search said of these tickets with a consistent read of each, by key.
+
+        The label search may lag writes (Jira's index): a ticket we mapped may be missing from it, or show
+        values from before our last edit (a false conflict) or a label we already removed.
+        """
+        assert self.tracker is not None
+        label = postmortem_label(self.pm.key)
+        fresh: dict[str, Ticket] = {}
+        for key in sorted(keys):
+            for ticket in self.tracker.fetch_status(keys=[key]):
+                if label in ticket.labels:
+                    fresh[ticket.key] = ticket
+        kept = [t for t in tickets if t.key not in keys]
+        return kept + [fresh[k] for k in sorted(fresh)]
 
     def _items(self) -> list[ItemRecord]:
         return self._records if self._records is not None else self.store.items(self.pm.key)
@@ -538,6 +572,16 @@ class SyncRun:
             self.retry_error = error
         detail = f"{what} ({_describe(error)})" if what else _describe(error)
         self._done(step, "pending", f"{detail}; will retry")
+
+
+def _needs_consistent_read(
+    records: Sequence[ItemRecord], tickets: Sequence[Ticket], steps: Sequence[Step]
+) -> set[str]:
+    """Keys whose search result must be confirmed by key: mapped but not found, conflicts, restores."""
+    seen = {t.key for t in tickets}
+    keys = {r.ticket_key for r in records if r.ticket_key and r.ticket_key not in seen}
+    keys |= {s.ticket_key for s in steps if s.ticket_key and (s.result == "conflict" or s.restore)}
+    return keys
 
 
 def _longer_wait(new: TrackerError, old: TrackerError | None) -> bool:
