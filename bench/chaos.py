@@ -158,7 +158,10 @@ class ServiceProcess:
         self.lock = threading.Lock()
 
     def start(self) -> None:
+        """Start it unless it is running (a restart timer may fire after another one already did)."""
         with self.lock, self.log.open("ab") as handle:
+            if self.process is not None and self.process.poll() is None:
+                return
             self.process = subprocess.Popen(self.args, cwd=self.log.parent, env=self.env, stdout=handle,
                                             stderr=subprocess.STDOUT, start_new_session=True)
 
@@ -201,7 +204,7 @@ class Config:
     redis_every: float = 30.0  # mean seconds between Redis restarts; 0: never
     #: Delivery faults to mix in: "duplicate", "replay", "out-of-order".
     delivery_faults: tuple[str, ...] = ("duplicate", "replay", "out-of-order")
-    settle_timeout: float = 600.0
+    settle_timeout: float = 300.0
     visibility_timeout: int = 45
     seed: int = 1
     folder: Path | None = None
@@ -461,14 +464,16 @@ def main(argv: list[str] | None = None, *, out: Callable[[str], None] = print) -
     parser.add_argument("--settle-window", type=float, default=defaults.settle_window)
     parser.add_argument("--redis-every", type=float, default=defaults.redis_every)
     parser.add_argument("--kill-every", type=float, default=defaults.kill_every)
-    parser.add_argument("--no-delivery-faults", action="store_true")
+    parser.add_argument("--delivery-faults", default=",".join(defaults.delivery_faults),
+                        help="comma-separated: duplicate, replay, out-of-order (empty: none)")
+    parser.add_argument("--settle-timeout", type=float, default=defaults.settle_timeout)
     parser.add_argument("--seed", type=int, default=defaults.seed)
     args = parser.parse_args(argv)
     config = Config(postmortems=args.postmortems, items=args.items, duration=args.duration,
                     min_faults=args.min_faults, fault_rate=args.fault_rate, lag=args.lag,
                     settle_window=args.settle_window, redis_every=args.redis_every,
-                    kill_every=args.kill_every, seed=args.seed,
-                    delivery_faults=() if args.no_delivery_faults else Config.delivery_faults)
+                    kill_every=args.kill_every, seed=args.seed, settle_timeout=args.settle_timeout,
+                    delivery_faults=tuple(k for k in args.delivery_faults.split(",") if k))
     out(f"chaos: {config.postmortems} postmortems x {config.items} items x {config.versions} versions, "
         f"{config.duration:.0f} s of faults, tracker fault rate {config.fault_rate}, "
         f"search lag 0-{config.lag} s, "
