@@ -1,6 +1,6 @@
 """Chaos benchmark: the real service against a faulty, lagging Jira, with processes killed under it.
 
-    python bench/chaos.py                    # full run: >= 1,000 faults (about 5 minutes on 2 cores)
+    python bench/chaos.py                    # full run: >= 1,000 faults (about 10 minutes on 2 cores)
     python bench/chaos.py --postmortems 10 --duration 30 --min-faults 0    # a quick look
 
 What runs, each as its own process: the receiver (`followthrough serve`), two workers (`followthrough
@@ -191,12 +191,12 @@ class ServiceProcess:
 
 @dataclass
 class Config:
-    postmortems: int = 120
+    postmortems: int = 200
     items: int = 6
     versions: int = 3
     duration: float = 150.0
     min_faults: int = 1000
-    fault_rate: float = 0.2
+    fault_rate: float = 0.3
     lag: float = 5.0
     settle_window: float = 6.0  # FOLLOWTHROUGH_CREATE_SETTLE_SECONDS: 2 x 6 s bounds a 5 s lag
     kill_every: float = 3.0  # mean seconds between process kills
@@ -360,9 +360,14 @@ def _chaos(config: Config, rng: random.Random, processes: dict[str, ServiceProce
     pool = ThreadPoolExecutor(max_workers=8)
     futures = [pool.submit(send, d) for d in deliveries]
     next_redis = start + (rng.expovariate(1 / config.redis_every) if config.redis_every else float("inf"))
+    shown = start
     while True:
         now = time.monotonic()
         tracker_faults = _tracker_faults(standin)
+        if now - shown > 30:
+            shown = now
+            print(f"  chaos: {now - start:.0f} s, faults so far {sum(faults.values()) + tracker_faults}, "
+                  f"deliveries {dict(report.deliveries)}", file=sys.stderr)
         if now - start >= config.duration and sum(faults.values()) + tracker_faults >= config.min_faults:
             break
         if now - start >= config.duration * 4:
