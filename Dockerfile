@@ -1,4 +1,4 @@
-# One image for every Followthrough service: worker, beat, web (receiver) and flower.
+# One image for every Followthrough service: worker, beat and web (receiver).
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \

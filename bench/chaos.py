@@ -24,9 +24,9 @@ faults injected (by kind), duplicates (tickets beyond one per item), lost items 
 the newest version), stale items (a ticket whose title, due date or removed label does not match the
 newest version) and the time to settle. The goal is 0, 0, 0.
 
-Adapting to the receiver (issue 9b): `signed_headers` builds a delivery's headers and `payload` its body
-(it already carries a `sequence` and `approved_at` per version); `EXTRA_ENV` takes settings such as the
-sweep's grace period.
+Adapting to the receiver: `signed_headers` builds a delivery's headers (the timestamped `t=…,v1=…`
+signature, whose time orders versions) and `payload` its body; `EXTRA_ENV` holds extra settings (the
+sweep's grace period).
 """
 
 from __future__ import annotations
@@ -63,12 +63,13 @@ from connectors.jira_markup import summary  # noqa: E402
 from connectors.tracker import REMOVED_LABEL  # noqa: E402
 from tests.servers import RedisServer, free_port, postgres_database  # noqa: E402
 from tests.service.harness import service_env, write_config  # noqa: E402
-from worker.web.app import DELIVERY_HEADER, SIGNATURE_HEADER  # noqa: E402
-from worker.web.signatures import sign  # noqa: E402
+from worker.web.app import SIGNATURE_HEADER  # noqa: E402
+from worker.web.signatures import sign_timestamped  # noqa: E402
 
 SECRET = SecretStr("chaos-secret")
-#: Settings the service processes get on top of the ones below (e.g. a sweep grace period setting).
-EXTRA_ENV: dict[str, str] = {}
+#: Settings the service processes get on top of the ones below: the sweep re-drives unfinished work
+#: (outbox rows, syncs whose retry was lost) after 30 s instead of 10 minutes.
+EXTRA_ENV: dict[str, str] = {"FOLLOWTHROUGH_SWEEP_GRACE_MINUTES": "0.5"}
 BASE_DUE = date(2030, 1, 1)
 APPROVED = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -76,9 +77,13 @@ APPROVED = datetime(2026, 1, 1, tzinfo=UTC)
 # --- what is sent -------------------------------------------------------------------------------
 
 
-def signed_headers(body: bytes, *, delivery: str) -> dict[str, str]:
-    """Headers of one generic-hook delivery (adapt here when the signature scheme changes)."""
-    return {SIGNATURE_HEADER: sign(SECRET, body), DELIVERY_HEADER: delivery,
+def signed_headers(body: bytes, *, signed_at: int) -> dict[str, str]:
+    """Headers of one generic-hook delivery: `t=<signed_at>,v1=<HMAC of t.body>`.
+
+    The receiver orders a postmortem's versions by this signed time, so a version is signed when it is
+    written (its authored time), not when it happens to be delivered.
+    """
+    return {SIGNATURE_HEADER: sign_timestamped(SECRET, body, timestamp=signed_at),
             "Content-Type": "application/json"}
 
 
@@ -108,10 +113,10 @@ def payload(pm: str, items: int, version: int) -> bytes:
 
 @dataclass(frozen=True)
 class Delivery:
-    at: float  # seconds after the start
+    at: float  # seconds after the start when it is sent
     pm: str
     version: int
-    delivery_id: str
+    authored: float  # seconds after the start when this version was written and signed
     kind: str  # first | duplicate | replay
 
 
@@ -127,18 +132,20 @@ def plan_deliveries(config: Config, rng: random.Random) -> tuple[list[Delivery],
             i = rng.randrange(len(order) - 1)
             order[i], order[i + 1] = order[i + 1], order[i]
             faults["out-of-order"] += 1
-        times = sorted(rng.uniform(0, span) for _ in order)
-        for at, version in zip(times, order, strict=True):
-            delivery = Delivery(at, pm, version, f"{pm}-v{version}", "first")
-            deliveries.append(delivery)
+        # Versions are written at least 2 s apart (the signed time has a resolution of one second).
+        authored: list[float] = []
+        for t in sorted(rng.uniform(0, span) for _ in order):
+            authored.append(max(t, authored[-1] + 2.0) if authored else t)
+        for at, version in zip(authored, order, strict=True):
+            written = authored[version - 1]
+            deliveries.append(Delivery(at, pm, version, written, "first"))
             if "duplicate" in config.delivery_faults and rng.random() < 0.3:
-                deliveries.append(Delivery(min(span, at + rng.uniform(0, 3)), pm, version,
-                                           delivery.delivery_id, "duplicate"))
+                deliveries.append(Delivery(at + rng.uniform(0, 3), pm, version, written, "duplicate"))
                 faults["duplicate delivery"] += 1
         if "replay" in config.delivery_faults and config.versions > 1 and rng.random() < 0.3:
-            old = rng.randrange(1, config.versions)
-            deliveries.append(Delivery(min(config.duration, times[-1] + rng.uniform(1, 5)), pm, old,
-                                       f"{pm}-v{old}-replay", "replay"))
+            old = rng.randrange(1, config.versions)  # the same body and signature, sent again later
+            deliveries.append(Delivery(authored[-1] + rng.uniform(1, 5), pm, old, authored[old - 1],
+                                       "replay"))
             faults["replayed delivery"] += 1
     return sorted(deliveries, key=lambda d: d.at), faults
 
@@ -346,14 +353,15 @@ def _chaos(config: Config, rng: random.Random, processes: dict[str, ServiceProce
     faults.update(delivery_faults)
     standin.send(("faults", config.fault_rate))
     standin.recv()
-    start = time.monotonic()
+    start, wall = time.monotonic(), time.time()
     bodies = {(d.pm, d.version): payload(d.pm, config.items, d.version) for d in deliveries}
     lock = threading.Lock()
 
     def send(delivery: Delivery) -> None:
         time.sleep(max(0.0, start + delivery.at - time.monotonic()))
         body = bodies[(delivery.pm, delivery.version)]
-        outcome = _deliver(url, body, signed_headers(body, delivery=delivery.delivery_id))
+        headers = signed_headers(body, signed_at=int(wall + delivery.authored))
+        outcome = _deliver(url, body, headers)
         with lock:
             report.deliveries[outcome] += 1
 

@@ -11,7 +11,7 @@ was chosen because a claim is one `BEGIN IMMEDIATE` transaction, so two workers 
 same message, while `filesystem://` moves files between folders and can hand a file to two consumers when
 the folders sit on different file systems. Neither redelivers a message whose worker was killed mid-task
 (only a clean shutdown restores unacked messages), so the embedded broker is for a single host and a
-trial run; use Redis in production. Locks, the shared GitHub write throttle and webhook dedupe need Redis.
+trial run; use Redis in production. Locks and the shared GitHub write throttle need Redis.
 """
 
 from __future__ import annotations
@@ -32,17 +32,24 @@ SYNC_TASK = "followthrough.sync_postmortem"
 RECONCILE_TASK = "followthrough.reconcile"
 RESYNC_TASK = "followthrough.resync"
 
+#: kombu's Redis transport with the restart fix of config/redis_transport.py.
+REDIS_TRANSPORT = "config.redis_transport:Transport"
+
 #: Parsing and fetching documents; cheap and bounded by CPU.
 INGEST_QUEUE = "ingest"
 #: Tracker writes; bounded by the trackers' rate limits, so kept apart from parsing.
 TRACKER_QUEUE = "tracker"
+
+#: Celery's own default queue: where `send_task(name)` lands when the sender's app has no routes.
+#: Workers consume it too, so a task sent by name alone from any Celery client still runs.
+DEFAULT_QUEUE = "celery"
 
 #: Optional tasks defined by other packages (reports); routed to the tracker queue when they exist.
 TRACKER_TASK_PATTERNS = ("followthrough.sync_*", "followthrough.refresh_*", "followthrough.send_*")
 
 
 def is_redis_url(url: str | None) -> bool:
-    """Whether a broker URL points at Redis (the only broker with locks, throttle and dedupe)."""
+    """Whether a broker URL points at Redis (the only broker with locks and the shared throttle)."""
     return bool(url) and str(url).startswith(("redis://", "rediss://", "redis+socket://", "unix://"))
 
 
@@ -52,7 +59,7 @@ def broker_url(settings: Settings) -> str:
 
 
 def redis_url(settings: Settings) -> str | None:
-    """The Redis server for locks, throttle, dedupe and results, if one is configured."""
+    """The Redis server for locks, throttle and results, if one is configured."""
     if settings.redis_url:
         return settings.redis_url
     return settings.celery_broker_url if is_redis_url(settings.celery_broker_url) else None
@@ -90,6 +97,8 @@ def celery_config(settings: Settings) -> dict[str, Any]:
     hard = settings.task_time_limit_seconds
     config: dict[str, Any] = {
         "broker_url": broker,
+        # The stock Redis transport, but a worker survives a broker restart (config/redis_transport.py).
+        "broker_transport": REDIS_TRANSPORT if broker.startswith("redis://") else None,
         "broker_transport_options": transport_options,
         "broker_connection_retry_on_startup": True,
         "result_backend": redis,
@@ -103,11 +112,16 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         # searches the tracker before creating).
         "task_acks_late": True,
         "task_reject_on_worker_lost": True,
-        "worker_cancel_long_running_tasks_on_connection_loss": True,
+        # Never cancel a running task when the broker connection drops: a cancelled task cannot record
+        # its retry while Redis is away, is treated as revoked and its message acknowledged, so the
+        # work is lost. Left running, its ack goes nowhere, the message stays in Redis's unacked set
+        # (kept by AOF across a restart) and comes back after the visibility timeout; every task is
+        # idempotent, so a second run only finds what the first one did.
+        "worker_cancel_long_running_tasks_on_connection_loss": False,
         "worker_prefetch_multiplier": 1,
         "task_time_limit": hard,
         "task_soft_time_limit": max(1, hard - max(1, hard // 10)),
-        "task_queues": tuple(_queue(name) for name in (INGEST_QUEUE, TRACKER_QUEUE)),
+        "task_queues": tuple(_queue(name) for name in (INGEST_QUEUE, TRACKER_QUEUE, DEFAULT_QUEUE)),
         "task_default_queue": INGEST_QUEUE,
         "task_routes": _routes(),
         "task_track_started": True,
@@ -130,10 +144,23 @@ def _queue(name: str) -> Queue:
 
 
 def _routes() -> dict[str, dict[str, str]]:
+    # Routed by name, so `send_task(INGEST_TASK, ...)` with this app's configuration needs no queue.
     routes = {name: {"queue": TRACKER_QUEUE} for name in TRACKER_TASK_PATTERNS}
     routes.update({name: {"queue": INGEST_QUEUE} for name in (INGEST_TASK, INGEST_PULL_TASK,
                                                                RECONCILE_TASK, RESYNC_TASK)})
     return routes
+
+
+def worker_queues(queues: str) -> str:
+    """The queues a worker consumes: those asked for, plus Celery's default queue when `ingest` is one.
+
+    A client without our routes (another system's own Celery app) publishes by name to `celery`;
+    the ingest workers take those messages too, so nothing waits in a queue nobody reads.
+    """
+    names = [name.strip() for name in queues.split(",") if name.strip()]
+    if INGEST_QUEUE in names and DEFAULT_QUEUE not in names:
+        names.append(DEFAULT_QUEUE)
+    return ",".join(names)
 
 
 def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
@@ -170,7 +197,7 @@ class FollowthroughCelery(Celery):  # type: ignore[misc]
 
     @cached_property
     def redis(self) -> Any:
-        """A redis-py client for locks, throttle and dedupe, or None without a Redis server."""
+        """A redis-py client for locks and throttle, or None without a Redis server."""
         url = redis_url(self.settings)
         if url is None:
             return None

@@ -8,6 +8,7 @@ read as FOLLOWTHROUGH_<NAME>. Settings are built on demand by `load_settings()`,
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -103,6 +104,14 @@ class Settings(BaseSettings):
     github_webhook_secret: SecretStr | None = None
     jira_webhook_secret: SecretStr | None = None
 
+    # --- dashboard (worker/web/dashboard; access rules in docs/dashboard.md) -------------------------
+    #: Unset: the dashboard answers loopback clients only. Set: a `?token=` link sets a cookie for it.
+    dashboard_token: SecretStr | None = None
+    #: Header a trusted reverse proxy sets to the signed-in user (e.g. X-Forwarded-User); unset: ignored.
+    dashboard_user_header: str | None = None
+    #: Days of daily history in the overview's trend chart.
+    dashboard_trend_days: int = Field(default=90, gt=0, le=3660)
+
     # --- service: Celery worker and beat, webhook receiver (see config/celery_app.py) ---------------
     #: Broker used when neither CELERY_BROKER_URL nor REDIS_URL is set: one host, no server needed.
     embedded_broker_url: str = "sqla+sqlite:///followthrough-broker.db"
@@ -113,7 +122,14 @@ class Settings(BaseSettings):
     #: TTL of the per-postmortem sync lock; a live holder renews it, a killed one lets it expire.
     sync_lock_seconds: int = Field(default=60, gt=0)
     webhook_dedupe_ttl_seconds: int = Field(default=7 * 24 * 3600, gt=0)
+    #: Seconds a webhook body may take to arrive before the request is refused (408).
+    webhook_read_timeout_seconds: float = Field(default=10.0, gt=0)
+    #: Webhook requests handled at once per receiver process; more are refused with 503 at once.
+    webhook_max_concurrency: int = Field(default=32, gt=0)
     reconcile_every_minutes: float = Field(default=15, gt=0)
+    #: How long the sweep leaves a fresh postmortem or accepted delivery to its own tasks before it
+    #: queues them again (a sync never completed, an outbox row never finished).
+    sweep_grace_minutes: float = Field(default=10, gt=0)
     refresh_every_minutes: float = Field(default=60, gt=0)
     beat_schedule_file: str = "celerybeat-schedule"
     sources: Sources = Field(default_factory=Sources)
@@ -141,6 +157,13 @@ class Settings(BaseSettings):
     @classmethod
     def _name_teams(cls, teams: dict[str, Team]) -> dict[str, Team]:
         return {name: team.model_copy(update={"name": name}) for name, team in teams.items()}
+
+    @field_validator("dashboard_user_header")
+    @classmethod
+    def _header_name(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[A-Za-z0-9-]{1,100}", value.strip()):
+            raise ValueError("must be an HTTP header name (letters, digits and dashes)")
+        return value.strip() if value else None
 
     @model_validator(mode="after")
     def _default_team_exists(self) -> Settings:

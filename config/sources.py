@@ -37,8 +37,17 @@ class GitHubSource(_Strict):
         return f"{value}/" if value else ""
 
     def covers(self, path: str) -> bool:
-        """Whether a repository file path is a postmortem under the configured folder."""
+        """Whether a repository file path is a postmortem under the configured folder.
+
+        A path with an empty, `.` or `..` segment is never covered: it could step out of the folder.
+        """
+        if any(segment in ("", ".", "..") for segment in path.split("/")) or "\\" in path:
+            return False
         return path.startswith(self.path) and path.lower().endswith(self.extensions)
+
+    def has_repo(self, repo: str) -> bool:
+        """Whether `repo` ("owner/name") is the configured repository (GitHub names are case-blind)."""
+        return repo.lower() == self.repo.lower()
 
 
 class JiraSource(_Strict):
@@ -56,6 +65,11 @@ class JiraSource(_Strict):
             if not key.replace("_", "").isalnum():
                 raise ValueError(f"{key!r} is not a Jira project key")
         return tuple(key.upper() for key in value)
+
+    def covers(self, key: str) -> bool:
+        """Whether an issue key ("PIR-12") belongs to one of the configured projects."""
+        project, sep, number = key.rpartition("-")
+        return bool(sep) and number.isdigit() and project.upper() in self.projects
 
     def search_jql(self) -> str:
         """The JQL that finds every approved postmortem review."""

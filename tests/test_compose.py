@@ -17,7 +17,9 @@ from config.settings import CONFIG_ENV, Settings
 from worker.cli import main as cli
 
 ROOT = Path(__file__).resolve().parents[1]
-APP_SERVICES = ("worker", "beat", "web", "flower")
+APP_SERVICES = ("worker", "beat", "web")
+#: A compose variable that must be set: `${NAME:?message}` (compose refuses to start without it).
+REQUIRED = r"\$\{(?P<name>[A-Z_]+):\?[^}]+\}"
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +98,8 @@ def test_environment_is_consistent(compose: dict[str, Any]) -> None:
         values = {name: env.get(key) for name, env in envs.items()}
         assert len(set(values.values())) == 1 and None not in values.values(), f"{key} differs: {values}"
     redis_url = envs["worker"]["REDIS_URL"]
-    assert re.fullmatch(r"redis://redis:6379/\d+", redis_url)
+    redis_match = re.fullmatch(rf"redis://:{REQUIRED}@redis:6379/\d+", redis_url)
+    assert redis_match is not None and redis_match["name"] == "REDIS_PASSWORD", redis_url
     database = envs["worker"]["FOLLOWTHROUGH_DATABASE_URL"]
     pg = services["postgres"]["environment"]
     match = re.fullmatch(r"postgresql\+psycopg://(\w+):(.+)@postgres:5432/(\w+)", database)
@@ -117,3 +120,34 @@ def test_beat_schedule_file_is_on_a_volume(compose: dict[str, Any]) -> None:
     beat = compose["services"]["beat"]
     schedule = beat["environment"]["FOLLOWTHROUGH_BEAT_SCHEDULE_FILE"]
     assert any(schedule.startswith(volume.split(":")[1]) for volume in beat["volumes"])
+
+
+def test_every_secret_is_required_never_defaulted() -> None:
+    text = (ROOT / "docker-compose.yml").read_text()
+    # `${VAR:-default}` would start with a password everyone knows.
+    assert not re.search(r"\$\{[A-Z_]*(PASSWORD|SECRET|TOKEN)[A-Z_]*:?-", text)
+    required = {m["name"] for m in re.finditer(REQUIRED, text)}
+    assert {"REDIS_PASSWORD", "POSTGRES_PASSWORD"} <= required
+
+
+def test_redis_requires_the_password_the_app_uses(compose: dict[str, Any]) -> None:
+    redis = compose["services"]["redis"]
+    command = _command(redis)
+    password = command[command.index("--requirepass") + 1]
+    assert re.fullmatch(REQUIRED, password)
+    # The healthcheck authenticates through the environment, not on its command line.
+    assert redis["environment"]["REDISCLI_AUTH"] == password
+    assert password in compose["services"]["worker"]["environment"]["REDIS_URL"]
+    postgres_password = compose["services"]["postgres"]["environment"]["POSTGRES_PASSWORD"]
+    assert postgres_password.startswith("${POSTGRES_PASSWORD:?")
+
+
+def test_nothing_unauthenticated_can_send_tasks(compose: dict[str, Any]) -> None:
+    for name, service in compose["services"].items():
+        command = " ".join(_command(service))
+        if "flower" in command:
+            assert "--basic-auth" in command or "--auth" in command, f"{name}: Flower without authentication"
+    # Only the receiver (signed hooks) is published beyond localhost.
+    for name, service in compose["services"].items():
+        for port in service.get("ports", []):
+            assert name == "web" or str(port).startswith("127.0.0.1:"), f"{name} publishes {port}"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 
 _GITHUB = re.compile(r"^github:(?P<repo>[\w.-]+/[\w.-]+)@(?P<ref>[^:]+):(?P<path>.+)$")
 _JIRA = re.compile(r"^jira:(?P<key>[A-Z][A-Z0-9_]*-\d+)$")
@@ -62,6 +63,8 @@ class Document:
     source: SourceRef
     filename: str | None = None
     title: str | None = None
+    #: The source's time of this content (Jira `updated`), used to order versions; None when unknown.
+    version: datetime | None = None
 
 
 def parse_source(text: str) -> SourceRef:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, TypeVar
 
 import requests
@@ -33,6 +34,8 @@ class MergedPull:
     base_ref: str
     merge_sha: str | None
     paths: tuple[str, ...]
+    #: When it merged: the version of the documents it brought (a replayed older merge never wins).
+    merged_at: datetime | None = None
 
 
 @contextmanager
@@ -138,6 +141,7 @@ class GitHubReader:
             pull = self._github.get_repo(repo).get_pull(number)
             paths = tuple(f.filename for f in pull.get_files() if f.status != "removed")
             return MergedPull(repo=repo, number=number, merged=bool(pull.merged),
-                              base_ref=pull.base.ref, merge_sha=pull.merge_commit_sha, paths=paths)
+                              base_ref=pull.base.ref, merge_sha=pull.merge_commit_sha, paths=paths,
+                              merged_at=pull.merged_at)
 
         return self._call(f"{repo}#{number}", read)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import requests
@@ -49,6 +50,20 @@ def _from_status(status: int, headers: Any, what: str) -> TrackerError:
     return Invalid(f"{what}: HTTP {status}")
 
 
+def _jira_time(value: Any) -> datetime | None:
+    """Jira's `updated` ("2026-01-02T03:04:05.678+0000") as an aware datetime; None if unreadable."""
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%f%z")
+    except ValueError:
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
 def build_client(settings: Settings) -> JIRA:
     """A jira client for reads, without the library's own retries."""
     if not settings.jira_url:
@@ -83,13 +98,14 @@ class JiraReader:
         limit = self._settings.max_document_bytes
 
         def read() -> Document:
-            issue = self._jira().issue(ref.key, fields="summary,description")
+            issue = self._jira().issue(ref.key, fields="summary,description,updated")
             text = issue.fields.description or ""
             content = str(text).encode("utf-8")
             if len(content) > limit:
                 raise Invalid(f"{ref}: {len(content)} bytes is over max_document_bytes ({limit})")
             return Document(content=content, source=ref, filename=f"{ref.key}.jira",
-                            title=str(issue.fields.summary or "") or None)
+                            title=str(issue.fields.summary or "") or None,
+                            version=_jira_time(getattr(issue.fields, "updated", None)))
 
         return self._call(str(ref), read)
 

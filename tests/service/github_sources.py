@@ -95,7 +95,7 @@ class GitHubSourcesStandIn(GitHubStandIn):  # type: ignore[misc,valid-type]
             raise Missing()
         return Reply(200, {
             "number": int(number), "state": "closed", "merged": pull["merged"],
-            "merge_commit_sha": pull["merge_commit_sha"],
+            "merge_commit_sha": pull["merge_commit_sha"], "merged_at": pull.get("merged_at"),
             "base": {"ref": pull["base"], "sha": "0" * 40}, "head": {"ref": "topic", "sha": "1" * 40},
             "url": f"{self.url}/repos/{self.repo}/pulls/{number}",
         })

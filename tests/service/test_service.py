@@ -10,6 +10,7 @@ import json
 import time
 from collections import Counter
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ from tests.service.harness import (
     wait_for,
     write_config,
 )
+from worker.service.sweep import redrive_outbox
 
 # These parts come from sibling branches (pipeline/store, parser, stand-ins); until they are merged the
 # module is skipped rather than broken.
@@ -37,7 +39,7 @@ GitHubStandIn = pytest.importorskip("tests.standins.github").GitHubStandIn
 JiraStandIn = pytest.importorskip("tests.standins.jira").JiraStandIn
 postmortem_key = pytest.importorskip("worker.sync.pipeline").postmortem_key
 from worker.web.app import SIGNATURE_HEADER, create_app  # noqa: E402
-from worker.web.signatures import sign  # noqa: E402
+from worker.web.signatures import sign_timestamped  # noqa: E402
 
 SECRET = SecretStr("integration-secret")
 HOOK = "/hooks/postmortem-approved"
@@ -68,9 +70,12 @@ def jira_settings(jira: JiraStandIn, *, redis_url: str, database_url: str, **ext
     return load_settings(**values)
 
 
-def signed_post(client: TestClient, payload: dict[str, Any], *, delivery: str | None = None) -> Any:
+def signed_post(client: TestClient, payload: dict[str, Any], *, delivery: str | None = None,
+                at: float | None = None) -> Any:
     body = json.dumps(payload).encode()
-    headers = {SIGNATURE_HEADER: sign(SECRET, body), "Content-Type": "application/json"}
+    stamp = int(at if at is not None else time.time())
+    headers = {SIGNATURE_HEADER: sign_timestamped(SECRET, body, timestamp=stamp),
+               "Content-Type": "application/json"}
     if delivery:
         headers["X-Followthrough-Delivery"] = delivery
     return client.post(HOOK, content=body, headers=headers)
@@ -117,12 +122,13 @@ def test_signed_webhook_yields_the_tickets(in_process: TestClient, jira: JiraSta
 
 def test_duplicate_delivery_yields_no_duplicate(in_process: TestClient, jira: JiraStandIn) -> None:
     payload = {"id": "PM-200", "title": "Cache stampede", "content": postmortem_markdown("Cache stampede", 3)}
-    assert signed_post(in_process, payload, delivery="d-1").status_code == 202
-    assert signed_post(in_process, payload, delivery="d-1").json() == {"status": "duplicate"}
+    at = time.time()
+    assert signed_post(in_process, payload, at=at).status_code == 202
+    assert signed_post(in_process, payload, at=at, delivery="d-2").json() == {"status": "duplicate"}
     wait_for(lambda: len(jira_tickets(jira, "PM-200")) == 3, timeout=30, what="3 tickets")
-    # The same document again under a new delivery id passes the dedupe; ingest and sync still
-    # create nothing new.
-    assert signed_post(in_process, payload, delivery="d-2").status_code == 202
+    # The same document signed again a second later is a new delivery; ingest and sync still create
+    # nothing new.
+    assert signed_post(in_process, payload, at=at + 1).status_code == 202
     searches = jira.count(None, r"/search/jql")
 
     def resynced() -> bool:
@@ -219,10 +225,14 @@ def test_redis_restart_mid_run_loses_no_postmortem(
             wait_for(lambda: jira.count(None, r"/search/jql") >= 2, timeout=60, interval=0.01,
                      what=f"the second sync's search\n{worker_process.tail()}")
             server.kill()
-            # While Redis is down the receiver refuses (503) instead of losing the delivery.
+            # While Redis is down the receiver still accepts: the delivery is in the store's outbox.
             down = signed_post(client, {"id": ids[4], "content": postmortem_markdown(ids[4], 3, seed=ids[4])})
-            assert down.status_code == 503
+            assert down.status_code == 202
+            assert down.json() == {"status": "accepted"}
             server.start()
+            # The sweep (beat's reconcile) publishes it again once the grace period has passed.
+            later = datetime.now(UTC) + timedelta(minutes=settings.sweep_grace_minutes + 1)
+            assert redrive_outbox(settings, make_celery(settings), now=later) >= 1
             for pm_id in ids[4:]:
                 payload = {"id": pm_id, "title": pm_id, "content": postmortem_markdown(pm_id, 3, seed=pm_id)}
                 assert signed_post(client, payload).status_code == 202
@@ -238,3 +248,171 @@ def test_redis_restart_mid_run_loses_no_postmortem(
         keys = jira_tickets(jira, pm_id)
         assert len(keys) == 3, pm_id
         assert set(fingerprints_jira(jira, keys).values()) == {1}
+
+
+# --- exactly once across a broker restart, ordering, the outbox ----------------------------------
+
+
+def outbox_states(database_url: str) -> list[str]:
+    from sqlalchemy import select
+
+    from worker.store import Store
+    from worker.store.models import OutboxRow
+
+    with Store(database_url) as store, store.session() as s:
+        return list(s.scalars(select(OutboxRow.state).order_by(OutboxRow.id)))
+
+
+@pytest.fixture
+def fresh_database() -> Iterator[str]:
+    with postgres_database("ft_outbox") as url:
+        yield url
+
+
+def test_redis_restart_during_a_sync_task_completes_it_exactly_once(
+    tmp_path: Path, fresh_database: str
+) -> None:
+    """Redis (AOF on) is killed while a worker is in the middle of a sync and comes back a second later;
+    no new delivery, no sweep: the running task's message is redelivered and the sync finishes once."""
+    items = 6
+    server = RedisServer(tmp_path / "redis-aof", aof=True).start()
+    with GitHubStandIn(repo="acme/ops", collaborators={"ann", "bob"}, latency=0.2) as github:
+        config = write_config(tmp_path, teams={"ops": {"tracker": "github", "github": {"repo": "acme/ops"}}},
+                              default_team="ops", people=PEOPLE)
+        env = service_env(config, REDIS_URL=server.url, FOLLOWTHROUGH_DATABASE_URL=fresh_database,
+                          GITHUB_TOKEN="test-token", GITHUB_API_URL=github.url, **CRASH_TIMEOUTS)
+        settings = load_settings(redis_url=server.url, celery_broker_url=None, webhook_secret=SECRET,
+                                 database_url=fresh_database)
+        worker_process = WorkerProcess(env, tmp_path / "worker.log", name="restart", pool="prefork",
+                                       concurrency=2).start()
+        label = f"ftpm-{postmortem_key('PM-RESTART')}"
+        try:
+            with TestClient(create_app(settings, celery=make_celery(settings))) as client:
+                payload = {"id": "PM-RESTART", "title": "Restart",
+                           "content": postmortem_markdown("Restart", items)}
+                assert signed_post(client, payload).status_code == 202
+            # Writes go out one a second (the shared throttle): restart Redis after the second create.
+            wait_for(lambda: len(github.issues_labelled(label)) >= 2, timeout=60,
+                     what=f"two tickets\n{worker_process.tail()}")
+            server.kill()
+            made = len(github.issues_labelled(label))
+            assert made < items, "the sync finished before the restart; nothing was tested"
+            time.sleep(1.0)
+            server.start()
+            wait_for(lambda: len(github.issues_labelled(label)) >= items, timeout=90,
+                     what=f"all tickets after the restart\n{worker_process.tail()}")
+            # The same worker is still alive and consuming: new work after the restart goes through.
+            assert worker_process.process is not None and worker_process.process.poll() is None
+            with TestClient(create_app(settings, celery=make_celery(settings))) as client:
+                after = {"id": "PM-AFTER", "title": "After", "content": postmortem_markdown("After", 1)}
+                assert signed_post(client, after).status_code == 202
+            after_label = f"ftpm-{postmortem_key('PM-AFTER')}"
+            wait_for(lambda: len(github.issues_labelled(after_label)) == 1, timeout=60,
+                     what=f"the ticket of a postmortem sent after the restart\n{worker_process.tail()}")
+            time.sleep(1.5)  # a duplicate create would land within the next throttle slot
+            log = (tmp_path / "worker.log").read_text(errors="replace")
+            assert "Unrecoverable error" not in log
+        finally:
+            worker_process.stop()
+            server.stop()
+        issues = github.issues_labelled(label)
+        fingerprints = Counter(name for issue in issues for name in issue.labels
+                               if name.startswith("ft-") and not name.startswith("ftpm-"))
+        assert len(issues) == items
+        assert len(fingerprints) == items and set(fingerprints.values()) == {1}
+    assert outbox_states(fresh_database) == ["done", "done"]
+
+
+def test_an_older_signed_version_never_rolls_a_postmortem_back(
+    in_process: TestClient, jira: JiraStandIn, database_url: str
+) -> None:
+    now = time.time()
+    newer = {"id": "PM-ORDER", "title": "Order", "content": postmortem_markdown("Order", 4)}
+    older = {"id": "PM-ORDER", "title": "Order", "content": postmortem_markdown("Order", 2)}
+    assert signed_post(in_process, newer, at=now).status_code == 202
+    wait_for(lambda: len(jira_tickets(jira, "PM-ORDER")) == 4, timeout=30, what="4 tickets")
+    done = outbox_states(database_url).count("done")
+    # Signed a minute earlier, delivered late (or replayed within the five minutes): accepted, not applied.
+    assert signed_post(in_process, older, at=now - 60).status_code == 202
+    wait_for(lambda: outbox_states(database_url).count("done") > done, timeout=30, what="the late ingest")
+    time.sleep(0.5)
+    keys = jira_tickets(jira, "PM-ORDER")
+    with jira.lock:
+        labels = {label for key in keys for label in jira.issues[key].get("labels", [])}
+        comments = sum(len(jira.comments.get(key, [])) for key in keys)
+    assert len(keys) == 4
+    assert "ft-removed-from-postmortem" not in labels
+    assert comments == 0
+
+
+def test_an_ingest_that_fails_for_good_frees_its_delivery(
+    in_process: TestClient, database_url: str
+) -> None:
+    before = outbox_states(database_url)
+    payload = {"id": "PM-EMPTY", "title": "Empty", "content": ""}
+    at = time.time()
+    assert signed_post(in_process, payload, at=at).status_code == 202
+    wait_for(lambda: outbox_states(database_url)[len(before):] == ["failed"], timeout=30,
+             what="the failed ingest to mark its outbox row")
+    # The sender retries the same delivery: not a duplicate, because it never durably succeeded.
+    retry = signed_post(in_process, payload, at=at)
+    assert retry.status_code == 202
+
+
+def test_a_task_sent_by_name_alone_runs(tmp_path: Path, redis_url: str, redis_client: Redis,
+                                        fresh_database: str) -> None:
+    """Another system's own Celery app, with none of our routes, sends the stable name: it still runs."""
+    import sys
+
+    from celery import Celery
+
+    config = write_config(tmp_path, teams={"ops": {"tracker": "jira", "jira": {"project": "OPS"}}},
+                          default_team="ops", people=PEOPLE)
+    env = service_env(config, REDIS_URL=redis_url, FOLLOWTHROUGH_DATABASE_URL=fresh_database,
+                      **CRASH_TIMEOUTS)
+    worker_process = WorkerProcess(env, tmp_path / "worker.log", name="byname")
+    # `followthrough worker -Q ingest,tracker`, exactly as deployed.
+    cli = str(Path(sys.executable).parent / "followthrough")
+    worker_process.args = [cli, "worker", "-Q", "ingest,tracker", "--pool", "solo", "--loglevel", "INFO"]
+    worker_process.start()
+    outsider = Celery("outsider", broker=redis_url)
+    try:
+        outsider.send_task("followthrough.ingest_postmortem",
+                           args=[{"id": "PM-BYNAME", "content": postmortem_markdown("By name", 2)}])
+        from worker.store import Store
+
+        def stored() -> bool:
+            with Store(fresh_database) as store:
+                return store.get_postmortem(postmortem_key("PM-BYNAME")) is not None
+
+        wait_for(stored, timeout=60, interval=0.3, what=f"the ingest sent by name\n{worker_process.tail()}")
+    finally:
+        worker_process.stop()
+        outsider.close()
+
+
+def test_a_task_from_the_broker_never_reads_local_files_or_unconfigured_sources(
+    tmp_path: Path, redis_url: str, redis_client: Redis, database_url: str, jira: JiraStandIn
+) -> None:
+    from celery.contrib.testing.worker import start_worker
+
+    import worker.service.tasks  # noqa: F401  (registers the shared tasks on every app)
+    from config.celery_app import INGEST_TASK
+    from worker.store import Store
+
+    secret = tmp_path / "secret.md"
+    secret.write_text(postmortem_markdown("Secret", 2))
+    settings = jira_settings(jira, redis_url=redis_url, database_url=database_url,
+                             sources={"jira": {"projects": ["PIR"]}})
+    app = make_celery(settings)
+    payloads = [{"id": "PM-FILE", "source": f"file:{secret}"}, {"source": "jira:SEC-1"},
+                {"source": "github:acme/hr-private@main:salaries/notes.md"}]
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=20):
+        results = [app.send_task(INGEST_TASK, args=[payload]) for payload in payloads]
+        for result in results:
+            with pytest.raises(Exception, match=r"command line|not in a configured|not a configured"):
+                result.get(timeout=30)
+    with Store(database_url) as store:
+        keys = {record.key for record in store.list_postmortems()}
+    assert postmortem_key("PM-FILE") not in keys and postmortem_key("jira:SEC-1") not in keys
+    assert jira.count(None, r"SEC-1") == 0

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +76,7 @@ def test_github_reader_lists_fetches_and_reads_pulls(github: Any) -> None:
     sha = github.commit("main", {f"{FOLDER}a.md": b"# A", f"{FOLDER}img.png": b"\x89PNG",
                                  "README.md": b"# readme", f"{FOLDER}sub/b.txt": b"B"})
     github.pulls[5] = {"merged": True, "merge_commit_sha": sha, "base": "main",
+                       "merged_at": "2030-01-02T03:04:05Z",
                        "files": [(f"{FOLDER}a.md", "added"), (f"{FOLDER}old.md", "removed")]}
     reader = GitHubReader(github_settings(github))
     settings = github_settings(github)
@@ -88,6 +90,8 @@ def test_github_reader_lists_fetches_and_reads_pulls(github: Any) -> None:
     pull = reader.merged_pull("acme/ops", 5)
     assert pull.merged and pull.merge_sha == sha and pull.base_ref == "main"
     assert pull.paths == (f"{FOLDER}a.md",)
+    # The merge time is the version of the documents the pull request brought.
+    assert pull.merged_at == datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC)
 
 
 def test_github_reader_refuses_an_oversized_file(github: Any) -> None:
@@ -112,6 +116,9 @@ def test_jira_reader_fetches_and_searches(jira: Any) -> None:
     document = reader.fetch(JiraIssue(key))
     assert document.content.decode() == JIRA_REVIEW
     assert document.title == "Queue backlog review"
+    # Jira's `updated` orders the versions of the postmortem.
+    assert document.version is not None and document.version.tzinfo is not None
+    assert abs((datetime.now(UTC) - document.version).total_seconds()) < 60
     assert settings.sources.jira is not None
     assert reader.approved(settings.sources.jira) == [JiraIssue(key)]
 
@@ -237,3 +244,54 @@ def test_sweep_requeues_a_sync_lost_to_a_crash(github: Any, database_url: str) -
     assert result.postmortem_key in unsynced(settings, settle=timedelta(0))
     pipeline.sync(settings, result.postmortem_key)
     assert result.postmortem_key not in unsynced(settings, settle=timedelta(0))
+
+
+def test_an_older_merge_delivered_late_never_rolls_the_file_back(
+    github: Any, worker_app: str, database_url: str
+) -> None:
+    from celery.contrib.testing.worker import start_worker
+    from sqlalchemy import func, select
+
+    from worker.store import Store
+    from worker.store.models import OutboxRow
+    from worker.web.app import create_app
+
+    path = f"{FOLDER}2030-02-order.md"
+    old_sha = github.commit("main", {path: postmortem_markdown("Order", 2).encode()})
+    new_sha = github.commit("main", {path: postmortem_markdown("Order", 3).encode()})
+    github.pulls[20] = {"merged": True, "merge_commit_sha": old_sha, "base": "main",
+                        "merged_at": "2030-02-01T10:00:00Z", "files": [(path, "added")]}
+    github.pulls[21] = {"merged": True, "merge_commit_sha": new_sha, "base": "main",
+                        "merged_at": "2030-02-01T11:00:00Z", "files": [(path, "modified")]}
+    settings = github_settings(github, redis_url=worker_app, database_url=database_url)
+    app = make_celery(settings)
+    label = f"ftpm-{postmortem_key(f'github:acme/ops:{path}')}"
+
+    def deliver(client: TestClient, number: int) -> None:
+        body = json.dumps({"action": "closed", "number": number,
+                           "pull_request": {"number": number, "merged": True, "base": {"ref": "main"}},
+                           "repository": {"full_name": "acme/ops", "default_branch": "main"}}).encode()
+        headers = {"X-Hub-Signature-256": sign(GH_SECRET, body), "X-GitHub-Event": "pull_request",
+                   "X-GitHub-Delivery": f"order-{number}"}
+        assert client.post("/hooks/github", content=body, headers=headers).status_code == 202
+
+    def done() -> int:
+        with Store(database_url) as store, store.session() as s:
+            return int(s.scalar(select(func.count()).select_from(OutboxRow).where(OutboxRow.state == "done")))
+
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=20), \
+            TestClient(create_app(settings, celery=app)) as client:
+        deliver(client, 21)
+        wait_for(lambda: len(github.issues_labelled(label)) == 3, timeout=40, what="3 GitHub issues")
+        before = done()
+        deliver(client, 20)  # the earlier merge's event, arriving last
+        wait_for(lambda: done() > before, timeout=30, what="the late pull request's task")
+        # The ingest that task queued runs before a sweep queued after it (one solo worker, FIFO queue).
+        app.send_task(RECONCILE_TASK).get(timeout=60)
+        time.sleep(1.0)  # a sync it had queued (it must not) would run now
+    issues = github.issues_labelled(label)
+    assert len(issues) == 3
+    assert not any("ft-removed-from-postmortem" in issue.labels for issue in issues)
+    with Store(database_url) as store:
+        record = store.get_postmortem(postmortem_key(f"github:acme/ops:{path}"))
+    assert record is not None and new_sha in record.source

@@ -244,3 +244,31 @@ def test_unsupported_or_bad_url_is_a_user_error(url: str) -> None:
 def test_unreachable_postgres_is_a_user_error() -> None:
     with pytest.raises(UserError, match="cannot open the store"):
         Store("postgresql://postgres@127.0.0.1:1/none?connect_timeout=2")
+
+
+def _save_version(store: Store, pm: Postmortem, version: datetime | None, content_hash: str) -> bool:
+    return store.save_postmortem(pm, key="k1", source="inline:1", team="ops", content_hash=content_hash,
+                                 content=b"doc", now=T0, version=version)
+
+
+def test_an_older_version_never_replaces_a_newer_one(store: Store) -> None:
+    from worker.store import StaleVersion
+
+    v1, v2 = T0, T0 + timedelta(minutes=5)
+    assert _save_version(store, _pm("Add alert"), v1, "h1") is True
+    assert _save_version(store, _pm("Add alert", "Fix backup"), v2, "h2") is True
+    # v1 again (a replay, or a retried ingest landing late): refused, nothing written, nothing removed.
+    with pytest.raises(StaleVersion):
+        _save_version(store, _pm("Add alert"), v1, "h1")
+    record = store.get_postmortem("k1")
+    assert record is not None and (record.content_hash, record.version) == ("h2", v2)
+    items = [(i.item.title, i.removed) for i in store.items("k1")]
+    assert items == [("Add alert", False), ("Fix backup", False)]
+    # An unversioned ingest (CLI, resync at head) is applied and keeps the known version.
+    assert _save_version(store, _pm("Add alert", "Fix backup", "Rotate keys"), None, "h3") is True
+    record = store.get_postmortem("k1")
+    assert record is not None and record.version == v2
+    with pytest.raises(StaleVersion):
+        _save_version(store, _pm("Add alert"), v1, "h1")
+    # The same version again (a redelivered message) is applied: it is not older.
+    assert _save_version(store, _pm("Add alert", "Fix backup"), v2, "h2") is True

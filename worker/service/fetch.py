@@ -11,9 +11,15 @@ from connectors.sources.jira import JiraReader
 from worker.errors import UserError
 
 
-def fetch_document(settings: Settings, ref: SourceRef) -> Document:
-    """The current text of a source; inline sources live only in the store and cannot be fetched."""
+def fetch_document(settings: Settings, ref: SourceRef, *, local_files: bool = False) -> Document:
+    """The current text of a source; inline sources live only in the store and cannot be fetched.
+
+    Local files are read only with `local_files=True`, which only the command line passes: a task
+    from the broker must never read the worker's disk.
+    """
     if isinstance(ref, FileSource):
+        if not local_files:
+            raise UserError(f"{ref}: local files are read only by the command line")
         return _read_file(settings, ref)
     if isinstance(ref, GitHubFile):
         return GitHubReader(settings).fetch(ref)

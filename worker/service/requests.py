@@ -5,10 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from connectors.sources import BadSource, FileSource, parse_source
 from worker.errors import UserError
+
+#: Prefixes of the ids the pipeline derives from sources; a caller-given id may not use them.
+RESERVED_ID_PREFIXES = frozenset({"github", "jira", "file", "inline"})
 
 
 class IngestRequest(BaseModel):
@@ -23,6 +26,19 @@ class IngestRequest(BaseModel):
     source: str | None = Field(default=None, max_length=1000)
     filename: str | None = Field(default=None, max_length=300)
     approved_at: datetime | None = None
+    #: The source's time of this content (commit time, Jira `updated`, the generic hook's signed time);
+    #: an ingest never replaces a newer stored version with an older one.
+    version: datetime | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _own_namespace(cls, value: str | None) -> str | None:
+        # Source-derived ids look like "github:owner/repo:path" or "jira:KEY-1"; a caller's id of that
+        # shape would overwrite the postmortem the sweep and the other hooks keep under it.
+        prefix, colon, _ = (value or "").partition(":")
+        if colon and prefix.strip().lower() in RESERVED_ID_PREFIXES:
+            raise ValueError("must not start with a source kind (github:, jira:, file:, inline:)")
+        return value
 
     @model_validator(mode="after")
     def _content_or_source(self) -> IngestRequest:
@@ -38,7 +54,7 @@ class IngestRequest(BaseModel):
         return self
 
     def reads_local_file(self) -> bool:
-        """Whether the request names a file on the worker's disk (refused from webhooks)."""
+        """Whether the request names a file on the worker's disk (refused from webhooks and the broker)."""
         return self.source is not None and isinstance(parse_source(self.source), FileSource)
 
     def to_task(self) -> dict[str, Any]:

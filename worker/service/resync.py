@@ -50,7 +50,7 @@ def _record(settings: Settings, postmortem_key: str) -> Any:
     raise UserError(f"no stored postmortem has key {postmortem_key!r}")
 
 
-def reingest(settings: Settings, postmortem_key: str) -> pipeline.IngestResult:
+def reingest(settings: Settings, postmortem_key: str, *, local_files: bool = False) -> pipeline.IngestResult:
     """Fetch the postmortem's current text from its source and ingest it (a no-op when unchanged)."""
     record = _record(settings, postmortem_key)
     try:
@@ -67,7 +67,7 @@ def reingest(settings: Settings, postmortem_key: str) -> pipeline.IngestResult:
             source = settings.sources.github
             branch = source.branch if source is not None and source.branch else None
             ref = at_head(ref, branch or GitHubReader(settings).default_branch(ref.repo))
-        document = fetch_document(settings, ref)
+        document = fetch_document(settings, ref, local_files=local_files)
         content, filename = document.content, document.filename
     return pipeline.ingest(
         settings, content=content, source=str(record.source) if isinstance(ref, InlineSource) else str(ref),
@@ -77,10 +77,10 @@ def reingest(settings: Settings, postmortem_key: str) -> pipeline.IngestResult:
 
 
 def resync_one(settings: Settings, postmortem_key: str, *, throttle: WriteThrottle | None = None,
-               title: str | None = None) -> ResyncOutcome:
+               title: str | None = None, local_files: bool = False) -> ResyncOutcome:
     """Re-ingest and sync one postmortem in this process; failures are reported, not raised."""
     try:
-        ingested = reingest(settings, postmortem_key)
+        ingested = reingest(settings, postmortem_key, local_files=local_files)
         synced = pipeline.sync(settings, ingested.postmortem_key, throttle=throttle)
     except (UserError, TrackerError) as exc:
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
@@ -97,11 +97,12 @@ def resync_many(
     *,
     throttle: WriteThrottle | None = None,
     on_done: Callable[[ResyncOutcome], None] = lambda outcome: None,
+    local_files: bool = False,
 ) -> list[ResyncOutcome]:
     """Resync (key, title) pairs one after another, calling `on_done` after each."""
     outcomes = []
     for key, title in keys:
-        outcome = resync_one(settings, key, throttle=throttle, title=title)
+        outcome = resync_one(settings, key, throttle=throttle, title=title, local_files=local_files)
         on_done(outcome)
         outcomes.append(outcome)
     return outcomes

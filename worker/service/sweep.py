@@ -5,18 +5,22 @@ A file counts as ingested when the store knows a postmortem from the same reposi
 commit); a Jira review when the store knows its issue key. Changed documents are the webhooks' and
 `followthrough resync`'s job, so the sweep costs one tree read and one paged search, not a fetch per file.
 It also re-queues the sync of postmortems whose sync never completed (a worker killed outright leaves its
-message unacknowledged until Redis's visibility timeout, two hours by default).
+message unacknowledged until Redis's visibility timeout, two hours by default), and publishes again the
+webhook deliveries in the outbox whose task never finished. Both wait `sweep_grace_minutes` first.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from config.settings import Settings
 from connectors.sources import BadSource, GitHubFile, JiraIssue, parse_source
 from connectors.sources.github import GitHubReader
 from connectors.sources.jira import JiraReader
+from worker.service.enqueue import republish
 from worker.service.requests import IngestRequest
+from worker.store.outbox import Outbox
 from worker.sync import pipeline
 
 
@@ -53,13 +57,20 @@ def find_unseen(settings: Settings) -> list[IngestRequest]:
     return unseen
 
 
-#: A postmortem ingested this recently may still have its first sync queued or running.
-SETTLE = timedelta(minutes=10)
+#: Re-drives of one outbox row before it is given up as failed (its dedupe key is then released).
+MAX_OUTBOX_ATTEMPTS = 5
 
 
-def unsynced(settings: Settings, *, settle: timedelta = SETTLE, now: datetime | None = None) -> list[str]:
+def grace(settings: Settings) -> timedelta:
+    """How long fresh work is left to its own tasks before the sweep queues it again (a setting)."""
+    return timedelta(minutes=settings.sweep_grace_minutes)
+
+
+def unsynced(settings: Settings, *, settle: timedelta | None = None,
+             now: datetime | None = None) -> list[str]:
     """Keys of stored postmortems never synced since their last ingest (a sync lost to a crash)."""
     now = now or datetime.now(UTC)
+    settle = grace(settings) if settle is None else settle
     stale = []
     for record in pipeline.list_postmortems(settings):
         ingested = _aware(record.ingested_at)
@@ -72,3 +83,23 @@ def unsynced(settings: Settings, *, settle: timedelta = SETTLE, now: datetime | 
 
 def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def redrive_outbox(settings: Settings, app: Any, *, now: datetime | None = None) -> int:
+    """Publish again every accepted webhook delivery whose task has not finished within the grace period.
+
+    Tasks are idempotent, so a delivery whose first message is merely slow costs one more no-op run.
+    A row re-driven MAX_OUTBOX_ATTEMPTS times is marked failed, which frees its dedupe key.
+    """
+    outbox = Outbox(pipeline.open_store(settings))
+    count = 0
+    for entry in outbox.unfinished(older_than=grace(settings), now=now):
+        if entry.attempts >= MAX_OUTBOX_ATTEMPTS:
+            outbox.fail(entry.id, f"not finished after {entry.attempts} attempts", now=now)
+            continue
+        republish(app, entry)
+        outbox.mark_sent(entry.id, now=now)
+        count += 1
+    # Finished rows are the webhook dedupe; they are kept for its window, then forgotten.
+    outbox.purge(older_than=timedelta(seconds=settings.webhook_dedupe_ttl_seconds), now=now)
+    return count

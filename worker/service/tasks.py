@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from celery import Task, shared_task
@@ -25,12 +27,15 @@ from connectors.redis_throttle import RedisWriteThrottle, token_key
 from connectors.sources import parse_source, stable_id
 from connectors.sources.github import GitHubReader
 from connectors.throttle import LocalWriteThrottle, NoThrottle, WriteThrottle
+from worker.errors import UserError
 from worker.service.enqueue import enqueue_ingest, enqueue_sync
 from worker.service.fetch import fetch_document
 from worker.service.locks import Locked, RedisUnavailable, file_lock, postmortem_lock
 from worker.service.requests import IngestRequest, parse_request
 from worker.service.retry import RETRYABLE, countdown_for
-from worker.service.sweep import find_unseen, unsynced
+from worker.service.sweep import find_unseen, redrive_outbox, unsynced
+from worker.service.trust import check_source
+from worker.store.outbox import Outbox
 from worker.sync import pipeline
 
 log = logging.getLogger(__name__)
@@ -79,62 +84,94 @@ def _github_throttle(task: Task, settings: Settings) -> WriteThrottle:
         return _local_throttle
 
 
+@contextmanager
+def _outbox_entry(settings: Settings, entry_id: int | None) -> Iterator[None]:
+    """Finish the webhook's outbox row when the task did its work; fail it when it never can.
+
+    A retry or a crash leaves the row pending: the sweep publishes it again after the grace period.
+    """
+    if entry_id is None:
+        yield
+        return
+    try:
+        yield
+    except UserError as exc:
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        Outbox(pipeline.open_store(settings)).fail(entry_id, first)
+        raise
+    Outbox(pipeline.open_store(settings)).finish(entry_id)
+
+
 @shared_task(  # type: ignore[untyped-decorator]
     bind=True, name=INGEST_TASK, max_retries=MAX_RETRIES
 )
-def ingest_postmortem(self: Task, payload: dict[str, Any]) -> dict[str, Any]:
-    """Parse and store one postmortem (inline content or fetched from its source), then queue its sync."""
+def ingest_postmortem(self: Task, payload: dict[str, Any], outbox_id: int | None = None) -> dict[str, Any]:
+    """Parse and store one postmortem (inline content or fetched from its source), then queue its sync.
+
+    The payload comes from the broker, which is no trust boundary: only configured sources are read,
+    never a local file. `outbox_id` names the receiver's outbox row of the delivery, if any.
+    """
     settings = _settings(self)
-    request = parse_request(payload)
-    try:
-        if request.content is not None:
-            content = request.content.encode("utf-8")
-            source = f"inline:{request.id}"
-            filename = request.filename
-            title = request.title
+    with _outbox_entry(settings, outbox_id):
+        request = parse_request(payload)
+        check_source(settings, request)
+        try:
+            if request.content is not None:
+                content = request.content.encode("utf-8")
+                source = f"inline:{request.id}"
+                filename = request.filename
+                title = request.title
+                version = request.version
+            else:
+                ref = parse_source(str(request.source))
+                document = fetch_document(settings, ref)
+                content, source = document.content, str(document.source)
+                version = request.version or document.version
+                filename = request.filename or document.filename
+                title = request.title or document.title
+        except RETRYABLE as exc:
+            raise _retry(self, exc) from None
+        postmortem_id = request.id or stable_id(parse_source(source))
+        result = pipeline.ingest(
+            settings, content=content, source=source, postmortem_id=postmortem_id, title=title,
+            team=request.team, approved_at=request.approved_at, filename=filename, version=version,
+        )
+        if result.stale:
+            log.info("%s: postmortem %s: an older version than the stored one; ignored",
+                     self.name, result.postmortem_key)
         else:
-            ref = parse_source(str(request.source))
-            document = fetch_document(settings, ref)
-            content, source = document.content, str(document.source)
-            filename = request.filename or document.filename
-            title = request.title or document.title
-    except RETRYABLE as exc:
-        raise _retry(self, exc) from None
-    postmortem_id = request.id or stable_id(parse_source(source))
-    result = pipeline.ingest(
-        settings, content=content, source=source, postmortem_id=postmortem_id, title=title,
-        team=request.team, approved_at=request.approved_at, filename=filename,
-    )
-    # Queue the sync even when nothing changed: the earlier attempt may have died between storing the
-    # document and queueing its sync, and a sync with nothing to do costs a search, no writes.
-    enqueue_sync(self.app, result.postmortem_key)
+            # Queue the sync even when nothing changed: the earlier attempt may have died between storing
+            # the document and queueing its sync, and a sync with nothing to do costs a search, no writes.
+            enqueue_sync(self.app, result.postmortem_key)
     return {"postmortem_key": result.postmortem_key, "changed": result.changed,
-            "item_count": result.item_count}
+            "item_count": result.item_count, "stale": result.stale}
 
 
 @shared_task(  # type: ignore[untyped-decorator]
     bind=True, name=INGEST_PULL_TASK, max_retries=MAX_RETRIES
 )
-def ingest_pull_request(self: Task, repo: str, number: int) -> dict[str, Any]:
+def ingest_pull_request(self: Task, repo: str, number: int, outbox_id: int | None = None) -> dict[str, Any]:
     """Queue an ingest of every configured postmortem file a merged pull request added or changed."""
     settings = _settings(self)
-    source = settings.sources.github
-    if source is None or source.repo.lower() != repo.lower():
-        return {"queued": 0, "reason": "repository is not a configured postmortem source"}
-    reader = GitHubReader(settings)
-    try:
-        pull = reader.merged_pull(repo, number)
-        branch = source.branch or reader.default_branch(repo)
-    except RETRYABLE as exc:
-        raise _retry(self, exc) from None
-    if not pull.merged or pull.base_ref != branch or pull.merge_sha is None:
-        return {"queued": 0, "reason": "not merged into the postmortem branch"}
-    queued = 0
-    for path in pull.paths:
-        if source.covers(path):
-            ref = f"github:{source.repo}@{pull.merge_sha}:{path}"
-            enqueue_ingest(self.app, IngestRequest(source=ref, team=source.team))
-            queued += 1
+    with _outbox_entry(settings, outbox_id):
+        source = settings.sources.github
+        if source is None or not source.has_repo(repo):
+            return {"queued": 0, "reason": "repository is not a configured postmortem source"}
+        reader = GitHubReader(settings)
+        try:
+            pull = reader.merged_pull(repo, number)
+            branch = source.branch or reader.default_branch(repo)
+        except RETRYABLE as exc:
+            raise _retry(self, exc) from None
+        if not pull.merged or pull.base_ref != branch or pull.merge_sha is None:
+            return {"queued": 0, "reason": "not merged into the postmortem branch"}
+        queued = 0
+        for path in pull.paths:
+            if source.covers(path):
+                ref = f"github:{source.repo}@{pull.merge_sha}:{path}"
+                # The merge time orders the versions: a replayed older merge never replaces a newer one.
+                enqueue_ingest(self.app, IngestRequest(source=ref, team=source.team, version=pull.merged_at))
+                queued += 1
     return {"queued": queued}
 
 
@@ -170,6 +207,8 @@ def sync_postmortem(self: Task, postmortem_key: str) -> dict[str, int]:
 def reconcile(self: Task) -> dict[str, int]:
     """Sweep the configured sources for approved postmortems that were never ingested; queue them."""
     settings = _settings(self)
+    # First the webhook deliveries accepted but never finished: they need no tracker, only the store.
+    redriven = redrive_outbox(settings, self.app)
     try:
         unseen = find_unseen(settings)
     except RETRYABLE as exc:
@@ -179,7 +218,7 @@ def reconcile(self: Task) -> dict[str, int]:
     stale = unsynced(settings)
     for postmortem_key in stale:
         enqueue_sync(self.app, postmortem_key)
-    return {"queued": len(unseen), "resynced": len(stale)}
+    return {"queued": len(unseen), "resynced": len(stale), "redriven": redriven}
 
 
 @shared_task(  # type: ignore[untyped-decorator]

@@ -1,6 +1,6 @@
 """The state store (SQLAlchemy 2 + Alembic): postmortems, action items, tickets, last-written values."""
 
 from worker.store.records import ItemRecord, PostmortemRecord
-from worker.store.store import Store, alembic_config, normalise_url
+from worker.store.store import StaleVersion, Store, alembic_config, normalise_url
 
-__all__ = ["ItemRecord", "PostmortemRecord", "Store", "alembic_config", "normalise_url"]
+__all__ = ["ItemRecord", "PostmortemRecord", "StaleVersion", "Store", "alembic_config", "normalise_url"]

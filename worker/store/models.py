@@ -77,6 +77,9 @@ class PostmortemRow(Base):
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ingested_at: Mapped[datetime] = mapped_column(UTCDateTime)
     synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The source's own time of the stored content (commit time, Jira `updated`, signed webhook time);
+    #: an ingest carrying an older version never replaces it. None: unknown (CLI, resync at head).
+    version: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class ActionItemRow(Base):
@@ -211,3 +214,26 @@ followup_resolutions = Table(
     Column("status", String(20), nullable=False),
     Column("resolved_at", UTCDateTime, nullable=False),
 )
+
+
+class OutboxRow(Base):
+    """A webhook delivery accepted by the receiver, written before it answers 202.
+
+    The unique (kind, delivery) key is the webhook dedupe; `payload` holds the task's arguments
+    (inline documents included), so the sweep can publish the task again if it never finished.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (UniqueConstraint("kind", "delivery", name="uq_outbox_kind_delivery"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(20))  # generic | github | jira
+    delivery: Mapped[str] = mapped_column(String(64))  # sha256 hex of the signed delivery identity
+    task: Mapped[str] = mapped_column(String(100))
+    payload: Mapped[str] = mapped_column(Text)  # JSON list of the task's positional arguments
+    state: Mapped[str] = mapped_column(String(20), index=True)  # pending | done | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

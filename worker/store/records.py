@@ -24,6 +24,7 @@ class PostmortemRecord:
     ingested_at: datetime
     synced_at: datetime | None
     has_content: bool
+    version: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

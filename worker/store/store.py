@@ -19,7 +19,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, select, text, update
+from sqlalchemy import Engine, create_engine, event, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, CursorResult, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
@@ -37,6 +37,10 @@ _MIGRATION_LOCK_ID = 0x46_54_53_54  # "FTST"
 #: First half of the two-int advisory lock key of a postmortem's sync (the single-bigint migration lock
 #: has 0 there, so the two never collide).
 _SYNC_LOCK_SPACE = 0x46_54_53_59  # "FTSY"
+
+
+class StaleVersion(Exception):
+    """An ingest carried an older version of a postmortem than the store holds; nothing was written."""
 
 
 def normalise_url(url: str) -> str:
@@ -191,9 +195,14 @@ class Store:
         content_hash: str,
         content: bytes | None,
         approved_at: datetime | None = None,
+        version: datetime | None = None,
         now: datetime | None = None,
     ) -> bool:
-        """Record a parsed postmortem and its items; return False when this exact content was stored."""
+        """Record a parsed postmortem and its items; return False when this exact content was stored.
+
+        Raises StaleVersion, writing nothing, when `version` is older than the stored one (a replayed
+        or retried delivery of an earlier document must never roll a newer one back).
+        """
         now = now or _now()
         with self.session() as s:
             previous = s.execute(
@@ -214,8 +223,16 @@ class Store:
             }
             if approved_at is not None:
                 values["approved_at"] = approved_at
-            stmt = self._insert(PostmortemRow).values(key=key, **values)
-            s.execute(stmt.on_conflict_do_update(index_elements=["key"], set_=values))
+            stmt = self._insert(PostmortemRow).values(key=key, version=version, **values)
+            stored = PostmortemRow.version
+            # Compared and written in one statement: the row lock orders concurrent ingests.
+            written = s.execute(stmt.on_conflict_do_update(
+                index_elements=["key"],
+                set_={**values, "version": func.coalesce(stmt.excluded.version, stored)},
+                where=or_(stored.is_(None), stmt.excluded.version.is_(None), stored <= stmt.excluded.version),
+            ).returning(PostmortemRow.key)).first()
+            if written is None:
+                raise StaleVersion(f"postmortem {key}: version {version} is older than the stored one")
             self._save_items(s, key, postmortem.action_items, now=now)
         return changed
 
@@ -556,6 +573,7 @@ def _pm_record(row: PostmortemRow) -> PostmortemRecord:
         ingested_at=row.ingested_at,
         synced_at=row.synced_at,
         has_content=row.content is not None,
+        version=row.version,
     )
 
 

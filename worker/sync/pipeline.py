@@ -19,7 +19,7 @@ from connectors.throttle import WriteThrottle
 from worker.errors import UserError
 from worker.models import Postmortem
 from worker.service.locks import Locked
-from worker.store import PostmortemRecord, Store
+from worker.store import PostmortemRecord, StaleVersion, Store
 from worker.sync.execute import ItemResult, SyncResult, SyncRun
 
 __all__ = [
@@ -52,6 +52,7 @@ class IngestResult:
     changed: bool  # False when the same content was already stored for the same team
     item_count: int
     team: str = ""
+    stale: bool = False  # True when the store holds a newer version: nothing was written
 
 
 def open_store(settings: Settings) -> Store:
@@ -107,8 +108,12 @@ def ingest(
     team: str | None = None,
     approved_at: datetime | None = None,
     filename: str | None = None,
+    version: datetime | None = None,
 ) -> IngestResult:
-    """Parse a postmortem and record it and its items in the store. Raises UserError on bad input."""
+    """Parse a postmortem and record it and its items in the store. Raises UserError on bad input.
+
+    `version` is the source's time of this content; an older one than the store holds is not stored.
+    """
     from worker.parse import parse_document  # the parser pulls in heavy libraries; load on use
 
     parsed: Postmortem = parse_document(
@@ -123,15 +128,20 @@ def ingest(
     chosen = route_team(
         settings, option=team, metadata=parsed.team, stored=previous.team if previous else None
     )
-    changed = store.save_postmortem(
-        parsed,
-        key=key,
-        source=source,
-        team=chosen,
-        content_hash=hashlib.sha256(content).hexdigest(),
-        content=content if source.startswith("inline:") else None,
-        approved_at=approved_at,
-    )
+    try:
+        changed = store.save_postmortem(
+            parsed,
+            key=key,
+            source=source,
+            team=chosen,
+            content_hash=hashlib.sha256(content).hexdigest(),
+            content=content if source.startswith("inline:") else None,
+            approved_at=approved_at,
+            version=version,
+        )
+    except StaleVersion:
+        return IngestResult(postmortem_key=key, changed=False, item_count=len(parsed.action_items),
+                            team=chosen, stale=True)
     return IngestResult(postmortem_key=key, changed=changed, item_count=len(parsed.action_items), team=chosen)
 
 

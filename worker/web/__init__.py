@@ -1,1 +1,1 @@
-"""HTTP receiver for approval webhooks: verify, dedupe, enqueue, answer within a second."""
+"""HTTP receiver for approval webhooks: verify, record in the outbox, enqueue, answer within a second."""

@@ -53,6 +53,10 @@ def jira_approved_issue(payload: Any, source: JiraSource | None) -> str | None:
     project = _dict(_dict(issue.get("fields")).get("project")).get("key")
     if not isinstance(key, str) or not isinstance(project, str) or project.upper() not in source.projects:
         return None
+    # The key names the issue we fetch; the project field is what was checked. They must agree, or a
+    # payload could pass the check with PIR and have us read SEC-1.
+    if key.rpartition("-")[0].upper() != project.upper():
+        return None
     items = _dict(body.get("changelog")).get("items")
     wanted = source.approved_status.casefold()
     for item in items if isinstance(items, list) else []:

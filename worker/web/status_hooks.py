@@ -24,7 +24,8 @@ from starlette.routing import Route
 from config.settings import Settings
 from connectors.tracker import Ticket
 from worker.followup.webhooks import ticket_from_github_event, ticket_from_jira_event
-from worker.web.body import HookError, read_body
+from worker.web.body import HookError, check_declared_length, read_body
+from worker.web.signatures import well_formed
 
 if TYPE_CHECKING:
     from worker.followup.storage import FollowupStore
@@ -57,8 +58,12 @@ def status_routes(settings: Settings, open_store: StoreOpener, *,
         if secret is None or not secret.get_secret_value():
             return JSONResponse({"status": "error", "reason": "no webhook secret is configured"}, 503)
         try:
-            # Refused by Content-Length or while streaming, never buffered whole first (unsigned senders too).
-            body = await read_body(request, MAX_BODY)
+            # Refused by Content-Length, by a header that cannot be a signature, or while streaming:
+            # never buffered whole first.
+            check_declared_length(request, MAX_BODY)
+            if not well_formed(request.headers.get(header)):
+                return JSONResponse({"status": "error", "reason": f"missing or bad {header}"}, 401)
+            body = await read_body(request, MAX_BODY, timeout=settings.webhook_read_timeout_seconds)
         except HookError as exc:
             reason = "body too large" if exc.status == 413 else exc.reason
             return JSONResponse({"status": "error", "reason": reason}, exc.status)

@@ -62,7 +62,7 @@ def _in_process(settings: Settings, records: list[Any]) -> int:
             progress.advance(bar)
 
         keys = [(str(getattr(r, "key", "")), getattr(r, "title", None)) for r in records]
-        resync_many(settings, keys, throttle=LocalWriteThrottle(), on_done=done)
+        resync_many(settings, keys, throttle=LocalWriteThrottle(), on_done=done, local_files=True)
     for outcome in failed:
         print(f"{outcome.postmortem_key}: failed: {outcome.error}", file=sys.stderr)
     summary = ", ".join(f"{count} {result}" for result, count in sorted(totals.items())) or "no items"

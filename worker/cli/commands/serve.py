@@ -21,7 +21,10 @@ def run(args: argparse.Namespace) -> int:
 
     from worker.web.app import create_app
 
-    app = create_app(load_settings())
-    # Access logs carry only method, path and status: never bodies or signature headers.
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, proxy_headers=True)
+    settings = load_settings()
+    app = create_app(settings)
+    # Access logs carry only method, path and status: never bodies or signature headers. Uvicorn answers
+    # 503 past `limit_concurrency` connections; the app caps webhook requests in flight below that.
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, proxy_headers=True,
+                limit_concurrency=2 * settings.webhook_max_concurrency, timeout_keep_alive=5)
     return 0

@@ -7,14 +7,15 @@ from __future__ import annotations
 
 import argparse
 
-from config.celery_app import INGEST_QUEUE, TRACKER_QUEUE, make_celery
+from config.celery_app import INGEST_QUEUE, TRACKER_QUEUE, make_celery, worker_queues
 from config.settings import load_settings
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     worker = subparsers.add_parser("worker", help="run a Celery worker (ingest and tracker queues)")
     worker.add_argument("--queues", "-Q", default=f"{INGEST_QUEUE},{TRACKER_QUEUE}",
-                        help="comma-separated queues to consume (default: both)")
+                        help="comma-separated queues to consume (default: both; with ingest, Celery's "
+                             "default queue 'celery' is consumed too)")
     worker.add_argument("--concurrency", "-c", type=int, default=None,
                         help="worker processes (default: CPUs)")
     worker.add_argument("--pool", default=None, choices=["prefork", "solo", "threads"])
@@ -29,7 +30,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run_worker(args: argparse.Namespace) -> int:
     """Start a worker until it is stopped."""
     app = make_celery(load_settings())
-    argv = ["worker", "-Q", args.queues, "--loglevel", args.loglevel]
+    argv = ["worker", "-Q", worker_queues(args.queues), "--loglevel", args.loglevel]
     if args.concurrency:
         argv += ["--concurrency", str(args.concurrency)]
     if args.pool:

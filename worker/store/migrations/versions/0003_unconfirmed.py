@@ -1,7 +1,7 @@
 """Unconfirmed creates: how many settled searches found no ticket since a create whose answer was lost.
 
 Revision ID: 0003_unconfirmed
-Revises: 0002_followup
+Revises: 0003_outbox
 Create Date: 2026-11-25
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0003_unconfirmed"
-down_revision = "0002_followup"
+down_revision = "0003_outbox"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,165 @@
+"""Pure rules of the receiver and the broker boundary: signatures, trusted sources, queues, the outbox."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr
+
+from config.celery_app import DEFAULT_QUEUE, INGEST_TASK, make_celery, worker_queues
+from config.settings import load_settings
+from worker.errors import UserError
+from worker.service.requests import IngestRequest, parse_request
+from worker.service.trust import Refused, check_source
+from worker.store import Store
+from worker.store.outbox import DONE, FAILED, PENDING, Outbox
+from worker.web.signatures import BadSignature, sign, sign_timestamped, verify_timestamped
+
+SECRET = SecretStr("s3cret")
+NOW = 1_800_000_000
+
+
+# --- timestamped signatures --------------------------------------------------------------------
+
+def test_a_timestamped_signature_covers_the_time_and_the_body() -> None:
+    header = sign_timestamped(SECRET, b"{}", timestamp=NOW)
+    assert header.startswith(f"t={NOW},v1=")
+    assert verify_timestamped(SECRET, b"{}", header, now=NOW + 299) == NOW
+    with pytest.raises(BadSignature, match="bad signature"):
+        verify_timestamped(SECRET, b"{ }", header, now=NOW)
+    moved = header.replace(f"t={NOW}", f"t={NOW + 1}")
+    with pytest.raises(BadSignature, match="bad signature"):
+        verify_timestamped(SECRET, b"{}", moved, now=NOW)
+
+
+@pytest.mark.parametrize("now", [NOW + 301, NOW - 301])
+def test_a_signature_more_than_five_minutes_off_is_refused(now: int) -> None:
+    header = sign_timestamped(SECRET, b"{}", timestamp=NOW)
+    with pytest.raises(BadSignature, match="300 s from now"):
+        verify_timestamped(SECRET, b"{}", header, now=now)
+
+
+@pytest.mark.parametrize("header", [None, "", "sha256=" + "0" * 64, "t=1", "v1=ab", "t=x,v1=ab",
+                                    "t=99999999999999,v1=ab"])
+def test_malformed_or_old_form_headers_are_refused(header: str | None) -> None:
+    with pytest.raises(BadSignature):
+        verify_timestamped(SECRET, b"{}", header, now=NOW)
+
+
+def test_the_sha256_form_is_refused_even_when_it_is_right() -> None:
+    with pytest.raises(BadSignature, match="no longer accepted"):
+        verify_timestamped(SECRET, b"{}", sign(SECRET, b"{}"), now=NOW)
+
+
+# --- trusted sources ---------------------------------------------------------------------------
+
+def _settings() -> object:
+    return load_settings(sources={"github": {"repo": "acme/postmortems", "path": "docs/pm"},
+                                  "jira": {"projects": ["PIR"]}})
+
+
+@pytest.mark.parametrize("source", ["github:acme/postmortems@main:docs/pm/a.md",
+                                    "github:ACME/Postmortems@0123abc:docs/pm/2030/b.md", "jira:PIR-12"])
+def test_configured_sources_pass(source: str) -> None:
+    check_source(_settings(), IngestRequest(source=source))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("source", [
+    "github:acme/hr-private@main:salaries/notes.md", "github:acme/postmortems@main:docs/pm/../../x.md",
+    "github:acme/postmortems@main:docs/pm/./a.md", "github:acme/postmortems@main:docs/pm//a.md",
+    "github:acme/postmortems@main:docs/pmx/a.md", "github:acme/postmortems@main:docs/pm/a.png",
+    "jira:SEC-1", "file:/etc/passwd", "inline:PM-1",
+])
+def test_everything_else_is_refused(source: str) -> None:
+    with pytest.raises(Refused):
+        check_source(_settings(), IngestRequest(source=source))  # type: ignore[arg-type]
+
+
+def test_nothing_is_readable_when_no_source_is_configured() -> None:
+    with pytest.raises(Refused):
+        check_source(load_settings(), IngestRequest(source="jira:PIR-1"))
+
+
+@pytest.mark.parametrize("pm_id", ["jira:PIR-1", "github:a/b:c.md", " File:/x", "inline:y"])
+def test_caller_ids_may_not_take_a_source_namespace(pm_id: str) -> None:
+    with pytest.raises(UserError, match="must not start with a source kind"):
+        parse_request({"id": pm_id, "content": "x"})
+
+
+def test_plain_ids_are_fine() -> None:
+    assert parse_request({"id": "PM-1: DB outage", "content": "x"}).id == "PM-1: DB outage"
+
+
+# --- queues ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("asked", "consumed"), [
+    ("ingest,tracker", "ingest,tracker,celery"), ("ingest", "ingest,celery"), ("tracker", "tracker"),
+    ("ingest,celery", "ingest,celery"),
+])
+def test_ingest_workers_also_consume_the_default_queue(asked: str, consumed: str) -> None:
+    assert worker_queues(asked) == consumed
+
+
+def test_broker_settings_for_restarts_and_names() -> None:
+    conf = make_celery(load_settings(redis_url="redis://127.0.0.1:1/0", celery_broker_url=None)).conf
+    # A running task is never cancelled (and its message acknowledged) because the broker went away.
+    assert conf.worker_cancel_long_running_tasks_on_connection_loss is False
+    assert conf.broker_transport == "config.redis_transport:Transport"
+    assert DEFAULT_QUEUE in {queue.name for queue in conf.task_queues}
+    router = make_celery(load_settings(redis_url="redis://127.0.0.1:1/0")).amqp.router
+    assert router.route({}, INGEST_TASK)["queue"].name == "ingest"
+
+
+# --- the outbox --------------------------------------------------------------------------------
+
+@pytest.fixture
+def outbox(tmp_path: Path) -> Outbox:
+    return Outbox(Store(f"sqlite:///{tmp_path / 'store.db'}"))
+
+
+def test_a_delivery_is_accepted_once(outbox: Outbox) -> None:
+    first = outbox.accept("generic", "d-1", task=INGEST_TASK, args=[{"id": "PM-1", "content": "x"}])
+    assert first is not None
+    assert outbox.accept("generic", "d-1", task=INGEST_TASK, args=[{}]) is None
+    assert outbox.accept("github", "d-1", task=INGEST_TASK, args=[{}]) is not None  # another hook
+    assert outbox.state(first) == PENDING
+    outbox.finish(first)
+    assert outbox.state(first) == DONE
+    assert outbox.accept("generic", "d-1", task=INGEST_TASK, args=[{}]) is None
+
+
+def test_a_failed_delivery_gives_its_key_back(outbox: Outbox) -> None:
+    entry = outbox.accept("generic", "d-2", task=INGEST_TASK, args=[{"id": "PM-2"}])
+    assert entry is not None
+    outbox.fail(entry, "no action items")
+    assert outbox.state(entry) == FAILED
+    again = outbox.accept("generic", "d-2", task=INGEST_TASK, args=[{"id": "PM-2"}])
+    assert again == entry and outbox.state(entry) == PENDING
+
+
+def test_unfinished_rows_wait_out_the_grace_period(outbox: Outbox) -> None:
+    start = datetime(2030, 1, 1, tzinfo=UTC)
+    args = [{"id": "PM-3", "content": "é"}]
+    entry = outbox.accept("generic", "d-3", task=INGEST_TASK, args=args, now=start)
+    assert entry is not None
+    grace = timedelta(minutes=10)
+    assert outbox.unfinished(older_than=grace, now=start + timedelta(minutes=9)) == []
+    [due] = outbox.unfinished(older_than=grace, now=start + timedelta(minutes=11))
+    assert (due.id, due.task, due.args, due.attempts) == (entry, INGEST_TASK, args, 0)
+    # Published again by the sweep: the next try waits another grace period.
+    outbox.mark_sent(entry, now=start + timedelta(minutes=11))
+    assert outbox.unfinished(older_than=grace, now=start + timedelta(minutes=20)) == []
+    [due] = outbox.unfinished(older_than=grace, now=start + timedelta(minutes=22))
+    assert due.attempts == 1
+    outbox.finish(entry)
+    assert outbox.unfinished(older_than=grace, now=start + timedelta(days=1)) == []
+    assert outbox.purge(older_than=timedelta(days=7), now=start + timedelta(days=8)) == 1
+
+
+def test_the_sweep_grace_period_is_a_setting() -> None:
+    from worker.service.sweep import grace
+
+    assert grace(load_settings()) == timedelta(minutes=10)
+    assert grace(load_settings(sweep_grace_minutes=2)) == timedelta(minutes=2)

@@ -1,0 +1,181 @@
+"""The dashboard's pages: each reads the store in a worker thread, then renders one template."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import quote
+
+from sqlalchemy import Connection
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+
+from config.settings import Settings
+from config.teams import Team
+from worker.followup.storage import FollowupStore, display_names
+from worker.web.dashboard import aggregate, queries
+from worker.web.dashboard.chart import trend_chart
+from worker.web.dashboard.figures import TeamView, team_view
+from worker.web.dashboard.overdue import OverdueLine, overdue_lines
+from worker.web.dashboard.params import BadParam, OverdueFilter, href, moment, page, text
+from worker.web.dashboard.render import render
+
+PAGE_SIZE = 100
+#: Documents that failed to parse: shown when the store has this table (added by the parse-failure work).
+PARSE_FAILURES_TABLE = "parse_failures"
+
+OpenStore = Callable[[], AbstractContextManager[FollowupStore]]
+
+
+class NotFound(Exception):
+    """The page names a team or postmortem the dashboard does not know."""
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """Everything a template needs besides its own data."""
+
+    request: Request
+    now: datetime
+    user: str | None
+
+    def link(self, path: str, params: dict[str, str] | None = None) -> str:
+        """A URL on the dashboard that keeps the page's `at` moment, so a shared view stays the same."""
+        merged = dict(params or {})
+        at = self.request.query_params.get("at")
+        if at:
+            merged.setdefault("at", at)
+        return href(path, merged)
+
+
+def team_path(name: str) -> str:
+    return "/teams/" + quote(name, safe="")
+
+
+def postmortem_path(key: str) -> str:
+    return "/postmortems/" + quote(key, safe="")
+
+
+class Dashboard:
+    """The page handlers over one store."""
+
+    def __init__(self, settings: Settings, open_store: OpenStore) -> None:
+        self.settings = settings
+        self.open_store = open_store
+
+    # --- plumbing -------------------------------------------------------------------------------
+
+    @property
+    def teams(self) -> list[Team]:
+        return list(self.settings.teams.values())
+
+    def _team(self, name: str) -> Team:
+        team = self.settings.teams.get(name)
+        if team is None:
+            raise NotFound(f"no team named {name[:100]!r} is configured")
+        return team
+
+    def _read(self, work: Callable[[Connection], dict[str, Any]]) -> dict[str, Any]:
+        with self.open_store() as store, store.engine.connect() as conn:
+            return work(conn)
+
+    def _views(self, conn: Connection, teams: Sequence[Team], now: datetime,
+               where: queries.ItemFilter | None = None) -> list[TeamView]:
+        names = display_names(self.settings.people)
+        postmortem = where.postmortem if where else None
+        filt = queries.ItemFilter(teams=[t.name for t in teams], postmortem=postmortem)
+        items = queries.tracked_items(conn, names, filt)
+        return [team_view(self.settings, team, items.get(team.name, []), now) for team in teams]
+
+    async def respond(self, request: Request, template: str,
+                      build: Callable[[Page, Connection], dict[str, Any]], *, user: str | None) -> Response:
+        try:
+            at = moment(request.query_params)
+            current = Page(request=request, now=at, user=user)
+            data = await run_in_threadpool(self._read, lambda conn: build(current, conn))
+        except BadParam as exc:
+            return self.error(request, 400, str(exc), user=user)
+        except NotFound as exc:
+            return self.error(request, 404, str(exc), user=user)
+        return HTMLResponse(render(template, page=current, **data, **helpers()))
+
+    def error(self, request: Request, status: int, message: str, *, user: str | None) -> Response:
+        current = Page(request=request, now=datetime.now().astimezone(), user=user)
+        html = render("error.html", page=current, status=status, message=message, **helpers())
+        return HTMLResponse(html, status_code=status)
+
+    # --- pages ----------------------------------------------------------------------------------
+
+    def overview(self, current: Page, conn: Connection) -> dict[str, Any]:
+        per_team, org = aggregate.figures_by_team(conn, self.settings, self.teams, current.now)
+        end = current.now.date()
+        start = end - timedelta(days=self.settings.dashboard_trend_days - 1)
+        names = [t.name for t in self.teams]
+        points = queries.history(conn, names, since=start) if names else []
+        rows = sorted(per_team, key=lambda f: (-f.overdue, -f.open, f.name.lower()))
+        return {"org": org, "teams": rows,
+                "chart": trend_chart(points, start=start, end=end),
+                "trend_days": self.settings.dashboard_trend_days}
+
+    def team(self, current: Page, conn: Connection) -> dict[str, Any]:
+        team = self._team(current.request.path_params["name"])
+        view = self._views(conn, [team], current.now)[0]
+        return {"view": view, "owners": view.report.owners}
+
+    def overdue(self, current: Page, conn: Connection) -> dict[str, Any]:
+        params = current.request.query_params
+        filt = OverdueFilter.read(params)
+        number = page(params)
+        teams = [self._team(filt.team)] if filt.team else self.teams
+        lines = overdue_lines(conn, self.settings, teams, current.now, kind=filt.kind, priority=filt.priority)
+        owners = sorted({line.item.owner_label for line in lines}, key=str.lower)
+        if filt.owner:
+            lines = [line for line in lines if line.item.owner_label == filt.owner]
+        lines.sort(key=_overdue_order)
+        kinds, priorities = queries.distinct_values(conn, [t.name for t in self.teams])
+        pages = max(1, -(-len(lines) // PAGE_SIZE))
+        shown = lines[(number - 1) * PAGE_SIZE : number * PAGE_SIZE]
+        return {"filter": filt, "lines": shown, "total": len(lines), "number": min(number, pages),
+                "pages": pages, "team_names": [t.name for t in self.teams], "owners": owners, "kinds": kinds,
+                "priorities": priorities}
+
+    def postmortems(self, current: Page, conn: Connection) -> dict[str, Any]:
+        name = text(current.request.query_params, "team")
+        teams = [self._team(name)] if name else self.teams
+        rows = queries.postmortems(conn, [t.name for t in teams])
+        return {"rows": rows, "team": name, "team_names": [t.name for t in self.teams]}
+
+    def postmortem(self, current: Page, conn: Connection) -> dict[str, Any]:
+        key = current.request.path_params["key"]
+        info = queries.postmortem(conn, key)
+        if info is None or info.team not in self.settings.teams:
+            raise NotFound(f"no postmortem {key[:100]!r} on this dashboard")
+        team = self.settings.teams[info.team]
+        view = self._views(conn, [team], current.now, queries.ItemFilter(postmortem=key))[0]
+        states = {line.item.fingerprint: line for owner in view.report.owners for line in owner.lines}
+        names = display_names(self.settings.people)
+        items = [item.named(names) for item in queries.postmortem_items(conn, key)]
+        done = sum(1 for item in items if item.ticket_key and item.status == "done")
+        counted = sum(1 for item in items if item.ticket_key and item.status != "dropped")
+        return {"pm": info, "items": items, "lines": states, "sync": queries.last_sync(conn, key),
+                "done": done, "counted": counted, "needs_owner": sum(item.needs_owner for item in items),
+                "figures": view.figures}
+
+    def attention(self, current: Page, conn: Connection) -> dict[str, Any]:
+        names = [t.name for t in self.teams]
+        has_failures = queries.has_table(conn, PARSE_FAILURES_TABLE)
+        return {"needs_owner": queries.needs_owner(conn, names), "conflicts": queries.conflicts(conn, names),
+                "removed": queries.removed_still_open(conn, names), "has_failures": has_failures,
+                "failures": queries.parse_failures(conn, PARSE_FAILURES_TABLE) if has_failures else []}
+
+
+def _overdue_order(line: OverdueLine) -> tuple[int, str, str]:
+    return (-line.days_overdue, line.item.team.lower(), line.item.title.lower())
+
+
+def helpers() -> dict[str, Any]:
+    return {"team_path": team_path, "postmortem_path": postmortem_path}
