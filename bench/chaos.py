@@ -1,6 +1,6 @@
 """Chaos benchmark: the real service against a faulty, lagging Jira, with processes killed under it.
 
-    python bench/chaos.py                    # full run: >= 1,000 faults (about 10 minutes on 2 cores)
+    python bench/chaos.py                    # full run: >= 1,000 faults (4 to 10 minutes on 2 cores)
     python bench/chaos.py --postmortems 10 --duration 30 --min-faults 0    # a quick look
 
 What runs, each as its own process: the receiver (`followthrough serve`), two workers (`followthrough
