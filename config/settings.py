@@ -86,6 +86,12 @@ class Settings(BaseSettings):
     #: Seconds before a tracker HTTP call is given up as a timeout (a Transient error).
     tracker_timeout: float = Field(default=30.0, gt=0)
 
+    #: After a create whose answer was lost, wait this long for the tracker's search index to settle
+    #: before each confirming search (Jira's search/jql is eventually consistent: seconds to minutes).
+    create_settle_seconds: float = Field(default=60.0, gt=0)
+    #: Settled searches (each one window after the last) that must all miss before creating again.
+    create_confirm_searches: int = Field(default=2, ge=2, le=10)
+
     # --- storage and queue ----------------------------------------------------------------------
     database_url: str = "sqlite:///followthrough.db"
     redis_url: str | None = _env("REDIS_URL")

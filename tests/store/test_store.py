@@ -178,7 +178,12 @@ def test_status_sync_log_and_owner_cache(store: Store) -> None:
         "k1", started_at=T0, finished_at=T0, dry_run=True, counts={"created": 1}, retry_error=None
     )
     assert store.get_postmortem("k1").synced_at is None  # type: ignore[union-attr]
+    later = T0 + timedelta(hours=1)
     store.record_sync("k1", started_at=T0, finished_at=T0, dry_run=False, counts={}, retry_error=None)
+    assert store.get_postmortem("k1").synced_at == T0  # type: ignore[union-attr]
+    # A run that left items pending is not a complete sync: the sweep must still see it as unsynced.
+    store.record_sync("k1", started_at=later, finished_at=later, dry_run=False, counts={"pending": 1},
+                      retry_error="Settling: search index settling for 60s")
     assert store.get_postmortem("k1").synced_at == T0  # type: ignore[union-attr]
 
     assert store.get_owner_lookup("jira:OPS", "users:ana", max_age=timedelta(days=1)) is None

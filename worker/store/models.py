@@ -112,7 +112,11 @@ class ActionItemRow(Base):
     ticket_url: Mapped[str | None] = mapped_column(Text)
     #: Set before the create call goes out, so a ticket found later by its label (lost response)
     #: is known to carry exactly the values below.
+    #: Cleared when the create is known not to have happened (rate limit, rejection): while set and
+    #: no ticket is mapped, the create is *unconfirmed* and waits for the search index to settle.
     create_attempted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Searches since that attempt which found no ticket, each made one settling window after the last.
+    absent_checks: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     written_title: Mapped[str | None] = mapped_column(Text)
     written_due: Mapped[date | None] = mapped_column(Date)
     written_assignee: Mapped[str | None] = mapped_column(String(200))

@@ -61,6 +61,10 @@ class ItemRecord:
     ticket_updated: datetime | None
     removed_at: datetime | None
     removal_notified: bool
+    #: When a create whose outcome is unknown went out (None once confirmed or known not to be made).
+    create_attempted_at: datetime | None = None
+    #: Searches since `create_attempted_at` that found no ticket (see worker.sync.settle).
+    absent_checks: int = 0
 
     @classmethod
     def untracked(cls, postmortem_key: str, item: ActionItem, position: int = 0) -> ItemRecord:

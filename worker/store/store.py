@@ -345,11 +345,34 @@ class Store:
                     .values(
                         tracker=tracker,
                         create_attempted_at=now,
+                        absent_checks=0,
                         owned_fields=",".join(OWNED_FIELDS),
                         updated_at=now,
                         **_written(fields, OWNED_FIELDS),
                     )
                 )
+
+    def clear_create_attempt(self, key: str, fingerprints: Collection[str]) -> None:
+        """The create is known not to have happened (rate limit, rejection): nothing waits to settle."""
+        self._set_unconfirmed(key, fingerprints, create_attempted_at=None, absent_checks=0)
+
+    def record_absent_check(self, key: str, fingerprint: str, checks: int) -> None:
+        """A search made one settling window after the last found no ticket for an unconfirmed create."""
+        self._set_unconfirmed(key, [fingerprint], absent_checks=checks)
+
+    def _set_unconfirmed(self, key: str, fingerprints: Collection[str], **values: Any) -> None:
+        if not fingerprints:
+            return
+        with self.session() as s:
+            s.execute(
+                update(ActionItemRow)
+                .where(
+                    ActionItemRow.postmortem_key == key,
+                    ActionItemRow.fingerprint.in_(list(fingerprints)),
+                    ActionItemRow.ticket_key.is_(None),
+                )
+                .values(**values)
+            )
 
     def record_ticket(
         self,
@@ -452,12 +475,15 @@ class Store:
                     .values(assignee_resolution=how[:60])
                 )
 
-    def mark_removal_notified(self, key: str, fingerprint: str, *, now: datetime | None = None) -> None:
+    def mark_removal_notified(
+        self, key: str, fingerprint: str, *, notified: bool = True, now: datetime | None = None
+    ) -> None:
+        """Record that the removal comment was made (or, `notified=False`, that the item came back)."""
         with self.session() as s:
             s.execute(
                 update(ActionItemRow)
                 .where(ActionItemRow.postmortem_key == key, ActionItemRow.fingerprint == fingerprint)
-                .values(removal_notified=True, updated_at=now or _now())
+                .values(removal_notified=notified, updated_at=now or _now())
             )
 
     def record_sync(
@@ -470,7 +496,11 @@ class Store:
         retry_error: str | None,
         finished_at: datetime | None = None,
     ) -> None:
-        """Log a sync run; a real (not dry) run also stamps the postmortem's `synced_at`."""
+        """Log a sync run; a real run that left nothing to retry also stamps the postmortem's `synced_at`.
+
+        A run with a `retry_error` (items pending: rate limit, unconfirmed creates) is not complete: if its
+        retry is lost (broker restart), the sweep's `unsynced` still finds the postmortem.
+        """
         finished_at = finished_at or _now()
         with self.session() as s:
             s.add(
@@ -483,7 +513,7 @@ class Store:
                     retry_error=retry_error,
                 )
             )
-            if not dry_run:
+            if not dry_run and retry_error is None:
                 s.execute(update(PostmortemRow).where(PostmortemRow.key == key).values(synced_at=finished_at))
 
     # --- parse failures -------------------------------------------------------------------------
@@ -637,4 +667,6 @@ def _item_record(row: ActionItemRow) -> ItemRecord:
         ticket_updated=row.ticket_updated,
         removed_at=row.removed_at,
         removal_notified=row.removal_notified,
+        create_attempted_at=row.create_attempted_at,
+        absent_checks=row.absent_checks or 0,
     )
