@@ -86,6 +86,12 @@ class Settings(BaseSettings):
     #: Seconds before a tracker HTTP call is given up as a timeout (a Transient error).
     tracker_timeout: float = Field(default=30.0, gt=0)
 
+    #: After a create whose answer was lost, wait this long for the tracker's search index to settle
+    #: before each confirming search (Jira's search/jql is eventually consistent: seconds to minutes).
+    create_settle_seconds: float = Field(default=60.0, gt=0)
+    #: Settled searches (each one window after the last) that must all miss before creating again.
+    create_confirm_searches: int = Field(default=2, ge=2, le=10)
+
     # --- storage and queue ----------------------------------------------------------------------
     database_url: str = "sqlite:///followthrough.db"
     redis_url: str | None = _env("REDIS_URL")
@@ -93,6 +99,8 @@ class Settings(BaseSettings):
 
     # --- parsing --------------------------------------------------------------------------------
     max_document_bytes: int = Field(default=5 * 1024 * 1024, gt=0)
+    #: A document whose parse runs longer than this is refused (and recorded as a parse failure).
+    parse_budget_seconds: float = Field(default=10.0, gt=0, le=600)
 
     # --- webhooks -------------------------------------------------------------------------------
     webhook_secret: SecretStr | None = None

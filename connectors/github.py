@@ -10,6 +10,7 @@ Vendor facts this relies on (docs.github.com "Issues" REST pages, see /work/shar
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 import time
@@ -25,7 +26,7 @@ from github.Issue import Issue
 from github.Repository import Repository
 
 from config.teams import GitHubDestination
-from connectors.errors import AuthError, Invalid, NotFound, RateLimited, TrackerError
+from connectors.errors import AuthError, Invalid, NotFound, RateLimited, TrackerError, Transient
 from connectors.github_client import SafeGithubRetry, connect_github
 from connectors.github_errors import github_errors
 from connectors.github_markup import (
@@ -132,6 +133,9 @@ class GitHubTracker:
             except _BATCH_STOPPERS as exc:
                 stopped = exc
                 outcomes.append(CreateOutcome(draft=draft, error=exc))
+            except Transient as exc:
+                # A 5xx, timeout or reset may hide an issue GitHub did create (the POST may have gone out).
+                outcomes.append(CreateOutcome(draft=draft, error=exc, uncertain=True))
             except TrackerError as exc:
                 outcomes.append(CreateOutcome(draft=draft, error=exc))
         return outcomes
@@ -201,19 +205,37 @@ class GitHubTracker:
             if not _LOGIN_RE.fullmatch(login):
                 raise Invalid(f"not a GitHub login: {mention[:80]!r}")
             body = f"@{login} {body}"
-        marker = f"\n\n<!-- followthrough:comment={github_label(label)} -->" if label else ""
-        if len(body) + len(marker) > BODY_BUDGET:
-            body = body[: BODY_BUDGET - len(marker) - 1] + "…"
-        body += marker
         issue = self._issue(key)
-        already = bool(marker) and self._call(
-            f"read comments of {key}",
-            lambda: any(marker.strip() in (c.body or "") for c in issue.get_comments()),
-        )
-        if not already:
-            self._call(f"comment on {key}", lambda: issue.create_comment(body), write=True)
-        if label:
-            self._call(f"label {key}", lambda: issue.add_to_labels(github_label(label)), write=True)
+        if label is None:
+            unmarked = _fit(body, "")
+            self._call(f"comment on {key}", lambda: issue.create_comment(unmarked), write=True)
+            return
+        self._comment_once(key, issue, body, _marker(github_label(label)))
+        self._call(f"label {key}", lambda: issue.add_to_labels(github_label(label)), write=True)
+
+    def unlabel(self, key: str, label: str, *, comment: str) -> None:
+        """Post the comment once (hidden marker), then remove the label; a retry repeats neither."""
+        issue = self._issue(key)
+        self._comment_once(key, issue, neutralise_markdown(comment), _marker("-" + github_label(label)))
+        with contextlib.suppress(NotFound):  # already removed: a retry after a lost answer
+            self._call(f"unlabel {key}", lambda: issue.remove_from_labels(github_label(label)), write=True)
+
+    def _comment_once(self, key: str, issue: Issue, body: str, marker: str) -> None:
+        # GitHub needs two calls for a comment and a label change, so a retry after a lost answer must
+        # not repeat the comment: skip it when the newest marked comment is this one. Comparing with the
+        # newest only (not any) lets an item removed, restored and removed again be told each time.
+        def newest_marker() -> str | None:
+            found = None
+            for c in issue.get_comments():
+                match = _MARKER_RE.search(c.body or "")
+                if match:
+                    found = match.group(0)
+            return found
+
+        if self._call(f"read comments of {key}", newest_marker) == marker.strip():
+            return
+        marked = _fit(body, marker)
+        self._call(f"comment on {key}", lambda: issue.create_comment(marked), write=True)
 
     def find_users(self, text: str) -> list[UserMatch]:
         """The GitHub user whose login is exactly `text` (`@login` or a bare login), else nothing."""
@@ -371,6 +393,19 @@ class GitHubTracker:
                 if exc.retry_after > self._max_wait or attempt > self._rate_limit_retries:
                     raise
                 self._sleep(exc.retry_after)
+
+
+_MARKER_RE = re.compile(r"<!-- followthrough:comment=[^ ]+ -->")
+
+
+def _marker(name: str) -> str:
+    return f"\n\n<!-- followthrough:comment={name} -->"
+
+
+def _fit(body: str, marker: str) -> str:
+    if len(body) + len(marker) > BODY_BUDGET:
+        body = body[: BODY_BUDGET - len(marker) - 1] + "…"
+    return body + marker
 
 
 def _is_pull_request(issue: Issue) -> bool:

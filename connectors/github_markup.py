@@ -37,9 +37,10 @@ _MARKER_RE = re.compile(r"<!-- followthrough:fingerprint=([A-Za-z0-9._:-]{1,200}
 FINGERPRINT_RE = re.compile(r"[A-Za-z0-9._:-]{1,200}")
 _DUE_RE = re.compile(r"^\*\*Due:\*\* (\S+)[ \t]*$", re.MULTILINE)
 
-# An @ that starts a mention: not preceded by a character that would make it part of an email address
-# or a word, and followed by a login character.
-_MENTION_RE = re.compile(r"(?<![A-Za-z0-9_.+\-`])@(?=[A-Za-z0-9])")
+# An @ that starts a mention: GitHub treats an @ after any non-word character (or at the start) as one,
+# so `-@alice`, `fix.@bob` and `+@acme/security` ping. Only an @ right after a word character (an email
+# address) is left alone.
+_MENTION_RE = re.compile(r"(?<![A-Za-z0-9_])@(?=[A-Za-z0-9])")
 # `#12`, `owner/repo#12`, `GH-12` (case-insensitive), and the full-width number sign GitHub also accepts.
 _HASH_REF_RE = re.compile(r"[#＃](?=\d)")
 _GH_REF_RE = re.compile(r"(?i)\b(gh)-(?=\d)")

@@ -25,7 +25,7 @@ from jira import JIRA
 from jira.exceptions import JIRAError
 
 from config.teams import JiraDestination
-from connectors.errors import Invalid, NotFound, RateLimited, TrackerError
+from connectors.errors import Invalid, NotFound, RateLimited, TrackerError, Transient
 from connectors.jira_body import comment_text, describe
 from connectors.jira_connect import connect_jira, is_cloud
 from connectors.jira_errors import jira_errors, map_jira_error, reason_from_body
@@ -61,6 +61,10 @@ BULK_CREATE_MAX = 50
 SEARCH_PAGE = 100
 #: Keys per `key in (...)` clause, so one JQL string stays well under URL and JQL size limits.
 KEYS_PER_QUERY = 100
+#: search/jql takes at most 50 issue ids in `reconcileIssues`.
+RECONCILE_MAX = 50
+#: A single key (the check after a lost answer) is read with GET issue, which, unlike search, is consistent.
+MAX_SINGLE_FETCHES = 1
 #: Cloud accountIds: "557058:<uuid>", "712020:<uuid>", "qm:<uuid>:<uuid>" or a 24-character id.
 _ACCOUNT_ID = re.compile(
     r"^(?:\d{5,6}:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
@@ -92,6 +96,9 @@ class JiraTracker:
         self.priorities = PriorityMap(destination.priority_map)
         self.cloud = self._rest.cloud
         self.server = self._rest.server
+        #: Issue ids this client has seen per postmortem (created or found), newest last, so a later
+        #: search of that postmortem reconciles them: read-after-write for the tickets we know.
+        self._known_ids: dict[str, dict[str, int]] = {}
 
     # --- reading ---------------------------------------------------------------------------------
 
@@ -99,7 +106,15 @@ class JiraTracker:
         """All tickets of the project carrying the postmortem's `ftpm-` label, in one paged search."""
         label = jql_string(pm_label(postmortem_key))
         jql = f"project = {jql_string(self.destination.project)} AND labels = {label} ORDER BY key ASC"
-        return [self._ticket(raw) for raw in self._search(jql)]
+        # search/jql is eventually consistent; `reconcileIssues` makes it consistent for the ids given
+        # (at most 50, and only ids we know: a create whose answer was lost cannot be reconciled).
+        known = self._known_ids.setdefault(postmortem_key, {})
+        reconcile = list(known.values())[-RECONCILE_MAX:]
+        tickets: list[Ticket] = []
+        for raw in self._search(jql, reconcile=reconcile):
+            self._remember(known, raw)
+            tickets.append(self._ticket(raw))
+        return tickets
 
     def fetch_status(self, *, keys: Sequence[str] = (), label: str | None = None) -> list[Ticket]:
         """Current state of the given tickets, or of every ticket with `label` (default: all managed ones)."""
@@ -110,6 +125,9 @@ class JiraTracker:
             return [self._ticket(raw) for raw in self._search(jql)]
         tickets: list[Ticket] = []
         unique = list(dict.fromkeys(keys))
+        if len(unique) <= MAX_SINGLE_FETCHES:
+            # A check after a lost answer must not read a lagging search index.
+            return [t for t in (self._read_issue(k, label=label) for k in unique) if t is not None]
         for start in range(0, len(unique), KEYS_PER_QUERY):
             tickets.extend(self._fetch_keys(unique[start : start + KEYS_PER_QUERY], label=label))
         return tickets
@@ -159,13 +177,17 @@ class JiraTracker:
         for start in range(0, len(drafts), self._chunk_size):
             chunk = drafts[start : start + self._chunk_size]
             if stop is not None:
+                # Never sent: surely not created.
                 outcomes.extend(CreateOutcome(draft=d, error=stop) for d in chunk)
                 continue
             try:
                 outcomes.extend(self._create_chunk(chunk))
             except TrackerError as exc:
                 stop = exc
-                outcomes.extend(CreateOutcome(draft=d, error=exc) for d in chunk)
+                # A 429 or 4xx is refused before anything is written; a 5xx, timeout or reset may
+                # hide a committed bulk create.
+                uncertain = exc.retryable and not isinstance(exc, RateLimited)
+                outcomes.extend(CreateOutcome(draft=d, error=exc, uncertain=uncertain) for d in chunk)
         self._link_created(outcomes)
         return outcomes
 
@@ -215,6 +237,20 @@ class JiraTracker:
             raise Invalid(f"not a Jira username: {user_id[:80]!r}")
         return f"[~{user_id}]"
 
+    def unlabel(self, key: str, label: str, *, comment: str) -> None:
+        """Remove the label and add the comment in one edit: together or not at all, so safe to repeat."""
+        with jira_errors(f"unlabel {key}"):
+            self._rest.request(
+                "PUT",
+                f"issue/{key}",
+                body={
+                    "update": {
+                        "comment": [{"add": {"body": comment_text(comment)}}],
+                        "labels": [{"remove": sanitize_label(label)}],
+                    }
+                },
+            )
+
     def link_postmortem(self, key: str, *, postmortem_key: str, url: str, title: str | None = None) -> None:
         """Create or update the remote link back to the postmortem; safe to repeat (same globalId)."""
         with jira_errors(f"link {key}"):
@@ -256,12 +292,14 @@ class JiraTracker:
                 error = Invalid(f"Jira rejected the item: {failed[index]}")
                 outcomes.append(CreateOutcome(draft=draft, error=error))
             elif created:
-                ticket = self._created_ticket(draft, created.pop(0))
+                issue = created.pop(0)
+                self._remember(self._known_ids.setdefault(draft.postmortem_key, {}), issue)
+                ticket = self._created_ticket(draft, issue)
                 outcomes.append(CreateOutcome(draft=draft, ticket=ticket))
             else:
-                # Jira answered without this item in either list; the caller's search will tell.
-                missing = Invalid("Jira's bulk create answer did not mention the item")
-                outcomes.append(CreateOutcome(draft=draft, error=missing))
+                # Jira answered without this item in either list: it may exist, a settled search will tell.
+                missing = Transient("Jira's bulk create answer did not mention the item")
+                outcomes.append(CreateOutcome(draft=draft, error=missing, uncertain=True))
         return outcomes
 
     def _create_fields(self, draft: TicketDraft) -> dict[str, Any]:
@@ -327,6 +365,19 @@ class JiraTracker:
             except TrackerError as exc:
                 log.warning("Jira remote link for %s not added: %s", outcome.ticket.key, exc)
 
+    def _read_issue(self, key: str, *, label: str | None) -> Ticket | None:
+        try:
+            with jira_errors(f"read {key}"):
+                raw = self._rest.request("GET", f"issue/{key}", params={"fields": ",".join(SEARCH_FIELDS)})
+        except NotFound:
+            return None
+        if not isinstance(raw, dict):
+            return None
+        ticket = self._ticket(raw)
+        if label and sanitize_label(label) not in ticket.labels:
+            return None
+        return ticket
+
     def _fetch_keys(self, keys: list[str], *, label: str | None) -> list[Ticket]:
         remaining = list(keys)
         while remaining:
@@ -345,19 +396,28 @@ class JiraTracker:
                 remaining = kept
         return []
 
-    def _search(self, jql: str) -> Iterator[dict[str, Any]]:
+    @staticmethod
+    def _remember(known: dict[str, int], issue: dict[str, Any]) -> None:
+        key, issue_id = issue.get("key"), issue.get("id")
+        if isinstance(key, str) and str(issue_id or "").isdigit():
+            known.pop(key, None)
+            known[key] = int(str(issue_id))
+
+    def _search(self, jql: str, *, reconcile: Sequence[int] = ()) -> Iterator[dict[str, Any]]:
         if self.cloud:
-            yield from self._search_jql(jql)
+            yield from self._search_jql(jql, reconcile=reconcile)
         else:
             yield from self._search_startat(jql)
 
-    def _search_jql(self, jql: str) -> Iterator[dict[str, Any]]:
+    def _search_jql(self, jql: str, *, reconcile: Sequence[int] = ()) -> Iterator[dict[str, Any]]:
         # developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issue-search/
         #   #api-rest-api-3-search-jql-post
         token: str | None = None
         seen: set[str] = set()
         while True:
             body: dict[str, Any] = {"jql": jql, "maxResults": SEARCH_PAGE, "fields": list(SEARCH_FIELDS)}
+            if reconcile:
+                body["reconcileIssues"] = list(reconcile)
             if token:
                 body["nextPageToken"] = token
             with jira_errors("search"):

@@ -91,6 +91,9 @@ class CreateOutcome:
     draft: TicketDraft
     ticket: Ticket | None = None
     error: TrackerError | None = None
+    #: With an error: the request went out and the tracker may have created the ticket anyway (timeout,
+    #: dropped connection, 5xx, an answer that does not mention it). False when it surely did not.
+    uncertain: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +137,10 @@ class Tracker(Protocol):
         `mention` (a Jira accountId / Data Center username, or a GitHub login) is the one person the comment
         notifies: it is written as a real mention in front of the text. Mentions inside `text` never work.
         """
+        ...
+
+    def unlabel(self, key: str, label: str, *, comment: str) -> None:
+        """Remove a marker label and say so in one neutralised comment; safe to repeat after a lost answer."""
         ...
 
     def find_users(self, text: str) -> list[UserMatch]:

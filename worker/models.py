@@ -6,13 +6,20 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+#: The fixed vocabulary of `ActionItem.kind`; follow-up policies and routing rely on it.
+KINDS: tuple[str, ...] = ("prevent", "detect", "mitigate", "process", "repair", "investigate")
+
 
 @dataclass(frozen=True, slots=True)
 class ActionItem:
-    """One follow-up action found in a postmortem."""
+    """One follow-up action found in a postmortem.
+
+    The parser builds these without a fingerprint (it needs the postmortem's identity, known last) and
+    fills it in at the end; `kind` is one of KINDS or None, `kind_raw` the word the document used.
+    """
 
     title: str
-    fingerprint: str
+    fingerprint: str = ""
     description: str | None = None
     owner: str | None = None
     due: date | None = None
@@ -21,6 +28,7 @@ class ActionItem:
     ref: str | None = None
     done: bool = False
     section: str | None = None
+    kind_raw: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -30,6 +38,7 @@ class ActionItem:
             "due": self.due.isoformat() if self.due else None,
             "priority": self.priority,
             "kind": self.kind,
+            "kind_raw": self.kind_raw,
             "ref": self.ref,
             "done": self.done,
             "section": self.section,
@@ -55,5 +64,6 @@ class Postmortem:
             "owner": self.owner,
             "incident_date": self.incident_date.isoformat() if self.incident_date else None,
             "severity": self.severity,
+            "team": self.team,
             "action_items": [item.to_json() for item in self.action_items],
         }

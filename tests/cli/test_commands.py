@@ -104,3 +104,25 @@ def test_shell_completion(tmp_path: Path) -> None:
     options = run(tmp_path, env={"_FOLLOWTHROUGH_COMPLETE": "bash_complete",
                                  "COMP_WORDS": "followthrough sync --dr", "COMP_CWORD": "2"})
     assert "plain,--dry-run" in options.stdout.split()
+
+
+def test_list_failed_shows_documents_the_parser_refused(tmp_path: Path) -> None:
+    from tests.sync.support import settings_for
+    from worker.errors import UserError
+    from worker.sync import pipeline
+
+    write_config(tmp_path)
+    env = {"FOLLOWTHROUGH_DATABASE_URL": f"sqlite:///{tmp_path / 'ft.db'}"}
+    settings = settings_for(env["FOLLOWTHROUGH_DATABASE_URL"])
+    with pytest.raises(UserError):
+        pipeline.ingest(settings, content=b"\x00\x01\x02binary\xff" * 50, source="github:acme/pm@main:x.md")
+    listed = run(tmp_path, "--config", "followthrough.yaml", "list", "--failed", "--format", "json", env=env)
+    assert listed.returncode == 0, listed.stderr
+    failures = json.loads(listed.stdout)
+    assert [(f["source"], f["attempts"]) for f in failures] == [("github:acme/pm@main:x.md", 1)]
+    assert failures[0]["reason"]
+    table = run(tmp_path, "--config", "followthrough.yaml", "list", "--failed", env={**env, "COLUMNS": "100"})
+    assert "github:acme/pm@main:x.md" in table.stdout
+    empty = run(tmp_path, "--config", "followthrough.yaml", "list", "--failed",
+                env={"FOLLOWTHROUGH_DATABASE_URL": f"sqlite:///{tmp_path / 'none.db'}"})
+    assert "no documents failed to parse" in empty.stdout and not (tmp_path / "none.db").exists()

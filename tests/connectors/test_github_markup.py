@@ -28,6 +28,12 @@ from connectors.tracker import TicketBody
         ("@org/team", f"@{ZWSP}org/team"),
         ("(@bob)", f"(@{ZWSP}bob)"),
         ("mail bob@example.com", "mail bob@example.com"),
+        # GitHub takes an @ after any non-word character as a mention.
+        ("-@alice", f"-@{ZWSP}alice"),
+        ("fix.@bob", f"fix.@{ZWSP}bob"),
+        ("+@acme/security", f"+@{ZWSP}acme/security"),
+        ("`@carol`", f"`@{ZWSP}carol`"),
+        ("a_b@example.com x9@y", "a_b@example.com x9@y"),
         ("see #12", f"see #{ZWSP}12"),
         ("acme/ops#7", f"acme/ops#{ZWSP}7"),
         ("fixes GH-42 and gh-1", f"fixes GH{ZWSP}-42 and gh{ZWSP}-1"),

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from datetime import date
 
 import pytest
 from jira import JIRA
 
+from config.teams import JiraDestination
 from connectors.errors import NotFound
 from connectors.jira import JiraTracker
 from connectors.jira_errors import jira_errors
@@ -244,3 +246,22 @@ def test_standin_transitions_and_single_create_through_the_client(
 
     assert ticket.status is TicketStatus.DROPPED
     assert ticket.fingerprint is None
+
+
+def test_search_lag_and_reconcile_issues(
+    jira_tracker: JiraTracker, jira_standin: JiraStandIn, jira_client: JIRA
+) -> None:
+    jira_standin.index.set_lag(0.6)
+    outcomes = jira_tracker.create_tickets([draft(1), draft(2)])
+    created = {o.ticket.key for o in outcomes if o.ticket}
+    # This client knows the ids from the create answer: its search reconciles them and sees both.
+    assert {t.key for t in jira_tracker.find_tickets("pm-2024-001")} == created
+    assert sorted(jira_standin.reconciled[-1]) == sorted(int(jira_standin.issue_ids[k]) for k in created)
+    # Another client does not: the lagging index hides them until the lag has passed ...
+    other = JiraTracker(jira_client, JiraDestination(project="OPS"))
+    assert other.find_tickets("pm-2024-001") == []
+    # ... while a read by key is consistent at once.
+    key = sorted(created)[0]
+    assert [t.key for t in other.fetch_status(keys=[key])] == [key]
+    time.sleep(0.7)
+    assert {t.key for t in other.find_tickets("pm-2024-001")} == created

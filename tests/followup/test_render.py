@@ -19,6 +19,7 @@ from worker.followup.render.teams import render_teams
 from worker.followup.render.text import render_text
 from worker.followup.report import HistoryPoint, build_report
 
+ZWSP = "\u200b"
 HISTORY = [HistoryPoint(day=date(2026, 1, 5) + timedelta(days=d), open=10 + d % 7, overdue=d // 7)
            for d in range(0, 84)]
 
@@ -122,6 +123,16 @@ def test_markdown_escapes_document_text() -> None:
     parsed = _Collector()
     parsed.feed(html)
     assert HOSTILE in "".join(parsed.text).replace("\n", " ")
+
+
+def test_markdown_has_no_live_chat_mentions() -> None:
+    items = [tracked(1, title="Tell @here and @everyone, -@channel, fix.@all; mail ops@example.com",
+                     assignee_name="@alice")]
+    text = render_markdown(build_report("ops", items, policy(), NOW))
+    for mention in ("@here", "@everyone", "@channel", "@all", "@alice"):
+        assert mention not in text
+    assert f"@{ZWSP}here" in text and f"@{ZWSP}everyone" in text and f"@{ZWSP}alice" in text
+    assert "ops@example" in text  # an email address is not a mention
 
 
 def test_json_report() -> None:

@@ -139,3 +139,28 @@ def test_oversized_body_is_refused_before_it_is_read(client: tuple[TestClient, F
     response = test_client.post("/hooks/status/github", content=b"{}",
                                 headers={"Content-Length": str(2 * 1024 * 1024), "X-GitHub-Event": "issues"})
     assert response.status_code == 413
+
+
+def test_event_without_updated_neither_wins_nor_turns_the_check_off(
+    client: tuple[TestClient, FollowupStore], jira_tracker: JiraTracker
+) -> None:
+    test_client, store = client
+    [ticket] = seed(store.store, jira_tracker, key="pm1", team="sre",
+                    approved_at=datetime(2026, 3, 1, tzinfo=UTC), items=[("Add alert", None, "prevent")])
+    done = jira_event()
+    done["issue"]["key"] = ticket.key  # type: ignore[index]
+    assert post(test_client, "/hooks/status/jira", done)[1]["status"] == "updated"
+    # No `updated` in the event: it cannot be shown newer than what is stored, so it is ignored ...
+    undated = jira_event(category="new", resolution=None, updated=None)
+    undated["issue"]["key"] = ticket.key  # type: ignore[index]
+    assert post(test_client, "/hooks/status/jira", undated)[1]["status"] == "unchanged"
+    assert store.tracked_items("sre")[0].status is TicketStatus.DONE
+    # ... and the stored time is kept, so an older replay is still refused afterwards.
+    older = jira_event(category="new", resolution=None, updated="2026-03-27T10:00:00.000+0000")
+    older["issue"]["key"] = ticket.key  # type: ignore[index]
+    assert post(test_client, "/hooks/status/jira", older)[1]["status"] == "unchanged"
+    assert store.tracked_items("sre")[0].status is TicketStatus.DONE
+    newer = jira_event(category="new", resolution=None, updated="2026-03-29T10:00:00.000+0000")
+    newer["issue"]["key"] = ticket.key  # type: ignore[index]
+    assert post(test_client, "/hooks/status/jira", newer)[1]["status"] == "updated"
+    assert store.tracked_items("sre")[0].status is TicketStatus.OPEN

@@ -30,7 +30,7 @@ def test_json_output_is_exactly_the_documented_object() -> None:
     result = run("parse", str(FIXTURES / "markdown_gfm.md"), "--format", "json")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
-    assert list(data) == ["title", "owner", "incident_date", "severity", "action_items"]
+    assert list(data) == ["title", "owner", "incident_date", "severity", "team", "action_items"]
     assert data["incident_date"] == "2024-02-12"
     first = data["action_items"][0]
     assert list(first) == [
@@ -40,6 +40,7 @@ def test_json_output_is_exactly_the_documented_object() -> None:
         "due",
         "priority",
         "kind",
+        "kind_raw",
         "ref",
         "done",
         "section",
@@ -120,3 +121,14 @@ def test_demo_parses_every_bundled_example() -> None:
 def write(path: Path, data: bytes) -> Path:
     path.write_bytes(data)
     return path
+
+
+def test_a_parse_over_the_time_budget_is_refused_with_exit_2(tmp_path: Path) -> None:
+    doc = tmp_path / "long.md"
+    rows = "".join(f"- [ ] Add alert {i} for queue {i} (@ops, due 2024-05-01)\n" for i in range(4000))
+    doc.write_text("# Big\n\n## Action items\n\n" + rows, encoding="utf-8")
+    result = run("parse", str(doc), env={"FOLLOWTHROUGH_PARSE_BUDGET_SECONDS": "0.01"})
+    assert result.returncode == 2
+    stderr = result.stderr.decode()
+    assert "parse budget" in stderr and "FOLLOWTHROUGH_PARSE_BUDGET_SECONDS" in stderr
+    assert stderr.count("\n") == 1 and "Traceback" not in stderr

@@ -22,10 +22,10 @@ def test_markdown_gfm_task_list_table_embedded_html_and_duplicates() -> None:
         "Document the pool sizing rules in the runbook",
         "Review the retry policy with the platform team",
     ]
-    # Listed in the task list and again in the table: one item, fields of both merged.
+    # Listed in the task list and again in the table: one item, the table row's fields win (issue 8).
     alert = item(pm, "Add an alert on p99 checkout latency")
     assert (alert.owner, alert.due, alert.priority, alert.kind, alert.ref, alert.done) == (
-        "@omar",
+        "Omar Haddad",
         date(2024, 3, 1),
         "P1",
         "detect",

@@ -84,6 +84,10 @@ def _styled(word: str, style: str) -> str:
 @BOUNDED
 # A case hypothesis found: a label word ("prio") inside a word, repeated with different case.
 @example(["aa", "aa", "prioa", "prioa"], ["plain"] * 4 + ["upper"] + ["plain"] * 4, " ", "")
+# Found on main: a trailing "and" was cut as a dangling word only when no period followed it.
+@example(["aa", "aa", "and"], ["plain"] * 9, " ", ".")
+# A bare label word in the text ("dri aa") was read as an owner and cut from one title but not the other.
+@example(["aa", "dri", "aa"], ["plain"] * 9, " ", "")
 @given(
     st.lists(_WORD, min_size=3, max_size=8),
     st.lists(_STYLE, min_size=9, max_size=9),

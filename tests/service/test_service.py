@@ -161,6 +161,8 @@ CRASH_TIMEOUTS = {
     "FOLLOWTHROUGH_MAX_RETRY_COUNTDOWN_SECONDS": 2,
     "FOLLOWTHROUGH_TASK_TIME_LIMIT_SECONDS": 9,
     "FOLLOWTHROUGH_SYNC_LOCK_SECONDS": 3,
+    # A create cut off by the kill is unconfirmed: it waits 2 x this window before it may be repeated.
+    "FOLLOWTHROUGH_CREATE_SETTLE_SECONDS": 1,
 }
 
 

@@ -246,6 +246,41 @@ def test_sweep_requeues_a_sync_lost_to_a_crash(github: Any, database_url: str) -
     assert result.postmortem_key not in unsynced(settings, settle=timedelta(0))
 
 
+def test_sweep_stops_requeueing_a_document_the_parser_refused(jira: Any, tmp_path: Path) -> None:
+    from worker.errors import UserError
+    from worker.service.fetch import fetch_document
+    from worker.service.sweep import find_unseen
+    from worker.sync import pipeline
+
+    settings = load_settings(
+        redis_url=None, celery_broker_url=None, database_url=f"sqlite:///{tmp_path / 'ft.db'}",
+        github_token=None, jira_url=jira.url, jira_email=jira.email, jira_api_token=SecretStr(jira.api_token),
+        sources={"jira": {"projects": ["PIR"], "approved_status": "Done"}},
+        teams={"ops": {"tracker": "jira", "jira": {"project": "OPS"}}}, default_team="ops",
+    )
+    hostile = '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaa">]><r>&a;</r>'
+    review = JiraReader(settings)._jira().create_issue(
+        fields={"project": {"key": "PIR"}, "summary": "hostile review", "description": hostile,
+                "issuetype": {"name": "Task"}}, prefetch=False)
+    jira.close_issue(review.key)
+    [request] = find_unseen(settings)
+    assert request.source == f"jira:{review.key}"
+    document = fetch_document(settings, JiraIssue(review.key))
+    with pytest.raises(UserError, match="declares XML entities"):
+        pipeline.ingest(settings, content=document.content, source=str(document.source),
+                        filename=document.filename)
+    [failure] = pipeline.parse_failures(settings)
+    assert failure.source == f"jira:{review.key}" and "entities" in failure.reason
+    assert len(failure.content_hash) == 64 and failure.attempts == 1
+    assert find_unseen(settings) == []  # recorded: the sweep no longer re-queues it
+    with pytest.raises(UserError):
+        pipeline.ingest(settings, content=document.content, source=str(document.source))
+    assert pipeline.parse_failures(settings)[0].attempts == 2
+    # Once the document parses, the failure is forgotten.
+    pipeline.ingest(settings, content=JIRA_REVIEW.encode(), source=str(document.source), filename="r.wiki")
+    assert pipeline.parse_failures(settings) == []
+
+
 def test_an_older_merge_delivered_late_never_rolls_the_file_back(
     github: Any, worker_app: str, database_url: str
 ) -> None:

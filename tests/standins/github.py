@@ -78,6 +78,8 @@ class StandInIssue:
     created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     updated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     closed_at: datetime | None = None
+    #: time.monotonic() from which the list endpoint shows it (see GitHubStandIn.list_lag).
+    listed_after: float = 0.0
 
     def has_label(self, name: str) -> bool:
         return name.lower() in {label.lower() for label in self.labels}
@@ -118,8 +120,11 @@ class GitHubStandIn:
         users: dict[str, str] | None = None,
         milestones: dict[int, str] | None = None,
         latency: float = 0.0,
+        list_lag: float = 0.0,
     ) -> None:
         self.repo = repo
+        #: Seconds before a new issue shows in the list endpoint (replica lag); GETs by number see it at once.
+        self.list_lag = list_lag
         #: Token the client must send (`Authorization: token ...`); None accepts any request.
         self.token = token
         #: Logins the assignees endpoint confirms (compared case-insensitively, as GitHub does).
@@ -336,6 +341,7 @@ class GitHubStandIn:
         )
 
     def _list_issues(self, *, query: dict[str, list[str]], payload: Any) -> _Reply:
+        now = time.monotonic()
         state = _first(query, "state", "open")
         wanted = [name for name in _first(query, "labels", "").split(",") if name.strip()]
         per_page = min(max(int(_first(query, "per_page", "30")), 1), 100)
@@ -343,7 +349,9 @@ class GitHubStandIn:
         selected = [
             issue
             for issue in self.issues.values()
-            if (state == "all" or issue.state == state) and all(issue.has_label(n) for n in wanted)
+            if (state == "all" or issue.state == state)
+            and all(issue.has_label(n) for n in wanted)
+            and issue.listed_after <= now
         ]
         newest_first = _first(query, "direction", "desc") == "desc"
         selected.sort(key=lambda i: i.number, reverse=newest_first)
@@ -372,6 +380,7 @@ class GitHubStandIn:
             labels=[self._label(name) for name in labels],
             assignees=assignees or [],
             milestone=milestone,
+            listed_after=time.monotonic() + self.list_lag,
         )
         self.issues[issue.number] = issue
         body = self._issue_json(issue)

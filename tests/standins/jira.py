@@ -55,6 +55,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from tests.standins.jira_faults import Fault, FaultPlan
 from tests.standins.jira_jql import JqlError, matcher, parse
+from tests.standins.search_index import SearchIndex
 
 PRIORITIES = ("Highest", "High", "Medium", "Low", "Lowest")
 DROPPED = ("Won't Do", "Duplicate", "Cannot Reproduce", "Declined")
@@ -101,7 +102,8 @@ class JiraStandIn:
     `.issues` (key -> fields, in the REST shape), `.users` (accountId -> user), `.comments`,
     `.remote_links` (key -> list of links), `.calls` ((method, path) per request received),
     `.latency` (seconds added to every answer), `.hang` (how long a "timeout" fault stalls),
-    `.faults` (a `FaultPlan`).
+    `.faults` (a `FaultPlan`), `.index` (a `SearchIndex`: `search_lag` seconds, plus up to
+    `search_jitter` more, before a write shows in search/jql; `reconcileIssues` ids read live).
     """
 
     def __init__(
@@ -114,6 +116,9 @@ class JiraStandIn:
         pat: str = "standin-pat",
         latency: float = 0.0,
         hang: float = 3.0,
+        search_lag: float = 0.0,
+        search_jitter: float = 0.0,
+        seed: int | None = None,
     ) -> None:
         self.deployment = deployment
         self.email = email
@@ -123,6 +128,11 @@ class JiraStandIn:
         self.hang = hang
         self.lock = threading.RLock()
         self.faults = FaultPlan()
+        self.index = SearchIndex(lag=search_lag, jitter=search_jitter, seed=seed)
+        #: Every search/jql body's `reconcileIssues` (ids as sent), in order.
+        self.reconciled: list[list[Any]] = []
+        #: Searches answered from a lagging index that differed from the live state (stale reads served).
+        self.stale_searches = 0
         self.calls: list[tuple[str, str]] = []
         self.projects: dict[str, dict[str, Any]] = {}
         self.issues: dict[str, dict[str, Any]] = {}
@@ -251,12 +261,14 @@ class JiraStandIn:
             fields["status"] = self._status("Done")
             fields["resolution"] = {"name": resolution, "id": str(abs(hash(resolution)) % 1000)}
             fields["resolutiondate"] = fields["updated"] = _now()
+            self.index.touch(key, fields)
 
     def edit_issue(self, key: str, **fields: Any) -> None:
         """Change fields as a person would (REST field names and shapes, e.g. duedate="2030-01-01")."""
         with self.lock:
             self.issues[key].update(fields)
             self.issues[key]["updated"] = _now()
+            self.index.touch(key, self.issues[key])
 
     def count(self, method: str | None = None, path_regex: str | None = None) -> int:
         """How many requests were received, optionally only those matching a method and path regex."""
@@ -427,7 +439,27 @@ class JiraStandIn:
             return 200, self._search_jql(params)
         raise StandInError(404, ["Not found"])
 
-    def _matching(self, jql: str) -> list[str]:
+    def _searchable(self, reconcile: Any = None) -> dict[str, dict[str, Any]]:
+        """Issue key -> fields as the (lagging) index shows them; reconciled ids read the live issue."""
+        if reconcile is None:
+            reconcile = []
+        if not isinstance(reconcile, list) or len(reconcile) > 50:
+            raise StandInError(400, ["reconcileIssues accepts at most 50 issue ids."])
+        self.reconciled.append(list(reconcile))
+        live_ids = {str(i) for i in reconcile}
+        views: dict[str, dict[str, Any]] = {}
+        stale = False
+        for key, stored in self.issues.items():
+            seen = stored if self.issue_ids[key] in live_ids else self.index.view(key, stored)
+            stale = stale or (seen is not stored and seen != stored)
+            if seen is not None:
+                views[key] = seen
+        self.stale_searches += stale
+        return views
+
+    def _matching(self, jql: str, views: dict[str, dict[str, Any]] | None = None) -> list[str]:
+        if views is None:
+            views = self.issues
         try:
             query = parse(jql or "")
         except JqlError as exc:
@@ -445,7 +477,7 @@ class JiraStandIn:
                             400, [f"The value '{key}' does not exist for the field 'project'."]
                         )
         match = matcher(query, self._jql_values)
-        keys = [k for k, f in self.issues.items() if match(f | {"key": k})]
+        keys = [k for k, f in views.items() if match(f | {"key": k})]
 
         def number(key: str) -> tuple[str, int]:
             project, _, n = key.rpartition("-")
@@ -482,7 +514,8 @@ class JiraStandIn:
         return max(0, min(size, 100))
 
     def _search_jql(self, params: dict[str, Any]) -> dict[str, Any]:
-        keys = self._matching(str(params.get("jql", "")))
+        views = self._searchable(params.get("reconcileIssues"))
+        keys = self._matching(str(params.get("jql", "")), views)
         size = self._page_size(params, default=50)
         token = params.get("nextPageToken")
         start = 0
@@ -493,7 +526,9 @@ class JiraStandIn:
                 raise StandInError(400, ["The provided next page token is invalid or expired."]) from None
         page = keys[start : start + size]
         end = start + len(page)
-        result: dict[str, Any] = {"issues": [self._issue_json(k, params.get("fields")) for k in page]}
+        result: dict[str, Any] = {
+            "issues": [self._issue_json(k, params.get("fields"), views[k]) for k in page]
+        }
         if end < len(keys):
             result["nextPageToken"] = base64.urlsafe_b64encode(f"offset:{end}".encode()).decode()
             result["isLast"] = False
@@ -502,7 +537,8 @@ class JiraStandIn:
         return result
 
     def _search_startat(self, params: dict[str, Any]) -> dict[str, Any]:
-        keys = self._matching(str(params.get("jql", "")))
+        views = self._searchable()
+        keys = self._matching(str(params.get("jql", "")), views)
         size = self._page_size(params, default=50)
         start = int(params.get("startAt", 0) or 0)
         page = keys[start : start + size]
@@ -510,10 +546,10 @@ class JiraStandIn:
             "startAt": start,
             "maxResults": size,
             "total": len(keys),
-            "issues": [self._issue_json(k, params.get("fields") or ["*navigable"]) for k in page],
+            "issues": [self._issue_json(k, params.get("fields") or ["*navigable"], views[k]) for k in page],
         }
 
-    def _issue_json(self, key: str, fields: Any) -> dict[str, Any]:
+    def _issue_json(self, key: str, fields: Any, stored: dict[str, Any] | None = None) -> dict[str, Any]:
         wanted: list[str]
         if isinstance(fields, str):
             wanted = fields.split(",")
@@ -521,7 +557,8 @@ class JiraStandIn:
             wanted = [str(f) for f in fields]
         else:
             wanted = ["id"]  # search/jql returns only ids unless fields are named
-        stored = self.issues[key]
+        if stored is None:
+            stored = self.issues[key]
         if any(f in ("*all", "*navigable") for f in wanted):
             chosen = dict(stored)
         else:
@@ -579,6 +616,7 @@ class JiraStandIn:
             done = TRANSITIONS[transition] == "Done"
             fields["resolution"] = {"name": resolution or "Done"} if done else None
             fields["updated"] = _now()
+            self.index.touch(key, fields)
             return 204, None
         raise StandInError(404, ["Not found"])
 
@@ -739,6 +777,7 @@ class JiraStandIn:
         }
         self.issue_ids[key] = issue_id
         self.extra_fields[key] = {k: v for k, v in fields.items() if k not in _CREATE_FIELDS}
+        self.index.touch(key, self.issues[key])
         return {"id": issue_id, "key": key, "self": f"{self.url}/rest/api/2/issue/{issue_id}"}
 
     def _edit(self, key: str, body: dict[str, Any], version: str) -> None:
@@ -776,6 +815,7 @@ class JiraStandIn:
             if "add" in op:
                 self._add_comment(key, str(op["add"].get("body", "")))
         stored["updated"] = _now()
+        self.index.touch(key, stored)
 
     def _add_comment(self, key: str, text: str) -> dict[str, Any]:
         self._next_id += 1
@@ -787,6 +827,7 @@ class JiraStandIn:
         }
         self.comments.setdefault(key, []).append(comment)
         self.issues[key]["updated"] = _now()
+        self.index.touch(key, self.issues[key])
         return comment
 
     def _remote_link(self, key: str, body: dict[str, Any]) -> tuple[int, Any]:

@@ -178,7 +178,12 @@ def test_status_sync_log_and_owner_cache(store: Store) -> None:
         "k1", started_at=T0, finished_at=T0, dry_run=True, counts={"created": 1}, retry_error=None
     )
     assert store.get_postmortem("k1").synced_at is None  # type: ignore[union-attr]
+    later = T0 + timedelta(hours=1)
     store.record_sync("k1", started_at=T0, finished_at=T0, dry_run=False, counts={}, retry_error=None)
+    assert store.get_postmortem("k1").synced_at == T0  # type: ignore[union-attr]
+    # A run that left items pending is not a complete sync: the sweep must still see it as unsynced.
+    store.record_sync("k1", started_at=later, finished_at=later, dry_run=False, counts={"pending": 1},
+                      retry_error="Settling: search index settling for 60s")
     assert store.get_postmortem("k1").synced_at == T0  # type: ignore[union-attr]
 
     assert store.get_owner_lookup("jira:OPS", "users:ana", max_age=timedelta(days=1)) is None
@@ -239,6 +244,24 @@ def test_unsupported_or_bad_url_is_a_user_error(url: str) -> None:
 def test_unreachable_postgres_is_a_user_error() -> None:
     with pytest.raises(UserError, match="cannot open the store"):
         Store("postgresql://postgres@127.0.0.1:1/none?connect_timeout=2")
+
+
+def test_parse_failures_are_recorded_counted_listed_and_cleared(store: Store) -> None:
+    from datetime import UTC, datetime
+
+    first = datetime(2026, 1, 1, tzinfo=UTC)
+    store.record_parse_failure("jira:PIR-1", content_hash="a" * 64, reason="malformed HTML", now=first)
+    gh = "github:acme/ops@main:pm.md"
+    store.record_parse_failure(gh, content_hash="b" * 64, reason="budget", now=first)
+    later = datetime(2026, 1, 2, tzinfo=UTC)
+    store.record_parse_failure("jira:PIR-1", content_hash="c" * 64, reason="still malformed", now=later)
+    failures = store.parse_failures()
+    assert [f.source for f in failures] == ["jira:PIR-1", "github:acme/ops@main:pm.md"]
+    assert (failures[0].attempts, failures[0].content_hash) == (2, "c" * 64)
+    assert failures[0].reason == "still malformed"
+    assert (failures[0].first_failed_at, failures[0].last_failed_at) == (first, later)
+    store.clear_parse_failure("jira:PIR-1")
+    assert [f.source for f in store.parse_failures()] == ["github:acme/ops@main:pm.md"]
 
 
 def _save_version(store: Store, pm: Postmortem, version: datetime | None, content_hash: str) -> bool:

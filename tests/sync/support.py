@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
@@ -11,6 +12,7 @@ from connectors.errors import TrackerError
 from connectors.throttle import NoThrottle
 from worker.sync import pipeline
 from worker.sync.pipeline import SyncResult
+from worker.sync.settle import Settling
 
 BASE_DUE = date(2025, 5, 1)
 
@@ -50,8 +52,13 @@ def document(
     ).encode()
 
 
+#: Settling window of the tests (the stand-ins' search lag is 0 unless a test sets one).
+TEST_SETTLE_SECONDS = 0.2
+
+
 def settings_for(db_url: str, **values: Any) -> Settings:
-    """Settings built in code (no .env, no YAML), with a short tracker timeout for fault tests."""
+    """Settings built in code (no .env, no YAML), with a short tracker timeout and settling window."""
+    values.setdefault("create_settle_seconds", TEST_SETTLE_SECONDS)
     return Settings(database_url=db_url, tracker_timeout=1.0, _env_file=None, **values)  # type: ignore[call-arg]
 
 
@@ -74,6 +81,8 @@ def sync_until_settled(
         results.append(result)
         if result.retry_error is None and not result.failed:
             return results
+        if isinstance(result.retry_error, Settling):
+            time.sleep(result.retry_error.retry_after)  # as the worker's countdown would
         if between is not None:
             between()
     raise AssertionError(

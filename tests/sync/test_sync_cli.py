@@ -127,6 +127,17 @@ def test_items_left_for_retry_exit_1(tmp_path: Path, jira: JiraStandIn) -> None:
     assert "pending" in proc.stdout and "retry needed: RateLimited" in proc.stdout
 
 
+def test_lost_create_answer_is_unconfirmed_pending_exit_1(tmp_path: Path, jira: JiraStandIn) -> None:
+    jira.index.set_lag(5.0)  # the search right after the lost answer cannot see the new issues yet
+    jira.faults.add("POST", r"/issue/bulk$", "lost_response")
+    proc = run_cli(tmp_path, pm_file(tmp_path), env=jira_env(jira))
+    assert proc.returncode == 1
+    assert "create answer lost" in proc.stdout and "unconfirmed, not repeated" in proc.stdout
+    assert "retry needed: Settling" in proc.stdout
+    again = run_cli(tmp_path, pm_file(tmp_path), env=jira_env(jira))  # within the 60 s window
+    assert again.returncode == 1 and jira.count("POST", r"/issue/bulk$") == 1
+
+
 @pytest.mark.parametrize(
     ("args", "env", "message"),
     [

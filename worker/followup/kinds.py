@@ -6,8 +6,9 @@ the raw word ("Prevention", "Detection", "mitigation"), so follow-up normalises 
 
 from __future__ import annotations
 
-#: The parser's kinds, in display order (the same list as `worker.models.KINDS` once the parser has it).
-KINDS: tuple[str, ...] = ("prevent", "detect", "mitigate", "process", "repair", "investigate")
+from worker.models import KINDS
+
+__all__ = ["DEFAULT_PREVENTATIVE", "KINDS", "normalise_kind"]
 
 #: Kinds followed up when a team does not choose: work that stops the next incident or shortens it.
 #: `repair` (fix what broke) and `investigate` (find out more) are not preventative on their own.
@@ -33,6 +34,12 @@ def normalise_kind(raw: str | None) -> str | None:
         return None
     if word in KINDS:
         return word
+    # The parser's five-language word list first (loaded on use: config imports this module at start-up).
+    from worker.parse.kinds import normalise_kind as parser_kind
+
+    known = parser_kind(raw)
+    if known is not None:
+        return known
     for stem, kind in _STEMS:
         if word.startswith(stem):
             return kind

@@ -29,7 +29,10 @@ def _chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:
 
 
 def _older(new: datetime | None, stored: datetime | None) -> bool:
-    return new is not None and stored is not None and new < stored
+    """Whether an event cannot be shown to be as new as the state stored: an unknown time never wins."""
+    if stored is None:
+        return False
+    return new is None or new < stored
 
 
 def display_names(people: Iterable[Person]) -> dict[str, str]:
@@ -108,7 +111,8 @@ class FollowupStore:
         """Write status, due date and assignee of known tickets back; returns how many items changed.
 
         With `only_newer` (webhooks, which may arrive late or twice), a ticket whose `updated` is older
-        than the one stored is ignored.
+        than the one stored, or missing while one is stored, is ignored. A known `updated` is never
+        replaced by a missing one, so the check stays on for every later delivery.
         """
         by_key = {ticket.key: ticket for ticket in tickets}
         rows_changed: list[dict[str, Any]] = []
@@ -131,7 +135,8 @@ class FollowupStore:
                            "ticket_due": ticket.fields.due}
                     old = {"status": row.status, "ticket_assignee": row.ticket_assignee,
                            "ticket_due": row.ticket_due}
-                    values = {"id": row.id, "status_checked_at": now, "ticket_updated": ticket.updated,
+                    updated = ticket.updated if ticket.updated is not None else row.ticket_updated
+                    values = {"id": row.id, "status_checked_at": now, "ticket_updated": updated,
                               "status_name": ticket.status_name or None}
                     if new != old:
                         rows_changed.append({**values, **new, "updated_at": now})

@@ -8,11 +8,14 @@ See docs/parsing.md for what counts as an action item and how ids are derived.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from worker.models import ActionItem, Postmortem
-from worker.parse.blocks import Block, Heading, ListItem, Paragraph, Table
+from worker.parse import budget
+from worker.parse.blocks import Block, Heading, ListItem, Paragraph, Table, Text
 from worker.parse.decode import clean_text, decode_bytes
 from worker.parse.detect import Format, detect_format
+from worker.parse.email import strip_email
 from worker.parse.errors import ParseError
 from worker.parse.extract import extract_items
 from worker.parse.fingerprint import derive_identity, fingerprint, normalise_action
@@ -26,6 +29,7 @@ from worker.parse.plaintext import parse_plain
 __all__ = ["Format", "ParseError", "fingerprint", "normalise_action", "parse_document"]
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
+DEFAULT_BUDGET_SECONDS = budget.DEFAULT_BUDGET_SECONDS
 
 _FRONT_ENDS: dict[Format, Callable[[str], list[Block]]] = {
     Format.MARKDOWN: parse_markdown,
@@ -42,38 +46,36 @@ def parse_document(
     filename: str | None = None,
     identity: str | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    budget_seconds: float = DEFAULT_BUDGET_SECONDS,
 ) -> Postmortem:
-    """Parse one postmortem document; raise ParseError (one-line message) when it cannot be read."""
+    """Parse one postmortem document; raise ParseError (one-line message) when it cannot be read.
+
+    A parse that runs past `budget_seconds` is refused (ParseError) rather than left to hold a worker.
+    """
     size = len(data) if isinstance(data, bytes) else len(data.encode("utf-8", errors="replace"))
     if size > max_bytes:
         raise ParseError(
             f"the document is {size} bytes, over the {max_bytes}-byte limit"
             " (FOLLOWTHROUGH_MAX_DOCUMENT_BYTES)"
         )
-    text = clean_text(decode_bytes(data) if isinstance(data, bytes) else data)
-    fmt = detect_format(text, filename=filename)
-    try:
-        blocks = _FRONT_ENDS[fmt](text)
-        lang = detect_language(_plain(blocks))
-        meta = read_metadata(blocks, lang=lang)
-        found = extract_items(blocks, lang=lang, incident_date=meta.incident_date)
-    except RecursionError:
-        raise ParseError("the document is nested too deeply to read") from None
+    with budget.budget(budget_seconds):
+        text = clean_text(decode_bytes(data) if isinstance(data, bytes) else data)
+        subject, text = strip_email(text)
+        fmt = detect_format(text, filename=filename)
+        try:
+            blocks = _FRONT_ENDS[fmt](text)
+            if subject:
+                blocks.insert(0, Heading(level=1, content=Text(subject)))
+            budget.check()
+            lang = detect_language(_plain(blocks))
+            meta = read_metadata(blocks, lang=lang)
+            budget.check()
+            found = extract_items(blocks, lang=lang, incident_date=meta.incident_date)
+        except RecursionError:
+            raise ParseError("the document is nested too deeply to read") from None
     ident = identity or derive_identity(meta.title, meta.incident_date, meta.first_text)
-    items = tuple(
-        ActionItem(
-            title=item.title,
-            fingerprint=fingerprint(ident, item.title),
-            description=item.description,
-            owner=item.owner,
-            due=item.due,
-            priority=item.priority,
-            kind=item.kind,
-            ref=item.ref,
-            done=item.done,
-            section=item.section,
-        )
-        for item in found
+    items: tuple[ActionItem, ...] = tuple(
+        replace(item, fingerprint=fingerprint(ident, item.title)) for item in found
     )
     return Postmortem(
         identity=ident,
@@ -81,6 +83,7 @@ def parse_document(
         owner=meta.owner,
         incident_date=meta.incident_date,
         severity=meta.severity,
+        team=meta.team,
         action_items=items,
     )
 

@@ -13,16 +13,12 @@ import re
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
+from worker.parse.empty import is_empty_value
 from worker.parse.language import day_first
 
-PLACEHOLDER = re.compile(
-    r"^\W*(?:tbd|tbc|tba|n/?a|none|unknown|unassigned|pending|later|\?+|-+|—|…|\.{2,}|sin fecha|por definir"
-    r"|a definir|pendiente|pendente|offen|unbekannt|à définir|a determinar|nicht festgelegt)?\W*$",
-    re.I,
-)
 _ISO = re.compile(r"(?<!\d)(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)")
 _NUMERIC = re.compile(r"(?<!\d)(\d{1,2})([-/.])(\d{1,2})\2(\d{4}|\d{2})(?!\d)")
-_QUARTER = re.compile(r"\bQ([1-4])\s*[/-]?\s*(\d{4})\b|\b(\d{4})\s*[/-]?\s*Q([1-4])\b", re.I)
+_QUARTER = re.compile(r"\bQ([1-4])\s?[/-]?\s?(\d{4})\b|\b(\d{4})\s?[/-]?\s?Q([1-4])\b", re.I)
 _NUMBER_WORDS = {
     "a": 1,
     "an": 1,
@@ -104,7 +100,7 @@ _MAX_WORDS_CHARS = 60
 def parse_date(text: str, *, lang: str = "en", base: date | None = None) -> date | None:
     """The date a short piece of text names, or None (placeholders such as TBD are None)."""
     text = " ".join(text.split())
-    if not text or PLACEHOLDER.match(text):
+    if not text or is_empty_value(text):
         return None
     iso = _ISO.search(text)
     if iso:
@@ -183,6 +179,8 @@ DATE_PHRASE = re.compile(
     r"\s(?:\d{1,3}|[a-zà-ÿ]{1,6})\s[a-zà-ÿ]{3,10}"
     r"|(?:end of|fin de|final de|fim de|ende)\s[A-Za-zÀ-ÿ]{2,10}(?:\s\d{4})?"
     r"|next\s(?:week|month|sprint|quarter)"
-    r"|tbd|tbc|n/a",
+    # Placeholders, so "Due: TBD" / "Frist: offen" are taken out of the title as a (null) due date.
+    r"|tbd|tbc|tba|n/a|offen|pendiente|pendente|por\sdefinir|a\sdefinir|à\sdéfinir|a\sdeterminar|unknown"
+    r"|sin\sfecha|sem\sdata|nicht\sfestgelegt",
     re.I,
 )

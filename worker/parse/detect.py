@@ -60,8 +60,10 @@ def detect_format(text: str, *, filename: str | None = None) -> Format:
         return Format.STORAGE  # other XML: the XML reader refuses entity declarations and internal DTDs
     html_tags = len(_HTML_TAG.findall(head))
     jira_lines = len(_JIRA_LINE.findall(head)) + len(_JIRA_INLINE.findall(head))
-    jira_specific = len(re.findall(r"^(?:h[1-6]\.\s|\|\|)", head, re.M)) + len(_JIRA_INLINE.findall(head))
     md_lines = len(_MD_LINE.findall(head)) + len(_MD_INLINE.findall(head))
+    jira_structure = len(re.findall(r"^(?:h[1-6]\.\s|\|\|)", head, re.M))
+    # A "[~user]" mention alone does not make Markdown into Jira wiki: people paste them everywhere.
+    jira_specific = jira_structure + (len(_JIRA_INLINE.findall(head)) if md_lines < 2 else 0)
     if stripped.startswith("<") and html_tags >= 2 and html_tags * 2 >= md_lines:
         return Format.HTML
     if jira_specific and jira_lines >= md_lines / 2:

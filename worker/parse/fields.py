@@ -7,9 +7,17 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from worker.parse.dates import DATE_PHRASE, PLACEHOLDER, parse_date
+from worker.parse import budget
+from worker.parse.dates import DATE_PHRASE, parse_date
+from worker.parse.empty import is_empty_value
 from worker.parse.refs import find_ref
 from worker.parse.sections import fold
+from worker.parse.status import is_done_status
+
+__all__ = ["Fields", "Role", "column_role", "inline_fields", "is_done_status"]
+
+#: Item text longer than this is read for fields and title from its start only (regex input bound).
+MAX_FIELD_TEXT = 4000
 
 
 class Role(enum.Enum):
@@ -30,7 +38,9 @@ _ROLE_PATTERNS: tuple[tuple[Role, re.Pattern[str]], ...] = (
     (
         Role.OWNER,
         re.compile(
-            r"^(?:owners?|owner team|owning team|assignees?|assigned(?: to)?|responsibles?"
+            r"^(?:owners?|owner team|owning team|assignees?|assigned owner|action owner|dri|person|persona"
+            r"|responsavel|responsavel tecnico|pessoa|verantwortliche person|qui|who owns it"
+            r"|assigned(?: to)?|responsibles?"
             r"|responsible (?:person|team)"
             r"|who|dri|point of contact|poc|responsables?|responsavel|responsaveis|dueno|encargad[oa]"
             r"|asignad[oa](?: a)?"
@@ -41,7 +51,9 @@ _ROLE_PATTERNS: tuple[tuple[Role, re.Pattern[str]], ...] = (
     (
         Role.DUE,
         re.compile(
-            r"^(?:due(?: date| by| on)?|deadline|target(?: date)?|eta|by when|when|date"
+            r"^(?:due(?: date| by| on)?|deadline|target completion|completion date|due by date"
+            r"|fecha de entrega|data de entrega|zieldatum|erledigen bis|bis wann|date prevue|delai"
+            r"|target(?: date)?|eta|by when|when|date"
             r"|fecha(?: limite| objetivo)?"
             r"|plazo|prazo|data(?: limite| alvo)?|fallig(?: am| bis)?|falligkeit|termin|frist|bis|echeance"
             r"|date limite|date d echeance|date cible)$"
@@ -59,13 +71,16 @@ _ROLE_PATTERNS: tuple[tuple[Role, re.Pattern[str]], ...] = (
     ),
     (
         Role.STATUS,
-        re.compile(r"^(?:status|state|done|estado|situacao|zustand|statut|etat|erledigt|progress)$"),
+        re.compile(
+            r"^(?:status|state|done|estado|situacao|zustand|statut|etat|erledigt|progress|resolution"
+            r"|status da acao|stand|avancement)$"
+        ),
     ),
     (
         Role.REF,
         re.compile(
             r"^(?:tickets?|ticket id|issues? (?:key|link|id)|jira(?: ticket| issue| key)?"
-            r"|links?|ref|reference|tracking"
+            r"|links?|ref|reference|tracking|issues?|tracker|jira link|ticket link|chamado|ticket jira"
             r"|bug|key|github issue|chamado|incidencia)$"
         ),
     ),
@@ -76,7 +91,9 @@ _ROLE_PATTERNS: tuple[tuple[Role, re.Pattern[str]], ...] = (
     (
         Role.ACTION,
         re.compile(
-            r"^(?:actions?|action items?|action points?|follow ?up(?: actions?| items?)?"
+            r"^(?:actions?|action items?|action points?|follow ?up(?: actions?| items?)?|priority actions?"
+            r"|corrective action|remediation items?|action description|task name|aufgabe|massnahme"
+            r"|accion|acao|tache|action a mener|actions a mener|what we will do|what s next|item de acao"
             r"|tasks?|to ?dos?|remediations?"
             r"|corrective actions?|preventive actions?|next steps?|acciones?|tareas?|acoes|acao|tarefas?"
             r"|medidas?"
@@ -91,13 +108,6 @@ _ROLE_PATTERNS: tuple[tuple[Role, re.Pattern[str]], ...] = (
         ),
     ),
 )
-
-_DONE_WORDS = re.compile(
-    r"^(?:done|complete|completed|closed|resolved|fixed|finished|shipped|merged|implemented|yes|y|x|true"
-    r"|hecho|completado|completada|cerrado|resuelto|terminado|concluido|concluida|feito|fechado|resolvido"
-    r"|erledigt|abgeschlossen|fertig|umgesetzt|termine|terminee|fait|resolu|clos|ferme|realise)$"
-)
-_DONE_MARKS = frozenset("✓✔✅☑☒")
 
 
 def column_role(header: str) -> Role:
@@ -114,14 +124,6 @@ def column_role(header: str) -> Role:
     return Role.CONTEXT
 
 
-def is_done_status(text: str) -> bool:
-    """Whether a status cell or marker says the item is finished."""
-    stripped = text.strip()
-    if stripped and stripped[0] in _DONE_MARKS:
-        return True
-    return bool(_DONE_WORDS.match(fold(stripped)))
-
-
 @dataclass(slots=True)
 class Fields:
     owner: str | None = None
@@ -132,12 +134,16 @@ class Fields:
     ref: str | None = None
     done: bool = False
     consumed: list[str] = field(default_factory=list)  # text spans to cut from the title
+    owner_spans: list[str] = field(default_factory=list)  # the owner's part of `consumed`
 
 
 _NAME = r"(@?[\w.'’-]{1,40}(?:\s(?!and\b|due\b|by\b|to\b|until\b|before\b|para\b|bis\b)[\w.'’-]{1,40}){0,3})"
 _OWNER_LABEL = re.compile(
-    r"[(\[]?\b(?:owner|owners|assignee|assigned to|responsible|dri|responsable|responsável|responsavel"
-    r"|verantwortlich|zuständig|propriétaire|porteur|assigné à|assigné|asignado a|dueño)\b\s*[:=\-–]?\s*"
+    # A bare label word needs a separator or an @handle after it ("dri aa" in prose is not an owner);
+    # "assigned to" / "owned by" read as phrases.
+    r"[(\[]?(?:\b(?:owner|owners|assignee|responsible|dri|responsable|responsável|responsavel"
+    r"|verantwortlich|zuständig|propriétaire|porteur|assigné|dueño|encargado|encargada)\b"
+    r"(?:\s?[:=\-–]\s?|\s(?=@))|\b(?:assigned\sto|owned\sby|asignado\sa|assigné\sà|atribuído\sa)\s?:?\s)"
     + _NAME
     + r"[)\]]?",
     re.I,
@@ -146,15 +152,15 @@ _HANDLE = re.compile(r"(?<![\w.@/])@([A-Za-z0-9][\w.-]{0,38}[A-Za-z0-9]|[A-Za-z0
 _DUE_LABEL = re.compile(
     r"[(\[]?\b(?:due(?:\sdate|\sby|\son)?|deadline|target(?:\sdate)?|eta|by|until|before|fecha\slímite|fecha"
     r"|plazo|para\sel|hasta(?:\sel)?|até|prazo|data\slimite|bis(?:\szum)?|fällig(?:\sam|\sbis)?|frist|termin"
-    r"|avant(?:\sle)?|d'ici(?:\sle)?|échéance|pour\sle)\b\s*[:=]?\s*(" + DATE_PHRASE.pattern + r")[)\]]?",
+    r"|avant(?:\sle)?|d'ici(?:\sle)?|échéance|pour\sle)\b\s?[:=]?\s?(" + DATE_PHRASE.pattern + r")[)\]]?",
     re.I,
 )
 _PRIORITY_LABEL = re.compile(
-    r"[(\[]?\b(?:priority|prio|prioridad|prioridade|priorität|priorité)\b\s*[:=]?\s*([\w-]{1,12})[)\]]?", re.I
+    r"[(\[]?\b(?:priority|prio|prioridad|prioridade|priorität|priorité)\b\s?[:=]?\s?([\w-]{1,12})[)\]]?", re.I
 )
 _PRIORITY_CODE = re.compile(r"[(\[]?\b(P[0-4])\b[)\]]?")
 _KIND_LABEL = re.compile(
-    r"[(\[]?\b(?:type|kind|category|tipo|typ|catégorie)\s*[:=]\s*([\w-]{2,20})[)\]]?", re.I
+    r"[(\[]?\b(?:type|kind|category|tipo|typ|catégorie)\s?[:=]\s?([\w-]{2,20})[)\]]?", re.I
 )
 _KIND_TAG = re.compile(
     r"[(\[#]\b(prevent|preventive|mitigate|mitigation|detect|detection|process|repair|investigate|remediate"
@@ -169,23 +175,29 @@ _DONE_TEXT = re.compile(
 def inline_fields(text: str, *, lang: str, base: date | None, mentions: list[str]) -> Fields:
     """Fields written inside an item's own text ("Owner: Ana", "@bob", "due 15/03/2024", "(P1)")."""
     found = Fields()
+    text = " ".join(text[:MAX_FIELD_TEXT].split())
+    budget.charge(len(text))
     owner = _OWNER_LABEL.search(text)
     if owner:
-        found.owner = owner.group(1).strip(" .,;")
+        value = owner.group(1).strip(" .,;")
+        found.owner = None if is_empty_value(value) else value
         found.consumed.append(owner.group(0))
+        found.owner_spans.append(owner.group(0))
     elif mentions:
         found.owner = mentions[0]
         found.consumed.extend(mentions)
+        found.owner_spans.extend(mentions)
     else:
         handle = _HANDLE.search(text)
         if handle:
             found.owner = "@" + handle.group(1)
             found.consumed.append(handle.group(0))
+            found.owner_spans.append(handle.group(0))
     due = _DUE_LABEL.search(text)
     if due:
         value = parse_date(due.group(1), lang=lang, base=base)
         found.due, found.due_text = value, due.group(1)
-        if value is not None or PLACEHOLDER.match(due.group(1)):
+        if value is not None or is_empty_value(due.group(1)):
             found.consumed.append(due.group(0))
     priority = _PRIORITY_LABEL.search(text) or _PRIORITY_CODE.search(text)
     if priority:

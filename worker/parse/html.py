@@ -25,7 +25,6 @@ _RI = "{" + RI + "}"
 _ENTITY_DECL = re.compile(r"<!ENTITY", re.I)
 _DOCTYPE_SUBSET = re.compile(r"<!DOCTYPE[^>\[]{0,500}\[", re.I)
 _NAMED_ENTITY = re.compile(r"&([A-Za-z][A-Za-z0-9]{1,31});")
-_TRUNCATED_TAG = re.compile(r"<[!/A-Za-z][^>]{0,100000}\Z")
 _XML_PREDEFINED = frozenset({"amp", "lt", "gt", "quot", "apos"})
 
 _SKIP = frozenset(
@@ -108,7 +107,7 @@ def reject_entity_declarations(text: str) -> None:
 def parse_html(text: str) -> list[Block]:
     """Parse an HTML page (any export flavour) into blocks."""
     reject_entity_declarations(text)
-    if _TRUNCATED_TAG.search(text[-100_000:]):
+    if _ends_inside_tag(text):
         raise ParseError("malformed HTML: the document ends inside a tag or comment")
     parser = lxml.html.HTMLParser(
         no_network=True,
@@ -134,6 +133,15 @@ def parse_html(text: str) -> list[Block]:
     if visible == 0 and len(outside_tags.strip()) > 40:
         raise ParseError("malformed HTML: no readable text could be recovered")
     return blocks
+
+
+def _ends_inside_tag(text: str) -> bool:
+    """Whether the text ends inside a tag or comment: its last "<" opens a tag that no ">" closes."""
+    opened = text.rfind("<")
+    if opened < 0 or text.rfind(">") > opened or opened + 1 >= len(text):
+        return False
+    follower = text[opened + 1]
+    return follower in "!/" or (follower.isascii() and follower.isalpha())
 
 
 def parse_storage(text: str) -> list[Block]:

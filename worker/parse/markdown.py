@@ -13,6 +13,7 @@ from worker.parse.blocks import Block, Heading, ListItem, Paragraph, Table, Text
 from worker.parse.errors import ParseError
 from worker.parse.html import parse_html
 from worker.parse.lines import heading_text, line_blocks
+from worker.parse.pipe_tables import MARKER_PREFIX, extract_tables, plain_cell
 from worker.parse.plaintext import checkbox
 from worker.parse.refs import is_issue_url
 from worker.parse.sections import Kind, classify_heading
@@ -33,18 +34,53 @@ def _parser() -> MarkdownIt:
     return md
 
 
+_FRONT_MATTER_END = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.M)
+_FRONT_MATTER_MAX = 8000
+_JIRA_MENTION = re.compile(r"\[~(?:accountid:)?([^\]\n|\[]{1,200})\]")
+
+
 def parse_markdown(text: str) -> list[Block]:
-    """Parse Markdown into blocks."""
+    """Parse Markdown into blocks; YAML front matter becomes "key: value" lines the metadata reader sees."""
+    front, text = _front_matter(text)
+    lines, tables = extract_tables(text.split("\n"), _render_cell)
+    if tables:
+        text = "\n".join(lines)
     try:
         tokens = _parser().parse(text)
     except RecursionError:
         raise ParseError("the Markdown is nested too deeply to read") from None
-    return _Builder(text.split("\n")).build(tokens)
+    blocks = _Builder(lines, tables).build(tokens)
+    return front + blocks
+
+
+def _render_cell(cell: str) -> Text:
+    plain = plain_cell(cell)
+    if plain is not None:
+        return plain
+    inline = _parser().parseInline(cell)
+    return render_inline(inline[0], cell=True) if inline else Text("")
+
+
+def _front_matter(text: str) -> tuple[list[Block], str]:
+    """Split "---\nteam: x\n---" off the top: one note paragraph of its simple key: value lines."""
+    if not text.startswith("---\n"):
+        return [], text
+    end = _FRONT_MATTER_END.search(text, 4, _FRONT_MATTER_MAX)
+    if end is None:
+        return [], text
+    lines = []
+    for line in text[4 : end.start()].split("\n"):
+        key, sep, value = line.partition(":")
+        if sep and key.strip() and not key.startswith((" ", "\t", "-")):
+            lines.append(f"{key.strip()}: {value.strip().strip(chr(34) + chr(39))}")
+    rest = text[end.end() :]
+    return ([Paragraph(Text("\n".join(lines)), note=True)] if lines else []), rest
 
 
 class _Builder:
-    def __init__(self, source_lines: list[str]) -> None:
+    def __init__(self, source_lines: list[str], tables: list[Table] | None = None) -> None:
         self.source = source_lines
+        self.tables = tables or []
         self.blocks: list[Block] = []
         self.heading_level = 0
         self.list_depth = -1
@@ -130,6 +166,11 @@ class _Builder:
 
     def _html(self, html: str) -> None:
         stripped = html.strip()
+        if stripped.startswith(MARKER_PREFIX) and stripped.endswith("-->"):
+            number = stripped[len(MARKER_PREFIX) : -3]
+            if number.isdigit() and int(number) < len(self.tables):
+                self.blocks.append(self.tables[int(number)])
+                return
         if not _TAG.sub("", stripped).strip():
             # Only tags: an <aside> opener/closer around Markdown; the Markdown inside is parsed normally.
             return
@@ -255,5 +296,12 @@ def render_inline(token: Token, *, cell: bool = False) -> Text:
         # Cells may carry literal <br> inside code spans or escaped form; anything tag-like is dropped.
         text = _BR.sub("\n", text)
         text = _TAG.sub(" ", text) if "<" in text else text
+    if "[~" in text:
+        # Jira-style mentions pasted into Markdown: a mention, as in Jira wiki.
+        def mention(match: re.Match[str]) -> str:
+            out.mentions.append(match.group(1).strip())
+            return match.group(1).strip()
+
+        text = _JIRA_MENTION.sub(mention, text)
     out.text = "\n".join(" ".join(line.split()) for line in text.split("\n") if line.strip())
     return out

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from worker.parse.blocks import Block, Heading, ListItem, Paragraph, Table, Text
-from worker.parse.dates import DATE_PHRASE, PLACEHOLDER, parse_date
+from worker.parse.dates import DATE_PHRASE, parse_date
+from worker.parse.empty import is_empty_value
 from worker.parse.sections import Kind, classify_heading, fold
 
 # Keys in order of preference; matched against the folded key text.
@@ -17,6 +18,8 @@ _OWNER_KEYS = (
     "postmortem lead",
     "incident owner",
     "document owner",
+    "dri",
+    "directly responsible individual",
     "owner",
     "incident lead",
     "incident commander",
@@ -46,6 +49,24 @@ _OWNER_KEYS = (
     "pilote de l incident",
     "auteur",
     "redige par",
+)
+_TEAM_KEYS = (
+    "team",
+    "owning team",
+    "owner team",
+    "responsible team",
+    "service team",
+    "teams",
+    "squad",
+    "equipo",
+    "equipo responsable",
+    "equipe",
+    "equipe responsavel",
+    "time responsavel",
+    "verantwortliches team",
+    "zustandiges team",
+    "equipe responsable",
+    "equipe proprietaire",
 )
 _SEVERITY_KEYS = (
     "severity",
@@ -98,6 +119,7 @@ _DATE_KEYS = (
     "dauer",
     "duree",
 )
+_FIELD_SEPARATOR = re.compile(r"\s[·•|]\s")
 _KEY_VALUE = re.compile(r"^\s*([^:\n]{1,60}?)\s*[:：]\s*(\S[^\n]*)?$")
 _GENERIC_OWNER = re.compile(r"^(?:tbd|n/?a|none|-+|…|\?+|unknown|unassigned)$", re.I)
 
@@ -109,6 +131,7 @@ class Metadata:
     incident_date: date | None
     severity: str | None
     first_text: str | None
+    team: str | None = None
 
 
 def read_metadata(blocks: list[Block], *, lang: str) -> Metadata:
@@ -116,6 +139,7 @@ def read_metadata(blocks: list[Block], *, lang: str) -> Metadata:
     pairs = list(_pairs(blocks))
     owner = _pick(pairs, _OWNER_KEYS)
     severity = _pick(pairs, _SEVERITY_KEYS)
+    team = _pick(pairs, _TEAM_KEYS)
     incident_date = None
     for key in _DATE_KEYS:
         for found_key, value in pairs:
@@ -133,7 +157,17 @@ def read_metadata(blocks: list[Block], *, lang: str) -> Metadata:
         incident_date=incident_date,
         severity=_value(severity),
         first_text=_first_text(blocks),
+        team=_team(team),
     )
+
+
+def _team(value: Text | None) -> str | None:
+    """The team's name as written, without markup residue ("@payments-team" -> "payments-team")."""
+    text = _value(value)
+    if text is None:
+        return None
+    text = text.strip(" .,;*_`").lstrip("@#")
+    return text[:100] or None
 
 
 def _pairs(blocks: list[Block]) -> list[tuple[str, Text]]:
@@ -163,9 +197,12 @@ def _pairs(blocks: list[Block]) -> list[tuple[str, Text]]:
                     out.append((fold(row[0].text), value))
         elif isinstance(block, ListItem | Paragraph):
             for line in block.content.text.split("\n"):
-                pair = _split(Text(line, mentions=block.content.mentions, dates=block.content.dates))
-                if pair:
-                    out.append(pair)
+                # "Date: 2025-03-12 · Team: Streaming · DRI: @nk": several fields on one line.
+                parts = _FIELD_SEPARATOR.split(line) if _FIELD_SEPARATOR.search(line) else [line]
+                for part in parts:
+                    pair = _split(Text(part, mentions=block.content.mentions, dates=block.content.dates))
+                    if pair:
+                        out.append(pair)
     return out
 
 
@@ -201,7 +238,7 @@ def _value(value: Text | None) -> str | None:
 
 
 def _date_in(text: str, *, lang: str) -> date | None:
-    if PLACEHOLDER.match(text):
+    if is_empty_value(text):
         return None
     direct = parse_date(text[:40], lang=lang) if len(text) <= 40 else None
     if direct:
@@ -213,18 +250,31 @@ def _date_in(text: str, *, lang: str) -> date | None:
     return None
 
 
+# A date with its year, as prose writes it: "2 de junio de 2025", "March 3, 2025", "3. März 2025", ISO.
+_FULL_DATE = re.compile(
+    r"\d{1,2}(?:st|nd|rd|th|º|er|\.)?\s(?:de\s)?[A-Za-zÀ-ÿ]{3,10}\.?,?\s(?:de\s)?\d{4}"
+    r"|[A-Za-zÀ-ÿ]{3,10}\.?\s\d{1,2}(?:st|nd|rd|th)?,?\s\d{4}"
+    r"|\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[./]\d{1,2}[./]\d{4}"
+)
+
+
 def _date_in_prose(blocks: list[Block], *, lang: str) -> date | None:
     """The first full date (with a year) in the title or opening paragraphs, when no field names it."""
     seen = 0
     first_heading = next((block for block in blocks if isinstance(block, Heading)), None)
     for block in blocks:
+        if (
+            isinstance(block, Heading)
+            and block is not first_heading
+            and classify_heading(block.content.text[:300]) is Kind.ACTION
+        ):
+            break  # due dates of the actions are not the incident's date
         if isinstance(block, Paragraph) or block is first_heading:
             seen += isinstance(block, Paragraph)
-            for match in DATE_PHRASE.finditer(block.content.text[:1000]):
-                if re.search(r"\d{4}", match.group(0)):
-                    found = parse_date(match.group(0), lang=lang)
-                    if found:
-                        return found
+            for match in _FULL_DATE.finditer(block.content.text[:1000]):
+                found = parse_date(match.group(0), lang=lang)
+                if found:
+                    return found
             if seen >= 4:
                 break
     return None
@@ -240,6 +290,8 @@ def _title(blocks: list[Block]) -> str | None:
             if block.level > 1 and classify_heading(text) is not Kind.NEUTRAL:
                 continue  # "## Action items", "## Timeline": a section of the document, not its title
             return text or None
+        if isinstance(block, Paragraph) and block.note:
+            continue  # front matter, a callout: not the title
         if isinstance(block, Paragraph) and block is blocks[0]:
             text = block.content.text.split("\n")[0].strip()
             if text and len(text.split()) <= 12 and text[-1] not in ".!?,;":
@@ -251,7 +303,7 @@ def _title(blocks: list[Block]) -> str | None:
     return None
 
 
-_METADATA_KEYS = frozenset(_OWNER_KEYS + _SEVERITY_KEYS + _DATE_KEYS)
+_METADATA_KEYS = frozenset(_OWNER_KEYS + _SEVERITY_KEYS + _DATE_KEYS + _TEAM_KEYS)
 
 
 def _first_text(blocks: list[Block]) -> str | None:

@@ -9,6 +9,8 @@ from worker.parse.lines import heading_text, is_diagram, line_blocks, split_stat
 from worker.parse.sections import SectionTracker
 
 _LIST = re.compile(r"^([ \t]{0,12})(?:([-*•·+▪◦‣–])|(\(?[0-9]{1,3}[.)])|(\(?[a-z][)]))[ \t]+(\S.*)$")
+# "[x] Done thing" / "☐ Open thing" at the start of a line: a checkbox item even without a list marker.
+_BOX_LINE = re.compile(r"^([ \t]{0,12})((?:\[[ xX✓✔]\]|[☐☑☒✅⬜])[ \t]?\S.*)$")
 _CHECKBOX = re.compile(r"^(?:\[([ xX✓✔])\]|([☐☑☒✅⬜✓✔]))[ \t]*")
 
 
@@ -93,12 +95,19 @@ def _group_blocks(group: list[str], *, level: int) -> list[Block]:
 
     for line in group:
         match = _LIST.match(line)
+        box = None if match else _BOX_LINE.match(line)
         if match:
             flush_prose()
             flush_item()
             indent = len(match.group(1).expandtabs(4))
             item = (indent, match.group(2) is None, [match.group(5)])
-        elif item is not None and (line[:1] in " \t" or line.strip()[:1].islower()):
+        elif box:
+            flush_prose()
+            flush_item()
+            item = (len(box.group(1).expandtabs(4)), False, [box.group(2)])
+        elif item is not None and (
+            line[:1] in " \t" or line.strip()[:1].islower() or line.strip()[:1] == "(" or _open_paren(item[2])
+        ):
             item[2].append(line)
         else:
             flush_item()
@@ -106,3 +115,9 @@ def _group_blocks(group: list[str], *, level: int) -> list[Block]:
     flush_item()
     flush_prose()
     return blocks
+
+
+def _open_paren(lines: list[str]) -> bool:
+    """Whether an item's text so far leaves a parenthesis open: "(owner: Ana," wraps onto the next line."""
+    last = lines[-1]
+    return last.rfind("(") > last.rfind(")")

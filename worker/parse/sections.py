@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 import re
 import unicodedata
+from functools import lru_cache
 
 
 class Kind(enum.Enum):
@@ -17,8 +18,25 @@ class Kind(enum.Enum):
     NEUTRAL = "neutral"  # anything else: inherits from the enclosing section
 
 
+_ASCII_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+_FOLD_CACHE_CHARS = 200
+
+
 def fold(text: str) -> str:
     """Casefold, strip accents and everything that is not a letter, digit or space."""
+    if len(text) <= _FOLD_CACHE_CHARS:
+        return _fold_cached(text)
+    return _fold(text)
+
+
+@lru_cache(maxsize=16384)
+def _fold_cached(text: str) -> str:
+    return _fold(text)
+
+
+def _fold(text: str) -> str:
+    if text.isascii():
+        return " ".join(_ASCII_NON_ALNUM.sub(" ", text.lower()).split())
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     letters = "".join(ch if ch.isalnum() else " " for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(letters.split())
@@ -37,7 +55,8 @@ _TIMELINE = re.compile(
 )
 _ACTION = re.compile(
     r"\b(?:action items?|actions?|action points?|follow ?ups?|followups?|corrective|preventa?tive|prevention"
-    r"|to ?dos?|tasks?|remediations?|next steps|improvements?|fixes|countermeasures?|recommendations?"
+    r"|to ?do|to dos|^todos$|todo list|todo items?|tasks?|remediations?|next steps|improvements?|fixes"
+    r"|countermeasures?|recommendations?"
     r"|what we are doing|what we re doing|what we will do|what we ll do|going forward|moving forward"
     r"|future work|work items?|mitigation plan|repair items?|lessons applied|prevent|preventing|to prevent"
     r"|prevenir|evitar|evitarlo|verhindern|vermeiden|eviter|empecher"
@@ -49,7 +68,7 @@ _ACTION = re.compile(
     r"|plano de acao|itens de acao"
     # German
     r"|massnahmen|aufgaben|nachverfolgung|folgemassnahmen|nachste schritte|naechste schritte|verbesserungen"
-    r"|korrekturmassnahmen|vorbeugung|pravention|aktionspunkte|todos"
+    r"|korrekturmassnahmen|vorbeugung|pravention|aktionspunkte"
     # French
     r"|actions correctives|suivi|mesures|taches|prochaines etapes|ameliorations|correctifs|preventives?"
     r"|plan d action|remediation)\b"

@@ -2,8 +2,10 @@
 
 GitHub does not redeliver a failed webhook and a receiver can be down, so beat runs this on a schedule.
 A file counts as ingested when the store knows a postmortem from the same repository path (at any
-commit); a Jira review when the store knows its issue key. Changed documents are the webhooks' and
-`followthrough resync`'s job, so the sweep costs one tree read and one paged search, not a fetch per file.
+commit); a Jira review when the store knows its issue key. A document the parser refused (recorded in the
+store's parse failures) counts as seen too: it is retried when it changes (webhook) or on `resync`.
+Changed documents are the webhooks' and `followthrough resync`'s job, so the sweep costs one tree read
+and one paged search, not a fetch per file.
 It also re-queues the sync of postmortems whose sync never completed (a worker killed outright leaves its
 message unacknowledged until Redis's visibility timeout, two hours by default), and publishes again the
 webhook deliveries in the outbox whose task never finished. Both wait `sweep_grace_minutes` first.
@@ -27,9 +29,11 @@ from worker.sync import pipeline
 def _known(settings: Settings) -> tuple[set[tuple[str, str]], set[str]]:
     files: set[tuple[str, str]] = set()
     issues: set[str] = set()
-    for record in pipeline.list_postmortems(settings):
+    # Documents the parser refused count as seen: re-queueing them would fail the same way every sweep.
+    failed = [failure.source for failure in pipeline.parse_failures(settings)]
+    for source in [str(record.source) for record in pipeline.list_postmortems(settings)] + failed:
         try:
-            ref = parse_source(str(record.source))
+            ref = parse_source(source)
         except BadSource:
             continue
         if isinstance(ref, GitHubFile):

@@ -112,7 +112,11 @@ class ActionItemRow(Base):
     ticket_url: Mapped[str | None] = mapped_column(Text)
     #: Set before the create call goes out, so a ticket found later by its label (lost response)
     #: is known to carry exactly the values below.
+    #: Cleared when the create is known not to have happened (rate limit, rejection): while set and
+    #: no ticket is mapped, the create is *unconfirmed* and waits for the search index to settle.
     create_attempted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Searches since that attempt which found no ticket, each made one settling window after the last.
+    absent_checks: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     written_title: Mapped[str | None] = mapped_column(Text)
     written_due: Mapped[date | None] = mapped_column(Date)
     written_assignee: Mapped[str | None] = mapped_column(String(200))
@@ -165,6 +169,19 @@ class OwnerLookupRow(Base):
     user_id: Mapped[str | None] = mapped_column(String(200))  # None: looked up, found nobody usable
     outcome: Mapped[str] = mapped_column(String(300))
     checked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ParseFailureRow(Base):
+    """A document that could not be parsed, one row per source: the sweep skips it, the CLI shows it."""
+
+    __tablename__ = "parse_failures"
+
+    source: Mapped[str] = mapped_column(String(1000), primary_key=True)  # "github:repo@ref:path", "jira:KEY"
+    content_hash: Mapped[str] = mapped_column(String(64))  # sha256 of the bytes that failed
+    reason: Mapped[str] = mapped_column(Text)  # the parser's one-line message
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    first_failed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_failed_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 # Follow-up's tables (report sends, history, resolutions): SQLAlchemy Core tables on the same metadata, so

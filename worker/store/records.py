@@ -28,6 +28,18 @@ class PostmortemRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class ParseFailureRecord:
+    """A document the parser refused: where it came from, what failed and how often."""
+
+    source: str
+    content_hash: str
+    reason: str
+    attempts: int
+    first_failed_at: datetime
+    last_failed_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class ItemRecord:
     """One stored action item with its ticket mapping, last-written values and last known status."""
 
@@ -49,6 +61,10 @@ class ItemRecord:
     ticket_updated: datetime | None
     removed_at: datetime | None
     removal_notified: bool
+    #: When a create whose outcome is unknown went out (None once confirmed or known not to be made).
+    create_attempted_at: datetime | None = None
+    #: Searches since `create_attempted_at` that found no ticket (see worker.sync.settle).
+    absent_checks: int = 0
 
     @classmethod
     def untracked(cls, postmortem_key: str, item: ActionItem, position: int = 0) -> ItemRecord:

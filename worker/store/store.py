@@ -20,7 +20,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from alembic.util.exc import CommandError
-from sqlalchemy import Engine, create_engine, event, func, or_, select, text, update
+from sqlalchemy import Engine, create_engine, delete, event, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, CursorResult, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
@@ -29,8 +29,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from connectors.tracker import OWNED_FIELDS, Ticket, TicketFields
 from worker.errors import UserError
 from worker.models import ActionItem, Postmortem
-from worker.store.models import ActionItemRow, OwnerLookupRow, PostmortemRow, SyncRunRow
-from worker.store.records import ItemRecord, PostmortemRecord
+from worker.store.models import ActionItemRow, OwnerLookupRow, ParseFailureRow, PostmortemRow, SyncRunRow
+from worker.store.records import ItemRecord, ParseFailureRecord, PostmortemRecord
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 #: Serialises migrations when several workers open a PostgreSQL store at once.
@@ -351,11 +351,34 @@ class Store:
                     .values(
                         tracker=tracker,
                         create_attempted_at=now,
+                        absent_checks=0,
                         owned_fields=",".join(OWNED_FIELDS),
                         updated_at=now,
                         **_written(fields, OWNED_FIELDS),
                     )
                 )
+
+    def clear_create_attempt(self, key: str, fingerprints: Collection[str]) -> None:
+        """The create is known not to have happened (rate limit, rejection): nothing waits to settle."""
+        self._set_unconfirmed(key, fingerprints, create_attempted_at=None, absent_checks=0)
+
+    def record_absent_check(self, key: str, fingerprint: str, checks: int) -> None:
+        """A search made one settling window after the last found no ticket for an unconfirmed create."""
+        self._set_unconfirmed(key, [fingerprint], absent_checks=checks)
+
+    def _set_unconfirmed(self, key: str, fingerprints: Collection[str], **values: Any) -> None:
+        if not fingerprints:
+            return
+        with self.session() as s:
+            s.execute(
+                update(ActionItemRow)
+                .where(
+                    ActionItemRow.postmortem_key == key,
+                    ActionItemRow.fingerprint.in_(list(fingerprints)),
+                    ActionItemRow.ticket_key.is_(None),
+                )
+                .values(**values)
+            )
 
     def record_ticket(
         self,
@@ -458,12 +481,15 @@ class Store:
                     .values(assignee_resolution=how[:60])
                 )
 
-    def mark_removal_notified(self, key: str, fingerprint: str, *, now: datetime | None = None) -> None:
+    def mark_removal_notified(
+        self, key: str, fingerprint: str, *, notified: bool = True, now: datetime | None = None
+    ) -> None:
+        """Record that the removal comment was made (or, `notified=False`, that the item came back)."""
         with self.session() as s:
             s.execute(
                 update(ActionItemRow)
                 .where(ActionItemRow.postmortem_key == key, ActionItemRow.fingerprint == fingerprint)
-                .values(removal_notified=True, updated_at=now or _now())
+                .values(removal_notified=notified, updated_at=now or _now())
             )
 
     def record_sync(
@@ -476,7 +502,11 @@ class Store:
         retry_error: str | None,
         finished_at: datetime | None = None,
     ) -> None:
-        """Log a sync run; a real (not dry) run also stamps the postmortem's `synced_at`."""
+        """Log a sync run; a real run that left nothing to retry also stamps the postmortem's `synced_at`.
+
+        A run with a `retry_error` (items pending: rate limit, unconfirmed creates) is not complete: if its
+        retry is lost (broker restart), the sweep's `unsynced` still finds the postmortem.
+        """
         finished_at = finished_at or _now()
         with self.session() as s:
             s.add(
@@ -489,8 +519,51 @@ class Store:
                     retry_error=retry_error,
                 )
             )
-            if not dry_run:
+            if not dry_run and retry_error is None:
                 s.execute(update(PostmortemRow).where(PostmortemRow.key == key).values(synced_at=finished_at))
+
+    # --- parse failures -------------------------------------------------------------------------
+
+    def record_parse_failure(
+        self, source: str, *, content_hash: str, reason: str, now: datetime | None = None
+    ) -> None:
+        """Remember that the document at `source` (with this content) could not be parsed, and why."""
+        now = now or _now()
+        values = {"content_hash": content_hash, "reason": reason[:2000], "last_failed_at": now}
+        with self.session() as s:
+            stmt = self._insert(ParseFailureRow).values(
+                source=source[:1000], attempts=1, first_failed_at=now, **values
+            )
+            s.execute(
+                stmt.on_conflict_do_update(
+                    index_elements=["source"], set_={**values, "attempts": ParseFailureRow.attempts + 1}
+                )
+            )
+
+    def clear_parse_failure(self, source: str) -> None:
+        """Forget a recorded parse failure (the document at `source` now parses)."""
+        with self.session() as s:
+            s.execute(delete(ParseFailureRow).where(ParseFailureRow.source == source[:1000]))
+
+    def parse_failures(self) -> list[ParseFailureRecord]:
+        """Every recorded parse failure, most recent first."""
+        with self.session() as s:
+            rows = s.execute(
+                select(ParseFailureRow).order_by(
+                    ParseFailureRow.last_failed_at.desc(), ParseFailureRow.source
+                )
+            ).scalars()
+            return [
+                ParseFailureRecord(
+                    source=row.source,
+                    content_hash=row.content_hash,
+                    reason=row.reason,
+                    attempts=row.attempts,
+                    first_failed_at=row.first_failed_at,
+                    last_failed_at=row.last_failed_at,
+                )
+                for row in rows
+            ]
 
     # --- owner lookups cache --------------------------------------------------------------------
 
@@ -600,4 +673,6 @@ def _item_record(row: ActionItemRow) -> ItemRecord:
         ticket_updated=row.ticket_updated,
         removed_at=row.removed_at,
         removal_notified=row.removal_notified,
+        create_attempted_at=row.create_attempted_at,
+        absent_checks=row.absent_checks or 0,
     )

@@ -1,9 +1,12 @@
 """Execute a sync plan against one tracker, recording every ticket and written value in the store.
 
-Idempotency rests on three things: the fingerprint label on every ticket, the one label search before
-creating, and search-then-create after any failed create (the tracker may have committed a create
-whose answer was lost). A rate limit longer than `MAX_INLINE_WAIT` is never slept here: it comes back
-as `SyncResult.retry_error` for the worker to schedule.
+Idempotency rests on the fingerprint label on every ticket, the one label search before creating, and
+never repeating a create that may have happened unseen (its answer lost to a timeout, reset or 5xx)
+until the tracker's eventually consistent search has had time to show it: such an item is
+*unconfirmed* and reported `pending` until a settled search finds its ticket, or until
+`create_confirm_searches` searches, each `create_settle_seconds` after the last, all miss it
+(worker/sync/settle.py, docs/sync.md). A rate limit longer than `MAX_INLINE_WAIT` is never slept here:
+it comes back as `SyncResult.retry_error` for the worker to schedule.
 """
 
 from __future__ import annotations
@@ -19,10 +22,18 @@ from config.settings import Settings
 from config.teams import Team
 from connectors.errors import RateLimited, TrackerError
 from connectors.factory import MAX_INLINE_WAIT, destination_name
-from connectors.tracker import OWNED_FIELDS, REMOVED_LABEL, Ticket, TicketFields, Tracker
+from connectors.tracker import (
+    OWNED_FIELDS,
+    REMOVED_LABEL,
+    Ticket,
+    TicketFields,
+    Tracker,
+    postmortem_label,
+)
 from worker.store import ItemRecord, PostmortemRecord, Store
 from worker.sync.owners import LOOKUP_TTL, Directory, OwnerResolution, OwnerResolver
 from worker.sync.plan import PlanContext, Step, filter_reason, plan_sync
+from worker.sync.settle import SettlePolicy, Settling, absent
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +45,10 @@ BACKOFF = (0.0, 0.2, 0.5)
 REMOVED_COMMENT = (
     'This action item is no longer in the postmortem "{title}". Followthrough leaves the ticket as it '
     "is: close it if the work is no longer needed."
+)
+RESTORED_COMMENT = (
+    'This action item is back in the postmortem "{title}". Followthrough removed the '
+    f"{REMOVED_LABEL} label."
 )
 
 
@@ -147,6 +162,7 @@ class SyncRun:
         self.retry_error: TrackerError | None = None
         self._stop: RateLimited | None = None  # a long rate limit: no more calls in this run
         self._last_error: TrackerError | None = None
+        self._by_fp: dict[str, ItemRecord] = {}
 
     # --- orchestration --------------------------------------------------------------------------
 
@@ -154,7 +170,9 @@ class SyncRun:
         started = datetime.now(UTC)
         key = self.pm.key
         records = self._items()
+        self._by_fp = {record.fingerprint: record for record in records}
         tickets: list[Ticket] | None = None
+        searched_at = datetime.now(UTC)
         if self.tracker is not None:
             try:
                 tickets = self.tracker.find_tickets(key)
@@ -187,11 +205,24 @@ class SyncRun:
         steps = plan_sync(ctx, records, tickets, resolutions)
         if self.dry_run:
             return self._finish(started, [self._planned(step) for step in steps])
+        if tickets is not None:
+            recheck = _needs_consistent_read(records, tickets, steps)
+            if recheck:
+                try:
+                    tickets = self._reread(tickets, recheck)
+                except TrackerError as exc:
+                    if not exc.retryable:
+                        raise
+                    self.retry_error = exc
+                    return self._finish(started, self._all_pending(exc))
+                steps = plan_sync(ctx, records, tickets, resolutions)
         self._adopt(steps)
         if tickets:
             self.store.record_status(key, tickets)
-        self._create([s for s in steps if s.action == "create"])
+        self._create([s for s in steps if s.action == "create"], searched_at=searched_at)
         for step in steps:
+            if step.restore and not self._restore(step):
+                continue  # left pending or failed; the update waits for the next run
             if step.action == "update":
                 self._update(step)
             elif step.action == "comment-removed":
@@ -202,6 +233,22 @@ class SyncRun:
                 self._done(step, step.result, step.reason)
         self.store.record_resolutions(key, {fp: r.how for fp, r in resolutions.items()})
         return self._finish(started, [self.results[s.fingerprint] for s in steps])
+
+    def _reread(self, tickets: list[Ticket], keys: set[str]) -> list[Ticket]:
+        """Replace what the search said of these tickets with a consistent read of each, by key.
+
+        The label search may lag writes (Jira's index): a ticket we mapped may be missing from it, or show
+        values from before our last edit (a false conflict) or a label we already removed.
+        """
+        assert self.tracker is not None
+        label = postmortem_label(self.pm.key)
+        fresh: dict[str, Ticket] = {}
+        for key in sorted(keys):
+            for ticket in self.tracker.fetch_status(keys=[key]):
+                if label in ticket.labels:
+                    fresh[ticket.key] = ticket
+        kept = [t for t in tickets if t.key not in keys]
+        return kept + [fresh[k] for k in sorted(fresh)]
 
     def _items(self) -> list[ItemRecord]:
         return self._records if self._records is not None else self.store.items(self.pm.key)
@@ -303,19 +350,21 @@ class SyncRun:
                 owned=step.adopt.owned,
             )
 
-    def _create(self, steps: Sequence[Step]) -> None:
-        """Create tickets; after a failed call, search again and create only what is still missing."""
-        pending = {s.fingerprint: s for s in steps if s.draft is not None}
+    def _create(self, steps: Sequence[Step], *, searched_at: datetime) -> None:
+        """Create tickets. A create that may have happened unseen is never repeated until settled."""
         assert self.tracker is not None
+        policy = SettlePolicy(self.settings.create_settle_seconds, self.settings.create_confirm_searches)
+        pending: dict[str, Step] = {}
+        for candidate in steps:
+            if candidate.draft is None or self._still_settling(candidate, searched_at, policy):
+                continue
+            pending[candidate.fingerprint] = candidate
+        uncertain: dict[str, Step] = {}
         for attempt in range(MAX_ATTEMPTS):
             if not pending or self._stop is not None:
                 break
             if attempt:
                 self.sleep(BACKOFF[min(attempt, len(BACKOFF) - 1)])
-                if not self._confirm_created(pending):
-                    continue
-                if not pending:
-                    break
             drafts = {fp: s.draft for fp, s in pending.items() if s.draft is not None}
             self.store.mark_create_attempted(
                 self.pm.key, {fp: d.fields for fp, d in drafts.items()}, tracker=self.team.tracker
@@ -323,7 +372,12 @@ class SyncRun:
             try:
                 outcomes = self.tracker.create_tickets(list(drafts.values()))
             except TrackerError as exc:  # a connector may raise for the whole call
-                if not self._retryable(exc):
+                if exc.retryable and not isinstance(exc, RateLimited):
+                    self._last_error = exc  # the call went out: anything may have been created
+                    uncertain.update(pending)
+                    pending.clear()
+                elif not self._retryable(exc):
+                    self.store.clear_create_attempt(self.pm.key, list(pending))
                     for failed in pending.values():
                         self._done(failed, "failed", _describe(exc))
                     pending.clear()
@@ -344,7 +398,11 @@ class SyncRun:
                     )
                     self._done(step, "created", step.reason, key=outcome.ticket.key, url=outcome.ticket.url)
                     del pending[step.fingerprint]
+                elif outcome.uncertain:
+                    self._last_error = outcome.error
+                    uncertain[step.fingerprint] = pending.pop(step.fingerprint)
                 elif outcome.error is not None and not outcome.error.retryable:
+                    self.store.clear_create_attempt(self.pm.key, [step.fingerprint])
                     self._done(step, "failed", _describe(outcome.error))
                     del pending[step.fingerprint]
                 elif outcome.error is not None and not isinstance(retry, RateLimited):
@@ -352,10 +410,56 @@ class SyncRun:
             if retry is not None:
                 # One failed call fails many drafts with the same error: wait for it once.
                 self._retryable(retry)
-        if pending and self._stop is None:
-            self._confirm_created(pending)
-        for step in pending.values():
-            self._pending(step, self._stop or self._last_error, "not confirmed created")
+        if pending:
+            # Refused (rate limit) or never sent: surely not created, so nothing has to settle.
+            self.store.clear_create_attempt(self.pm.key, list(pending))
+            for step in pending.values():
+                self._pending(step, self._stop or self._last_error, "not created yet")
+        if uncertain:
+            self._settle_lost(uncertain, policy)
+
+    def _still_settling(self, step: Step, searched_at: datetime, policy: SettlePolicy) -> bool:
+        """For an item whose last create is unconfirmed: count this run's search, report it if it waits."""
+        record = self._by_fp.get(step.fingerprint)
+        if record is None or record.ticket_key is not None or record.create_attempted_at is None:
+            return False
+        verdict = absent(record.create_attempted_at, record.absent_checks, searched_at, policy)
+        if verdict.checks != record.absent_checks:
+            self.store.record_absent_check(self.pm.key, step.fingerprint, verdict.checks)
+        if verdict.create:
+            log.info(
+                "%s: %d settled searches found no ticket for %s; creating it again",
+                self.pm.key, verdict.checks, step.fingerprint,
+            )
+            return False
+        self._settling(
+            step,
+            verdict.wait,
+            policy,
+            f"create unconfirmed since {record.create_attempted_at:%Y-%m-%d %H:%M:%S}Z, "
+            f"{verdict.checks} of {policy.searches} settled searches found no ticket",
+        )
+        return True
+
+    def _settle_lost(self, uncertain: dict[str, Step], policy: SettlePolicy) -> None:
+        """Creates whose answer was lost: adopt what a search already shows, leave the rest unconfirmed."""
+        if self._stop is None:
+            # Found now means created; not found proves nothing while the index may lag the write.
+            self.sleep(BACKOFF[1])
+            self._confirm_created(uncertain)
+        for step in uncertain.values():
+            self._settling(
+                step,
+                policy.window,
+                policy,
+                f"create answer lost ({_describe(self._last_error)}); unconfirmed, not repeated",
+            )
+
+    def _settling(self, step: Step, wait: float, policy: SettlePolicy, what: str) -> None:
+        # Settling is a RateLimited: the worker's retry waits past the moment the next search counts.
+        margin = min(1.0, policy.window / 10)
+        error = Settling(f"search index settling for {wait:.1f}s", retry_after=wait + margin)
+        self._pending(step, error, what)
 
     def _confirm_created(self, pending: dict[str, Step]) -> bool:
         """Search again: tickets whose create answer was lost are adopted, not created twice."""
@@ -414,6 +518,25 @@ class SyncRun:
         else:
             self._failed(step, error)
 
+    def _restore(self, step: Step) -> bool:
+        """Take the removed label off a ticket whose item came back, with one comment saying so."""
+        tracker, key = self.tracker, step.ticket_key
+        assert tracker is not None and key is not None
+        text = RESTORED_COMMENT.format(title=self.pm.title or self.pm.key)
+
+        def already_restored() -> bool:
+            # An answer lost after the edit: the label is gone (read by key, not from a lagging search).
+            return not any(REMOVED_LABEL in t.labels for t in tracker.fetch_status(keys=[key]))
+
+        error = self._call(
+            lambda: tracker.unlabel(key, REMOVED_LABEL, comment=text), before_retry=already_restored
+        )
+        if error is not None:
+            self._failed(step, error)
+            return False
+        self.store.mark_removal_notified(self.pm.key, step.fingerprint, notified=False)
+        return True
+
     def _call(
         self, call: Callable[[], None], *, before_retry: Callable[[], bool] | None = None
     ) -> TrackerError | None:
@@ -461,10 +584,29 @@ class SyncRun:
 
     def _pending(self, step: Step, error: TrackerError | None, what: str) -> None:
         """Leave an item for the next attempt; the result's retry_error tells the worker when."""
-        if error is not None and (self.retry_error is None or isinstance(error, RateLimited)):
+        if error is not None and _longer_wait(error, self.retry_error):
             self.retry_error = error
         detail = f"{what} ({_describe(error)})" if what else _describe(error)
         self._done(step, "pending", f"{detail}; will retry")
+
+
+def _needs_consistent_read(
+    records: Sequence[ItemRecord], tickets: Sequence[Ticket], steps: Sequence[Step]
+) -> set[str]:
+    """Keys whose search result must be confirmed by key: mapped but not found, conflicts, restores."""
+    seen = {t.key for t in tickets}
+    keys = {r.ticket_key for r in records if r.ticket_key and r.ticket_key not in seen}
+    keys |= {s.ticket_key for s in steps if s.ticket_key and (s.result == "conflict" or s.restore)}
+    return keys
+
+
+def _longer_wait(new: TrackerError, old: TrackerError | None) -> bool:
+    """Whether `new` should replace `old` as the error the worker's retry waits out."""
+    if old is None:
+        return True
+    if isinstance(new, RateLimited):
+        return not isinstance(old, RateLimited) or new.retry_after > old.retry_after
+    return False
 
 
 def _describe(exc: BaseException | None) -> str:

@@ -19,7 +19,7 @@ from connectors.throttle import WriteThrottle
 from worker.errors import UserError
 from worker.models import Postmortem
 from worker.service.locks import Locked
-from worker.store import PostmortemRecord, StaleVersion, Store
+from worker.store import ParseFailureRecord, PostmortemRecord, StaleVersion, Store
 from worker.sync.execute import ItemResult, SyncResult, SyncRun
 
 __all__ = [
@@ -147,6 +147,38 @@ def route_team(settings: Settings, *, option: str | None, metadata: str | None, 
     return settings.default_team
 
 
+def parse_with_limits(
+    settings: Settings,
+    content: bytes,
+    *,
+    filename: str | None,
+    identity: str | None,
+    record_as: str | None = None,
+) -> Postmortem:
+    """Parse under the settings' size limit and time budget. With `record_as` (the document's source), a
+    refusal is recorded as a parse failure, so the sweep stops re-queueing it and `followthrough` can show
+    it, and a success clears an earlier record; the ParseError is re-raised either way."""
+    from worker.parse import ParseError, parse_document  # heavy libraries; load on use
+
+    try:
+        parsed: Postmortem = parse_document(
+            content,
+            filename=filename,
+            identity=identity,
+            max_bytes=settings.max_document_bytes,
+            budget_seconds=settings.parse_budget_seconds,
+        )
+    except ParseError as exc:
+        if record_as is not None:
+            open_store(settings).record_parse_failure(
+                record_as, content_hash=hashlib.sha256(content).hexdigest(), reason=str(exc)
+            )
+        raise
+    if record_as is not None:
+        open_store(settings).clear_parse_failure(record_as)
+    return parsed
+
+
 def ingest(
     settings: Settings,
     *,
@@ -162,12 +194,9 @@ def ingest(
     """Parse a postmortem and record it and its items in the store. Raises UserError on bad input.
 
     `version` is the source's time of this content; an older one than the store holds is not stored.
+    A document the parser refuses is recorded as a parse failure (source, content hash, reason).
     """
-    from worker.parse import parse_document  # the parser pulls in heavy libraries; load on use
-
-    parsed: Postmortem = parse_document(
-        content, filename=filename, identity=postmortem_id, max_bytes=settings.max_document_bytes
-    )
+    parsed = parse_with_limits(settings, content, filename=filename, identity=postmortem_id, record_as=source)
     return _store_parsed(settings, parsed, content=content, source=source,
                          identity=postmortem_id or parsed.identity, team=team, title=title,
                          approved_at=approved_at, version=version)
@@ -255,11 +284,7 @@ def preview(
     A dry run that stored the document would make it what later syncs (the worker's sweep of
     unsynced postmortems, its next resync) act on, and would move the postmortem to `team`.
     """
-    from worker.parse import parse_document
-
-    parsed: Postmortem = parse_document(
-        content, filename=filename, identity=postmortem_id, max_bytes=settings.max_document_bytes
-    )
+    parsed = parse_with_limits(settings, content, filename=filename, identity=postmortem_id)
     return _preview_parsed(settings, parsed, content=content, source=source, team=team,
                            identity=postmortem_id or parsed.identity, throttle=throttle)
 
@@ -318,11 +343,7 @@ def sync_document(
     A plan writes nothing at all: not the document, not its items, not a sync-run row (and creates no
     store), so a cron job with a missing token cannot quietly move the store ahead of the tracker.
     """
-    from worker.parse import parse_document
-
-    parsed: Postmortem = parse_document(
-        content, filename=filename, identity=postmortem_id, max_bytes=settings.max_document_bytes
-    )
+    parsed = parse_with_limits(settings, content, filename=filename, identity=postmortem_id)
     identity = postmortem_id or parsed.identity
     if not dry_run:
         store = existing_store(settings)
@@ -354,6 +375,11 @@ def list_postmortems(settings: Settings, *, team: str | None = None) -> list[Pos
     """Every stored postmortem (oldest first), optionally of one team; none when there is no store yet."""
     store = existing_store(settings)
     return store.list_postmortems(team=team) if store is not None else []
+
+
+def parse_failures(settings: Settings) -> list[ParseFailureRecord]:
+    """Every document the parser refused (most recent first): source, content hash, reason."""
+    return open_store(settings).parse_failures()
 
 
 def load_content(settings: Settings, postmortem_key: str) -> bytes:

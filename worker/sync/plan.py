@@ -56,6 +56,8 @@ class Step:
     update: tuple[str, ...] = ()
     adopt: Adoption | None = None
     removed: bool = False
+    #: The item is back in the document but its ticket still carries the removed label: take it off.
+    restore: bool = False
     ticket: Ticket | None = field(default=None, repr=False)
 
 
@@ -218,6 +220,8 @@ def plan_sync(
             if len(found) > 1:
                 others = ", ".join(t.key for t in found if t is not picked)
                 step = replace(step, reason=_join(step.reason, f"duplicate tickets also carry it: {others}"))
+            if picked is not None and REMOVED_LABEL in picked.labels:
+                step = replace(step, restore=True, reason=_join(step.reason, "back in the postmortem"))
             steps.append(step)
     for fingerprint, found in by_fp.items():
         if fingerprint in known:

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import click
 
 from worker.cli.output import FORMAT_CHOICES
+
+if TYPE_CHECKING:
+    from worker.store.records import ParseFailureRecord
 
 
 @click.command(
@@ -17,7 +21,9 @@ from worker.cli.output import FORMAT_CHOICES
 @click.option("--team", help="Only this team's postmortems.")
 @click.option("--format", "fmt", type=click.Choice(FORMAT_CHOICES), default="table", show_default=True,
               help="Output format.")
-def command(team: str | None, fmt: str) -> int:
+@click.option("--failed", is_flag=True,
+              help="List the documents the parser refused instead (source, reason, attempts, last failure).")
+def command(team: str | None, fmt: str, failed: bool) -> int:
     from config.settings import load_settings
     from worker.cli import holdings
     from worker.errors import UserError
@@ -27,6 +33,8 @@ def command(team: str | None, fmt: str) -> int:
     if team is not None and settings.teams and team not in settings.teams:
         raise UserError(f"unknown team {team!r} (configured teams: {', '.join(sorted(settings.teams))})")
     store = existing_store(settings)  # no store yet: nothing held, and none is created
+    if failed:
+        return _failures(store.parse_failures() if store is not None else [], fmt)
     postmortems = store.list_postmortems(team=team) if store is not None else []
     today = datetime.now(UTC).date()
     rows = [(pm, holdings.tally(store.items(pm.key), today)) for pm in postmortems] if store else []
@@ -52,5 +60,31 @@ def command(team: str | None, fmt: str) -> int:
             for pm, c in rows
         ],
         wide=("title",),
+    ))
+    return 0
+
+
+def _failures(failures: list[ParseFailureRecord], fmt: str) -> int:
+    """The documents the parser refused; the sweep skips them until a webhook or resync brings new content."""
+    if fmt == "json":
+        from worker.cli.output import print_json
+
+        print_json([{"source": f.source, "content_hash": f.content_hash, "reason": f.reason,
+                     "attempts": f.attempts, "first_failed_at": f.first_failed_at.isoformat(),
+                     "last_failed_at": f.last_failed_at.isoformat()} for f in failures])
+        return 0
+    from rich.text import Text
+
+    from worker.cli.render import default_console, table
+
+    out = default_console()
+    if not failures:
+        out.print(Text("no documents failed to parse"))
+        return 0
+    out.print(table(
+        ("source", "reason", "attempts", "last failed"),
+        [(f.source, f.reason, str(f.attempts), f.last_failed_at.strftime("%Y-%m-%d %H:%M"))
+         for f in failures],
+        wide=("reason",),
     ))
     return 0

@@ -40,14 +40,15 @@ def read_input(path: str, *, max_bytes: int) -> tuple[bytes, str | None]:
     return data, name
 
 
-def parse_path(path: str, *, max_bytes: int) -> Postmortem:
-    """Parse a file or stdin ("-"); errors name the path."""
-    from worker.parse import parse_document
+def parse_path(path: str, *, max_bytes: int, budget_seconds: float | None = None) -> Postmortem:
+    """Parse a file or stdin ("-") under the size limit and time budget; errors name the path."""
+    from worker.parse import DEFAULT_BUDGET_SECONDS, parse_document
     from worker.parse.errors import ParseError
 
     data, name = read_input(path, max_bytes=max_bytes)
+    budget = DEFAULT_BUDGET_SECONDS if budget_seconds is None else budget_seconds
     try:
-        return parse_document(data, filename=name, max_bytes=max_bytes)
+        return parse_document(data, filename=name, max_bytes=max_bytes, budget_seconds=budget)
     except ParseError as exc:
         raise ParseError(f"{path}: {exc}") from None
 
@@ -60,7 +61,9 @@ def command(path: str, fmt: str) -> int:
     from config.settings import load_settings
 
     settings = load_settings()
-    postmortem = parse_path(path, max_bytes=settings.max_document_bytes)
+    postmortem = parse_path(
+        path, max_bytes=settings.max_document_bytes, budget_seconds=settings.parse_budget_seconds
+    )
     if fmt == "json":
         from worker.cli.output import print_json
 

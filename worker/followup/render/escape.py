@@ -14,6 +14,12 @@ _MARKDOWN_INLINE = re.compile(r"([\\`*_\[\]|~])")
 _MARKDOWN_LINE_START = re.compile(r"^(\s*)(#|>|[-+]|\d+(?=[.)]))")
 # `scheme://` starts an autolink in GFM renderers; breaking the `:` is enough.
 _MARKDOWN_AUTOLINK = re.compile(r"(?<=[A-Za-z]):(?=//)")
+# An @ that chat tools reading Markdown (Discord, Mattermost, Rocket.Chat...) may take as a mention:
+# `@here`, `@everyone`, `@channel`, `@all` or `@someone`, after any non-word character. An @ inside a
+# word (an email address) is left alone.
+_CHAT_MENTION = re.compile(r"(?<![A-Za-z0-9_])@(?=\w)")
+# U+200B ZERO WIDTH SPACE: invisible, and it breaks every mention pattern (the Dependabot trick).
+_ZWSP = "\u200b"
 
 
 def oneline(text: str, *, limit: int = 300) -> str:
@@ -37,7 +43,8 @@ def markdown(text: str) -> str:
 
     `Follow-up`, `09:00` and `(nothing due yet)` stay as they are; `*`, `_`, backticks, brackets, pipes and
     `~` are backslash-escaped everywhere, block markers at the start, `&` and `<` become entities (no
-    HTML, no entity decoding) and `://` is broken so no bare URL is linked.
+    HTML, no entity decoding), `://` is broken so no bare URL is linked, and chat mentions (`@here`,
+    `@everyone`) get a zero-width space after the `@`.
     """
     text = text.replace("&", "&amp;").replace("<", "&lt;")
     text = _MARKDOWN_INLINE.sub(r"\\\1", text)
@@ -47,7 +54,7 @@ def markdown(text: str) -> str:
         marker = match.group(2)
         escaped = f"{marker}\\" if marker[0].isdigit() else f"\\{marker}"
         text = match.group(1) + escaped + text[match.end():]
-    return text
+    return _CHAT_MENTION.sub("@" + _ZWSP, text)
 
 
 def html_text(text: str) -> str:

@@ -1,0 +1,100 @@
+"""Sentence splitting and title tidying: what is left once fields, statuses and links are cut out.
+
+Tidying works on whitespace-separated tokens (one pass each), not on regexes over separator runs, so
+"— · · — ·" residue of any length costs linear time.
+"""
+
+from __future__ import annotations
+
+import re
+
+from worker.parse.refs import TICKET_KEY
+
+_SENTENCE = re.compile(r"(?<=[.!?])\s(?=[\"'“(]?[A-ZÀ-Þ0-9¿¡])")
+_EMPTY_BRACKETS = re.compile(r"[(\[][\s,;:·•|—–-]{0,40}[)\]]")
+_BRACKETED_REF = re.compile(
+    r"\s?[(\[]\s?(?:(?:done|fixed|tracked|see|in|ticket|jira)\s){0,3}"
+    r"(?:https?://[^\s()\[\]]{1,300}|[A-Z][A-Z0-9_]{1,14}-[0-9]{1,8})\s?[)\]]"
+)
+_SEPARATOR_CHARS = frozenset("-–—|;,·•/:.>→")
+_STRIP = " -–—,;|·•/:"
+_REF_FILLER = frozenset({"see", "in", "ticket", "jira", "tracked", "ref", "issue", "bug", "link", "tracking"})
+_DANGLING = frozenset(
+    {
+        "by",
+        "due",
+        "until",
+        "before",
+        "on",
+        "in",
+        "for",
+        "with",
+        "and",
+        "para",
+        "bis",
+        "avant",
+        "até",
+        "hasta",
+        "owner",
+        "assignee",
+        "status",
+        "ticket",
+        "jira",
+        "ref",
+    }
+)
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences of whitespace-collapsed text."""
+    return _SENTENCE.split(text)
+
+
+def first_sentence(text: str) -> str:
+    """The first sentence of whitespace-collapsed text."""
+    return _SENTENCE.split(text, maxsplit=1)[0]
+
+
+def _separator_only(token: str) -> bool:
+    return bool(token) and all(ch in _SEPARATOR_CHARS for ch in token)
+
+
+def _is_ref_token(token: str) -> bool:
+    bare = token.strip("()[],.;:")
+    return bare.startswith(("http://", "https://")) or TICKET_KEY.fullmatch(bare) is not None
+
+
+def tidy_title(title: str, *, removed: bool) -> str:
+    """Collapse separator runs and empty brackets, drop trailing ticket keys, separators and, when
+    something was cut out of the text (`removed`), the words left dangling ("... due", "... by")."""
+    title = _EMPTY_BRACKETS.sub(" ", " ".join(title.split()))
+    stripped = _BRACKETED_REF.sub("", title)
+    if len(stripped.split()) >= 2:
+        removed = removed or stripped != title
+        title = stripped
+    tokens: list[str] = []
+    for token in title.split(" "):
+        if not token or (_separator_only(token) and tokens and _separator_only(tokens[-1])):
+            continue
+        tokens.append(token)
+    while tokens and _separator_only(tokens[0]):
+        tokens.pop(0)
+    changed = True
+    while changed and tokens:
+        changed = False
+        if _separator_only(tokens[-1]):
+            tokens.pop()
+            changed = True
+        elif len(tokens) > 2 and (
+            _is_ref_token(tokens[-1]) or (removed and tokens[-1].lower() in _REF_FILLER)
+        ):
+            tokens.pop()
+            removed = changed = True
+        elif removed and len(tokens) > 2 and tokens[-1].lower().strip(_STRIP) in _DANGLING:
+            tokens.pop()
+            changed = True
+    text = " ".join(tokens).strip(_STRIP)
+    opened = text.rfind("(")
+    if opened > 0 and text.count("(") > text.count(")") and len(text[opened:].split()) <= 4:
+        text = text[:opened].strip(_STRIP)  # "(Ana" left from "(Ana, erledigt)": residue, not title
+    return text
