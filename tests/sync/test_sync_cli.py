@@ -130,7 +130,8 @@ def test_items_left_for_retry_exit_1(tmp_path: Path, jira: JiraStandIn) -> None:
 def test_lost_create_answer_is_unconfirmed_pending_exit_1(tmp_path: Path, jira: JiraStandIn) -> None:
     jira.index.set_lag(5.0)  # the search right after the lost answer cannot see the new issues yet
     jira.faults.add("POST", r"/issue/bulk$", "lost_response")
-    proc = run_cli(tmp_path, pm_file(tmp_path), env=jira_env(jira))
+    # Wide enough that the table shows each reason whole (piped output is 140 columns by default).
+    proc = run_cli(tmp_path, pm_file(tmp_path), env={**jira_env(jira), "COLUMNS": "400"})
     assert proc.returncode == 1
     assert "create answer lost" in proc.stdout and "unconfirmed, not repeated" in proc.stdout
     assert "retry needed: Settling" in proc.stdout

@@ -12,6 +12,7 @@ from config.settings import Settings
 from config.teams import Team
 from worker.followup import rules
 from worker.followup.items import ItemState, TrackedItem
+from worker.followup.kinds import normalise_kind
 from worker.followup.storage import display_names
 from worker.web.dashboard import queries
 from worker.web.dashboard.aggregate import latest_today
@@ -30,10 +31,12 @@ def overdue_lines(conn: Connection, settings: Settings, teams: Sequence[Team], n
     names = display_names(settings.people)
     policies = {team.name: settings.followup_policy(team) for team in teams}
     candidates = queries.overdue_candidates(conn, names, teams=list(policies),
-                                            last_day=latest_today(settings, teams, now), kind=kind,
-                                            priority=priority)
+                                            last_day=latest_today(settings, teams, now), priority=priority)
+    wanted = normalise_kind(kind) if kind is not None else None
     lines = []
     for item in candidates:
+        if kind is not None and normalise_kind(item.kind) != wanted:
+            continue
         policy = policies[item.team]
         if not rules.is_followed(item, policy):
             continue

@@ -12,6 +12,7 @@ from sqlalchemy import Connection, MetaData, Select, Table, and_, func, inspect,
 
 from connectors.tracker import TicketStatus
 from worker.followup.items import TrackedItem
+from worker.followup.kinds import normalise_kind
 from worker.followup.report import HistoryPoint
 from worker.store.models import (
     ActionItemRow,
@@ -98,7 +99,9 @@ def distinct_values(conn: Connection, teams: Sequence[str]) -> tuple[list[str], 
                  .where(*base, column.is_not(None)).distinct())
         return sorted(value for (value,) in conn.execute(query) if value)
 
-    return values(_ITEM.kind), values(_ITEM.priority)
+    # Kinds stored before the vocabulary ("Prevention") are offered, and filtered, as that vocabulary.
+    kinds = sorted({kind for value in values(_ITEM.kind) if (kind := normalise_kind(value))})
+    return kinds, values(_ITEM.priority)
 
 
 def history(conn: Connection, teams: Sequence[str], *, since: date) -> list[HistoryPoint]:
@@ -296,13 +299,12 @@ def parse_failures(conn: Connection, name: str, *, limit: int = 100) -> list[dic
 
 
 def overdue_candidates(conn: Connection, names: dict[str, str], *, teams: Sequence[str], last_day: date,
-                       kind: str | None = None, priority: str | None = None) -> list[TrackedItem]:
+                       priority: str | None = None) -> list[TrackedItem]:
     """Open ticketed items that may be overdue for some team on `last_day` (own due date before it, or
-    none: the policy's default decides); the rules make the final call."""
+    none: the policy's default decides); the rules make the final call, and the caller filters kinds (they
+    are normalised, which SQL cannot do)."""
     query = _tracked_select().where(_PM.team.in_(list(teams)), item_status.in_([TicketStatus.OPEN.value]),
                                     or_(item_due.is_(None), item_due < last_day))
-    if kind is not None:
-        query = query.where(func.lower(func.trim(_ITEM.kind)) == kind.strip().lower())
     if priority is not None:
         query = query.where(func.lower(func.trim(_ITEM.priority)) == priority.strip().lower())
     return [_tracked(row, names) for row in conn.execute(query)]
