@@ -87,7 +87,8 @@ def seed(store: Store, tracker: Tracker, standin: JiraStandIn) -> dict[str, list
         ]),
         "pm-dns": postmortem(store, followup, tracker, key="pm-dns", team="web", title="DNS TTL",
                              approved=t,
-                             specs=[Spec("Lower TTL", date(2026, 3, 27), "Detection", "P2", "Dev", "acc-dev")]),
+                             specs=[Spec("Lower TTL", date(2026, 3, 27), "Detection", "P2", "Dev",
+                                         "acc-dev")]),
     }
     store.record_resolutions("pm-cdn", {"pm-cdn-1": "needs-owner", "pm-cdn-0": "directory"})
     # The CDN document is edited: "Retire old proxy" is gone while its ticket stays open.
