@@ -21,10 +21,20 @@ _MARKUP_CHARS = frozenset("*_`[]<>&\\!~")
 
 def split_row(line: str) -> list[str]:
     """The cells of a pipe-table row: split on unescaped "|", outer pipes dropped."""
+    # Without a backslash (the common case) a plain split gives the same cells.
+    cells = line.strip().split("|") if "\\" not in line else _split_escaped(line.strip())
+    if cells and not cells[0].strip():
+        cells = cells[1:]
+    if cells and not cells[-1].strip() and line.rstrip().endswith("|"):
+        cells = cells[:-1]
+    return [cell.strip() for cell in cells]
+
+
+def _split_escaped(text: str) -> list[str]:
     cells: list[str] = []
     current: list[str] = []
     escaped = False
-    for char in line.strip():
+    for char in text:
         if escaped:
             current.append(char if char == "|" else "\\" + char)
             escaped = False
@@ -36,11 +46,7 @@ def split_row(line: str) -> list[str]:
         else:
             current.append(char)
     cells.append("".join(current))
-    if cells and not cells[0].strip():
-        cells = cells[1:]
-    if cells and not cells[-1].strip() and line.rstrip().endswith("|"):
-        cells = cells[:-1]
-    return [cell.strip() for cell in cells]
+    return cells
 
 
 def _is_delimiter(line: str) -> bool:
