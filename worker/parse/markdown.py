@@ -6,6 +6,7 @@ import re
 from functools import lru_cache
 
 from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from mdit_py_plugins.tasklists import tasklists_plugin
 
@@ -31,7 +32,29 @@ def _parser() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": True, "linkify": False, "typographer": False})
     md.enable("table").enable("strikethrough")
     md.use(tasklists_plugin)
+    md.core.ruler.at("inline", _inline)
     return md
+
+
+# The characters at which one of the enabled inline rules (newline, escape, backticks, strikethrough,
+# emphasis, link, image, autolink, html_inline, entity) can start; text without any of them is one text token.
+_INLINE_MARKUP = re.compile(r"[\n\\`~*_\[\]!<&]")
+
+
+def _inline(state: StateCore) -> None:
+    """markdown-it's core "inline" rule, without running the inline parser on plain text (most of it)."""
+    md = state.md
+    for token in state.tokens:
+        if token.type == "inline":
+            if token.children is None:
+                token.children = []
+            content = token.content
+            if content and _INLINE_MARKUP.search(content) is None:
+                text = Token("text", "", 0)
+                text.content = content
+                token.children.append(text)
+            else:
+                md.inline.parse(content, md, state.env, token.children)
 
 
 _FRONT_MATTER_END = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.M)
