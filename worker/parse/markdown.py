@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import MutableMapping
 from functools import lru_cache
+from typing import Any
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
@@ -41,6 +43,22 @@ def _parser() -> MarkdownIt:
 _INLINE_MARKUP = re.compile(r"[\n\\`~*_\[\]!<&]")
 
 
+_TASK_BOXES = ("[ ] ", "[x] ", "[X] ")
+
+
+def _plain_inline(content: str, env: MutableMapping[str, Any]) -> bool:
+    """Whether markdown-it's inline parser would make `content` one text token: it has no markup
+    character, or only a leading task box ("[x] ...", not a link while the document defines no link
+    reference, as a box is followed by a space and not by "(" or "[")."""
+    if not content:
+        return False
+    if _INLINE_MARKUP.search(content) is None:
+        return True
+    if content[:4] not in _TASK_BOXES or env.get("references"):
+        return False
+    return _INLINE_MARKUP.search(content, 3) is None
+
+
 def _inline(state: StateCore) -> None:
     """markdown-it's core "inline" rule, without running the inline parser on plain text (most of it)."""
     md = state.md
@@ -49,7 +67,7 @@ def _inline(state: StateCore) -> None:
             if token.children is None:
                 token.children = []
             content = token.content
-            if content and _INLINE_MARKUP.search(content) is None:
+            if _plain_inline(content, state.env):
                 text = Token("text", "", 0)
                 text.content = content
                 token.children.append(text)
