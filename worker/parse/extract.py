@@ -735,7 +735,11 @@ def merge_duplicates(found: _Items | list[ActionItem]) -> list[ActionItem]:
     items = found.items if isinstance(found, _Items) else list(found)
     weights = found.weights if isinstance(found, _Items) else [0] * len(items)
     keys = [normalise_action(item.title) for item in items]
-    words = [Counter(_stem(w) for w in key.split() if w not in _STOPWORDS) for key in keys]
+    stems: dict[str, str] = {}  # each distinct word is stemmed once
+    words = [
+        Counter([stems.get(w) or stems.setdefault(w, _stem(w)) for w in key.split() if w not in _STOPWORDS])
+        for key in keys
+    ]
     numbers = [frozenset(w for w in counts if any(ch.isdigit() for ch in w)) for counts in words]
     postings: dict[str, list[int]] = {}
     for index, counts in enumerate(words):

@@ -98,6 +98,6 @@ def extract_tables(lines: list[str], render: Callable[[str], Text]) -> tuple[lis
 
 def plain_cell(cell: str) -> Text | None:
     """A cell's Text when it has no Markdown markup (the common case), else None."""
-    if any(char in _MARKUP_CHARS for char in cell):
+    if not _MARKUP_CHARS.isdisjoint(cell):
         return None
     return Text(" ".join(cell.split()))

@@ -56,7 +56,7 @@ def first_sentence(text: str) -> str:
 
 
 def _separator_only(token: str) -> bool:
-    return bool(token) and all(ch in _SEPARATOR_CHARS for ch in token)
+    return bool(token) and _SEPARATOR_CHARS.issuperset(token)
 
 
 def _is_ref_token(token: str) -> bool:
