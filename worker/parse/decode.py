@@ -11,6 +11,7 @@ _MOJIBAKE_CODECS = ("mac_roman", "cp1252", "latin-1")
 #: Characters that rarely appear in real text but are typical of UTF-8 read through a single-byte codec.
 _MOJIBAKE_MARKERS = frozenset("ÃÂâ€¢œ™ž√¬∞≠±≤≥µ∂∑∏π∫ªºΩæøπ¿¡Äå∆ÜüÖö¨†°")
 _BINARY_CONTROL_RATIO = 0.1
+_CONTROL_CHARS = [chr(code) for code in range(0x20) if chr(code) not in "\n\t\f\v"]
 
 
 def decode_bytes(data: bytes) -> str:
@@ -46,7 +47,7 @@ def clean_text(text: str) -> str:
     text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         raise ParseError("the document is empty")
-    controls = sum(1 for ch in text if ch < " " and ch not in "\n\t\f\v")
+    controls = sum(text.count(ch) for ch in _CONTROL_CHARS)
     if "\x00" in text or controls / len(text) > _BINARY_CONTROL_RATIO:
         raise ParseError("the document looks binary (too many control characters)")
     return repair_mojibake(text)

@@ -6,6 +6,7 @@ import enum
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 from worker.parse import budget
 from worker.parse.dates import DATE_PHRASE, parse_date
@@ -110,6 +111,7 @@ _ROLE_PATTERNS: tuple[tuple[Role, re.Pattern[str]], ...] = (
 )
 
 
+@lru_cache(maxsize=512)
 def column_role(header: str) -> Role:
     """What a table column holds, judged from its header text."""
     folded = fold(header)
