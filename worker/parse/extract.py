@@ -177,7 +177,8 @@ class _Items:
 
 def extract_items(blocks: list[Block], *, lang: str, incident_date: date | None) -> list[ActionItem]:
     """All action items in the document, duplicates merged, in document order (without fingerprints)."""
-    placed = _place(blocks)
+    read: dict[str, list[_Commitment]] = {}  # a paragraph's commitments, read once for _place and its items
+    placed = _place(blocks, read)
     found = _Items()
     host: int | None = None  # the item that field lines and detail bullets attach to
     host_depth = -1
@@ -219,7 +220,7 @@ def extract_items(blocks: list[Block], *, lang: str, incident_date: date | None)
             if section.heading_item and host is not None and section.kind is Kind.ACTION:
                 _describe(found, host, block.content.text)
                 continue
-            added = _paragraph_items(block, section, found, lang=lang, base=incident_date)
+            added = _paragraph_items(block, section, found, lang=lang, base=incident_date, read=read)
             host = added if added is not None else None
             host_depth = 99 if added is not None else -1
     return merge_duplicates(found)
@@ -231,7 +232,7 @@ def _kind_word(text: str) -> str | None:
     return stripped if is_kind_label(stripped) else None
 
 
-def _place(blocks: list[Block]) -> list[tuple[Block, _Section]]:
+def _place(blocks: list[Block], read: dict[str, list[_Commitment]]) -> list[tuple[Block, _Section]]:
     """Pair every block with the section it sits in, and note which sections have lists or tables."""
     stack: list[_Section] = []
     top = _Section(title=None, kind=Kind.NEUTRAL, level=0)
@@ -269,7 +270,7 @@ def _place(blocks: list[Block]) -> list[tuple[Block, _Section]]:
         current = stack[-1] if stack else top
         if isinstance(block, ListItem | Table):
             current.structured = True
-        elif isinstance(block, Paragraph) and _commitments(block.content.text[:MAX_FIELD_TEXT]):
+        elif isinstance(block, Paragraph) and _read_commitments(block.content.text[:MAX_FIELD_TEXT], read):
             current.committed = True
         placed.append((block, current))
     return placed
@@ -500,14 +501,20 @@ def _list_item(
 
 # --- paragraphs ---------------------------------------------------------------------------------------
 def _paragraph_items(
-    block: Paragraph, section: _Section, found: _Items, *, lang: str, base: date | None
+    block: Paragraph,
+    section: _Section,
+    found: _Items,
+    *,
+    lang: str,
+    base: date | None,
+    read: dict[str, list[_Commitment]],
 ) -> int | None:
     if section.kind is not Kind.ACTION or block.note:
         return None
     text = block.content.text
     if says_nothing_to_do(text[:MAX_FIELD_TEXT]):
         return None
-    commitments = _commitments(text)
+    commitments = _read_commitments(text, read)
     if commitments:
         last = None
         for commitment in commitments:
@@ -533,6 +540,14 @@ def _paragraph_items(
         return None  # "Owner: Ana" with no action above it
     item = _make_item(block.content, section, lang=lang, base=base)
     return found.add(item) if item is not None else None
+
+
+def _read_commitments(text: str, read: dict[str, list[_Commitment]]) -> list[_Commitment]:
+    """`_commitments(text)`, remembered in `read` (the caller does not change the list)."""
+    found = read.get(text)
+    if found is None:
+        found = read[text] = _commitments(text)
+    return found
 
 
 def _commitments(text: str) -> list[_Commitment]:
