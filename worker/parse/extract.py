@@ -755,7 +755,8 @@ def merge_duplicates(found: _Items | list[ActionItem]) -> list[ActionItem]:
         Counter([stems.get(w) or stems.setdefault(w, _stem(w)) for w in key.split() if w not in _STOPWORDS])
         for key in keys
     ]
-    numbers = [frozenset(w for w in counts if any(ch.isdigit() for ch in w)) for counts in words]
+    numeric = {stem: any(ch.isdigit() for ch in stem) for stem in stems.values()}  # each distinct stem once
+    numbers = [frozenset(w for w in counts if numeric[w]) for counts in words]
     postings: dict[str, list[int]] = {}
     for index, counts in enumerate(words):
         for word in counts:
