@@ -188,7 +188,7 @@ def inline_status(text: str) -> Status:
     """Done/dropped markers written in an item's own (whitespace-collapsed, bounded) text."""
     spans: list[str] = []
     done = dropped = False
-    label = _STATUS_LABEL.search(text)
+    label = _STATUS_LABEL.search(text) if ":" in text else None  # the label needs its colon
     if label:
         value = label.group(1)
         if is_dropped_status(value):
