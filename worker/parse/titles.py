@@ -67,11 +67,13 @@ def _is_ref_token(token: str) -> bool:
 def tidy_title(title: str, *, removed: bool) -> str:
     """Collapse separator runs and empty brackets, drop trailing ticket keys, separators and, when
     something was cut out of the text (`removed`), the words left dangling ("... due", "... by")."""
-    title = _EMPTY_BRACKETS.sub(" ", " ".join(title.split()))
-    stripped = _BRACKETED_REF.sub("", title)
-    if len(stripped.split()) >= 2:
-        removed = removed or stripped != title
-        title = stripped
+    title = " ".join(title.split())
+    if "(" in title or "[" in title:  # both patterns start at a bracket: without one they cannot match
+        title = _EMPTY_BRACKETS.sub(" ", title)
+        stripped = _BRACKETED_REF.sub("", title)
+        if len(stripped.split()) >= 2:
+            removed = removed or stripped != title
+            title = stripped
     tokens: list[str] = []
     for token in title.split(" "):
         if not token or (_separator_only(token) and tokens and _separator_only(tokens[-1])):
