@@ -75,10 +75,15 @@ def tidy_title(title: str, *, removed: bool) -> str:
             removed = removed or stripped != title
             title = stripped
     tokens: list[str] = []
+    last_separator = False  # whether tokens[-1] is separator-only (tested once per token)
     for token in title.split(" "):
-        if not token or (_separator_only(token) and tokens and _separator_only(tokens[-1])):
+        if not token:
+            continue
+        separator = _SEPARATOR_CHARS.issuperset(token)
+        if separator and last_separator:
             continue
         tokens.append(token)
+        last_separator = separator
     while tokens and _separator_only(tokens[0]):
         tokens.pop(0)
     changed = True
