@@ -405,9 +405,9 @@ def _table_items(table: Table, section: _Section, found: _Items, *, lang: str, b
         )
         if item is None:
             continue
+        changes: dict[str, object] = {}  # one replace() for the section and the row's fields
         if item.section is None:
-            item = replace(item, section=_clean(table.header[action_col].text) or None)
-        changes: dict[str, object] = {}
+            changes["section"] = _clean(table.header[action_col].text) or None
         for column, role in enumerate(roles):
             if column < len(row) and column != action_col:
                 _value_changes(item, changes, role, row[column], lang=lang, base=base, override=True)
