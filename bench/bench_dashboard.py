@@ -32,8 +32,8 @@ from config.settings import Settings
 from tests.dashboard.bulk import NOW, fill, settings_for, team_name
 from tests.servers import postgres_database
 from worker.followup import jobs
-from worker.followup.storage import FollowupStore
 from worker.store import Store
+from worker.store.tracked import FollowupStore
 from worker.web.app import create_app
 from worker.web.dashboard.aggregate import figures_by_team
 

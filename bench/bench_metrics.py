@@ -29,9 +29,9 @@ from config.settings import load_settings
 from connectors.tracker import Ticket, TicketFields
 from worker.followup.items import ItemState
 from worker.followup.rules import state
-from worker.followup.storage import FollowupStore
 from worker.models import ActionItem, Postmortem
 from worker.store import Store
+from worker.store.tracked import FollowupStore
 from worker.sync import pipeline
 from worker.web.app import create_app
 

@@ -39,9 +39,9 @@ from worker.followup import jobs
 from worker.followup.deliver import notification
 from worker.followup.render.slack import render_slack
 from worker.followup.render.teams import render_teams
-from worker.followup.storage import FollowupStore
 from worker.models import ActionItem, Postmortem
 from worker.store import Store
+from worker.store.tracked import FollowupStore
 
 NOW = datetime(2026, 3, 30, 7, tzinfo=UTC)
 APPROVED = NOW - timedelta(days=40)

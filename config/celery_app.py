@@ -25,7 +25,7 @@ from kombu.entity import Exchange, Queue
 
 from config.settings import ConfigError, Settings, load_settings
 
-#: Stable task names other systems may call (see worker/service/tasks.py).
+#: Stable task names other systems may call (see worker/tasks/pipeline.py).
 INGEST_TASK = "followthrough.ingest_postmortem"
 INGEST_PULL_TASK = "followthrough.ingest_pull_request"
 SYNC_TASK = "followthrough.sync_postmortem"
@@ -127,7 +127,7 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "task_track_started": True,
         "worker_send_task_events": True,
         "task_send_sent_event": True,
-        "imports": ("worker.service.tasks", "worker.followup.tasks"),
+        "imports": ("worker.tasks.pipeline", "worker.tasks.followup"),
         "beat_scheduler": "config.beat:LockedScheduler",
         "beat_schedule_filename": settings.beat_schedule_file,
         "beat_schedule": beat_schedule(settings),

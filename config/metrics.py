@@ -3,7 +3,7 @@
 Counters live here so every layer records into the same names: the web layer counts deliveries, the
 connectors count tracker calls and rate-limit waits, the Celery signals (config/task_signals.py) count
 ingests, syncs and tickets created. Gauges that describe the system rather than one process (queue depth,
-overdue items) are computed at scrape time by the receiver (worker/web/metrics.py).
+overdue items) are computed at scrape time by the receiver (worker/web/scrape.py).
 
 Workers run several processes (Celery's prefork pool). prometheus-client's multiprocess mode makes their
 counters visible to one scrape: set PROMETHEUS_MULTIPROC_DIR to an empty directory before the process

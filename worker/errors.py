@@ -11,3 +11,7 @@ class Unavailable(Exception):
     """A service the command needs cannot be reached or used (broker down, port taken); exit 3."""
 
     exit_code = 3
+
+
+class Locked(Exception):
+    """Another worker holds the sync lock of this postmortem; try again later."""

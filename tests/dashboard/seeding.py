@@ -8,9 +8,9 @@ from datetime import UTC, date, datetime, timedelta
 
 from connectors.tracker import Ticket, TicketBody, TicketDraft, TicketFields, TicketStatus, Tracker
 from tests.standins.jira import JiraStandIn
-from worker.followup.storage import FollowupStore
 from worker.models import ActionItem, Postmortem
 from worker.store import Store
+from worker.store.tracked import FollowupStore
 
 #: The moment every test looks at the store (a Monday morning in Berlin).
 AT = "2026-03-30T09:00:00+02:00"

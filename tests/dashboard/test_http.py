@@ -84,7 +84,7 @@ def test_attention_lists(served: Served) -> None:
     assert "Tickets without an owner <small>(1)</small>" in html and "Shard queue" in html
     assert "Sync conflicts <small>(1)</small>" in html
     assert "ticket still open <small>(1)</small>" in html and "Retire old proxy" in html
-    # The store has the parse-failure table (migration 0003_parse_failures) and nothing failed.
+    # The store has the parse-failure table (revision 0003_parse_failures) and nothing failed.
     assert "Documents that failed to parse <small>(0)</small>" in html
 
 

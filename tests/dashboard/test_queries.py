@@ -10,8 +10,8 @@ import pytest
 from tests.dashboard.conftest import Seeded
 from tests.dashboard.seeding import NOW
 from worker.followup import jobs
-from worker.followup.storage import FollowupStore, display_names
 from worker.store import Store
+from worker.store.tracked import FollowupStore, display_names
 from worker.web.app import create_app
 from worker.web.dashboard import queries
 from worker.web.dashboard.aggregate import figures_by_team

@@ -19,7 +19,7 @@ from celery.beat import EmbeddedService
 from celery.contrib.testing.worker import start_worker
 from pydantic import SecretStr
 
-import worker.followup.tasks  # noqa: F401  (registers the follow-up tasks)
+import worker.tasks.followup  # noqa: F401  (registers the follow-up tasks)
 from config.celery_app import make_celery
 from config.settings import load_settings
 from tests.followup import receivers

@@ -13,7 +13,7 @@ import pytest
 from celery.contrib.testing.worker import start_worker
 from pydantic import SecretStr
 
-import worker.followup.tasks  # noqa: F401  (registers the follow-up tasks)
+import worker.tasks.followup  # noqa: F401  (registers the follow-up tasks)
 from config.celery_app import make_celery
 from config.settings import Settings, load_settings
 from config.teams import FollowupPolicy
@@ -27,8 +27,8 @@ from tests.standins.jira import JiraStandIn
 from worker.followup import jobs
 from worker.followup.reminders import Trigger, trigger
 from worker.followup.schedule import REMIND_TASK
-from worker.followup.storage import FollowupStore
 from worker.store import Store
+from worker.store.tracked import FollowupStore
 
 BERLIN = ZoneInfo("Europe/Berlin")
 APPROVED = datetime(2026, 3, 2, 9, tzinfo=UTC)

@@ -12,7 +12,7 @@ pytest.importorskip("worker.store")
 
 from pydantic import SecretStr
 
-import worker.followup.tasks  # noqa: F401  (registers the follow-up tasks)
+import worker.tasks.followup  # noqa: F401  (registers the follow-up tasks)
 from config.celery_app import make_celery
 from config.settings import load_settings
 from connectors.jira import JiraTracker
@@ -22,9 +22,9 @@ from tests.standins.jira import JiraStandIn
 from worker.followup import rules
 from worker.followup.ledger import SENT, Ledger, channel_id
 from worker.followup.schedule import SEND_TASK
-from worker.followup.storage import open_followup_store
-from worker.followup.tasks import DeliveryFailed
 from worker.store import Store
+from worker.store.tracked import open_followup_store
+from worker.tasks.followup import DeliveryFailed
 
 # Monday 2026-03-30, 09:01 in Berlin: just after the team's weekly report time.
 AT = datetime(2026, 3, 30, 7, 1, tzinfo=UTC)

@@ -21,8 +21,8 @@ from connectors.jira import JiraTracker
 from connectors.tracker import TicketStatus
 from tests.followup.storeflow import seed
 from tests.followup.test_webhook_events import github_event, jira_event
-from worker.followup.storage import FollowupStore
 from worker.store import Store
+from worker.store.tracked import FollowupStore
 from worker.web.status_hooks import _verified, status_routes
 
 SECRET = SecretStr("hook-secret")

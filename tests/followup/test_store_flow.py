@@ -19,8 +19,8 @@ from tests.standins.github import GitHubStandIn
 from tests.standins.jira import JiraStandIn
 from worker.followup import jobs
 from worker.followup.render.email import render_email
-from worker.followup.storage import FollowupStore
 from worker.store import Store
+from worker.store.tracked import FollowupStore
 
 APPROVED = datetime(2026, 3, 2, 9, tzinfo=UTC)
 NOW = datetime(2026, 3, 30, 7, 0, tzinfo=UTC)  # Monday 09:00 Berlin

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from connectors.status_events import ticket_from_github_event, ticket_from_jira_event
 from connectors.tracker import TicketStatus
-from worker.followup.webhooks import ticket_from_github_event, ticket_from_jira_event
 
 
 def jira_event(category: str = "done", resolution: str | None = "Done",

@@ -18,7 +18,7 @@ from config.celery_app import (
 )
 from config.settings import ConfigError, load_settings
 from connectors.errors import AuthError, RateLimited, Transient
-from worker.service.retry import RETRYABLE, countdown_for
+from worker.tasks.retry import RETRYABLE, countdown_for
 
 ROOT = Path(__file__).resolve().parents[2]
 

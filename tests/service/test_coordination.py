@@ -12,7 +12,8 @@ from redis import Redis
 from config.beat import LOCK_KEY
 from connectors.errors import RateLimited
 from connectors.redis_throttle import RedisWriteThrottle, token_key
-from worker.service.locks import Locked, file_lock, postmortem_lock
+from worker.errors import Locked
+from worker.service.locks import file_lock, postmortem_lock
 
 
 class FakeSleep:

@@ -112,7 +112,7 @@ def _value(name: str, **labels: str) -> float:
 
 
 def test_task_outcomes_are_counted_through_celerys_signals() -> None:
-    import worker.service.tasks  # noqa: F401 (registers the shared tasks)
+    import worker.tasks.pipeline  # noqa: F401 (registers the shared tasks)
 
     celery = make_celery(load_settings())
     sync, ingest = celery.tasks[SYNC_TASK], celery.tasks[INGEST_TASK]

@@ -21,7 +21,7 @@ from tests.service.test_webhooks import GENERIC, SECRET, SIG, generic_body, make
 from worker.store.models import ActionItemRow
 from worker.sync import pipeline
 from worker.web.app import create_app
-from worker.web.metrics import overdue_by_team
+from worker.web.scrape import overdue_by_team
 
 TEAMS = {
     "payments": {"tracker": "jira", "jira": {"project": "PAY"}},

@@ -96,7 +96,7 @@ def in_process(redis_url: str, redis_client: Redis, database_url: str, jira: Jir
     """The receiver app and a real in-process Celery worker sharing one private Redis."""
     from celery.contrib.testing.worker import start_worker
 
-    import worker.service.tasks  # noqa: F401  (registers the shared tasks on every app)
+    import worker.tasks.pipeline  # noqa: F401  (registers the shared tasks on every app)
 
     settings = jira_settings(jira, redis_url=redis_url, database_url=database_url)
     app = make_celery(settings)
@@ -398,7 +398,7 @@ def test_a_task_from_the_broker_never_reads_local_files_or_unconfigured_sources(
 ) -> None:
     from celery.contrib.testing.worker import start_worker
 
-    import worker.service.tasks  # noqa: F401  (registers the shared tasks on every app)
+    import worker.tasks.pipeline  # noqa: F401  (registers the shared tasks on every app)
     from config.celery_app import INGEST_TASK
     from worker.store import Store
 

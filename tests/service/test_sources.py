@@ -125,7 +125,7 @@ def test_jira_reader_fetches_and_searches(jira: Any) -> None:
 
 @pytest.fixture
 def worker_app(redis_url: str, redis_client: Redis) -> Any:
-    import worker.service.tasks  # noqa: F401  (registers the shared tasks)
+    import worker.tasks.pipeline  # noqa: F401  (registers the shared tasks)
 
     return redis_url
 

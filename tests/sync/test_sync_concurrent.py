@@ -19,8 +19,7 @@ from connectors.throttle import NoThrottle
 from tests.servers import postgres_database
 from tests.standins.jira import JiraStandIn
 from tests.sync.support import document, settings_for
-from worker.errors import UserError
-from worker.service.locks import Locked
+from worker.errors import Locked, UserError
 from worker.sync import pipeline
 from worker.sync.pipeline import SyncResult
 

@@ -18,7 +18,7 @@ from worker.followup.ledger import Ledger
 from worker.followup.refresh import RefreshResult, destination_key, group_by_destination, refresh_statuses
 from worker.followup.remind import ReminderOutcome
 from worker.followup.report import ReportLine, TeamReport, build_report
-from worker.followup.storage import FollowupStore
+from worker.store.tracked import FollowupStore
 
 #: How far back the report's chart looks.
 HISTORY_WEEKS = 8

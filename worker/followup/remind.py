@@ -22,7 +22,7 @@ from worker.followup.items import TrackedItem
 from worker.followup.ledger import SENT, SKIPPED, Ledger, masked
 from worker.followup.reminders import Trigger, trigger
 from worker.followup.render.reminder import reminder_notification, reminder_text
-from worker.followup.storage import FollowupStore
+from worker.store.tracked import FollowupStore
 
 #: Period of reminder rows in the ledger: a reminder belongs to no report period, it is sent once ever.
 EVER = datetime(1970, 1, 1, tzinfo=UTC)

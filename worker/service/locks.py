@@ -15,13 +15,11 @@ from typing import Any
 from redis.exceptions import LockError, LockNotOwnedError
 from redis.exceptions import RedisError as _RedisError
 
+from worker.errors import Locked
+
 LOCK_PREFIX = "followthrough:lock:sync:"
 
 log = logging.getLogger(__name__)
-
-
-class Locked(Exception):
-    """Another worker holds the lock; try again later."""
 
 
 class RedisUnavailable(Exception):

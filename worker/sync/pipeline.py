@@ -16,9 +16,8 @@ from config.settings import Settings
 from config.teams import Team
 from connectors.factory import build_tracker, tracker_configured
 from connectors.throttle import WriteThrottle
-from worker.errors import UserError
+from worker.errors import Locked, UserError
 from worker.models import Postmortem
-from worker.service.locks import Locked
 from worker.store import ParseFailureRecord, PostmortemRecord, StaleVersion, Store
 from worker.sync.execute import ItemResult, SyncResult, SyncRun
 

@@ -31,12 +31,12 @@ from config.logs import bind as bind_log_context
 from config.sentry import init_sentry
 from config.settings import Settings
 from worker.errors import UserError
-from worker.followup.storage import open_followup_store
 from worker.service.enqueue import republish
 from worker.service.requests import parse_request
 from worker.service.trust import check_source
 from worker.store import Store
 from worker.store.outbox import Outbox, OutboxEntry
+from worker.store.tracked import open_followup_store
 from worker.web import events
 from worker.web.body import HookError, check_declared_length, read_body
 from worker.web.dashboard import dashboard_routes

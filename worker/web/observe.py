@@ -21,8 +21,8 @@ from config.celery_app import INGEST_QUEUE, TRACKER_QUEUE
 from config.logs import log_context
 from config.metrics import WEBHOOK_DELIVERIES
 from config.settings import Settings
-from worker.web.metrics import SystemCollector, metrics_endpoint
 from worker.web.readiness import readyz_endpoint
+from worker.web.scrape import SystemCollector, metrics_endpoint
 
 #: Where each sender puts its delivery id (GitHub, Jira, our generic hook).
 DELIVERY_HEADERS = (b"x-github-delivery", b"x-atlassian-webhook-identifier", b"x-followthrough-delivery")

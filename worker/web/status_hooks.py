@@ -1,6 +1,6 @@
 """Signed status endpoints: Jira and GitHub ticket changes pushed into the store as they happen.
 
-The event parsers are pure (worker.followup.webhooks); this module owns the request handling: the body
+The event parsers are pure (connectors.status_events); this module owns the request handling: the body
 limit, the HMAC check, JSON errors and the store write. A replayed or late delivery cannot roll a ticket
 back: changes older than what the store already holds are ignored.
 """
@@ -22,13 +22,13 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from config.settings import Settings
+from connectors.status_events import ticket_from_github_event, ticket_from_jira_event
 from connectors.tracker import Ticket
-from worker.followup.webhooks import ticket_from_github_event, ticket_from_jira_event
 from worker.web.body import HookError, check_declared_length, read_body
 from worker.web.signatures import well_formed
 
 if TYPE_CHECKING:
-    from worker.followup.storage import FollowupStore
+    from worker.store.tracked import FollowupStore
 
 MAX_BODY = 1024 * 1024
 

@@ -48,7 +48,7 @@ def command(team: str | None, send: bool, fmt: str, refresh: bool, at: str | Non
     from worker.followup.render.json import render_json
     from worker.followup.render.markdown import render_markdown
     from worker.followup.render.text import render_text
-    from worker.followup.storage import open_followup_store
+    from worker.store.tracked import open_followup_store
 
     settings = load_settings()
     now = _moment(at)

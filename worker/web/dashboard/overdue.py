@@ -13,7 +13,7 @@ from config.teams import Team
 from worker.followup import rules
 from worker.followup.items import ItemState, TrackedItem
 from worker.followup.kinds import normalise_kind
-from worker.followup.storage import display_names
+from worker.store.tracked import display_names
 from worker.web.dashboard import queries
 from worker.web.dashboard.aggregate import latest_today
 

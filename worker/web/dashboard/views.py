@@ -16,7 +16,7 @@ from starlette.responses import HTMLResponse, Response
 
 from config.settings import Settings
 from config.teams import Team
-from worker.followup.storage import FollowupStore, display_names
+from worker.store.tracked import FollowupStore, display_names
 from worker.web.dashboard import aggregate, queries
 from worker.web.dashboard.chart import trend_chart
 from worker.web.dashboard.figures import TeamView, team_view

@@ -19,7 +19,7 @@ from connectors.errors import RateLimited, TrackerError, Transient
 from worker.followup import jobs
 from worker.followup.ledger import CLAIM_LEASE
 from worker.followup.schedule import REFRESH_TASK, REMIND_TASK, SEND_TASK
-from worker.followup.storage import open_followup_store
+from worker.store.tracked import open_followup_store
 
 log = logging.getLogger(__name__)
 

@@ -27,16 +27,16 @@ from connectors.redis_throttle import RedisWriteThrottle, token_key
 from connectors.sources import parse_source, stable_id
 from connectors.sources.github import GitHubReader
 from connectors.throttle import LocalWriteThrottle, NoThrottle, WriteThrottle
-from worker.errors import UserError
+from worker.errors import Locked, UserError
 from worker.service.enqueue import enqueue_ingest, enqueue_sync
 from worker.service.fetch import fetch_document
-from worker.service.locks import Locked, RedisUnavailable, file_lock, postmortem_lock
+from worker.service.locks import RedisUnavailable, file_lock, postmortem_lock
 from worker.service.requests import IngestRequest, parse_request
-from worker.service.retry import RETRYABLE, countdown_for
 from worker.service.sweep import find_unseen, redrive_outbox, unsynced
 from worker.service.trust import check_source
 from worker.store.outbox import Outbox
 from worker.sync import pipeline
+from worker.tasks.retry import RETRYABLE, countdown_for
 
 log = logging.getLogger(__name__)
 
