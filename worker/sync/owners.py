@@ -20,7 +20,7 @@ from typing import Literal, Protocol
 
 from config.teams import Person, Team
 from connectors.errors import TrackerError
-from connectors.tracker import Tracker
+from connectors.tracker import UserMatch
 
 TrackerKind = Literal["jira", "github"]
 
@@ -96,6 +96,14 @@ class LookupCache(Protocol):
     def put(self, query: str, user_id: str | None, outcome: str) -> None: ...
 
 
+class UserLookup(Protocol):
+    """The two user questions owner resolution asks a tracker; every connector's Tracker answers them."""
+
+    def find_users(self, text: str) -> list[UserMatch]: ...
+
+    def is_assignable(self, user_id: str) -> bool: ...
+
+
 class Directory:
     """The configured people, indexed by normalised name and by alias."""
 
@@ -148,7 +156,7 @@ class OwnerResolver:
         directory: Directory,
         *,
         kind: TrackerKind,
-        tracker: Tracker | None = None,
+        tracker: UserLookup | None = None,
         cache: LookupCache | None = None,
     ) -> None:
         self._directory = directory
