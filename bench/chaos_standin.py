@@ -32,7 +32,7 @@ def serve(conn: Connection, *, seed: int, search_lag: float, search_jitter: floa
     # A killed client resets its connections: not worth a traceback per request in the bench's output.
     server = jira._server
     if server is not None:
-        server.handle_error = lambda request, address: None  # type: ignore[method-assign]
+        server.handle_error = lambda request, client_address: None  # type: ignore[method-assign]
     users = {email: jira.add_user(name, email=email) for name, email in PEOPLE}
     conn.send({"url": jira.url, "email": jira.email, "api_token": jira.api_token, "users": users})
     try:

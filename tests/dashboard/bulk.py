@@ -56,7 +56,7 @@ def settings_for(url: str, teams: int, folder: Path) -> Settings:
     people = [{"name": f"Person {t:02d}-{o:02d}", "jira_account_id": f"acc-{t:02d}-{o:02d}"}
               for t in range(teams) for o in range(OWNERS)]
     return Settings(database_url=url, embedded_broker_url=f"sqla+sqlite:///{folder / 'broker.db'}",
-                    default_team=team_name(0), teams=config, people=people,
+                    default_team=team_name(0), teams=config, people=people,  # type: ignore[arg-type]
                     _env_file=None)  # type: ignore[call-arg]
 
 

@@ -54,7 +54,7 @@ def seeded_store(folder: Path, url: str) -> Iterator[Seeded]:
         store = Store(url)
         seed(store, JiraTracker(client, JiraDestination(project="OPS")), standin)
         store.close()
-        client.close()
+        client.close()  # type: ignore[no-untyped-call]  # the jira library leaves close() unannotated
         config = folder / "followthrough.yaml"
         config.write_text(yaml.safe_dump(values))
         yield Seeded(config=config, values=values, standin=standin)

@@ -9,7 +9,8 @@ import httpx
 import pytest
 
 from config.settings import ConfigError, load_settings
-from tests.dashboard.conftest import Seeded, Served
+from tests.dashboard.conftest import Seeded
+from tests.dashboard.serving import Served
 from worker.web.app import create_app
 
 REMOTE = ("203.0.113.7", 40000)

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from _pytest.fixtures import SubRequest  # the request type of a parametrised fixture (has param_index)
 from sqlalchemy import Engine, event
 
 from config.settings import Settings
@@ -22,7 +23,7 @@ from worker.web.dashboard.overdue import overdue_lines
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def bulk(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Settings, Store]]:
+def bulk(request: SubRequest, tmp_path: Path) -> Iterator[tuple[Settings, Store]]:
     def filled(url: str) -> Iterator[tuple[Settings, Store]]:
         fill(url, items=1500, teams=6, seed=request.param_index + 3)
         store = Store(url)

@@ -15,8 +15,9 @@ import pytest
 from playwright.sync_api import Browser, Page
 
 from tests.dashboard import browser
-from tests.dashboard.conftest import Seeded, Served
+from tests.dashboard.conftest import Seeded
 from tests.dashboard.seeding import AT, HOSTILE
+from tests.dashboard.serving import Served
 
 ROOT = Path(__file__).resolve().parents[2]
 

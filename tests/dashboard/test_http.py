@@ -7,8 +7,8 @@ import re
 import httpx
 import pytest
 
-from tests.dashboard.conftest import Served
 from tests.dashboard.seeding import AT, HOSTILE
+from tests.dashboard.serving import Served
 
 PAGES = ("/", "/teams/sre", "/overdue", "/postmortems", "/postmortems/pm-db", "/postmortems/pm-cdn",
          "/attention")

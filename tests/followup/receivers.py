@@ -7,7 +7,7 @@ import json
 import socket
 import ssl
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -121,7 +121,7 @@ class HttpReceiver:
     port: int
 
 
-def serve(*, tls: ssl.SSLContext | None = None, wrap: bool = False) -> Iterator[HttpReceiver]:
+def serve(*, tls: ssl.SSLContext | None = None, wrap: bool = False) -> Generator[HttpReceiver, None, None]:
     """Run a recording server; `wrap=True` serves HTTPS directly, else plain HTTP (and CONNECT via `tls`)."""
     recorder = Recorder()
     server = _Server(recorder, tls)

@@ -17,14 +17,14 @@ from worker.followup.render.markdown import render_markdown
 from worker.followup.render.slack import MAX_BLOCKS, render_slack
 from worker.followup.render.teams import render_teams
 from worker.followup.render.text import render_text
-from worker.followup.report import HistoryPoint, build_report
+from worker.followup.report import HistoryPoint, TeamReport, build_report
 
 ZWSP = "\u200b"
 HISTORY = [HistoryPoint(day=date(2026, 1, 5) + timedelta(days=d), open=10 + d % 7, overdue=d // 7)
            for d in range(0, 84)]
 
 
-def _report():  # type: ignore[no-untyped-def]
+def _report() -> TeamReport:
     return build_report("ops", sample_items(), policy(escalate_to=["Mia <Manager>"]), NOW, history=HISTORY)
 
 

@@ -20,7 +20,7 @@ NEW_YORK = ZoneInfo("America/New_York")
 
 
 def _utc(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=UTC)  # type: ignore[misc]
+    return datetime(*parts, tzinfo=UTC)  # type: ignore[arg-type, misc]
 
 
 def item(**changes: object) -> TrackedItem:

@@ -39,10 +39,10 @@ def test_naive_last_run_is_utc_and_schedule_pickles() -> None:
 
 def test_beat_entries_per_team() -> None:
     settings = Settings(teams={  # type: ignore[arg-type]
-        "sre": {"jira": {"project": "OPS"}, "timezone": "Europe/Berlin"},
-        "web": {"tracker": "github", "github": {"repo": "a/b"},
+        "sre": {"jira": {"project": "OPS"}, "timezone": "Europe/Berlin"},  # type: ignore[dict-item]
+        "web": {"tracker": "github", "github": {"repo": "a/b"},  # type: ignore[dict-item]
                 "followup": {"schedule": "30 8 * * *", "timezone": "America/New_York"}},
-        "off": {"jira": {"project": "X"}, "followup": {"enabled": False}},
+        "off": {"jira": {"project": "X"}, "followup": {"enabled": False}},  # type: ignore[dict-item]
     }, default_team="sre", _env_file=None)  # type: ignore[call-arg]
     entries = beat_entries(settings)
     assert set(entries) == {"followup-refresh", "followup-reminders", "followup-report-sre",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -26,7 +27,7 @@ APPROVED = datetime(2026, 3, 2, 9, tzinfo=UTC)
 NOW = datetime(2026, 3, 30, 7, 0, tzinfo=UTC)  # Monday 09:00 Berlin
 
 
-def settings_for(tmp_path: Path, **teams: dict[str, object]) -> Settings:
+def settings_for(tmp_path: Path, **teams: Mapping[str, object]) -> Settings:
     return Settings(database_url=f"sqlite:///{tmp_path / 'ft.db'}", teams=teams,  # type: ignore[arg-type]
                     default_team=next(iter(teams)), _env_file=None)  # type: ignore[call-arg]
 

@@ -10,7 +10,7 @@ from worker.errors import UserError
 from worker.sync.pipeline import route_team
 
 SETTINGS = Settings(teams={  # type: ignore[arg-type]
-    "checkout": {"jira": {"project": "CHK"}}, "Payments": {"jira": {"project": "PAY"}},
+    "checkout": {"jira": {"project": "CHK"}}, "Payments": {"jira": {"project": "PAY"}},  # type: ignore[dict-item]
 }, default_team="checkout", _env_file=None)  # type: ignore[call-arg]
 
 

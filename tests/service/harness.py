@@ -34,7 +34,7 @@ def write_config(folder: Path, *, teams: dict[str, Any], default_team: str,
     return path
 
 
-def service_env(config: Path, **values: str | int | float | None) -> dict[str, str]:
+def service_env(config: Path, **values: str | int | float | Path | None) -> dict[str, str]:
     """Environment for a worker subprocess: the test's settings and nothing from the outer shell's."""
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("FOLLOWTHROUGH_", "JIRA_", "GITHUB_", "REDIS_", "CELERY_"))}
@@ -100,7 +100,7 @@ def postmortem_markdown(title: str, items: int, *, team: str | None = None, seed
             f"## Action items\n\n| Action | Owner | Due | Priority |\n|---|---|---|---|\n{rows}\n")
 
 
-PEOPLE = [
+PEOPLE: list[dict[str, Any]] = [
     {"name": "Ann Example", "email": "ann@example.com", "github_login": "ann", "aliases": ["ann"]},
     {"name": "Bob Example", "email": "bob@example.com", "github_login": "bob", "aliases": ["bob"]},
 ]

@@ -30,13 +30,13 @@ from tests.service.harness import (
     wait_for,
     write_config,
 )
+from tests.standins.jira import JiraStandIn
 from worker.service.sweep import redrive_outbox
 
 # These parts come from sibling branches (pipeline/store, parser, stand-ins); until they are merged the
 # module is skipped rather than broken.
 pytest.importorskip("worker.parse")
 GitHubStandIn = pytest.importorskip("tests.standins.github").GitHubStandIn
-JiraStandIn = pytest.importorskip("tests.standins.jira").JiraStandIn
 postmortem_key = pytest.importorskip("worker.sync.pipeline").postmortem_key
 from worker.web.app import SIGNATURE_HEADER, create_app  # noqa: E402
 from worker.web.signatures import sign_timestamped  # noqa: E402

@@ -9,7 +9,7 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from pydantic import SecretStr
@@ -312,7 +312,8 @@ def test_an_older_merge_delivered_late_never_rolls_the_file_back(
 
     def done() -> int:
         with Store(database_url) as store, store.session() as s:
-            return int(s.scalar(select(func.count()).select_from(OutboxRow).where(OutboxRow.state == "done")))
+            count = s.scalar(select(func.count()).select_from(OutboxRow).where(OutboxRow.state == "done"))
+            return int(cast(int, count))
 
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=20), \
             TestClient(create_app(settings, celery=app)) as client:

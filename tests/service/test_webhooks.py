@@ -15,6 +15,7 @@ import pytest
 from pydantic import SecretStr
 from redis import Redis
 from starlette.testclient import TestClient
+from starlette.types import Message
 
 from config.celery_app import INGEST_PULL_TASK, INGEST_QUEUE, INGEST_TASK, make_celery
 from config.settings import Settings, load_settings
@@ -575,13 +576,14 @@ def test_a_client_that_disconnects_mid_body_is_one_log_line(
     import asyncio
 
     app = create_app(settings, celery=make_celery(settings))
-    messages = [{"type": "http.request", "body": b'{"id": ', "more_body": True}, {"type": "http.disconnect"}]
-    sent: list[dict[str, Any]] = []
+    messages: list[Message] = [{"type": "http.request", "body": b'{"id": ', "more_body": True},
+                               {"type": "http.disconnect"}]
+    sent: list[Message] = []
 
-    async def receive() -> dict[str, Any]:
+    async def receive() -> Message:
         return messages.pop(0) if messages else {"type": "http.disconnect"}
 
-    async def send(message: dict[str, Any]) -> None:
+    async def send(message: Message) -> None:
         sent.append(message)
 
     scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",

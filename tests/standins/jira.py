@@ -46,6 +46,7 @@ import struct
 import threading
 import time
 import uuid
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -487,7 +488,7 @@ class JiraStandIn:
         return keys
 
     @staticmethod
-    def _jql_values(issue: dict[str, Any], field: str) -> list[str]:
+    def _jql_values(issue: Mapping[str, Any], field: str) -> list[str]:
         if field in ("key", "issuekey"):
             return [issue["key"]]
         if field == "project":

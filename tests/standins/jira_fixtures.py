@@ -43,7 +43,7 @@ def jira_settings(jira_standin: JiraStandIn) -> Settings:
 def jira_client(jira_settings: Settings) -> Iterator[JIRA]:
     client = connect_jira(jira_settings, timeout=TEST_TIMEOUT)
     yield client
-    client.close()
+    client.close()  # type: ignore[no-untyped-call]  # the jira library leaves close() unannotated
 
 
 @pytest.fixture

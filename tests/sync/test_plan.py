@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
+from typing import Any
 
 import pytest
 
@@ -137,7 +138,7 @@ def test_unresolved_owner_creates_unassigned_with_needs_owner() -> None:
 )
 def test_resync_updates_only_fields_still_holding_our_value(
     doc: dict[str, object],
-    tkt: dict[str, object],
+    tkt: dict[str, Any],
     action: str,
     result: str,
     update: tuple[str, ...],

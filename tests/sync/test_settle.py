@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
 import pytest
 
@@ -21,7 +22,7 @@ def at(seconds: float) -> datetime:
     [
         # An early empty search (the one right after the lost answer) counts for nothing.
         (0, 0.2, Verdict(checks=0, create=False, wait=59.8)),
-        (0, 59.9, Verdict(checks=0, create=False, wait=pytest.approx(0.1))),
+        (0, 59.9, Verdict(checks=0, create=False, wait=cast(float, pytest.approx(0.1)))),
         # One window after the attempt: the first check counts; the second is due one window later.
         (0, 60.0, Verdict(checks=1, create=False, wait=60.0)),
         (0, 90.0, Verdict(checks=1, create=False, wait=30.0)),

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
+from config.settings import Settings
 from config.teams import GitHubDestination, JiraDestination, Person, Team
 from tests.standins.github import GitHubStandIn
 from tests.standins.jira import JiraStandIn
@@ -26,7 +27,7 @@ def db(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'ft.db'}"
 
 
-def jira_settings(jira: JiraStandIn, db: str, *, window: float, searches: int = 2) -> object:
+def jira_settings(jira: JiraStandIn, db: str, *, window: float, searches: int = 2) -> Settings:
     ana = jira.add_user("Ana Lima", email="ana@example.com")
     return settings_for(
         db,
