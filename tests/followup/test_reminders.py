@@ -25,7 +25,7 @@ from tests.servers import RedisServer
 from tests.standins.github import GitHubStandIn
 from tests.standins.jira import JiraStandIn
 from worker.followup import jobs
-from worker.followup.reminders import Trigger, trigger
+from worker.followup.reminder_rules import Trigger, trigger
 from worker.followup.schedule import REMIND_TASK
 from worker.store import Store
 from worker.store.tracked import FollowupStore

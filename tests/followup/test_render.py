@@ -10,8 +10,8 @@ from markdown_it import MarkdownIt
 
 from tests.followup.fixtures import HOSTILE, NOW, policy, sample_items, tracked
 from worker.followup.deliver import notification
-from worker.followup.render.chart import weekly_points
 from worker.followup.render.email import render_email, render_html
+from worker.followup.render.history_bars import weekly_points
 from worker.followup.render.json import render_json
 from worker.followup.render.markdown import render_markdown
 from worker.followup.render.slack import MAX_BLOCKS, render_slack

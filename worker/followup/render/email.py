@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from worker.followup.render import escape
-from worker.followup.render.chart import render_chart
 from worker.followup.render.common import (
     digest_notes,
     due_text,
@@ -17,6 +16,7 @@ from worker.followup.render.common import (
     summary_pairs,
     timing,
 )
+from worker.followup.render.history_bars import history_bars
 from worker.followup.render.text import render_text
 from worker.followup.report import ReportLine, TeamReport
 
@@ -62,7 +62,7 @@ def html_fragment(report: TeamReport) -> str:
         names = ", ".join(escape.html_text(escape.oneline(name)) for name in report.escalate_to_names)
         parts.append(f'<p><strong style="color:#d9534f">{len(report.escalations)} escalated</strong> '
                      "(overdue past the threshold)" + (f", escalated to {names}" if names else "") + ".</p>")
-    parts.append(render_chart(report.history))
+    parts.append(history_bars(report.history))
     for owner in report.owners:
         parts.append(f'<h3 style="margin:20px 0 4px">{escape.html_text(escape.oneline(owner.owner))}</h3>')
         for group in owner.postmortems:

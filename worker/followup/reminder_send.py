@@ -20,8 +20,8 @@ from connectors.tracker import TicketStatus, Tracker
 from worker.followup import rules
 from worker.followup.items import TrackedItem
 from worker.followup.ledger import SENT, SKIPPED, Ledger, masked
-from worker.followup.reminders import Trigger, trigger
-from worker.followup.render.reminder import reminder_notification, reminder_text
+from worker.followup.reminder_rules import Trigger, trigger
+from worker.followup.render.reminder_message import reminder_notification, reminder_text
 from worker.store.tracked import FollowupStore
 
 #: Period of reminder rows in the ledger: a reminder belongs to no report period, it is sent once ever.

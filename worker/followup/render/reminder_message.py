@@ -9,7 +9,7 @@ from config.teams import FollowupPolicy
 from connectors import notify
 from worker.followup import rules
 from worker.followup.items import TrackedItem
-from worker.followup.reminders import Trigger
+from worker.followup.reminder_rules import Trigger
 from worker.followup.render import escape
 from worker.followup.render.teams import CARD_SCHEMA, CARD_VERSION
 
