@@ -26,6 +26,7 @@ from tests.standins.github import GitHubStandIn
 from tests.standins.jira import JiraStandIn
 from worker.followup import jobs
 from worker.followup.reminder_rules import Trigger, trigger
+from worker.followup.reminder_send import ReminderOutcome
 from worker.followup.schedule import REMIND_TASK
 from worker.store import Store
 from worker.store.tracked import FollowupStore
@@ -93,7 +94,7 @@ def team_setup(tmp_path: Path, webhook: HttpReceiver, jira_standin: JiraStandIn,
     return settings, FollowupStore(store), {"alice": alice, "bob": bob, **keys}
 
 
-def _states(results: dict[str, list[jobs.ReminderOutcome]]) -> list[tuple[str, str, str]]:
+def _states(results: dict[str, list[ReminderOutcome]]) -> list[tuple[str, str, str]]:
     return sorted((o.trigger, o.via, o.state) for o in results["sre"])
 
 
@@ -101,8 +102,11 @@ def test_reminders_go_to_the_owner_once_per_trigger(
         team_setup: tuple[Settings, FollowupStore, dict[str, str]], webhook: HttpReceiver,
         jira_standin: JiraStandIn, jira_tracker: JiraTracker) -> None:
     settings, store, ids = team_setup
-    send = lambda now: jobs.send_reminders(settings, store, now.astimezone(UTC),  # noqa: E731
-                                           tracker_for=lambda team: jira_tracker)
+
+    def send(now: datetime) -> dict[str, list[ReminderOutcome]]:
+        return jobs.send_reminders(settings, store, now.astimezone(UTC),
+                                   tracker_for=lambda team: jira_tracker)
+
     # Tuesday 10:00 in Berlin: two days before. Alice's own channel; Bob's ticket, mentioning only him.
     assert _states(send(at(31, 10))) == [("before", "comment", "sent"), ("before", "notify", "sent")]
     [message] = webhook.recorder.requests
