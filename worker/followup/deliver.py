@@ -11,12 +11,13 @@ from config.teams import FollowupPolicy
 from connectors import notify
 from worker.followup import rules
 from worker.followup.fit import fit
-from worker.followup.ledger import SENT, SKIPPED, Ledger, SendRow, channel_id, masked
+from worker.followup.ledger import SENT, Ledger, SendRow, channel_id, masked
 from worker.followup.render.email import render_email
 from worker.followup.render.markdown import render_markdown
 from worker.followup.render.slack import fits_slack, render_slack
 from worker.followup.render.teams import fits_teams, render_teams
 from worker.followup.report import ReportLine, TeamReport, escalation_digest, urgency
+from worker.followup.send_once import send_once
 
 DECISION_CHANNEL = "decision"
 #: Largest HTML email body and Markdown message sent (other Apprise services split or cut long text).
@@ -100,26 +101,17 @@ _GATES: tuple[tuple[str, Callable[[_Plan], bool]], ...] = (
 
 
 class _Sender:
-    """Sends through the ledger: each channel's row is claimed first, so it goes out once per period."""
+    """Sends one team's messages of one period, each once (`send_once`), and collects the outcomes."""
 
     def __init__(self, plan: _Plan, now: datetime) -> None:
         self.plan, self.now = plan, now
         self.outcomes: list[ChannelOutcome] = []
 
     def send(self, channel: str, target: str, action: Callable[[], notify.Delivery]) -> None:
-        ledger, team, start, now = self.plan.ledger, self.plan.team, self.plan.period_start, self.now
-        ledger.ensure(team, start, channel, target=target, now=now)
-        if not ledger.claim(team, start, channel, now=now):
-            row = next((r for r in ledger.rows(team=team, period_start=start) if r.channel == channel), None)
-            state = "already-sent" if row is not None and row.state in (SENT, SKIPPED) else "busy"
-            self.outcomes.append(ChannelOutcome(channel, target, state))
-            return
-        try:
-            result = action()
-        except Exception as exc:  # a failed channel must be recorded as failed, then retried later
-            result = notify.Delivery(ok=False, error=f"{type(exc).__name__}: {exc}"[:500])
-        ledger.finish(team, start, channel, ok=result.ok, error=result.error, now=now)
-        self.outcomes.append(ChannelOutcome(channel, target, "sent" if result.ok else "failed", result.error))
+        plan = self.plan
+        state, error = send_once(plan.ledger, plan.team, plan.period_start, channel, target=target,
+                                 now=self.now, action=action)
+        self.outcomes.append(ChannelOutcome(channel, target, state, error))
 
     def decision(self) -> str:
         if any(outcome.state == "failed" for outcome in self.outcomes):
