@@ -70,6 +70,15 @@ def _line(line: ReportLine) -> Element:
     return _rich(*runs, spacing="Small")
 
 
+def card_message(body: list[Element], *, full_width: bool = False) -> dict[str, Any]:
+    """A Teams message holding one Adaptive Card with this body."""
+    card: Element = {"$schema": CARD_SCHEMA, "type": "AdaptiveCard", "version": CARD_VERSION, "body": body}
+    if full_width:
+        card["msteams"] = {"width": "Full"}
+    return {"type": "message", "attachments": [
+        {"contentType": "application/vnd.microsoft.card.adaptive", "contentUrl": None, "content": card}]}
+
+
 class _TeamsWriter(OutlineWriter):
     def __init__(self) -> None:
         self.body: list[Element] = []
@@ -124,10 +133,7 @@ def render_teams(report: TeamReport) -> dict[str, Any]:
     """The report as a Teams message: one Adaptive Card attachment (fit a digest with `fit.fit_teams`)."""
     writer = _TeamsWriter()
     write(outline(report), writer)
-    card = {"$schema": CARD_SCHEMA, "type": "AdaptiveCard", "version": CARD_VERSION, "body": writer.body,
-            "msteams": {"width": "Full"}}
-    return {"type": "message", "attachments": [
-        {"contentType": "application/vnd.microsoft.card.adaptive", "contentUrl": None, "content": card}]}
+    return card_message(writer.body, full_width=True)
 
 
 def payload_bytes(payload: dict[str, Any]) -> int:
