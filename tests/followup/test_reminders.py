@@ -25,8 +25,8 @@ from tests.servers import RedisServer
 from tests.standins.github import GitHubStandIn
 from tests.standins.jira import JiraStandIn
 from worker.followup import jobs
-from worker.followup.remind import ReminderOutcome
-from worker.followup.reminders import Trigger, trigger
+from worker.followup.reminder_rules import Trigger, trigger
+from worker.followup.reminder_send import ReminderOutcome
 from worker.followup.schedule import REMIND_TASK
 from worker.store import Store
 from worker.store.tracked import FollowupStore
