@@ -344,7 +344,7 @@ class GitHubTracker:
     def _ticket(self, issue: Issue) -> Ticket:
         labels = frozenset(lb.name for lb in issue.labels)
         body = issue.body
-        status, status_name = _status(issue.state, issue.state_reason)
+        status, status_name = issue_status(issue.state, issue.state_reason)
         return Ticket(
             key=self._key(issue.number),
             url=issue.html_url,
@@ -414,9 +414,13 @@ def _is_pull_request(issue: Issue) -> bool:
     return "/pull/" in issue.html_url
 
 
-def _status(state: str, reason: str | None) -> tuple[TicketStatus, str]:
+def issue_status(state: object, reason: object) -> tuple[TicketStatus, str]:
+    """Our status and the tracker's status name for an issue's `state` and `state_reason`.
+
+    Shared with the webhook parser (connectors.github_events), whose payload fields may be of any type.
+    """
     if state != "closed":
-        return TicketStatus.OPEN, state
+        return TicketStatus.OPEN, str(state or "open")
     if reason in ("not_planned", "duplicate"):
         return TicketStatus.DROPPED, f"closed ({reason})"
     return TicketStatus.DONE, f"closed ({reason or 'completed'})"

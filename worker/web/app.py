@@ -30,6 +30,8 @@ from config.celery_app import INGEST_PULL_TASK, INGEST_TASK, make_celery
 from config.logs import bind as bind_log_context
 from config.sentry import init_sentry
 from config.settings import Settings
+from connectors.github_events import github_merged_pull
+from connectors.jira_events import jira_approved_issue
 from worker.errors import UserError
 from worker.service.enqueue import republish
 from worker.service.requests import parse_request
@@ -37,7 +39,6 @@ from worker.service.trust import check_source
 from worker.store import Store
 from worker.store.outbox import Outbox, OutboxEntry
 from worker.store.tracked import open_followup_store
-from worker.web import events
 from worker.web.body import HookError, check_declared_length, read_body
 from worker.web.dashboard import dashboard_routes
 from worker.web.limits import HookConcurrencyLimit
@@ -181,7 +182,7 @@ class Receiver:
         event = request.headers.get("X-GitHub-Event")
         if event == "ping":
             return JSONResponse({"status": "pong"})
-        merged = events.github_merged_pull(event, payload, self.settings.sources.github)
+        merged = github_merged_pull(event, payload, self.settings.sources.github)
         if merged is None:
             return JSONResponse({"status": "ignored"})
         # GitHub signs the body only; a replay with a new delivery id is made harmless by the merge time.
@@ -193,7 +194,7 @@ class Receiver:
         body = await self.signed_body(request, secret, "X-Hub-Signature", TRACKER_HOOK_BYTES)
         payload = _json(body)
         source = self.settings.sources.jira
-        key = events.jira_approved_issue(payload, source)
+        key = jira_approved_issue(payload, source)
         if key is None or source is None:
             return JSONResponse({"status": "ignored"})
         delivery = request.headers.get("X-Atlassian-Webhook-Identifier") or hashlib.sha256(body).hexdigest()

@@ -1,8 +1,8 @@
 """Signed status endpoints: Jira and GitHub ticket changes pushed into the store as they happen.
 
-The event parsers are pure (connectors.status_events); this module owns the request handling: the body
-limit, the HMAC check, JSON errors and the store write. A replayed or late delivery cannot roll a ticket
-back: changes older than what the store already holds are ignored.
+The event parsers are pure (connectors.github_events, connectors.jira_events); this module owns the
+request handling: the body limit, the HMAC check, JSON errors and the store write. A replayed or late
+delivery cannot roll a ticket back: changes older than what the store already holds are ignored.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from config.settings import Settings
-from connectors.status_events import ticket_from_github_event, ticket_from_jira_event
+from connectors.github_events import ticket_from_github_event
+from connectors.jira_events import ticket_from_jira_event
 from connectors.tracker import Ticket
 from worker.web.body import HookError, check_declared_length, read_body
 from worker.web.signatures import well_formed
