@@ -24,12 +24,12 @@ from config.sentry import init_sentry
 from config.settings import Settings
 from worker.store.tracked import open_followup_store
 from worker.web.dashboard import dashboard_routes
-from worker.web.hooks import HOOKS, SIGNATURE_HEADER, body_limit
+from worker.web.hooks import HOOKS, SIGNATURE_HEADER
 from worker.web.limits import HookConcurrencyLimit
 from worker.web.observe import observability
 from worker.web.receive import Receiver, hook_routes
 
-__all__ = ["SIGNATURE_HEADER", "body_limit", "create_app"]
+__all__ = ["SIGNATURE_HEADER", "create_app"]
 
 
 async def healthz(request: Request) -> JSONResponse:
