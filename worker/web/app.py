@@ -23,9 +23,9 @@ from config.celery_app import make_celery
 from config.sentry import init_sentry
 from config.settings import Settings
 from worker.store.tracked import open_followup_store
+from worker.web.concurrency import HookConcurrencyLimit
 from worker.web.dashboard import dashboard_routes
 from worker.web.hooks import HOOKS, SIGNATURE_HEADER
-from worker.web.limits import HookConcurrencyLimit
 from worker.web.observe import observability
 from worker.web.receive import Receiver, hook_routes
 
