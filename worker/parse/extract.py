@@ -21,6 +21,8 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import date
 
+from config.kinds import document_kind as normalise_kind
+from config.kinds import is_kind_label
 from worker.models import ActionItem
 from worker.parse import budget
 from worker.parse.blocks import Block, Heading, ListItem, Paragraph, Table, Text
@@ -28,7 +30,6 @@ from worker.parse.dates import parse_date
 from worker.parse.empty import EMPTY_WORDS, is_empty_value, word_core
 from worker.parse.fields import MAX_FIELD_TEXT, Fields, Role, column_role, inline_fields
 from worker.parse.fingerprint import normalise_action
-from worker.parse.kinds import is_kind_label, normalise_kind
 from worker.parse.nothing import says_nothing_to_do
 from worker.parse.phrases import DONE, FUTURE_VERB, ONGOING, PLANNED, PLANNED_ANYWHERE
 from worker.parse.refs import find_ref

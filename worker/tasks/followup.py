@@ -18,8 +18,8 @@ from config.settings import Settings
 from connectors.errors import RateLimited, TrackerError, Transient
 from worker.followup import jobs
 from worker.followup.ledger import CLAIM_LEASE
-from worker.followup.schedule import REFRESH_TASK, REMIND_TASK, SEND_TASK
 from worker.store.tracked import open_followup_store
+from worker.tasks.names import REFRESH_TASK, REMIND_TASK, SEND_TASK
 
 log = logging.getLogger(__name__)
 

@@ -15,20 +15,12 @@ from typing import Any
 from celery import Task, shared_task
 from celery.exceptions import Retry
 
-from config.celery_app import (
-    INGEST_PULL_TASK,
-    INGEST_TASK,
-    RECONCILE_TASK,
-    RESYNC_TASK,
-    SYNC_TASK,
-)
 from config.settings import Settings
 from connectors.redis_throttle import RedisWriteThrottle, token_key
 from connectors.sources import parse_source, stable_id
 from connectors.sources.github import GitHubReader
 from connectors.throttle import LocalWriteThrottle, NoThrottle, WriteThrottle
 from worker.errors import Locked, UserError
-from worker.service.enqueue import enqueue_ingest, enqueue_sync
 from worker.service.fetch import fetch_document
 from worker.service.locks import RedisUnavailable, file_lock, postmortem_lock
 from worker.service.requests import IngestRequest, parse_request
@@ -36,6 +28,8 @@ from worker.service.sweep import find_unseen, redrive_outbox, unsynced
 from worker.service.trust import check_source
 from worker.store.outbox import Outbox
 from worker.sync import pipeline
+from worker.tasks.enqueue import enqueue_ingest, enqueue_sync
+from worker.tasks.names import INGEST_PULL_TASK, INGEST_TASK, RECONCILE_TASK, RESYNC_TASK, SYNC_TASK
 from worker.tasks.retry import RETRYABLE, countdown_for
 
 log = logging.getLogger(__name__)

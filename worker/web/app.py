@@ -26,7 +26,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from config.celery_app import INGEST_PULL_TASK, INGEST_TASK, make_celery
+from config.celery_app import make_celery
 from config.logs import bind as bind_log_context
 from config.sentry import init_sentry
 from config.settings import Settings
@@ -37,6 +37,7 @@ from worker.service.trust import check_source
 from worker.store import Store
 from worker.store.outbox import Outbox, OutboxEntry
 from worker.store.tracked import open_followup_store
+from worker.tasks.names import INGEST_PULL_TASK, INGEST_TASK
 from worker.web import events
 from worker.web.body import HookError, check_declared_length, read_body
 from worker.web.dashboard import dashboard_routes

@@ -50,8 +50,9 @@ def _enqueue(settings: Settings, keys: list[str]) -> None:
     """Send one resync task per postmortem; Unavailable (exit 3) when the broker cannot be reached."""
     from kombu.exceptions import OperationalError
 
-    from config.celery_app import RESYNC_TASK, make_celery
+    from config.celery_app import make_celery
     from worker.errors import Unavailable
+    from worker.tasks.names import RESYNC_TASK
 
     app = make_celery(settings)
     try:
