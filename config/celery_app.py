@@ -11,7 +11,7 @@ was chosen because a claim is one `BEGIN IMMEDIATE` transaction, so two workers 
 same message, while `filesystem://` moves files between folders and can hand a file to two consumers when
 the folders sit on different file systems. Neither redelivers a message whose worker was killed mid-task
 (only a clean shutdown restores unacked messages), so the embedded broker is for a single host and a
-trial run; use Redis in production. Locks and the shared GitHub write throttle need Redis.
+trial run; use Redis in production. The beat lock and the shared GitHub write throttle need Redis.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ REDIS_TRANSPORT = "config.redis_transport:Transport"
 
 
 def is_redis_url(url: str | None) -> bool:
-    """Whether a broker URL points at Redis (the only broker with locks and the shared throttle)."""
+    """Whether a broker URL points at Redis (the only broker with the beat lock and the shared throttle)."""
     return bool(url) and str(url).startswith(("redis://", "rediss://", "redis+socket://", "unix://"))
 
 
@@ -55,7 +55,7 @@ def broker_url(settings: Settings) -> str:
 
 
 def redis_url(settings: Settings) -> str | None:
-    """The Redis server for locks, throttle and results, if one is configured."""
+    """The Redis server for the beat lock, throttle and results, if one is configured."""
     if settings.redis_url:
         return settings.redis_url
     return settings.celery_broker_url if is_redis_url(settings.celery_broker_url) else None
@@ -224,7 +224,7 @@ class FollowthroughCelery(Celery):  # type: ignore[misc]
 
     @cached_property
     def redis(self) -> Any:
-        """A redis-py client for locks and throttle, or None without a Redis server."""
+        """A redis-py client for the shared write throttle, or None without a Redis server."""
         url = redis_url(self.settings)
         if url is None:
             return None
