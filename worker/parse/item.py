@@ -6,13 +6,14 @@ import re
 from dataclasses import dataclass, replace
 from datetime import date
 
+from config.kinds import document_kind as normalise_kind
+from config.kinds import is_kind_label
 from worker.models import ActionItem
 from worker.parse import budget
 from worker.parse.blocks import Text
 from worker.parse.dates import parse_date
 from worker.parse.empty import EMPTY_WORDS, word_core
 from worker.parse.fields import MAX_FIELD_TEXT, Fields, inline_fields
-from worker.parse.kinds import is_kind_label, normalise_kind
 from worker.parse.sections import Kind, fold
 from worker.parse.status import inline_status
 from worker.parse.titles import first_sentence, tidy_title

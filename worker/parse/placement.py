@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from config.kinds import is_kind_label
 from worker.parse.blocks import Block, Heading, ListItem, Paragraph, Table
 from worker.parse.empty import word_core
 from worker.parse.field_lines import field_line
@@ -12,7 +13,6 @@ from worker.parse.item import (
     Section,
     clean,
 )
-from worker.parse.kinds import is_kind_label
 from worker.parse.prose import read_commitments
 from worker.parse.sections import Kind, classify_heading, effective_kind
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+from config.kinds import document_kind as normalise_kind
 from worker.models import ActionItem
 from worker.parse.blocks import Text
 from worker.parse.dates import parse_date
@@ -15,7 +16,6 @@ from worker.parse.fields import MAX_FIELD_TEXT, Role
 from worker.parse.item import (
     Items,
 )
-from worker.parse.kinds import normalise_kind
 from worker.parse.refs import find_ref
 from worker.parse.status import is_done_status
 

@@ -14,7 +14,6 @@ import hashlib
 from datetime import UTC, datetime
 from typing import Any
 
-from config.celery_app import INGEST_PULL_TASK, INGEST_TASK
 from config.logs import bind as bind_log_context
 from config.settings import Settings
 from connectors.github_events import github_merged_pull
@@ -22,6 +21,7 @@ from connectors.jira_events import jira_approved_issue
 from worker.errors import UserError
 from worker.service.requests import IngestRequest, parse_request
 from worker.service.trust import check_source
+from worker.tasks.names import INGEST_PULL_TASK, INGEST_TASK
 from worker.web.body import HookError
 from worker.web.receive import Answer, Delivery, Enqueue, Outcome
 from worker.web.signatures import signed_payload
