@@ -159,20 +159,7 @@ class GitHubTracker:
             body, labels = self._call(
                 f"read {key}", lambda: (issue.body or "", [lb.name for lb in issue.labels])
             )
-            new_labels = list(labels)
-            if "due" in wanted:
-                edits["body"] = replace_due(body, fields.due)
-            if "priority" in wanted:
-                new_labels = [lb for lb in new_labels if not lb.lower().startswith(PRIORITY_LABEL_PREFIX)]
-                if fields.priority:
-                    new_labels.append(github_label(PRIORITY_LABEL_PREFIX + fields.priority))
-            if "assignee" in wanted:
-                edits["assignees"] = [fields.assignee] if fields.assignee else []
-                new_labels = [lb for lb in new_labels if lb.lower() != NEEDS_OWNER_LABEL]
-                if not fields.assignee:
-                    new_labels.append(NEEDS_OWNER_LABEL)
-            if new_labels != labels:
-                edits["labels"] = new_labels
+            edits.update(_body_and_label_edits(wanted, fields, body, labels))
         if edits:
             self._call(f"update {key}", lambda: issue.edit(**edits), write=True)
 
@@ -446,3 +433,25 @@ def _unique(names: Iterable[str]) -> list[str]:
             seen.add(name.lower())
             out.append(name)
     return out
+
+
+def _body_and_label_edits(
+    wanted: Collection[str], fields: TicketFields, body: str, labels: list[str]
+) -> dict[str, Any]:
+    """The body, assignees and labels a PATCH must send for the due date, priority and assignee."""
+    edits: dict[str, Any] = {}
+    new_labels = list(labels)
+    if "due" in wanted:
+        edits["body"] = replace_due(body, fields.due)
+    if "priority" in wanted:
+        new_labels = [lb for lb in new_labels if not lb.lower().startswith(PRIORITY_LABEL_PREFIX)]
+        if fields.priority:
+            new_labels.append(github_label(PRIORITY_LABEL_PREFIX + fields.priority))
+    if "assignee" in wanted:
+        edits["assignees"] = [fields.assignee] if fields.assignee else []
+        new_labels = [lb for lb in new_labels if lb.lower() != NEEDS_OWNER_LABEL]
+        if not fields.assignee:
+            new_labels.append(NEEDS_OWNER_LABEL)
+    if new_labels != labels:
+        edits["labels"] = new_labels
+    return edits
