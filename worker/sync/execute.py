@@ -3,8 +3,8 @@
 Idempotency rests on the fingerprint label on every ticket, the one label search before creating, and
 never repeating a create that may have happened unseen: that is create-and-settle, in
 worker/sync/create.py (rule: worker/sync/settle.py; docs/sync.md). Result rows and retries are kept by
-worker/sync/ledger.py. A rate limit longer than `MAX_INLINE_WAIT` is never slept here: it comes back as
-`SyncResult.retry_error` for the worker to schedule.
+worker/sync/ledger.py, which never sleeps through a rate limit longer than `MAX_INLINE_WAIT`: it comes
+back as `SyncResult.retry_error` for the worker to schedule.
 """
 
 from __future__ import annotations
