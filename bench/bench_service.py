@@ -21,6 +21,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -51,36 +52,43 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, math.ceil(share * len(ordered)) - 1))]
 
 
+def start_standin(
+    args: argparse.Namespace,
+) -> tuple[Any, list[dict[str, Any]], dict[str, Any], dict[str, str], Callable[[str], int]]:
+    """The tracker stand-in, the people and team config for it, its credentials, and a ticket counter."""
+    if args.tracker == "jira":
+        from tests.standins.jira import JiraStandIn
+
+        standin: Any = JiraStandIn(projects=("OPS",), latency=args.latency).start()
+        people = [dict(p, jira_account_id=standin.add_user(p["name"], email=p["email"])) for p in PEOPLE]
+        team = {"tracker": "jira", "jira": {"project": "OPS"}}
+        creds = {"JIRA_URL": standin.url, "JIRA_EMAIL": standin.email,
+                 "JIRA_API_TOKEN": standin.api_token}
+
+        def tickets(label: str) -> int:
+            return len(standin.issues_with_label(label))
+    else:
+        from tests.standins.github import GitHubStandIn
+
+        standin = GitHubStandIn(repo="acme/ops", collaborators={"ann", "bob"}, latency=args.latency)
+        standin.start()
+        people = list(PEOPLE)
+        team = {"tracker": "github", "github": {"repo": "acme/ops"}}
+        creds = {"GITHUB_TOKEN": "test-token", "GITHUB_API_URL": standin.url}
+
+        def tickets(label: str) -> int:
+            return len(standin.issues_labelled(label))
+
+    return standin, people, team, creds, tickets
+
+
 def run(args: argparse.Namespace) -> None:
     from worker.sync.pipeline import postmortem_key
 
     folder = Path(tempfile.mkdtemp(prefix="ft-bench-"))
     redis = RedisServer(folder / "redis").start()
-    total_items = args.postmortems * args.items
     with postgres_database("ft_bench") as database_url:
-        if args.tracker == "jira":
-            from tests.standins.jira import JiraStandIn
-
-            standin: Any = JiraStandIn(projects=("OPS",), latency=args.latency).start()
-            people = [dict(p, jira_account_id=standin.add_user(p["name"], email=p["email"])) for p in PEOPLE]
-            team = {"tracker": "jira", "jira": {"project": "OPS"}}
-            creds = {"JIRA_URL": standin.url, "JIRA_EMAIL": standin.email,
-                     "JIRA_API_TOKEN": standin.api_token}
-
-            def tickets(label: str) -> int:
-                return len(standin.issues_with_label(label))
-        else:
-            from tests.standins.github import GitHubStandIn
-
-            standin = GitHubStandIn(repo="acme/ops", collaborators={"ann", "bob"}, latency=args.latency)
-            standin.start()
-            people = list(PEOPLE)
-            team = {"tracker": "github", "github": {"repo": "acme/ops"}}
-            creds = {"GITHUB_TOKEN": "test-token", "GITHUB_API_URL": standin.url}
-
-            def tickets(label: str) -> int:
-                return len(standin.issues_labelled(label))
-
+        standin, people, team, creds, tickets = start_standin(args)
         config = write_config(folder, teams={"ops": team}, default_team="ops", people=people)
         env = service_env(config, REDIS_URL=redis.url, FOLLOWTHROUGH_DATABASE_URL=database_url, **creds)
         workers = [WorkerProcess(env, folder / f"worker{n}.log", name=f"bench{n}", loglevel="WARNING")
@@ -122,6 +130,13 @@ def run(args: argparse.Namespace) -> None:
             redis.stop()
         calls = len(standin.calls)
 
+    print_figures(args, approved, done, posting=posting, elapsed=elapsed, calls=calls)
+
+
+def print_figures(args: argparse.Namespace, approved: dict[str, float], done: dict[str, float], *,
+                  posting: float, elapsed: float, calls: int) -> None:
+    """Throughput, latency and tracker calls of one run, against the tracker's ceiling."""
+    total_items = args.postmortems * args.items
     latencies = [done[label] - approved[label] for label in approved]
     throughput = total_items / elapsed
     if args.tracker == "jira":
