@@ -1,4 +1,6 @@
-"""The dashboard's reads: SQLAlchemy Core over the store, one statement per question, never an ORM load."""
+"""The dashboard's reads: SQLAlchemy Core over the store, one statement per question, never an ORM load.
+
+They return plain records (dataclasses, dicts, `TrackedItem`s), so no view needs the ORM rows."""
 
 from __future__ import annotations
 
@@ -14,56 +16,14 @@ from connectors.tracker import TicketStatus
 from worker.followup.items import TrackedItem
 from worker.followup.kinds import normalise_kind
 from worker.followup.report import HistoryPoint
-from worker.store.models import (
-    ActionItemRow,
-    PostmortemRow,
-    SyncRunRow,
-    followup_history,
-    followup_resolutions,
-)
-from worker.web.dashboard.columns import ITEM as _ITEM
-from worker.web.dashboard.columns import PM as _PM
-from worker.web.dashboard.columns import RES as _RES
-from worker.web.dashboard.columns import item_due, item_status
+from worker.store import tracked
+from worker.store.models import ActionItemRow, PostmortemRow, SyncRunRow, followup_history
+from worker.store.tracked import ITEM as _ITEM
+from worker.store.tracked import PM as _PM
 
 _RUN = SyncRunRow.__table__.c  # type: ignore[attr-defined]
 _CLOSED = (TicketStatus.DONE.value, TicketStatus.DROPPED.value)
 NEEDS_OWNER = "needs-owner"
-
-
-def _tracked_select() -> Select[Any]:
-    return (
-        select(_ITEM.fingerprint, _ITEM.title, _ITEM.postmortem_key, _ITEM.tracker, _ITEM.ticket_key,
-               _ITEM.ticket_url, _ITEM.status, _ITEM.done, _ITEM.ticket_assignee, _ITEM.written_assignee,
-               _ITEM.owner, _ITEM.ticket_due, _ITEM.due, _ITEM.priority, _ITEM.kind,
-               _PM.team, _PM.title.label("pm_title"), _PM.source, _PM.approved_at, _PM.ingested_at,
-               _RES.resolved_at)
-        .join(PostmortemRow, _PM.key == _ITEM.postmortem_key)
-        .outerjoin(followup_resolutions, _RES.ticket_key == _ITEM.ticket_key)
-        .where(_ITEM.ticket_key.is_not(None))
-    )
-
-
-def _tracked(row: Any, names: dict[str, str]) -> TrackedItem:
-    # Mirrors FollowupStore._item (the report's reader) field for field, from Core rows instead of ORM
-    # objects; tests/dashboard/test_queries.py checks both give the same items. Unpacked positionally:
-    # attribute access on 10,000 rows costs more than the query.
-    (fingerprint, title, postmortem_key, tracker, ticket_key, ticket_url, status, done, ticket_assignee,
-     written_assignee, owner, ticket_due, due, priority, kind, team, pm_title, source, approved_at,
-     ingested_at, resolved_at) = row
-    # Never refreshed: the document's checkbox says whether it is done.
-    state = TicketStatus(status) if status else (TicketStatus.DONE if done else TicketStatus.OPEN)
-    assignee = ticket_assignee or written_assignee
-    source = source or ""
-    return TrackedItem(
-        fingerprint=fingerprint, title=title, team=team, postmortem_key=postmortem_key,
-        postmortem_title=pm_title,
-        postmortem_url=source if source.startswith(("http://", "https://")) else None,
-        tracker=tracker, ticket_key=ticket_key, ticket_url=ticket_url, status=state,
-        assignee=assignee, assignee_name=names.get(assignee.lower()) if assignee else None,
-        owner=owner, due=ticket_due or due, priority=priority, kind=kind,
-        approved_at=approved_at or ingested_at, resolved_at=resolved_at,
-    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,14 +37,8 @@ class ItemFilter:
 def tracked_items(conn: Connection, names: dict[str, str], where: ItemFilter = ItemFilter()
                   ) -> dict[str, list[TrackedItem]]:
     """Every ticketed item (removed ones included, as the report has them) by team, in document order."""
-    query = _tracked_select()
-    if where.teams is not None:
-        query = query.where(_PM.team.in_(list(where.teams)))
-    if where.postmortem is not None:
-        query = query.where(_ITEM.postmortem_key == where.postmortem)
     by_team: dict[str, list[TrackedItem]] = {}
-    for row in conn.execute(query.order_by(_ITEM.postmortem_key, _ITEM.position)):
-        item = _tracked(row, names)
+    for item in tracked.tracked_items(conn, names, teams=where.teams, postmortem=where.postmortem):
         by_team.setdefault(item.team, []).append(item)
     return by_team
 
@@ -296,15 +250,3 @@ def parse_failures(conn: Connection, name: str, *, limit: int = 100) -> list[dic
             shown[str(column)] = str(value)[:300]
         rows.append(shown)
     return rows
-
-
-def overdue_candidates(conn: Connection, names: dict[str, str], *, teams: Sequence[str], last_day: date,
-                       priority: str | None = None) -> list[TrackedItem]:
-    """Open ticketed items that may be overdue for some team on `last_day` (own due date before it, or
-    none: the policy's default decides); the rules make the final call, and the caller filters kinds (they
-    are normalised, which SQL cannot do)."""
-    query = _tracked_select().where(_PM.team.in_(list(teams)), item_status.in_([TicketStatus.OPEN.value]),
-                                    or_(item_due.is_(None), item_due < last_day))
-    if priority is not None:
-        query = query.where(func.lower(func.trim(_ITEM.priority)) == priority.strip().lower())
-    return [_tracked(row, names) for row in conn.execute(query)]

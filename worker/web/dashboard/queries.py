@@ -1,0 +1,41 @@
+"""The dashboard's reads, which live with the store (`worker.store.reads`): re-exported for the pages."""
+
+from worker.store.reads import (
+    NEEDS_OWNER,
+    ItemFilter,
+    ItemInfo,
+    PostmortemInfo,
+    SyncInfo,
+    conflicts,
+    distinct_values,
+    has_table,
+    history,
+    last_sync,
+    needs_owner,
+    parse_failures,
+    postmortem,
+    postmortem_items,
+    postmortems,
+    removed_still_open,
+    tracked_items,
+)
+
+__all__ = [
+    "NEEDS_OWNER",
+    "ItemFilter",
+    "ItemInfo",
+    "PostmortemInfo",
+    "SyncInfo",
+    "conflicts",
+    "distinct_values",
+    "has_table",
+    "history",
+    "last_sync",
+    "needs_owner",
+    "parse_failures",
+    "postmortem",
+    "postmortem_items",
+    "postmortems",
+    "removed_still_open",
+    "tracked_items",
+]
