@@ -96,3 +96,13 @@ class ItemRecord:
     @property
     def removed(self) -> bool:
         return self.removed_at is not None
+
+
+@dataclass(frozen=True, slots=True)
+class SyncRunRecord:
+    """One recorded sync run of a postmortem: when it ended, what it did, what is left to retry."""
+
+    finished_at: datetime
+    dry_run: bool
+    counts: dict[str, int]
+    retry_error: str | None
