@@ -12,7 +12,6 @@ The exact rule (team zone, default due date, followed kinds) is `worker.followup
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -40,7 +39,7 @@ from config.teams import Person
 from connectors.tracker import Ticket, TicketStatus
 from worker.followup.items import TrackedItem
 from worker.followup.report import HistoryPoint
-from worker.store import Store
+from worker.store import Store, registry
 from worker.store.models import (
     ActionItemRow,
     PostmortemRow,
@@ -200,19 +199,10 @@ def display_names(people: Iterable[Person]) -> dict[str, str]:
     return names
 
 
-_open: dict[str, FollowupStore] = {}
-_open_guard = threading.Lock()
-
-
 @contextmanager
 def open_followup_store(settings: Settings) -> Iterator[FollowupStore]:
-    """The store named by the settings, opened (and migrated) once per process and URL."""
-    with _open_guard:
-        store = _open.get(settings.database_url)
-        if store is None:
-            # Opening migrates the schema: too costly for every webhook delivery or task run.
-            store = _open[settings.database_url] = FollowupStore(Store(settings.database_url))
-    yield store
+    """Follow-up's view of the process's one store for the settings' URL (`worker.store.registry`)."""
+    yield FollowupStore(registry.open_store(settings.database_url))
 
 
 class FollowupStore:

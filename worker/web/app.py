@@ -34,7 +34,7 @@ from worker.errors import UserError
 from worker.service.enqueue import republish
 from worker.service.requests import parse_request
 from worker.service.trust import check_source
-from worker.store import Store
+from worker.store import registry
 from worker.store.outbox import Outbox, OutboxEntry
 from worker.store.tracked import open_followup_store
 from worker.web import events
@@ -99,7 +99,7 @@ class Receiver:
         """The outbox of the store in `database_url` (opened, and migrated, on first use)."""
         with self._outbox_guard:
             if self._outbox is None:
-                self._outbox = Outbox(Store(self.settings.database_url))
+                self._outbox = Outbox(registry.open_store(self.settings.database_url))
             return self._outbox
 
     async def body(self, request: Request, limit: int) -> bytes:
