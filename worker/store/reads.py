@@ -13,11 +13,9 @@ from typing import Any
 from sqlalchemy import Connection, MetaData, Select, Table, and_, func, inspect, or_, select
 
 from connectors.tracker import TicketStatus
-from worker.followup.items import TrackedItem
-from worker.followup.kinds import normalise_kind
-from worker.followup.report import HistoryPoint
 from worker.store import tracked
 from worker.store.models import ActionItemRow, PostmortemRow, SyncRunRow, followup_history
+from worker.store.records import HistoryPoint, TrackedItem
 from worker.store.tracked import ITEM as _ITEM
 from worker.store.tracked import PM as _PM
 
@@ -44,7 +42,8 @@ def tracked_items(conn: Connection, names: dict[str, str], where: ItemFilter = I
 
 
 def distinct_values(conn: Connection, teams: Sequence[str]) -> tuple[list[str], list[str]]:
-    """The kinds and priorities written on ticketed items of these teams (for the filter menus)."""
+    """The kinds and priorities written on ticketed items of these teams (trimmed, lowercased, sorted; the
+    kinds as written: the dashboard maps them onto the kinds vocabulary)."""
     base = _ITEM.ticket_key.is_not(None), _PM.team.in_(list(teams))
 
     def values(column: Any) -> list[str]:
@@ -53,9 +52,7 @@ def distinct_values(conn: Connection, teams: Sequence[str]) -> tuple[list[str], 
                  .where(*base, column.is_not(None)).distinct())
         return sorted(value for (value,) in conn.execute(query) if value)
 
-    # Kinds stored before the vocabulary ("Prevention") are offered, and filtered, as that vocabulary.
-    kinds = sorted({kind for value in values(_ITEM.kind) if (kind := normalise_kind(value))})
-    return kinds, values(_ITEM.priority)
+    return values(_ITEM.kind), values(_ITEM.priority)
 
 
 def history(conn: Connection, teams: Sequence[str], *, since: date) -> list[HistoryPoint]:

@@ -37,8 +37,6 @@ from sqlalchemy.exc import IntegrityError
 from config.settings import Settings
 from config.teams import Person
 from connectors.tracker import Ticket, TicketStatus
-from worker.followup.items import TrackedItem
-from worker.followup.report import HistoryPoint
 from worker.store import Store, registry
 from worker.store.models import (
     ActionItemRow,
@@ -47,6 +45,7 @@ from worker.store.models import (
     followup_history,
     followup_resolutions,
 )
+from worker.store.records import HistoryPoint, TrackedItem
 
 ITEM = ActionItemRow.__table__.c  # type: ignore[attr-defined]
 PM = PostmortemRow.__table__.c  # type: ignore[attr-defined]

@@ -1,5 +1,12 @@
-"""The dashboard's reads, which live with the store (`worker.store.reads`): re-exported for the pages."""
+"""The dashboard's reads, which live with the store (`worker.store.reads`): re-exported for the pages, with
+the filter menus' kinds mapped onto the kinds vocabulary."""
 
+from collections.abc import Sequence
+
+from sqlalchemy import Connection
+
+from worker.followup.kinds import normalise_kind
+from worker.store import reads
 from worker.store.reads import (
     NEEDS_OWNER,
     ItemFilter,
@@ -7,7 +14,6 @@ from worker.store.reads import (
     PostmortemInfo,
     SyncInfo,
     conflicts,
-    distinct_values,
     has_table,
     history,
     last_sync,
@@ -19,6 +25,14 @@ from worker.store.reads import (
     removed_still_open,
     tracked_items,
 )
+
+
+def distinct_values(conn: Connection, teams: Sequence[str]) -> tuple[list[str], list[str]]:
+    """The kinds and priorities written on ticketed items of these teams (for the filter menus)."""
+    kinds, priorities = reads.distinct_values(conn, teams)
+    # Kinds stored before the vocabulary ("Prevention") are offered, and filtered, as that vocabulary.
+    return sorted({kind for value in kinds if (kind := normalise_kind(value))}), priorities
+
 
 __all__ = [
     "NEEDS_OWNER",
