@@ -27,6 +27,12 @@ def latest_today(settings: Settings, teams: Sequence[Team], now: datetime) -> da
                default=now.date())
 
 
+def earliest_today(settings: Settings, teams: Sequence[Team], now: datetime) -> date:
+    """The earliest local date any of these teams is in at `now` (a due date before it is past for all)."""
+    return min((rules.local_date(now, rules.zone(settings.followup_policy(t))) for t in teams),
+               default=now.date())
+
+
 def group_item(group: RuleGroup) -> TrackedItem:
     """A stand-in item carrying exactly the inputs the rules read from a group."""
     return TrackedItem(fingerprint="", title="", team=group.team, postmortem_key=group.postmortem_key or "",
@@ -43,8 +49,9 @@ def overdue_counts(conn: Connection, settings: Settings, teams: Sequence[Team], 
     counts: dict[str, int] = {} if by_postmortem else dict.fromkeys(policies, 0)
     if not policies:
         return counts
-    groups = tracked.rule_groups(conn, list(policies), latest_today(settings, teams, now), overdue_only=True,
-                                 by_postmortem=by_postmortem, postmortem=postmortem)
+    groups = tracked.overdue_groups(conn, list(policies), earliest_today(settings, teams, now),
+                                    latest_today(settings, teams, now), by_postmortem=by_postmortem,
+                                    postmortem=postmortem)
     for group in groups:
         if rules.overdue_due(group_item(group), now, policies[group.team]) is not None:
             key = (group.postmortem_key or "") if by_postmortem else group.team

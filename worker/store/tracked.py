@@ -15,12 +15,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     Connection,
+    Date,
     Select,
     and_,
     case,
@@ -137,39 +138,68 @@ class RuleGroup:
     count: int
 
 
-def rule_groups(conn: Connection, teams: Sequence[str], last_day: date, *, overdue_only: bool = False,
-                by_postmortem: bool = False, postmortem: str | None = None) -> list[RuleGroup]:
+def rule_groups(conn: Connection, teams: Sequence[str], last_day: date) -> list[RuleGroup]:
     """One GROUP BY over the teams' ticketed, not dropped items by exactly the inputs the rules read, so
-    identical items are judged once and counted by COUNT(*). With `overdue_only`, only the rows
-    `overdue_narrowing` keeps."""
+    identical items are judged once and counted by COUNT(*) (`last_day`: the latest local date of the
+    teams, after which no resolution time can matter)."""
     no_due = own_due.is_(None)
     resolved = case((and_(current_status.in_([TicketStatus.DONE.value]), or_(no_due, own_due <= last_day)),
                      RES.resolved_at))
-    keys: list[Any] = [PM.team, ITEM.postmortem_key if by_postmortem else None, ITEM.kind,
-                       current_status.label("status"), own_due.label("due"),
+    keys: list[Any] = [PM.team, ITEM.kind, current_status.label("status"), own_due.label("due"),
                        case((no_due, ITEM.priority)).label("priority"),
                        type_coerce(case((no_due, approved)), UTCDateTime).label("approved"),
                        type_coerce(resolved, UTCDateTime).label("resolved")]
-    grouped = [key for key in keys if key is not None]
-    query = (select(*grouped, func.count().label("n"))
+    query = (select(*keys, func.count().label("n"))
              .select_from(ActionItemRow)
              .join(PostmortemRow, PM.key == ITEM.postmortem_key)
              .outerjoin(followup_resolutions, RES.ticket_key == ITEM.ticket_key)
              .where(ITEM.ticket_key.is_not(None), PM.team.in_(list(teams)),
                     current_status.not_in([TicketStatus.DROPPED.value]))
-             .group_by(*grouped))
-    if overdue_only:
-        query = query.where(overdue_narrowing(last_day))
+             .group_by(*keys))
+    groups = []
+    for row in conn.execute(query):
+        team, kind, status, due, priority, approved_at, resolved_at, count = list(row)
+        groups.append(RuleGroup(team=team, postmortem_key=None, kind=kind, status=TicketStatus(status),
+                                due=due, priority=priority, approved_at=approved_at,
+                                resolved_at=resolved_at, count=int(count)))
+    return groups
+
+
+def overdue_groups(conn: Connection, teams: Sequence[str], first_day: date, last_day: date, *,
+                   by_postmortem: bool = False, postmortem: str | None = None) -> list[RuleGroup]:
+    """The rows `overdue_narrowing(last_day)` keeps, grouped by the inputs the overdue rule reads, for
+    counting (`first_day`, `last_day`: the earliest and latest local date of the teams asked about).
+
+    An own due date before `first_day` is past in every team's zone, so it is reported as the day before
+    `first_day`: the rule judges it the same, and thousands of items collapse into a few groups (the due
+    dates are then not the items' own: use `tracked_items` for lines). Counted per postmortem first, then
+    joined: the join then sees one row per group and postmortem, so even a plan made on stale statistics
+    (PostgreSQL right after a bulk load picked a nested loop over every item and postmortem) stays cheap.
+    Status and resolution are not read: the narrowing keeps open items only."""
+    no_due = own_due.is_(None)
+    due = type_coerce(case((own_due < first_day, first_day - timedelta(days=1)), else_=own_due), Date)
+    inner = (select(ITEM.postmortem_key, ITEM.kind, due.label("due"),
+                    case((no_due, ITEM.priority)).label("priority"), func.count().label("n"))
+             .where(overdue_narrowing(last_day)))
     if postmortem is not None:
-        query = query.where(ITEM.postmortem_key == postmortem)
+        inner = inner.where(ITEM.postmortem_key == postmortem)
+    per_postmortem = inner.group_by(ITEM.postmortem_key, ITEM.kind, due,
+                                    case((no_due, ITEM.priority))).subquery()
+    c = per_postmortem.c
+    start = type_coerce(case((c.due.is_(None), approved)), UTCDateTime).label("approved")
+    keys: list[Any] = [PM.team, *([PM.key] if by_postmortem else []), c.kind, c.due, c.priority, start]
+    query = (select(*keys, func.sum(c.n))
+             .join(per_postmortem, PM.key == c.postmortem_key)
+             .where(PM.team.in_(list(teams)))
+             .group_by(*keys))
     groups = []
     for row in conn.execute(query):
         values = list(row)
         pm_key = values.pop(1) if by_postmortem else None
-        team, kind, status, due, priority, approved_at, resolved_at, count = values
-        groups.append(RuleGroup(team=team, postmortem_key=pm_key, kind=kind, status=TicketStatus(status),
-                                due=due, priority=priority, approved_at=approved_at,
-                                resolved_at=resolved_at, count=int(count)))
+        team, kind, due_on, priority, approved_at, count = values
+        groups.append(RuleGroup(team=team, postmortem_key=pm_key, kind=kind, status=TicketStatus.OPEN,
+                                due=due_on, priority=priority, approved_at=approved_at, resolved_at=None,
+                                count=int(count)))
     return groups
 
 
