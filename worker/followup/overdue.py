@@ -18,7 +18,7 @@ from worker.followup import rules
 from worker.followup.items import TrackedItem
 from worker.followup.kinds import normalise_kind
 from worker.store import tracked
-from worker.store.tracked import RuleGroup, display_names
+from worker.store.tracked import display_names
 
 
 def latest_today(settings: Settings, teams: Sequence[Team], now: datetime) -> date:
@@ -33,13 +33,6 @@ def earliest_today(settings: Settings, teams: Sequence[Team], now: datetime) -> 
                default=now.date())
 
 
-def group_item(group: RuleGroup) -> TrackedItem:
-    """A stand-in item carrying exactly the inputs the rules read from a group."""
-    return TrackedItem(fingerprint="", title="", team=group.team, postmortem_key=group.postmortem_key or "",
-                       status=group.status, due=group.due, priority=group.priority, kind=group.kind,
-                       approved_at=group.approved_at, resolved_at=group.resolved_at)
-
-
 def overdue_counts(conn: Connection, settings: Settings, teams: Sequence[Team], now: datetime, *,
                    by_postmortem: bool = False, postmortem: str | None = None) -> dict[str, int]:
     """Overdue items at `now` per team (or per postmortem key), by the report's rules; one SQL statement.
@@ -52,10 +45,10 @@ def overdue_counts(conn: Connection, settings: Settings, teams: Sequence[Team], 
     groups = tracked.overdue_groups(conn, list(policies), earliest_today(settings, teams, now),
                                     latest_today(settings, teams, now), by_postmortem=by_postmortem,
                                     postmortem=postmortem)
-    for group in groups:
-        if rules.overdue_due(group_item(group), now, policies[group.team]) is not None:
-            key = (group.postmortem_key or "") if by_postmortem else group.team
-            counts[key] = counts.get(key, 0) + group.count
+    for item, count in groups:
+        if rules.overdue_due(item, now, policies[item.team]) is not None:
+            key = item.postmortem_key if by_postmortem else item.team
+            counts[key] = counts.get(key, 0) + count
     return counts
 
 

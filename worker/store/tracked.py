@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -120,28 +119,24 @@ def tracked_items(conn: Connection, names: dict[str, str], *, teams: Sequence[st
     return [tracked_item(row, names) for row in conn.execute(query)]
 
 
-@dataclass(frozen=True, slots=True)
-class RuleGroup:
-    """Items alike in every input the follow-up rules read, and how many there are.
+#: Items alike in every input the follow-up rules read, as one stand-in `TrackedItem` (no title, no
+#: ticket; `postmortem_key` only when grouped by postmortem), and how many there are.
+RuleGroup = tuple[TrackedItem, int]
 
-    `priority` and `approved_at` are blanked when the item has its own due date (the default is then
-    unused); `resolved_at` is blanked when it cannot matter (not done, or not due by the last day)."""
 
-    team: str
-    postmortem_key: str | None  # only when grouped by postmortem
-    kind: str | None
-    status: TicketStatus
-    due: date | None
-    priority: str | None
-    approved_at: datetime | None
-    resolved_at: datetime | None
-    count: int
+def _group(team: str, kind: str | None, status: TicketStatus, due: date | None, priority: str | None,
+           approved_at: datetime | None, resolved_at: datetime | None, postmortem_key: str = ""
+           ) -> TrackedItem:
+    return TrackedItem(fingerprint="", title="", team=team, postmortem_key=postmortem_key, status=status,
+                       due=due, priority=priority, kind=kind, approved_at=approved_at,
+                       resolved_at=resolved_at)
 
 
 def rule_groups(conn: Connection, teams: Sequence[str], last_day: date) -> list[RuleGroup]:
     """One GROUP BY over the teams' ticketed, not dropped items by exactly the inputs the rules read, so
     identical items are judged once and counted by COUNT(*) (`last_day`: the latest local date of the
-    teams, after which no resolution time can matter)."""
+    teams, after which no resolution time can matter). Priority and approval time are blanked when the
+    item has its own due date (the default is then unused); the resolution time when it cannot matter."""
     no_due = own_due.is_(None)
     resolved = case((and_(current_status.in_([TicketStatus.DONE.value]), or_(no_due, own_due <= last_day)),
                      RES.resolved_at))
@@ -156,13 +151,11 @@ def rule_groups(conn: Connection, teams: Sequence[str], last_day: date) -> list[
              .where(ITEM.ticket_key.is_not(None), PM.team.in_(list(teams)),
                     current_status.not_in([TicketStatus.DROPPED.value]))
              .group_by(*keys))
-    groups = []
-    for row in conn.execute(query):
-        team, kind, status, due, priority, approved_at, resolved_at, count = list(row)
-        groups.append(RuleGroup(team=team, postmortem_key=None, kind=kind, status=TicketStatus(status),
-                                due=due, priority=priority, approved_at=approved_at,
-                                resolved_at=resolved_at, count=int(count)))
-    return groups
+    rows: Any = conn.execute(query)  # unpacked positionally: thousands of groups on a large store
+    return [(TrackedItem(fingerprint="", title="", team=team, postmortem_key="", status=TicketStatus(status),
+                         due=due, priority=priority, kind=kind, approved_at=approved_at,
+                         resolved_at=resolved_at), int(count))
+            for team, kind, status, due, priority, approved_at, resolved_at, count in rows]
 
 
 def overdue_groups(conn: Connection, teams: Sequence[str], first_day: date, last_day: date, *,
@@ -195,11 +188,10 @@ def overdue_groups(conn: Connection, teams: Sequence[str], first_day: date, last
     groups = []
     for row in conn.execute(query):
         values = list(row)
-        pm_key = values.pop(1) if by_postmortem else None
+        pm_key = values.pop(1) if by_postmortem else ""
         team, kind, due_on, priority, approved_at, count = values
-        groups.append(RuleGroup(team=team, postmortem_key=pm_key, kind=kind, status=TicketStatus.OPEN,
-                                due=due_on, priority=priority, approved_at=approved_at, resolved_at=None,
-                                count=int(count)))
+        groups.append((_group(team, kind, TicketStatus.OPEN, due_on, priority, approved_at, None, pm_key),
+                       int(count)))
     return groups
 
 

@@ -19,7 +19,7 @@ from config.settings import Settings
 from config.teams import Team
 from worker.followup import rules
 from worker.followup.items import ItemState, TrackedItem
-from worker.followup.overdue import group_item, latest_today
+from worker.followup.overdue import latest_today
 from worker.store.tracked import rule_groups
 from worker.web.dashboard.figures import Figures, median
 
@@ -49,15 +49,14 @@ def figures_by_team(conn: Connection, settings: Settings, teams: Sequence[Team],
     today = {name: rules.local_date(now, rules.zone(policy)) for name, policy in policies.items()}
     tallies = {name: _Tally() for name in policies}
     followed: dict[tuple[str, str | None], bool] = {}
-    for group in rule_groups(conn, list(policies), latest_today(settings, teams, now)):
-        team, kind, count = group.team, group.kind, group.count
+    for item, count in rule_groups(conn, list(policies), latest_today(settings, teams, now)):
+        team, kind = item.team, item.kind
         policy = policies[team]
         if (team, kind) not in followed:  # a handful of kinds: judge each once per team
             sample = TrackedItem(fingerprint="", title="", team=team, postmortem_key="", kind=kind)
             followed[team, kind] = rules.is_followed(sample, policy)
         if not followed[team, kind]:
             continue
-        item = group_item(group)
         tally = tallies[team]
         line_due = rules.effective_due(item, policy, item.approved_at)
         state = rules.state(item, line_due, now, policy)
