@@ -89,6 +89,18 @@ def state(item: TrackedItem, due: date | None, now: datetime, policy: FollowupPo
     return ItemState.OPEN
 
 
+def overdue_due(item: TrackedItem, now: datetime, policy: FollowupPolicy) -> date | None:
+    """The effective due date of a followed item that is overdue at `now`, else None.
+
+    This is what "overdue" means everywhere (report, dashboard, `list`, `show`, `/metrics`, reminders):
+    followed kind, the ticket's (else the document's) status open, and the team's today (in its zone)
+    after the item's own due date or, without one, the policy's default from approval."""
+    if not is_followed(item, policy):
+        return None
+    due = effective_due(item, policy, item.approved_at)
+    return due if due is not None and state(item, due, now, policy) is ItemState.OVERDUE else None
+
+
 def days_overdue(due: date, now: datetime, policy: FollowupPolicy) -> int:
     """Whole days past the due date in the team's zone (0 on the due date itself, negative before it)."""
     return (local_date(now, zone(policy)) - due).days

@@ -65,7 +65,7 @@ class Outbox:
         values = {"kind": kind, "delivery": digest, "task": task, "payload": json.dumps(args),
                   "state": PENDING, "attempts": 0, "created_at": now, "sent_at": now}
         with self._store.session() as s:
-            stmt = self._store._insert(OutboxRow).values(**values)
+            stmt = self._store.insert(OutboxRow).values(**values)
             stmt = stmt.on_conflict_do_nothing(index_elements=["kind", "delivery"]).returning(OutboxRow.id)
             inserted = s.execute(stmt).scalar()
             if inserted is not None:
