@@ -174,27 +174,37 @@ def _web(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> dict[str, dict
     }
 
 
+def _cli_views(tmp_path: Path, env: dict[str, str]) -> tuple[dict[str, dict[str, int]], list[Any]]:
+    """Overdue per team as the report, `list`, `show` and `show`'s items give it (and the report)."""
+    report = _cli(tmp_path, env, "report")
+    listed = _cli(tmp_path, env, "list")
+    shown = [_cli(tmp_path, env, "show", p["key"]) for p in listed]
+    views = {
+        "report": {r["team"]: r["summary"]["overdue"] for r in report},
+        "list": {t: sum(p["overdue"] for p in listed if p["team"] == t) for t in TEAMS},
+        "show": {t: sum(s["overdue"] for s in shown if s["team"] == t) for t in TEAMS},
+        "show items": {t: sum(i["overdue"] for s in shown if s["team"] == t for i in s["action_items"])
+                       for t in TEAMS},
+    }
+    return views, report
+
+
+def _overdue_kinds(report: list[Any], team: str) -> set[str]:
+    return {line["kind"] for r in report if r["team"] == team for owner in r["owners"]
+            for group in owner["postmortems"] for line in group["items"] if line["state"] == "overdue"}
+
+
 def test_every_view_gives_the_same_overdue_count_per_team(
     tmp_path: Path, standins: tuple[JiraStandIn, GitHubStandIn], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     jira, github = standins
     started = datetime.now(UTC)
     env = _seed(tmp_path, jira, github, started.date())
-    views: dict[str, dict[str, int]] = {}
-    report = _cli(tmp_path, env, "report")
-    views["report"] = {r["team"]: r["summary"]["overdue"] for r in report}
-    listed = _cli(tmp_path, env, "list")
-    views["list"] = {t: sum(p["overdue"] for p in listed if p["team"] == t) for t in TEAMS}
-    shown = [_cli(tmp_path, env, "show", p["key"]) for p in listed]
-    views["show"] = {t: sum(s["overdue"] for s in shown if s["team"] == t) for t in TEAMS}
-    views["show items"] = {t: sum(i["overdue"] for s in shown if s["team"] == t for i in s["action_items"])
-                           for t in TEAMS}
+    views, report = _cli_views(tmp_path, env)
     views.update(_web(env, monkeypatch))
     if datetime.now(UTC).hour != started.hour:
         pytest.skip("the clock crossed an hour while the views were read (zone-edge items may differ)")
     expected = _expected(started)
     assert {name: counts for name, counts in views.items() if counts != expected} == {}
     # The report's own lines say the same: every overdue line is a followed kind of its team.
-    kinds = {line["kind"] for r in report if r["team"] == "web" for owner in r["owners"]
-             for group in owner["postmortems"] for line in group["items"] if line["state"] == "overdue"}
-    assert kinds == {"prevent"}
+    assert _overdue_kinds(report, "web") == {"prevent"}
