@@ -15,11 +15,11 @@ from tests.dashboard.bulk import NOW, fill, settings_for
 from tests.servers import postgres_database
 from worker.followup import jobs
 from worker.followup.items import ItemState
+from worker.followup.overdue import overdue_lines
 from worker.store import Store
 from worker.store.tracked import FollowupStore
 from worker.web.dashboard.aggregate import figures_by_team
 from worker.web.dashboard.figures import median
-from worker.web.dashboard.overdue import overdue_lines
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -1,12 +1,10 @@
-"""The view of one tracked action item that follow-up works on (a store record), and where it stands."""
+"""Where a tracked action item stands on a given day (the item itself is a store record, `TrackedItem`)."""
 
 from __future__ import annotations
 
 from enum import StrEnum
 
-from worker.store.records import TrackedItem
-
-__all__ = ["ItemState", "TrackedItem"]
+__all__ = ["ItemState"]
 
 
 class ItemState(StrEnum):

@@ -16,8 +16,8 @@ from config.kinds import normalise_kind
 from config.settings import Settings
 from config.teams import Team
 from worker.followup import rules
-from worker.followup.items import TrackedItem
 from worker.store import tracked
+from worker.store.records import TrackedItem
 from worker.store.tracked import display_names
 
 

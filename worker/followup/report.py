@@ -26,8 +26,8 @@ from natsort import natsort_keygen, ns
 
 from config.teams import FollowupPolicy
 from worker.followup import rules
-from worker.followup.items import ItemState, TrackedItem
-from worker.store.records import HistoryPoint as HistoryPoint  # re-exported: the report carries it
+from worker.followup.items import ItemState
+from worker.store.records import HistoryPoint, TrackedItem
 
 UNASSIGNED = "(unassigned)"
 #: Natural, case-insensitive order: "component 2" before "component 10".

@@ -15,8 +15,9 @@ from croniter import croniter
 from config.kinds import normalise_kind
 from config.teams import FollowupPolicy
 from connectors.tracker import TicketStatus
-from worker.followup.items import ItemState, TrackedItem
+from worker.followup.items import ItemState
 from worker.followup.workdays import add_business_days, holiday_calendar, next_business_day
+from worker.store.records import TrackedItem
 
 #: Largest distance between a local wall-clock time and the instant it names, as DST shifts go (Lord Howe's
 #: 30 minutes to the historic 2-hour double summer time); used to bound the cron search in `report_period`.

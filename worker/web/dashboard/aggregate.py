@@ -18,8 +18,9 @@ from sqlalchemy import Connection
 from config.settings import Settings
 from config.teams import Team
 from worker.followup import rules
-from worker.followup.items import ItemState, TrackedItem
+from worker.followup.items import ItemState
 from worker.followup.overdue import latest_today
+from worker.store.records import TrackedItem
 from worker.store.tracked import rule_groups
 from worker.web.dashboard.figures import Figures, median
 
