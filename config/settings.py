@@ -118,6 +118,8 @@ class Settings(BaseSettings):
     gitlab_signing_secret: SecretStr | None = None
     #: The `verification_token` Notion sent when the webhook subscription was created (signs events).
     notion_webhook_secret: SecretStr | None = None
+    #: Where the receiver writes the token of Notion's subscription handshake (mode 0600); unset: not kept.
+    notion_verification_file: str | None = None
 
     # --- dashboard (worker/web/dashboard; access rules in docs/dashboard.md) -------------------------
     #: Unset: the dashboard answers loopback clients only. Set: a `?token=` link sets a cookie for it.

@@ -14,7 +14,7 @@ import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +107,7 @@ class StandInServer:
                 return reply, fault is not None and fault.kind == "lost_reply"
         return Reply(404, {"message": "404 Not Found"}), False
 
-    def __enter__(self) -> StandInServer:
+    def __enter__(self) -> Self:
         standin = self
 
         class _Handler(BaseHTTPRequestHandler):
