@@ -25,6 +25,7 @@ from connectors.tracker import UserMatch
 TrackerKind = Literal["jira", "github", "gitlab"]
 #: The directory field that holds a person's user id on each tracker.
 _ID_FIELD = {"jira": "jira_account_id", "github": "github_login", "gitlab": "gitlab_username"}
+_TRACKER_NAMES = {"jira": "Jira", "github": "GitHub", "gitlab": "GitLab"}
 #: Trackers whose users are looked up by @handle only (never by name or email).
 _HANDLE_TRACKERS = frozenset({"github", "gitlab"})
 
@@ -262,7 +263,8 @@ class OwnerResolver:
         account_id = account_id_in(text)
         if account_id is not None:
             if self._kind != "jira":
-                return self._needs_owner(text, f"a Jira accountId cannot be assigned on {self._kind.title()}")
+                where = _TRACKER_NAMES[self._kind]
+                return self._needs_owner(text, f"a Jira accountId cannot be assigned on {where}")
             if self._tracker is None:
                 return OwnerResolution(account_id, "account-id", text, "not verified: no tracker configured")
             if self._assignable(account_id):
