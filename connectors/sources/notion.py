@@ -200,11 +200,20 @@ class NotionReader:
         sources = reply.get("data_sources", [])
         return [str(ds["id"]) for ds in sources if isinstance(ds, dict) and ds.get("id")]
 
-    def property_type(self, data_source_id: str, name: str) -> str | None:
-        """The type of a data source's property (`status` or `select` for the approval rule), or None."""
+    def me(self) -> dict[str, Any]:
+        """The integration's bot user (checks the token)."""
+        return self._call("notion token", lambda c: c.users.me())
+
+    def schema(self, data_source_id: str) -> dict[str, Any]:
+        """A data source's properties, by name."""
         reply = self._call(f"notion data source {data_source_id}",
                            lambda c: c.data_sources.retrieve(data_source_id))
-        prop = (reply.get("properties") or {}).get(name)
+        properties = reply.get("properties")
+        return properties if isinstance(properties, dict) else {}
+
+    def property_type(self, data_source_id: str, name: str) -> str | None:
+        """The type of a data source's property (`status` or `select` for the approval rule), or None."""
+        prop = self.schema(data_source_id).get(name)
         return str(prop.get("type")) if isinstance(prop, dict) else None
 
     def approved_pages(self, source: NotionSource) -> list[PageState]:

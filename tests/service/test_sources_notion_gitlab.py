@@ -260,3 +260,39 @@ def test_gitlab_standard_webhooks_signature_refuses_forged_and_replayed(
         unsigned = {k: v for k, v in headers.items() if not k.startswith("webhook-")}
         assert client.post("/hooks/gitlab", content=json.dumps(payload).encode() + b" ",
                            headers=unsigned).status_code == 401
+
+
+def _check(tmp_path: Any, env_values: dict[str, str]) -> Any:
+    import subprocess
+    import sys
+
+    from tests.service.harness import ROOT, service_env, write_config
+
+    config = write_config(tmp_path, teams={"ops": {"tracker": "github", "github": {"repo": "acme/ops"}}},
+                          default_team="ops")
+    env = service_env(config, **env_values)
+    return subprocess.run([sys.executable, "-m", "worker", "check"], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=120)
+
+
+def test_check_validates_notion_and_gitlab_sources(notion: NotionStandIn, gitlab: GitLabStandIn,
+                                                   github: Any, tmp_path: Any) -> None:
+    database = notion.add_database()
+    gitlab.commit("main", {f"{FOLDER}a.md": b"# A"})
+    base = {"GITHUB_TOKEN": "test-token", "GITHUB_API_URL": github.url, "NOTION_TOKEN": notion.token,
+            "NOTION_API_URL": notion.url, "GITLAB_TOKEN": gitlab.token, "GITLAB_URL": gitlab.url,
+            "FOLLOWTHROUGH_NOTION_WEBHOOK_SECRET": "x", "FOLLOWTHROUGH_GITLAB_WEBHOOK_SECRET": "y"}
+    good = {"notion": {"databases": [database]}, "gitlab": {"project": gitlab.project, "path": FOLDER}}
+    done = _check(tmp_path, {**base, "FOLLOWTHROUGH_SOURCES": json.dumps(good)})
+    assert done.returncode == 0, done.stdout + done.stderr
+    bad = {"notion": {"databases": [database, "f" * 32], "approved_status": "Signed off"},
+           "gitlab": {"project": gitlab.project, "path": "nowhere/", "branch": "release"}}
+    done = _check(tmp_path, {**base, "FOLLOWTHROUGH_SOURCES": json.dumps(bad), "NOTION_TOKEN": "wrong"})
+    assert done.returncode == 2
+    assert "notion: NOTION_TOKEN rejected" in done.stdout
+    assert f"gitlab {gitlab.project}: branch 'release' or folder 'nowhere/' does not exist" in done.stdout
+    done = _check(tmp_path, {**base, "FOLLOWTHROUGH_SOURCES": json.dumps(bad)})
+    lines = done.stdout.splitlines()
+    assert f"notion database {'f' * 32}: does not exist or is not shared with the integration" in lines
+    assert (f"notion database {database}: property 'Status' has no option 'Signed off' "
+            "(sources.notion.approved_status)") in lines
