@@ -66,15 +66,19 @@ def _settings(github: Any, **extra: Any) -> Settings:
 
 
 def notion_settings(notion: NotionStandIn, github: Any, databases: list[str], **extra: Any) -> Settings:
-    return _settings(github, notion_token=SecretStr(notion.token), notion_api_url=notion.url,
-                     notion_webhook_secret=SecretStr(notion.verification_token),
-                     sources={"notion": {"databases": databases, "bot_id": notion.bot_id}}, **extra)
+    values: dict[str, Any] = {
+        "notion_token": SecretStr(notion.token), "notion_api_url": notion.url,
+        "notion_webhook_secret": SecretStr(notion.verification_token),
+        "sources": {"notion": {"databases": databases, "bot_id": notion.bot_id}}}
+    return _settings(github, **{**values, **extra})
 
 
 def gitlab_settings(gitlab: GitLabStandIn, github: Any, **extra: Any) -> Settings:
-    return _settings(github, gitlab_token=SecretStr(gitlab.token), gitlab_url=gitlab.url,
-                     gitlab_webhook_secret=SecretStr(gitlab.hook_token),
-                     sources={"gitlab": {"project": gitlab.project, "path": FOLDER}}, **extra)
+    values: dict[str, Any] = {
+        "gitlab_token": SecretStr(gitlab.token), "gitlab_url": gitlab.url,
+        "gitlab_webhook_secret": SecretStr(gitlab.hook_token),
+        "sources": {"gitlab": {"project": gitlab.project, "path": FOLDER}}}
+    return _settings(github, **{**values, **extra})
 
 
 @pytest.fixture
@@ -296,3 +300,62 @@ def test_check_validates_notion_and_gitlab_sources(notion: NotionStandIn, gitlab
     assert f"notion database {'f' * 32}: does not exist or is not shared with the integration" in lines
     assert (f"notion database {database}: property 'Status' has no option 'Signed off' "
             "(sources.notion.approved_status)") in lines
+
+
+def test_notion_handshake_keeps_the_token_for_the_operator_until_it_is_configured(
+        notion: NotionStandIn, github: Any, tmp_path: Any, database_url: str) -> None:
+    from worker.web.app import create_app
+
+    target = tmp_path / "notion-token"
+    settings = notion_settings(notion, github, [notion.add_database()], database_url=database_url,
+                               notion_webhook_secret=None, notion_verification_file=str(target))
+    with TestClient(create_app(settings, celery=make_celery(settings))) as client:
+        answer = client.post("/hooks/notion", json={"verification_token": notion.verification_token})
+        assert answer.status_code == 200 and notion.verification_token not in answer.text
+        assert target.read_text() == notion.verification_token + "\n"
+        assert target.stat().st_mode & 0o777 == 0o600
+        # No token configured yet: every signed event is refused (checked against a random key).
+        body, headers = notion.event(next(iter(notion.pages), "0" * 32))
+        assert client.post("/hooks/notion", content=body, headers=headers).status_code == 401
+        # A handshake body with anything else in it is no handshake.
+        assert client.post("/hooks/notion", json={"verification_token": "x", "type": "page.created"}
+                           ).status_code == 401
+    configured = settings.model_copy(update={"notion_webhook_secret": SecretStr("secret_real")})
+    with TestClient(create_app(configured, celery=make_celery(configured))) as client:
+        answer = client.post("/hooks/notion", json={"verification_token": "secret_attacker"})
+        assert answer.json() == {"status": "ignored", "reason": "already verified"}
+    assert target.read_text() == notion.verification_token + "\n"
+
+
+def test_gitlab_incidents_and_confinement_of_broker_requests(gitlab: GitLabStandIn, github: Any,
+                                                             tmp_path: Any) -> None:
+    from tests.standins.gitlab import Issue
+    from worker.service.fetch import fetch_document
+    from worker.service.requests import IngestRequest
+    from worker.service.sweep import find_unseen
+    from worker.service.trust import Refused, check_source
+
+    gitlab.commit("main", {f"{FOLDER}a.md": b"# A"})
+    gitlab.issues[1] = Issue(1, "Outage", "## Action items\n\n- [ ] Add alert", [], [], None, "incident",
+                             state="closed")
+    gitlab.issues[2] = Issue(2, "Ordinary", "text", [], [], None, "issue", state="closed")
+    settings = gitlab_settings(gitlab, github, database_url=f"sqlite:///{tmp_path / 'ft.db'}",
+                               sources={"gitlab": {"project": gitlab.project, "path": FOLDER,
+                                                   "incidents": True}})
+    sources = sorted(str(request.source) for request in find_unseen(settings))
+    assert sources == [f"gitlab-incident:{gitlab.project}#1",
+                       f"gitlab:{gitlab.project}@{gitlab.branches['main']}:{FOLDER}a.md"]
+    from connectors.sources import GitLabIncident
+
+    document = fetch_document(settings, GitLabIncident(gitlab.project, 1))
+    assert document.content.decode().startswith("# Outage\n") and document.title == "Outage"
+    with pytest.raises(Refused):
+        fetch_document(settings, GitLabIncident(gitlab.project, 2))  # not an incident
+    for source in (f"gitlab:evil/project@{'a' * 40}:{FOLDER}a.md",
+                   f"gitlab:{gitlab.project}@{'a' * 40}:src/app.py",
+                   f"gitlab:{gitlab.project}@{'a' * 40}:{FOLDER}../secrets.md"):
+        with pytest.raises(Refused):
+            check_source(settings, IngestRequest(source=source))
+    no_incidents = gitlab_settings(gitlab, github)
+    with pytest.raises(Refused):
+        check_source(no_incidents, IngestRequest(source=f"gitlab-incident:{gitlab.project}#1"))

@@ -36,6 +36,9 @@ NOTION_PAGE_EVENTS = frozenset({"page.created", "page.content_updated", "page.pr
 
 
 def _handshake(settings: Settings, token: str) -> Outcome:
+    if settings.notion_webhook_secret is not None:
+        # Verified already: an unsigned request must not replace the token the operator will paste.
+        return Answer({"status": "ignored", "reason": "already verified"})
     path = settings.notion_verification_file
     if path:
         # Written for the operator to paste into Notion and FOLLOWTHROUGH_NOTION_WEBHOOK_SECRET.

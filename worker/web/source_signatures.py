@@ -38,7 +38,9 @@ def is_handshake(body: bytes) -> bool:
     if not isinstance(payload, dict) or set(payload) != {"verification_token"}:
         return False
     token = payload["verification_token"]
-    return isinstance(token, str) and 0 < len(token) < 256
+    # Notion's tokens are `secret_` and URL-safe characters: nothing that could break a line or a file.
+    return isinstance(token, str) and 0 < len(token) < 256 and token.isascii() and token.isprintable() \
+        and " " not in token
 
 
 class NotionSignature:
