@@ -21,6 +21,7 @@ from gitlab.exceptions import GitlabAuthenticationError, GitlabError
 
 from config.settings import Settings
 from connectors.errors import AuthError, Invalid, NotFound, RateLimited, TrackerError, Transient
+from connectors.instrument import instrument_session
 
 DEFAULT_RETRY_AFTER = 60.0
 
@@ -49,6 +50,7 @@ class Connection:
         self.calls = 0
         session = requests.Session()
         session.hooks["response"].append(self._count_and_throttle)
+        instrument_session(session, "gitlab")  # calls counted by status for /metrics
         self.gl = gitlab.Gitlab(settings.gitlab_url, private_token=settings.gitlab_token.get_secret_value(),
                                 timeout=timeout, session=session, per_page=100,
                                 retry_transient_errors=False, keep_base_url=True)
