@@ -359,3 +359,16 @@ def test_gitlab_incidents_and_confinement_of_broker_requests(gitlab: GitLabStand
     no_incidents = gitlab_settings(gitlab, github)
     with pytest.raises(Refused):
         check_source(no_incidents, IngestRequest(source=f"gitlab-incident:{gitlab.project}#1"))
+
+
+def test_calls_per_postmortem(notion: NotionStandIn, gitlab: GitLabStandIn, github: Any) -> None:
+    database = notion.add_database()
+    page = notion.add_page(database, "Usual", postmortem_blocks("Usual", 5), status="Approved")
+    reader = NotionReader(notion_settings(notion, github, [database]))
+    reader.fetch(NotionPage(page))
+    # The page (approval, version), its blocks, the action-item table's rows.
+    assert reader.calls == 3 and len(notion.calls) == 3
+    sha = gitlab.commit("main", {f"{FOLDER}usual.md": postmortem_markdown("Usual", 5).encode()})
+    gitlab_reader = GitLabReader(gitlab_settings(gitlab, github))
+    gitlab_reader.fetch(GitLabFile(gitlab.project, sha, f"{FOLDER}usual.md"))
+    assert gitlab_reader.connection.calls == 2 and len(gitlab.calls) == 2  # the file, its commit's time
