@@ -180,13 +180,19 @@ class GitLabTracker:
                 raise Invalid(f"not a GitLab username: {mention[:80]!r}")
             body = f"@{username} {body}"
         iid = self._iid(key)
-        if label is not None and label in self._get(key).get("labels", []):
-            return  # labelled: the note went out before a lost answer
-        self._call(f"comment on {key}",
-                   lambda gl: gl.http_post(f"{self._base}/issues/{iid}/notes", post_data={"body": body}))
-        if label is not None:
-            self._call(f"label {key}", lambda gl: gl.http_put(f"{self._base}/issues/{iid}",
-                                                              post_data={"add_labels": _clean_label(label)}))
+        notes = f"{self._base}/issues/{iid}/notes"
+        if label is None:
+            self._call(f"comment on {key}", lambda gl: gl.http_post(notes, post_data={"body": body}))
+            return
+        if label in self._get(key).get("labels", []):
+            return  # labelled: note and label went out before a lost answer
+        marker = f"\n\n<!-- followthrough:comment={_clean_label(label)} -->"
+        # Note and label are two calls: a retry after a lost answer must not post the note twice.
+        posted = any(marker.strip() in str(n.get("body", "")) for n in self._list(f"notes of {key}", notes))
+        if not posted:
+            self._call(f"comment on {key}", lambda gl: gl.http_post(notes, post_data={"body": body + marker}))
+        self._call(f"label {key}", lambda gl: gl.http_put(f"{self._base}/issues/{iid}",
+                                                          post_data={"add_labels": _clean_label(label)}))
 
     def unlabel(self, key: str, label: str, *, comment: str) -> None:
         """Remove a marker label with one note; nothing when the label is already gone."""

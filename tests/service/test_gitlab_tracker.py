@@ -14,6 +14,7 @@ from starlette.testclient import TestClient
 
 from config.celery_app import make_celery
 from config.settings import Settings, load_settings
+from connectors.errors import RateLimited
 from connectors.factory import build_tracker
 from connectors.gitlab import GitLabTracker
 from connectors.tracker import TicketBody, TicketDraft, TicketFields, TicketStatus
@@ -81,9 +82,13 @@ def test_tracker_creates_reads_updates_comments_and_neutralises(gitlab: GitLabSt
                           only=("priority",))
     assert "priority-p2" in issue.labels and "priority-p1" not in issue.labels
     assert tracker.is_assignable("bob") is False and tracker.find_users("@ann")[0].id == "ann"
-    tracker.comment(found.key, "due soon", mention="ann", label="ft-reminded")
-    tracker.comment(found.key, "due soon", mention="ann", label="ft-reminded")  # repeated: one note
-    assert issue.notes == ["@ann due soon"] and "ft-reminded" in issue.labels
+    gitlab.fault("PUT", r"/issues/1$", "throttle")  # the note goes out, the label is refused
+    with pytest.raises(RateLimited):
+        tracker.comment(found.key, "due soon", mention="ann", label="ft-reminded")
+    tracker.comment(found.key, "due soon", mention="ann", label="ft-reminded")  # the retry: no 2nd note
+    tracker.comment(found.key, "due soon", mention="ann", label="ft-reminded")  # labelled: nothing
+    assert len(issue.notes) == 1 and issue.notes[0].startswith("@ann due soon")
+    assert "ft-reminded" in issue.labels
     issue.state = "closed"
     [closed] = tracker.fetch_status(keys=[found.key])
     assert closed.status is TicketStatus.DONE

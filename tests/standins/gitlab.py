@@ -131,6 +131,7 @@ class GitLabStandIn(StandInServer):
             (p + r"/issues/(\d+)", "GET", self._get_issue),
             (p + r"/issues/(\d+)", "PUT", self._update_issue),
             (p + r"/issues/(\d+)/notes", "POST", self._note),
+            (p + r"/issues/(\d+)/notes", "GET", self._notes),
             (p + r"/members/all/(\d+)", "GET", self._member),
             (r"/api/v4/users", "GET", self._list_users),
             (r"/api/v4/user", "GET", self._me),
@@ -295,6 +296,14 @@ class GitLabStandIn(StandInServer):
             raise HttpError(404, {"message": "404 Not found"})
         issue.notes.append(str(payload.get("body") or ""))
         return Reply(201, {"id": len(issue.notes), "body": issue.notes[-1]})
+
+    def _notes(self, given: str, iid: str, *, query: dict[str, list[str]], **_: Any) -> Reply:
+        self._check_project(given)
+        issue = self.issues.get(int(iid))
+        if issue is None:
+            raise HttpError(404, {"message": "404 Not found"})
+        notes = [{"id": n + 1, "body": body, "system": False} for n, body in enumerate(issue.notes)]
+        return self._paged(notes[::-1], query, f"/api/v4/projects/{given}/issues/{iid}/notes")
 
     def _member(self, given: str, user_id: str, **_: Any) -> Reply:
         self._check_project(given)
