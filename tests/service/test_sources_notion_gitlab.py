@@ -372,3 +372,20 @@ def test_calls_per_postmortem(notion: NotionStandIn, gitlab: GitLabStandIn, gith
     gitlab_reader = GitLabReader(gitlab_settings(gitlab, github))
     gitlab_reader.fetch(GitLabFile(gitlab.project, sha, f"{FOLDER}usual.md"))
     assert gitlab_reader.connection.calls == 2 and len(gitlab.calls) == 2  # the file, its commit's time
+
+
+def test_resync_rereads_a_gitlab_file_at_the_branch_head(gitlab: GitLabStandIn, github: Any,
+                                                         tmp_path: Any) -> None:
+    from worker.service.resync import reingest
+    from worker.sync import pipeline
+
+    path = f"{FOLDER}resync.md"
+    old = gitlab.commit("main", {path: postmortem_markdown("Resync", 1).encode()})
+    settings = gitlab_settings(gitlab, github, database_url=f"sqlite:///{tmp_path / 'ft.db'}")
+    first = pipeline.ingest(settings, content=postmortem_markdown("Resync", 1).encode(),
+                            source=f"gitlab:{gitlab.project}@{old}:{path}",
+                            postmortem_id=f"gitlab:{gitlab.project}:{path}")
+    new = gitlab.commit("main", {path: postmortem_markdown("Resync", 2).encode()})
+    assert reingest(settings, first.postmortem_key).item_count == 2
+    record = pipeline.open_store(settings).get_postmortem(first.postmortem_key)
+    assert record is not None and record.source == f"gitlab:{gitlab.project}@{new}:{path}"
