@@ -389,3 +389,31 @@ def test_resync_rereads_a_gitlab_file_at_the_branch_head(gitlab: GitLabStandIn, 
     assert reingest(settings, first.postmortem_key).item_count == 2
     record = pipeline.open_store(settings).get_postmortem(first.postmortem_key)
     assert record is not None and record.source == f"gitlab:{gitlab.project}@{new}:{path}"
+
+
+def test_gitlab_hook_decisions(gitlab: GitLabStandIn, github: Any) -> None:
+    from worker.tasks.names import INGEST_GITLAB_TASK
+    from worker.web.receive import Answer, Delivery, Enqueue
+    from worker.web.source_approvals import gitlab as decide
+
+    settings = gitlab_settings(gitlab, github)
+
+    def delivery(event: str, payload: dict[str, Any]) -> Any:
+        body, headers = gitlab.hook(event, payload)
+        return decide(settings, Delivery(body=body, payload=payload, headers=headers, signed_at=None))
+
+    many = [{"id": str(n), "added": [f"{FOLDER}{n}.md"], "modified": []} for n in range(20)]
+    truncated = {**_push(gitlab, "a" * 40, "b" * 40, []), "commits": many, "total_commits_count": 25}
+    outcome = delivery("Push Hook", truncated)
+    # Only the first 20 commits are listed: the task compares before..after instead of trusting the list.
+    assert isinstance(outcome, Enqueue) and outcome.task == INGEST_GITLAB_TASK
+    assert outcome.args == [{"project": gitlab.project, "sha": "b" * 40, "before": "a" * 40, "paths": None}]
+    outside = _push(gitlab, "a" * 40, "b" * 40, ["src/app.py"])
+    assert delivery("Push Hook", outside) == Answer({"status": "ignored"})
+    other_branch = {**_push(gitlab, "a" * 40, "b" * 40, [f"{FOLDER}x.md"]), "ref": "refs/heads/topic"}
+    assert delivery("Push Hook", other_branch) == Answer({"status": "ignored"})
+    opened = {"project": {"path_with_namespace": gitlab.project, "default_branch": "main"},
+              "object_attributes": {"iid": 3, "action": "open", "target_branch": "main"}}
+    assert delivery("Merge Request Hook", opened) == Answer({"status": "ignored"})
+    approved = {**opened, "object_attributes": {"iid": 3, "action": "approved", "target_branch": "main"}}
+    assert delivery("Merge Request Hook", approved).args == [{"project": gitlab.project, "mr": 3}]
