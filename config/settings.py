@@ -83,6 +83,13 @@ class Settings(BaseSettings):
     jira_pat: SecretStr | None = _env("JIRA_PAT")  # Data Center personal access token
     github_token: SecretStr | None = _env("GITHUB_TOKEN")
     github_api_url: str = _env("GITHUB_API_URL", "https://api.github.com")
+    #: GitLab (gitlab.com or self-managed): a personal, project or group access token; the source reads
+    #: with it and teams with `tracker: gitlab` write issues with it.
+    gitlab_url: str = _env("GITLAB_URL", "https://gitlab.com")
+    gitlab_token: SecretStr | None = _env("GITLAB_TOKEN")
+    #: Notion: an internal integration token; the pages must be shared with the integration.
+    notion_token: SecretStr | None = _env("NOTION_TOKEN")
+    notion_api_url: str = _env("NOTION_API_URL", "https://api.notion.com")
     #: Seconds before a tracker HTTP call is given up as a timeout (a Transient error).
     tracker_timeout: float = Field(default=30.0, gt=0)
 
@@ -106,6 +113,13 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None
     github_webhook_secret: SecretStr | None = None
     jira_webhook_secret: SecretStr | None = None
+    #: GitLab's `X-Gitlab-Token` (and the Standard Webhooks signing secret, `whsec_...`, where sent).
+    gitlab_webhook_secret: SecretStr | None = None
+    gitlab_signing_secret: SecretStr | None = None
+    #: The `verification_token` Notion sent when the webhook subscription was created (signs events).
+    notion_webhook_secret: SecretStr | None = None
+    #: Where the receiver writes the token of Notion's subscription handshake (mode 0600); unset: not kept.
+    notion_verification_file: str | None = None
 
     # --- dashboard (worker/web/dashboard; access rules in docs/dashboard.md) -------------------------
     #: Unset: the dashboard answers loopback clients only. Set: a `?token=` link sets a cookie for it.
@@ -164,7 +178,13 @@ class Settings(BaseSettings):
     def _default_github_api(cls, value: Any) -> Any:
         return value or "https://api.github.com"
 
-    @field_validator("jira_url", "github_api_url", "public_url")
+    @field_validator("gitlab_url", "notion_api_url", mode="before")
+    @classmethod
+    def _default_vendor_url(cls, value: Any, info: Any) -> Any:
+        defaults = {"gitlab_url": "https://gitlab.com", "notion_api_url": "https://api.notion.com"}
+        return value or defaults[info.field_name]
+
+    @field_validator("jira_url", "github_api_url", "public_url", "gitlab_url", "notion_api_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("http://", "https://")):

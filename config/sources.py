@@ -79,6 +79,76 @@ class JiraSource(_Strict):
         return f'project in ({", ".join(self.projects)}) AND status = "{status}" ORDER BY updated DESC'
 
 
+def notion_id(value: str) -> str:
+    """A Notion id (UUID, dashed or not) in one spelling: 32 lowercase hex digits; ValueError otherwise."""
+    compact = value.strip().replace("-", "").lower()
+    if len(compact) != 32 or any(ch not in "0123456789abcdef" for ch in compact):
+        raise ValueError(f"{value[:60]!r} is not a Notion id (32 hex digits)")
+    return compact
+
+
+class NotionSource(_Strict):
+    """Postmortems are pages of the configured `databases`, approved when a status property says so."""
+
+    databases: tuple[str, ...] = Field(min_length=1)  # database ids (the pages' parent)
+    status_property: str = "Status"  # a status or select property of those databases
+    approved_status: str = "Approved"
+    team: str | None = None
+    #: Our integration's bot user id: events whose authors are all this bot are our own edits, ignored.
+    #: Unset: events whose authors are all bots or agents are ignored.
+    bot_id: str | None = None
+
+    @field_validator("databases")
+    @classmethod
+    def _ids(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(notion_id(database) for database in value)
+
+    def has_database(self, database_id: str | None) -> bool:
+        """Whether a page whose parent is this database (any id spelling) is a configured postmortem."""
+        try:
+            return database_id is not None and notion_id(database_id) in self.databases
+        except ValueError:
+            return False
+
+
+class GitLabSource(_Strict):
+    """Postmortems are files under `path` in a GitLab project, approved once on `branch`."""
+
+    project: str  # "group/subgroup/name", the project's full path
+    path: str = "postmortems/"
+    branch: str | None = None  # None: the project's default branch
+    team: str | None = None
+    extensions: tuple[str, ...] = DEFAULT_EXTENSIONS
+    #: Also read incident issues (`issue_type=incident`) of the project as postmortems.
+    incidents: bool = False
+
+    @field_validator("project")
+    @classmethod
+    def _full_path(cls, value: str) -> str:
+        parts = value.strip("/").split("/")
+        if len(parts) < 2 or any(not part or part in (".", "..") for part in parts):
+            raise ValueError("must be the project's full path, 'group/name' or 'group/sub/name'")
+        return "/".join(parts)
+
+    @field_validator("path")
+    @classmethod
+    def _folder(cls, value: str) -> str:
+        value = value.strip("/")
+        return f"{value}/" if value else ""
+
+    def covers(self, path: str) -> bool:
+        """Whether a repository file path is a postmortem under the folder (never one stepping out)."""
+        if any(segment in ("", ".", "..") for segment in path.split("/")) or "\\" in path:
+            return False
+        return path.startswith(self.path) and path.lower().endswith(self.extensions)
+
+    def has_project(self, project: str) -> bool:
+        """Whether `project` (a full path) is the configured project (GitLab paths are case-blind)."""
+        return project.strip("/").lower() == self.project.lower()
+
+
 class Sources(_Strict):
     github: GitHubSource | None = None
     jira: JiraSource | None = None
+    notion: NotionSource | None = None
+    gitlab: GitLabSource | None = None

@@ -56,6 +56,21 @@ class GitHubDestination(_Strict):
     labels: tuple[str, ...] = ()
 
 
+class GitLabDestination(_Strict):
+    """Issues in a GitLab project (gitlab.com or the instance at GITLAB_URL)."""
+
+    project: str  # the project's full path, "group/subgroup/name"
+    labels: tuple[str, ...] = ()
+
+    @field_validator("project")
+    @classmethod
+    def _full_path(cls, value: str) -> str:
+        parts = value.strip("/").split("/")
+        if len(parts) < 2 or any(not part for part in parts):
+            raise ValueError("must be the project's full path, 'group/name' or 'group/sub/name'")
+        return "/".join(parts)
+
+
 class ItemFilter(_Strict):
     """Which parsed items become tickets."""
 
@@ -179,9 +194,10 @@ class FollowupPolicy(_Strict):
 
 class Team(_Strict):
     name: str = ""
-    tracker: Literal["jira", "github"] = "jira"
+    tracker: Literal["jira", "github", "gitlab"] = "jira"
     jira: JiraDestination | None = None
     github: GitHubDestination | None = None
+    gitlab: GitLabDestination | None = None
     filter: ItemFilter = ItemFilter()
     triage_owner: str | None = None
     #: Where an item with no owner of its own gets one, in order.
@@ -202,6 +218,8 @@ class Team(_Strict):
             raise ValueError("tracker is jira but no 'jira' destination (project) is configured")
         if self.tracker == "github" and self.github is None:
             raise ValueError("tracker is github but no 'github' destination (repo) is configured")
+        if self.tracker == "gitlab" and self.gitlab is None:
+            raise ValueError("tracker is gitlab but no 'gitlab' destination (project) is configured")
         return self
 
 
@@ -211,6 +229,7 @@ class Person(_Strict):
     email: str | None = None
     jira_account_id: str | None = None
     github_login: str | None = None
+    gitlab_username: str | None = None
     #: The person's own channel for reminders: an Apprise URL (mailto://, a Slack or Teams DM webhook).
     notify: SecretStr | None = None
     #: IANA zone for the person's reminder hours; None: the team's.

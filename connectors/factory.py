@@ -15,6 +15,8 @@ def tracker_configured(settings: Settings, team: Team) -> bool:
     """Whether any credential for the team's tracker is set (a partial one is a config error later)."""
     if team.tracker == "github":
         return settings.github_token is not None
+    if team.tracker == "gitlab":
+        return settings.gitlab_token is not None
     return bool(settings.jira_url or settings.jira_email or settings.jira_api_token or settings.jira_pat)
 
 
@@ -22,6 +24,8 @@ def destination_name(team: Team) -> str:
     """A stable name of the team's destination, e.g. "jira:OPS" or "github:acme/ops"."""
     if team.tracker == "github" and team.github is not None:
         return f"github:{team.github.repo}"
+    if team.tracker == "gitlab" and team.gitlab is not None:
+        return f"gitlab:{team.gitlab.project}"
     if team.jira is not None:
         return f"jira:{team.jira.project}"
     return f"{team.tracker}:?"
@@ -43,6 +47,10 @@ def build_tracker(settings: Settings, team: Team, *, throttle: WriteThrottle | N
             max_wait=MAX_INLINE_WAIT,
         )
         return tracker
+    if team.tracker == "gitlab" and team.gitlab is not None:
+        from connectors.gitlab import GitLabTracker, connect_gitlab
+
+        return GitLabTracker(connect_gitlab(settings, timeout=settings.tracker_timeout), team.gitlab)
     from connectors.jira import JiraTracker, connect_jira
 
     assert team.jira is not None

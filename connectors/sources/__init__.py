@@ -1,7 +1,9 @@
 """Where a postmortem's text comes from, as a recorded source string, and how to fetch it again.
 
 Source strings (the pipeline records them for resync): `file:/abs/path`, `github:owner/repo@ref:path`,
-`jira:KEY`, `inline:<id>` (the content lives only in the store).
+`jira:KEY`, `inline:<id>` (the content lives only in the store), `notion:<page id, 32 hex>`,
+`gitlab:group/project@ref:path` and `gitlab-incident:group/project#iid`. Each kind has its own prefix,
+so ids from one source never collide with another's.
 """
 
 from __future__ import annotations
@@ -10,8 +12,13 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from connectors.errors import TrackerError
+
 _GITHUB = re.compile(r"^github:(?P<repo>[\w.-]+/[\w.-]+)@(?P<ref>[^:]+):(?P<path>.+)$")
 _JIRA = re.compile(r"^jira:(?P<key>[A-Z][A-Z0-9_]*-\d+)$")
+_NOTION = re.compile(r"^notion:(?P<page>[0-9a-f]{32})$")
+_GITLAB = re.compile(r"^gitlab:(?P<project>[\w.-]+(?:/[\w.-]+)+)@(?P<ref>[^:]+):(?P<path>.+)$")
+_GITLAB_INCIDENT = re.compile(r"^gitlab-incident:(?P<project>[\w.-]+(?:/[\w.-]+)+)#(?P<iid>\d{1,12})$")
 
 
 class BadSource(ValueError):
@@ -52,7 +59,38 @@ class InlineSource:
         return f"inline:{self.id}"
 
 
-SourceRef = FileSource | GitHubFile | JiraIssue | InlineSource
+@dataclass(frozen=True, slots=True)
+class NotionPage:
+    page: str  # 32 lowercase hex digits
+
+    def __str__(self) -> str:
+        return f"notion:{self.page}"
+
+
+@dataclass(frozen=True, slots=True)
+class GitLabFile:
+    project: str  # full path, "group/sub/name"
+    ref: str
+    path: str
+
+    def __str__(self) -> str:
+        return f"gitlab:{self.project}@{self.ref}:{self.path}"
+
+
+@dataclass(frozen=True, slots=True)
+class GitLabIncident:
+    project: str
+    iid: int
+
+    def __str__(self) -> str:
+        return f"gitlab-incident:{self.project}#{self.iid}"
+
+
+class NotConfigured(TrackerError):
+    """The source exists but lies outside the configuration (another database, project or branch)."""
+
+
+SourceRef = FileSource | GitHubFile | JiraIssue | InlineSource | NotionPage | GitLabFile | GitLabIncident
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +103,9 @@ class Document:
     title: str | None = None
     #: The source's time of this content (Jira `updated`), used to order versions; None when unknown.
     version: datetime | None = None
+    #: Whether the source approves this content now (Notion's status property); None: approval is the
+    #: trigger's, not the document's (files, Jira reviews).
+    approved: bool | None = None
 
 
 def parse_source(text: str) -> SourceRef:
@@ -86,13 +127,36 @@ def parse_source(text: str) -> SourceRef:
         if match is None:
             raise BadSource(f"source {text[:80]!r} is not jira:KEY-123")
         return JiraIssue(match["key"])
+    if kind in _PATTERNS:
+        return _vendor_source(kind, text)
     raise BadSource(f"source kind {kind[:20]!r} is unknown (file:, github:, jira: or inline:)")
+
+
+_PATTERNS = {"notion": (_NOTION, "notion:<32 hex page id>"),
+             "gitlab": (_GITLAB, "gitlab:group/project@ref:path"),
+             "gitlab-incident": (_GITLAB_INCIDENT, "gitlab-incident:group/project#iid")}
+
+
+def _vendor_source(kind: str, text: str) -> SourceRef:
+    pattern, shape = _PATTERNS[kind]
+    match = pattern.match(text)
+    if match is None:
+        raise BadSource(f"source {text[:80]!r} is not {shape}")
+    if kind == "notion":
+        return NotionPage(match["page"])
+    if kind == "gitlab":
+        return GitLabFile(match["project"], match["ref"], match["path"])
+    return GitLabIncident(match["project"], int(match["iid"]))
 
 
 def stable_id(ref: SourceRef) -> str:
     """The postmortem id a source implies when the trigger names none; the same at every commit."""
     if isinstance(ref, GitHubFile):
         return f"github:{ref.repo.lower()}:{ref.path}"
+    if isinstance(ref, GitLabFile):
+        return f"gitlab:{ref.project.lower()}:{ref.path}"
+    if isinstance(ref, GitLabIncident):
+        return f"gitlab-incident:{ref.project.lower()}#{ref.iid}"
     return str(ref)
 
 

@@ -35,6 +35,8 @@ def owner_names(people: Iterable[Person]) -> dict[str, str]:
             names[person.jira_account_id] = person.name
         if person.github_login:
             names[person.github_login.casefold().lstrip("@")] = person.name
+        if person.gitlab_username:
+            names[person.gitlab_username.casefold().lstrip("@")] = person.name
     return names
 
 

@@ -52,6 +52,8 @@ def destination_key(team: Team) -> str:
         return f"jira:{team.jira.project.upper()}"
     if team.tracker == "github" and team.github is not None:
         return f"github:{team.github.repo.lower()}"
+    if team.tracker == "gitlab" and team.gitlab is not None:
+        return f"gitlab:{team.gitlab.project.lower()}"
     raise ValueError(f"team {team.name!r} has no {team.tracker} destination")
 
 

@@ -62,7 +62,7 @@ class Directory:
         self._by_id: dict[str, Person] = {}
         self._by_name: dict[str, Person] = {}
         for person in people:
-            for user_id in (person.jira_account_id, person.github_login):
+            for user_id in (person.jira_account_id, person.github_login, person.gitlab_username):
                 if user_id:
                     self._by_id[user_id.casefold()] = person
             for name in (person.name, *person.aliases, person.email or ""):

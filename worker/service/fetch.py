@@ -5,10 +5,24 @@ from __future__ import annotations
 from pathlib import Path
 
 from config.settings import Settings
-from connectors.sources import Document, FileSource, GitHubFile, InlineSource, JiraIssue, SourceRef
+from connectors.sources import (
+    Document,
+    FileSource,
+    GitHubFile,
+    GitLabFile,
+    GitLabIncident,
+    InlineSource,
+    JiraIssue,
+    NotConfigured,
+    NotionPage,
+    SourceRef,
+)
 from connectors.sources.github import GitHubReader
+from connectors.sources.gitlab import GitLabReader
 from connectors.sources.jira import JiraReader
+from connectors.sources.notion import NotionReader
 from worker.errors import UserError
+from worker.service.trust import Refused
 
 
 def fetch_document(settings: Settings, ref: SourceRef, *, local_files: bool = False) -> Document:
@@ -25,9 +39,21 @@ def fetch_document(settings: Settings, ref: SourceRef, *, local_files: bool = Fa
         return GitHubReader(settings).fetch(ref)
     if isinstance(ref, JiraIssue):
         return JiraReader(settings).fetch(ref)
+    if isinstance(ref, NotionPage | GitLabFile | GitLabIncident):
+        return _fetch_vendor(settings, ref)
     if isinstance(ref, InlineSource):
         raise UserError(f"{ref} has no source to fetch: its content lives in the store")
     raise UserError(f"unknown source {ref!r}")
+
+
+def _fetch_vendor(settings: Settings, ref: NotionPage | GitLabFile | GitLabIncident) -> Document:
+    """Notion and GitLab reads; a page or issue outside the configuration is refused, never retried."""
+    try:
+        if isinstance(ref, NotionPage):
+            return NotionReader(settings).fetch(ref)
+        return GitLabReader(settings).fetch(ref)
+    except NotConfigured as exc:
+        raise Refused(str(exc)) from None
 
 
 def _read_file(settings: Settings, ref: FileSource) -> Document:

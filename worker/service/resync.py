@@ -10,8 +10,9 @@ from typing import Any
 from config.settings import Settings
 from connectors.errors import TrackerError
 from connectors.factory import tracker_configured
-from connectors.sources import BadSource, GitHubFile, InlineSource, at_head, parse_source
+from connectors.sources import BadSource, GitHubFile, GitLabFile, InlineSource, at_head, parse_source
 from connectors.sources.github import GitHubReader
+from connectors.sources.gitlab import GitLabReader
 from connectors.throttle import WriteThrottle
 from worker.errors import UserError
 from worker.service.fetch import fetch_document
@@ -94,9 +95,19 @@ def fetch_current(settings: Settings, record: Any, postmortem_key: str, *,
             source = settings.sources.github
             branch = source.branch if source is not None and source.branch else None
             ref = at_head(ref, branch or GitHubReader(settings).default_branch(ref.repo))
+        elif isinstance(ref, GitLabFile):
+            ref = _gitlab_head(settings, ref)
         document = fetch_document(settings, ref, local_files=local_files)
         content, filename = document.content, document.filename
     return content, filename, str(record.source) if isinstance(ref, InlineSource) else str(ref)
+
+
+def _gitlab_head(settings: Settings, ref: GitLabFile) -> GitLabFile:
+    """The same GitLab file pinned to the postmortem branch's head commit (what resync re-reads)."""
+    source = settings.sources.gitlab
+    reader = GitLabReader(settings)
+    branch = source.branch if source is not None and source.branch else reader.default_branch(ref.project)
+    return GitLabFile(ref.project, reader.branch_head(ref.project, branch), ref.path)
 
 
 def problems(result: SyncResult) -> tuple[str, ...]:

@@ -6,6 +6,9 @@ commit); a Jira review when the store knows its issue key. A document the parser
 store's parse failures) counts as seen too: it is retried when it changes (webhook) or on `resync`.
 Changed documents are the webhooks' and `followthrough resync`'s job, so the sweep costs one tree read
 and one paged search, not a fetch per file.
+Notion and GitLab (each in its own try): approved Notion pages never ingested or edited since the stored
+`last_edited_time` (one paged database query per data source); GitLab files never ingested, or changed
+since the commit they were read at (one tree read, one compare per older commit), and closed incidents.
 It also re-queues the sync of postmortems whose sync never completed (a worker killed outright leaves its
 message unacknowledged until Redis's visibility timeout, two hours by default), and publishes again the
 webhook deliveries in the outbox whose task never finished. Both wait `sweep_grace_minutes` first.
@@ -13,13 +16,18 @@ webhook deliveries in the outbox whose task never finished. Both wait `sweep_gra
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from config.settings import Settings
-from connectors.sources import BadSource, GitHubFile, JiraIssue, parse_source
+from connectors.errors import TrackerError
+from connectors.sources import BadSource, GitHubFile, GitLabFile, JiraIssue, parse_source
 from connectors.sources.github import GitHubReader
+from connectors.sources.gitlab import GitLabReader
 from connectors.sources.jira import JiraReader
+from connectors.sources.notion import NotionReader
 from worker.service.enqueue import republish
 from worker.service.requests import IngestRequest
 from worker.store.outbox import Outbox
@@ -46,10 +54,10 @@ def _known(settings: Settings) -> tuple[set[tuple[str, str]], set[str]]:
 def find_unseen(settings: Settings) -> list[IngestRequest]:
     """Ingest requests for every approved postmortem in the configured sources not yet in the store."""
     sources = settings.sources
+    unseen = _vendor_unseen(settings)
     if sources.github is None and sources.jira is None:
-        return []
+        return unseen
     files, issues = _known(settings)
-    unseen: list[IngestRequest] = []
     if sources.github is not None:
         for ref in GitHubReader(settings).list_postmortems(sources.github):
             if (ref.repo.lower(), ref.path) not in files:
@@ -59,6 +67,78 @@ def find_unseen(settings: Settings) -> list[IngestRequest]:
             if issue.key not in issues:
                 unseen.append(IngestRequest(source=str(issue), team=sources.jira.team))
     return unseen
+
+
+log = logging.getLogger(__name__)
+
+
+def _vendor_unseen(settings: Settings) -> list[IngestRequest]:
+    """Notion and GitLab: each source swept in its own try, so one failing source never stops another."""
+    sweeps: list[tuple[str, Callable[[Settings, dict[str, Any]], list[IngestRequest]]]] = []
+    if settings.sources.notion is not None:
+        sweeps.append(("notion", _notion_unseen))
+    if settings.sources.gitlab is not None:
+        sweeps.append(("gitlab", _gitlab_unseen))
+    if not sweeps:
+        return []
+    stored = _stored(settings)
+    found: list[IngestRequest] = []
+    for name, sweep in sweeps:
+        try:
+            found += sweep(settings, stored)
+        except TrackerError as exc:
+            log.warning("sweep: the %s source failed (%s: %s); the next sweep tries again",
+                        name, type(exc).__name__, exc)
+    return found
+
+
+def _stored(settings: Settings) -> dict[str, Any]:
+    """Stored source string -> version (None when unknown); refused documents count as seen (no version)."""
+    stored: dict[str, Any] = {failure.source: None for failure in pipeline.parse_failures(settings)}
+    for record in pipeline.list_postmortems(settings):
+        stored[str(record.source)] = _aware(record.version) if record.version is not None else None
+    return stored
+
+
+def _notion_unseen(settings: Settings, stored: dict[str, Any]) -> list[IngestRequest]:
+    """Approved pages never ingested, or edited (`last_edited_time`) after the stored version."""
+    source = settings.sources.notion
+    assert source is not None
+    found = []
+    for state in NotionReader(settings).approved_pages(source):
+        ref = str(state.page)
+        if ref not in stored or (stored[ref] is not None and state.last_edited is not None
+                                 and state.last_edited > stored[ref]):
+            found.append(IngestRequest(source=ref, team=source.team))
+    return found
+
+
+def _gitlab_unseen(settings: Settings, stored: dict[str, Any]) -> list[IngestRequest]:
+    """Files on the branch never ingested or changed since the commit they were read at; incidents."""
+    source = settings.sources.gitlab
+    assert source is not None
+    reader = GitLabReader(settings)
+    read_at: dict[str, str] = {}  # path -> the commit its stored version was read at
+    for text in stored:
+        try:
+            ref = parse_source(text)
+        except BadSource:
+            continue
+        if isinstance(ref, GitLabFile) and source.has_project(ref.project):
+            read_at[ref.path] = ref.ref
+    found = []
+    heads = reader.list_postmortems(source)
+    head = heads[0].ref if heads else None
+    changed: set[str] = set()
+    for old in {read_at[f.path] for f in heads if f.path in read_at and read_at[f.path] != f.ref}:
+        changed.update(reader.changed_paths(source.project, old, str(head)))
+    for ref in heads:
+        if ref.path not in read_at or (ref.path in changed and read_at[ref.path] != ref.ref):
+            found.append(IngestRequest(source=str(ref), team=source.team))
+    if source.incidents:
+        found += [IngestRequest(source=str(incident), team=source.team)
+                  for incident in reader.incidents(source) if str(incident) not in stored]
+    return found
 
 
 #: Re-drives of one outbox row before it is given up as failed (its dedupe key is then released).

@@ -8,7 +8,17 @@ what was configured, and neither a webhook body nor a broker message is a trust 
 from __future__ import annotations
 
 from config.settings import Settings
-from connectors.sources import FileSource, GitHubFile, InlineSource, JiraIssue, parse_source
+from connectors.sources import (
+    FileSource,
+    GitHubFile,
+    GitLabFile,
+    GitLabIncident,
+    InlineSource,
+    JiraIssue,
+    NotionPage,
+    SourceRef,
+    parse_source,
+)
 from worker.errors import UserError
 from worker.service.requests import IngestRequest
 
@@ -38,5 +48,24 @@ def check_source(settings: Settings, request: IngestRequest) -> None:
         jira = sources.jira
         if jira is None or not jira.covers(ref.key):
             raise Refused(f"issue {ref.key[:50]!r} is not in a configured Jira project")
+        return
+    _check_vendor(settings, ref)
+
+
+def _check_vendor(settings: Settings, ref: SourceRef) -> None:
+    """Notion pages (their database is checked when the page is read) and GitLab files and incidents."""
+    sources = settings.sources
+    if isinstance(ref, NotionPage):
+        if sources.notion is None:
+            raise Refused("no Notion source is configured")
+        return
+    if isinstance(ref, GitLabFile | GitLabIncident):
+        gitlab = sources.gitlab
+        if gitlab is None or not gitlab.has_project(ref.project):
+            raise Refused(f"project {ref.project[:100]!r} is not a configured GitLab postmortem source")
+        if isinstance(ref, GitLabIncident) and not gitlab.incidents:
+            raise Refused("GitLab incident issues are not a configured source (sources.gitlab.incidents)")
+        if isinstance(ref, GitLabFile) and not gitlab.covers(ref.path):
+            raise Refused(f"path {ref.path[:200]!r} is not a postmortem under {gitlab.path!r}")
         return
     raise Refused("unknown source")  # pragma: no cover - parse_source knows no other kinds

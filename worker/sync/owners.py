@@ -22,7 +22,12 @@ from config.teams import Person, Team
 from connectors.errors import TrackerError
 from connectors.tracker import UserMatch
 
-TrackerKind = Literal["jira", "github"]
+TrackerKind = Literal["jira", "github", "gitlab"]
+#: The directory field that holds a person's user id on each tracker.
+_ID_FIELD = {"jira": "jira_account_id", "github": "github_login", "gitlab": "gitlab_username"}
+_TRACKER_NAMES = {"jira": "Jira", "github": "GitHub", "gitlab": "GitLab"}
+#: Trackers whose users are looked up by @handle only (never by name or email).
+_HANDLE_TRACKERS = frozenset({"github", "gitlab"})
 
 #: How long a tracker user lookup is trusted before it is asked again.
 LOOKUP_TTL = timedelta(days=1)
@@ -34,6 +39,7 @@ _FOLD_EXTRA = str.maketrans(
 )
 _EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
 _HANDLE = re.compile(r"^@([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))$")
+_GITLAB_HANDLE = re.compile(r"^@([A-Za-z0-9_][A-Za-z0-9_.-]{0,254})$")
 _ACCOUNT_ID = re.compile(
     r"^(?:accountid:)?([0-9a-f]{24}|\d{6}:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$",
     re.IGNORECASE,
@@ -237,19 +243,19 @@ class OwnerResolver:
         return None
 
     def _from_person(self, text: str, person: Person, how: str) -> OwnerResolution:
-        user_id = person.jira_account_id if self._kind == "jira" else person.github_login
+        user_id: str | None = getattr(person, _ID_FIELD[self._kind])
         if user_id is None:
             if self._kind == "jira" and person.email and self._tracker is not None:
                 found = self._lookup(person.email)
                 if found.assignee is not None:
                     return OwnerResolution(found.assignee, how, text, f"{person.name} by email", person.name)
-            field = "jira_account_id" if self._kind == "jira" else "github_login"
+            field = _ID_FIELD[self._kind]
             return self._needs_owner(text, f"{person.name} has no {field} in the directory", person.name)
         if self._tracker is None:
             return OwnerResolution(user_id, how, text, "not verified: no tracker configured", person.name)
         if not self._assignable(user_id):
             # A stale directory entry must not fail the create: the ticket goes out unassigned.
-            where = "repository" if self._kind == "github" else "project"
+            where = "repository" if self._kind == "github" else "project"  # Jira and GitLab: projects
             return self._needs_owner(text, f"{user_id} cannot be assigned in this {where}", person.name)
         return OwnerResolution(user_id, how, text, "", person.name)
 
@@ -257,7 +263,8 @@ class OwnerResolver:
         account_id = account_id_in(text)
         if account_id is not None:
             if self._kind != "jira":
-                return self._needs_owner(text, "a Jira accountId cannot be assigned on GitHub")
+                where = _TRACKER_NAMES[self._kind]
+                return self._needs_owner(text, f"a Jira accountId cannot be assigned on {where}")
             if self._tracker is None:
                 return OwnerResolution(account_id, "account-id", text, "not verified: no tracker configured")
             if self._assignable(account_id):
@@ -265,7 +272,8 @@ class OwnerResolver:
             return self._needs_owner(text, f"accountId {account_id} is unknown or not assignable")
         if self._tracker is None:
             return self._needs_owner(text, "unknown: not in the directory (no tracker to look up)")
-        if self._kind == "github" and not _HANDLE.match(text):
+        handle_re = _GITLAB_HANDLE if self._kind == "gitlab" else _HANDLE
+        if self._kind in _HANDLE_TRACKERS and not handle_re.match(text):
             return self._needs_owner(text, "unknown: not in the directory and not a @handle")
         found = self._lookup(text)
         if found.assignee is None:
@@ -281,7 +289,8 @@ class OwnerResolver:
         assert self._tracker is not None
         try:
             self.tracker_calls += 1
-            matches = self._tracker.find_users(text.removeprefix("@") if self._kind == "github" else text)
+            handle = self._kind in _HANDLE_TRACKERS
+            matches = self._tracker.find_users(text.removeprefix("@") if handle else text)
         except TrackerError as exc:  # not cached: try again next sync
             if exc.retryable:
                 raise _Deferred(exc) from None

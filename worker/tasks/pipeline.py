@@ -118,6 +118,8 @@ def ingest_postmortem(self: Task, payload: dict[str, Any], outbox_id: int | None
             else:
                 ref = parse_source(str(request.source))
                 document = fetch_document(settings, ref)
+                if document.approved is False:  # a Notion page edited, but not (or no longer) approved
+                    return {"postmortem_key": None, "skipped": "not approved"}
                 content, source = document.content, str(document.source)
                 version = request.version or document.version
                 filename = request.filename or document.filename

@@ -6,15 +6,17 @@ worker.web.ticket_changes for hooks that write ticket changes); worker.web.recei
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from pydantic import SecretStr
 from starlette.routing import Route
 
 from config.settings import Settings
-from worker.web import approvals, ticket_changes
+from worker.web import approvals, source_approvals, ticket_changes
 from worker.web.receive import Hook, Receiver, StoreOpener, hook_routes
 from worker.web.signatures import HubSignature, TimestampedSignature
+from worker.web.source_signatures import GitLabToken, NotionSignature
 
 #: Header of the generic hook's signature: `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`.
 SIGNATURE_HEADER = "X-Followthrough-Signature"
@@ -49,6 +51,19 @@ def jira_secret(settings: Settings) -> SecretStr | None:
     return settings.jira_webhook_secret or settings.webhook_secret
 
 
+#: Until the Notion token is configured, events are checked against a key nobody knows (so all are
+#: refused) while the unsigned subscription handshake that delivers the token still gets through.
+_UNSET_NOTION_SECRET = SecretStr(secrets.token_hex(32))
+
+
+def notion_secret(settings: Settings) -> SecretStr | None:
+    return settings.notion_webhook_secret or _UNSET_NOTION_SECRET
+
+
+def gitlab_secret(settings: Settings) -> SecretStr | None:
+    return settings.gitlab_webhook_secret or settings.webhook_secret
+
+
 GITHUB_SIGNATURE = HubSignature("X-Hub-Signature-256")
 JIRA_SIGNATURE = HubSignature("X-Hub-Signature")  # Jira signs admin webhooks only
 
@@ -59,6 +74,8 @@ APPROVAL_HOOKS = (
          body_limit, approvals.generic),
     Hook("github", "/hooks/github", github_secret, GITHUB_SIGNATURE, tracker_limit, approvals.github),
     Hook("jira", "/hooks/jira", jira_secret, JIRA_SIGNATURE, tracker_limit, approvals.jira),
+    Hook("notion", "/hooks/notion", notion_secret, NotionSignature(), tracker_limit, source_approvals.notion),
+    Hook("gitlab", "/hooks/gitlab", gitlab_secret, GitLabToken(), tracker_limit, source_approvals.gitlab),
 )
 #: Hooks that write tracker ticket changes (status, due date, assignee) to the store at once.
 STATUS_HOOKS = (

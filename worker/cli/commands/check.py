@@ -52,6 +52,36 @@ def diagnose(settings: Settings) -> list[Finding]:
         findings += _jira(settings, jira_teams)
     if github_teams:
         findings += _github(settings, github_teams)
+    gitlab_teams = [t for t in settings.teams.values() if t.tracker == "gitlab"]
+    if gitlab_teams:
+        findings += _gitlab(settings, gitlab_teams)
+    findings += _vendor_sources(settings)
+    return findings
+
+
+def _vendor_sources(settings: Settings) -> list[Finding]:
+    """The Notion and GitLab sources: one validator each (credentials, access, the approval rule)."""
+    from connectors.sources.gitlab_check import check_gitlab_source
+    from connectors.sources.notion_check import check_notion
+
+    return [*check_notion(settings), *check_gitlab_source(settings)]
+
+
+def _gitlab(settings: Settings, teams: list[Team]) -> list[Finding]:
+    from connectors.gitlab import GitLabTracker, connect_gitlab
+    from connectors.sources.gitlab_check import check_destination, check_token
+
+    missing = _no_credentials(settings, teams, "GITLAB_TOKEN")
+    if missing:
+        return missing
+    connection = connect_gitlab(settings, timeout=settings.tracker_timeout)
+    findings = check_token(connection, settings)
+    if findings:
+        return findings
+    people = [p for p in settings.people if p.gitlab_username]
+    for team in teams:
+        assert team.gitlab is not None
+        findings += check_destination(GitLabTracker(connection, team.gitlab), connection, team.gitlab, people)
     return findings
 
 
