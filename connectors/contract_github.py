@@ -1,0 +1,110 @@
+"""GitHub for the postmortem contract: an open pull request's files, its one preview comment, and the
+guarded file write that puts ticket links into a postmortem (PyGithub, retries off).
+
+The file write is the contents API's PUT with the blob `sha` that was read: a stale `sha` answers 409 and
+becomes `Conflict`, so a person's commit in between is never overwritten. The preview comment is found by
+its hidden marker among the comments our own account wrote, and edited in place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from github import Auth, Github, GithubException
+
+from config.settings import Settings
+from connectors.errors import Conflict
+from connectors.sources.github import _mapped
+
+_TIMEOUT = 15
+
+
+def client(settings: Settings) -> Github:
+    token = settings.github_token.get_secret_value() if settings.github_token else None
+    return Github(auth=Auth.Token(token) if token else None, base_url=settings.github_api_url,
+                  timeout=_TIMEOUT, retry=None, per_page=100)
+
+
+@dataclass(frozen=True, slots=True)
+class OpenPull:
+    repo: str
+    number: int
+    head_sha: str
+    head_ref: str
+    author: str
+    paths: tuple[str, ...]  # added or changed, not removed
+
+
+@dataclass(frozen=True, slots=True)
+class Revision:
+    """A document's text as read, with the token a guarded write must present (blob sha, version)."""
+
+    text: str
+    token: str
+
+
+class GitHubReview:
+    """Read an open pull request and keep its one preview comment."""
+
+    def __init__(self, settings: Settings, repo: str, *, github: Github | None = None) -> None:
+        self._github = github or client(settings)
+        self._repo = repo
+
+    def open_pull(self, number: int) -> OpenPull:
+        with _mapped(f"{self._repo}#{number}"):
+            pull = self._github.get_repo(self._repo).get_pull(number)
+            paths = tuple(f.filename for f in pull.get_files() if f.status != "removed")
+            return OpenPull(self._repo, number, str(pull.head.sha), str(pull.head.ref),
+                            str(pull.user.login) if pull.user else "", paths)
+
+    def upsert_comment(self, number: int, body: str, marker: str) -> str:
+        """Edit our comment that carries `marker`, or post it once; returns "edited", "created" or "same"."""
+        with _mapped(f"{self._repo}#{number} comments"):
+            issue = self._github.get_repo(self._repo).get_issue(number)
+            for comment in issue.get_comments():
+                if marker in (comment.body or "") and comment.user is not None \
+                        and comment.user.login == self._own_login():
+                    if comment.body == body:
+                        return "same"
+                    comment.edit(body)
+                    return "edited"
+            issue.create_comment(body)
+            return "created"
+
+    def _own_login(self) -> str:
+        return str(self._github.get_user().login)
+
+
+class GitHubFileWriter:
+    """One postmortem file on one branch, read and written with its blob sha as the guard."""
+
+    def __init__(self, settings: Settings, repo: str, path: str, branch: str, *,
+                 github: Github | None = None) -> None:
+        self._github = github or client(settings)
+        self._repo, self._path, self._branch = repo, path, branch
+
+    def read(self) -> Revision:
+        with _mapped(f"{self._repo}:{self._path}"):
+            contents = self._github.get_repo(self._repo).get_contents(self._path, ref=self._branch)
+            if isinstance(contents, list):
+                raise Conflict(f"{self._path} is a folder")
+            return Revision(bytes(contents.decoded_content).decode("utf-8"), str(contents.sha))
+
+    def write(self, text: str, base: Revision, message: str) -> None:
+        """Commit `text` if the file still has the blob `base.token`; else raise Conflict."""
+        repository = self._github.get_repo(self._repo, lazy=True)
+        with _mapped(f"{self._repo}:{self._path}"):
+            try:
+                repository.update_file(self._path, message, text.encode("utf-8"), base.token,
+                                       branch=self._branch)
+            except GithubException as exc:
+                if exc.status == 409:  # the sha is stale: a commit landed since our read
+                    raise Conflict(f"{self._path}: changed since it was read") from None
+                raise
+
+    def comment(self, text: str, base: Revision) -> None:
+        """A commit comment on the branch head, where the links go when the file cannot take them."""
+        with _mapped(f"{self._repo}@{self._branch}"):
+            repository = self._github.get_repo(self._repo, lazy=True)
+            head = repository.get_branch(self._branch).commit.sha
+            repository.get_commit(head).create_comment(text)
