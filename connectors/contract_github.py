@@ -19,10 +19,11 @@ from connectors.sources.github import _mapped
 _TIMEOUT = 15
 
 
-def client(settings: Settings) -> Github:
+def client(settings: Settings, *, lazy: bool = False) -> Github:
+    """PyGithub without its own retries; `lazy` skips the GET of a repository before using it."""
     token = settings.github_token.get_secret_value() if settings.github_token else None
     return Github(auth=Auth.Token(token) if token else None, base_url=settings.github_api_url,
-                  timeout=_TIMEOUT, retry=None, per_page=100)
+                  timeout=_TIMEOUT, retry=None, per_page=100, lazy=lazy)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +81,7 @@ class GitHubFileWriter:
 
     def __init__(self, settings: Settings, repo: str, path: str, branch: str, *,
                  github: Github | None = None) -> None:
-        self._github = github or client(settings)
+        self._github = github or client(settings, lazy=True)
         self._repo, self._path, self._branch = repo, path, branch
 
     def read(self) -> Revision:
@@ -92,7 +93,7 @@ class GitHubFileWriter:
 
     def write(self, text: str, base: Revision, message: str) -> None:
         """Commit `text` if the file still has the blob `base.token`; else raise Conflict."""
-        repository = self._github.get_repo(self._repo, lazy=True)
+        repository = self._github.get_repo(self._repo)
         with _mapped(f"{self._repo}:{self._path}"):
             try:
                 repository.update_file(self._path, message, text.encode("utf-8"), base.token,
@@ -105,6 +106,6 @@ class GitHubFileWriter:
     def comment(self, text: str, base: Revision) -> None:
         """A commit comment on the branch head, where the links go when the file cannot take them."""
         with _mapped(f"{self._repo}@{self._branch}"):
-            repository = self._github.get_repo(self._repo, lazy=True)
+            repository = self._github.get_repo(self._repo)
             head = repository.get_branch(self._branch).commit.sha
             repository.get_commit(head).create_comment(text)

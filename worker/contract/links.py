@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from config.contract import DoneMarker
 from worker.contract.lines import Dialect, Line, Shape, cell_spans, cells, has_checkbox, split_lines
+from worker.parse.refs import TICKET_KEY
 
 _TICKET_HEADERS = frozenset({"ticket", "tickets", "issue", "issues", "jira", "link", "tracking", "ref",
                              "reference", "tracker", "ticket link", "jira ticket", "github issue"})
@@ -38,10 +39,17 @@ class Edit:
 
 
 def link_text(key: str, url: str, dialect: Dialect) -> str:
-    """The link as the dialect writes it; a URL the renderer could misread is left out (the key stays)."""
+    """The link as the dialect writes it; a URL the renderer could misread is left out (the key stays).
+
+    A Jira-style key is the link's text (the parser drops a trailing key from the title); any other key
+    (GitHub's `owner/repo#12`) is written as the bare URL, which GitHub shows as that same short reference
+    and the parser also reads back as the ref without touching the title.
+    """
     safe = re.sub(r"[\[\]|()]", "", key)
     if not _URL_SAFE.match(url):
         return safe
+    if TICKET_KEY.fullmatch(key) is None:
+        return url
     return f"[{safe}]({url})" if dialect is Dialect.MARKDOWN else f"[{safe}|{url}]"
 
 
