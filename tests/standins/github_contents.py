@@ -52,7 +52,7 @@ class ContentsMixin:
         #: commit sha -> bodies of its commit comments
         self.commit_comments: dict[str, list[str]] = {}
         #: Called (under the lock) before a PUT is checked: a person's edit landing first.
-        self.before_contents_put: Callable[[], None] | None = None
+        self.before_contents_put: Callable[[], object] | None = None
         self._commit_seq = 0
 
     # --- helpers for tests ------------------------------------------------------------------------
