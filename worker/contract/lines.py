@@ -60,8 +60,16 @@ def split_lines(text: str, dialect: Dialect) -> list[Line]:
     raws = text.splitlines(keepends=True)
     table = -1
     in_table = False
+    fenced = False
     for index, raw in enumerate(raws):
         body = raw.rstrip("\r\n")
+        fence = _fence(body, dialect)
+        if fenced or fence:
+            # Code and noformat blocks are quoted text: never items, headings or tables.
+            fenced = fenced != fence if fence else fenced
+            in_table = False
+            out.append(Line(index, raw, Shape.OTHER))
+            continue
         shape, indent, heading = _shape(body, dialect)
         if shape is Shape.ROW:
             if not in_table:
@@ -78,6 +86,15 @@ def split_lines(text: str, dialect: Dialect) -> list[Line]:
             in_table = False
         out.append(Line(index, raw, shape, indent, heading, table if in_table else -1))
     return out
+
+
+def _fence(body: str, dialect: Dialect) -> bool:
+    """Whether the line opens or closes a code block (Markdown ``` or ~~~; Jira {code} or {noformat})."""
+    stripped = body.strip()
+    if dialect is Dialect.MARKDOWN:
+        return stripped.startswith(("```", "~~~"))
+    return stripped.startswith(("{code", "{noformat")) and stripped.count("{code") + stripped.count(
+        "{noformat") == 1
 
 
 def _shape(body: str, dialect: Dialect) -> tuple[Shape, int, str]:

@@ -54,8 +54,13 @@ def _sections(lines: Sequence[Line]) -> list[bool]:
     return out
 
 
+_WIKI_MACRO = re.compile(r"\{[A-Za-z]{1,30}(?::[^{}\n]{0,200})?\}")
+
+
 def _text(line: Line, dialect: Dialect) -> str:
-    return " ".join(cells(line.body, dialect)) if line.shape is Shape.ROW else line.body
+    text = " ".join(cells(line.body, dialect)) if line.shape is Shape.ROW else line.body
+    # Jira's inline macros ({color:red}...{color}) are markup the parser does not keep in a title.
+    return _WIKI_MACRO.sub(" ", text) if dialect is Dialect.WIKI else text
 
 
 def _padded(text: str) -> str:
