@@ -123,7 +123,7 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "task_track_started": True,
         "worker_send_task_events": True,
         "task_send_sent_event": True,
-        "imports": ("worker.tasks.pipeline", "worker.tasks.followup"),
+        "imports": ("worker.tasks.pipeline", "worker.tasks.followup", "worker.tasks.contract"),
         "beat_scheduler": "config.beat:LockedScheduler",
         "beat_schedule_filename": settings.beat_schedule_file,
         "beat_schedule": beat_schedule(settings),

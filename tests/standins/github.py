@@ -340,6 +340,7 @@ class GitHubStandIn(ContentsMixin):
                 "html_url": f"{self.url}/{self.repo}",
                 "url": f"{self.url}/repos/{self.repo}",
                 "has_issues": True,
+                "default_branch": self.contents_default_branch,
             },
         )
 

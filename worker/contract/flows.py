@@ -140,6 +140,12 @@ class _CommentOnly:
         self._review.comment(text, base)
 
 
+def write_back_wanted(settings: Settings) -> bool:
+    """Whether any source has write-back on (the sync task queues a write-back only then)."""
+    sources = (settings.sources.github, settings.sources.jira)
+    return any(source is not None and source.contract.write_back for source in sources)
+
+
 def write_back_postmortem(settings: Settings, postmortem_key: str) -> WriteBack | None:
     """Write each tracked item's ticket link into the postmortem; None when write-back is off for it."""
     store = pipeline.open_store(settings)
