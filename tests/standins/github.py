@@ -151,6 +151,8 @@ class GitHubStandIn(ContentsMixin):
         self._thread: threading.Thread | None = None
         self._next_number = 1
         self._next_id = 1000
+        #: Whether the token may push (the repository's `permissions.push`).
+        self.push_allowed = True
         self._init_contents()  # repository files, open pull requests (tests/standins/github_contents.py)
 
     # --- lifecycle --------------------------------------------------------------------------------
@@ -341,6 +343,7 @@ class GitHubStandIn(ContentsMixin):
                 "url": f"{self.url}/repos/{self.repo}",
                 "has_issues": True,
                 "default_branch": self.contents_default_branch,
+                "permissions": {"admin": False, "push": self.push_allowed, "pull": True},
             },
         )
 

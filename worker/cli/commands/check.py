@@ -52,7 +52,9 @@ def diagnose(settings: Settings) -> list[Finding]:
         findings += _jira(settings, jira_teams)
     if github_teams:
         findings += _github(settings, github_teams)
-    return findings
+    from connectors.contract_check import check_contract  # previews and write-back, where turned on
+
+    return findings + check_contract(settings)
 
 
 def _no_credentials(settings: Settings, teams: list[Team], names: str) -> list[Finding]:
