@@ -143,3 +143,31 @@ def test_conflict_every_time_leaves_a_comment(gh: GitHubStandIn, settings: Setti
     assert final.endswith("Edit 2\n") and "/issues/" not in final  # the person's text, untouched
     comments = [body for bodies in gh.commit_comments.values() for body in bodies]
     assert len(comments) == 1 and comments[0].count("/issues/") == 4
+
+
+TABLE_ONLY = (
+    "# Cache outage on 2025-03-02\n\n**Postmortem owner:** Ana Lima\n\n## Action items\n\n"
+    "- [ ] Add a cache hit-rate alert (owner: Ana Lima, due 2025-04-01)\n\n"
+    "| Action | Owner | Due |\n|---|---|---|\n"
+    "| Write the cache warm-up runbook | Ana Lima | 2025-05-01 |\n"
+)
+
+
+def test_ticket_column_added_and_closed_item_ticked(gh: GitHubStandIn, tmp_path: Path) -> None:
+    settings = github_settings(f"sqlite:///{tmp_path / 'ft.db'}", gh.url,
+                               team_contract={"add_column": True, "done_marker": "checkbox"})
+    result = approve(settings, gh, TABLE_ONLY.encode())
+    assert write_back_postmortem(settings, result.postmortem_key) is not None
+    text = gh.file("main", PATH).decode()
+    assert "| Action | Owner | Due | Ticket |\n|---|---|---|---|\n" in text
+    row = r"\| Write the cache warm-up runbook \| Ana Lima \| 2025-05-01 \| http\S+/issues/\d+ \|"
+    assert re.search(row, text)
+    alert = next(row for row in result.items if row.title.startswith("Add a cache"))
+    assert alert.ticket is not None
+    gh.close_issue(int(alert.ticket.rsplit("#", 1)[1]))
+    pipeline.sync(settings, result.postmortem_key, throttle=NoThrottle())  # reads the closed state
+    ticked = write_back_postmortem(settings, result.postmortem_key)
+    assert ticked is not None and ticked.status == "written" and ticked.written == (alert.ticket,)
+    final = gh.file("main", PATH).decode()
+    assert final.startswith(text.split("- [ ]")[0]) and "- [x] Add a cache hit-rate alert" in final
+    assert final.replace("- [x]", "- [ ]") == text

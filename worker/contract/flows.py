@@ -146,6 +146,24 @@ def write_back_wanted(settings: Settings) -> bool:
     return any(source is not None and source.contract.write_back for source in sources)
 
 
+def done_marks_due(settings: Settings, team: str | None = None) -> list[str]:
+    """Postmortems whose team marks closed tickets' items done and that hold a closed ticket (after a
+    status refresh these get a write-back, which writes nothing when every mark is there already)."""
+    if not write_back_wanted(settings):
+        return []
+    store = pipeline.existing_store(settings)
+    if store is None:
+        return []
+    keys = []
+    for name, options in settings.teams.items():
+        if (team is not None and name != team) or not (options.contract.write_back
+                                                       and options.contract.done_marker):
+            continue
+        keys += [record.key for record in store.list_postmortems(team=name)
+                 if any(row.status == TicketStatus.DONE for row in store.items(record.key))]
+    return keys
+
+
 def write_back_postmortem(settings: Settings, postmortem_key: str) -> WriteBack | None:
     """Write each tracked item's ticket link into the postmortem; None when write-back is off for it."""
     store = pipeline.open_store(settings)

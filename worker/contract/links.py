@@ -125,8 +125,9 @@ def _ticket_column(lines: Sequence[Line], table: int, dialect: Dialect) -> int |
 
 
 def _column_count(lines: Sequence[Line], table: int, dialect: Dialect) -> int:
+    """How many columns the table had before one was added: the index of the added one."""
     header = _header(lines, table)
-    return len(cell_spans(header.body, dialect)) - 1 if header is not None else 0
+    return len(cell_spans(header.body, dialect)) if header is not None else 0
 
 
 def _add_column(lines: Sequence[Line], raws: list[str], table: int, dialect: Dialect) -> None:
