@@ -48,7 +48,7 @@ class GitHubReview:
     """Read an open pull request and keep its one preview comment."""
 
     def __init__(self, settings: Settings, repo: str, *, github: Github | None = None) -> None:
-        self._github = github or client(settings)
+        self._github = github or client(settings, lazy=True)
         self._repo = repo
 
     def open_pull(self, number: int) -> OpenPull:

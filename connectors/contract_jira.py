@@ -36,12 +36,14 @@ class JiraReview:
                                        params={"fields": "description,updated,status"})
         return dict((data or {}).get("fields") or {})
 
-    def status(self) -> str:
-        return str(((self._fields().get("status") or {}).get("name")) or "")
+    def state(self) -> tuple[str, Revision]:
+        """The status name and the description as read, in one call."""
+        fields = self._fields()
+        status = str(((fields.get("status") or {}).get("name")) or "")
+        return status, Revision(str(fields.get("description") or ""), str(fields.get("updated") or ""))
 
     def read(self) -> Revision:
-        fields = self._fields()
-        return Revision(str(fields.get("description") or ""), str(fields.get("updated") or ""))
+        return self.state()[1]
 
     def write(self, text: str, base: Revision, message: str) -> None:
         """Replace the description if nobody changed it since `base` was read; else raise Conflict."""

@@ -91,9 +91,10 @@ def preview_jira(settings: Settings, key: str) -> PreviewPosted:
     if source is None or not source.contract.preview or not source.covers(key):
         return PreviewPosted("off: previews are not enabled for this project")
     review = JiraReview(settings, key)
-    if review.status().casefold() != source.contract.review_status.casefold():
+    status, revision = review.state()
+    if status.casefold() != source.contract.review_status.casefold():
         return PreviewPosted("off: the issue is not in the review status")
-    content = review.read().text.encode("utf-8")
+    content = revision.text.encode("utf-8")
     ref = JiraIssue(key)
     preview = _preview_one(settings, content, source=str(ref), identity=stable_id(ref), team=source.team,
                            filename=f"{key}.jira")

@@ -81,6 +81,9 @@ def _owner(settings: Settings, row: ItemResult | None, written: str | None) -> t
             else "no owner is named and no fallback applies"
         return "needs an owner", why
     name = person_name(settings, row.assignee if row else None)
+    if name and row is not None and row.owner_resolution.startswith("fallback:"):
+        # e.g. "fallback:postmortem_owner:directory": say whose fallback gave the owner.
+        name = f"{name} (fallback: {row.owner_resolution.split(':')[1].replace('_', ' ')})"
     return (name or written or "needs an owner"), ("" if (name or written) else "no owner resolved")
 
 

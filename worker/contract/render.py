@@ -26,8 +26,8 @@ def _md(text: str) -> str:
 
 def _fields(item: PreviewItem) -> list[str]:
     owner = item.owner if not item.owner_note else f"{item.owner} ({item.owner_note})"
-    return [item.title, owner, item.due.isoformat() if item.due else "none", item.priority or "-",
-            item.kind or "-", item.target, f"adopts {item.adopts}" if item.adopts else "new", item.outcome]
+    return [item.title, owner, item.due.isoformat() if item.due else "none", item.priority or "n/a",
+            item.kind or "n/a", item.target, f"adopts {item.adopts}" if item.adopts else "new", item.outcome]
 
 
 def summary_line(previews: Sequence[Preview]) -> str:
