@@ -24,6 +24,8 @@ class SourceContract(_Strict):
 
     preview: bool = False
     write_back: bool = False
+    #: GitHub: commit the links to the postmortem branch directly, or propose them as a pull request.
+    write_mode: Literal["branch", "pull"] = "branch"
     #: Jira: the status a postmortem review sits in while it is reviewed (the preview is kept there).
     review_status: str = "In Review"
     #: Jira: edit the review's description (guarded by a re-read), or only comment where edits are barred.

@@ -109,3 +109,67 @@ class GitHubFileWriter:
             repository = self._github.get_repo(self._repo)
             head = repository.get_branch(self._branch).commit.sha
             repository.get_commit(head).create_comment(text)
+
+
+class GitHubPullWriter:
+    """The links proposed as a pull request: committed on our own branch, never on the postmortem branch.
+
+    While our pull request is open, its branch is what is read and written (a second run finds the links
+    there and writes nothing); with none open, the base branch is read, our branch is pointed at the base's
+    head and the file is committed there with the blob sha read from the base (a person's commit to the
+    file in between makes it stale: 409, `Conflict`), then the pull request is opened.
+    """
+
+    def __init__(self, settings: Settings, repo: str, path: str, base: str, work: str, *,
+                 github: Github | None = None) -> None:
+        self._github = github or client(settings, lazy=True)
+        self._repo, self._path, self._base, self._work = repo, path, base, work
+        self._target = base
+
+    def _open_pull(self) -> bool:
+        owner = self._repo.split("/", 1)[0]
+        pulls = self._github.get_repo(self._repo).get_pulls(state="open", head=f"{owner}:{self._work}")
+        return any(True for _ in pulls)
+
+    def read(self) -> Revision:
+        with _mapped(f"{self._repo}:{self._path}"):
+            self._target = self._work if self._open_pull() else self._base
+            contents = self._github.get_repo(self._repo).get_contents(self._path, ref=self._target)
+            if isinstance(contents, list):
+                raise Conflict(f"{self._path} is a folder")
+            return Revision(bytes(contents.decoded_content).decode("utf-8"), str(contents.sha))
+
+    def write(self, text: str, base: Revision, message: str) -> None:
+        repository = self._github.get_repo(self._repo)
+        with _mapped(f"{self._repo}:{self._path}"):
+            proposing = self._target == self._base
+            if proposing:
+                self._point_work_branch()
+            try:
+                repository.update_file(self._path, message, text.encode("utf-8"), base.token,
+                                       branch=self._work)
+            except GithubException as exc:
+                if exc.status == 409:
+                    raise Conflict(f"{self._path}: changed since it was read") from None
+                raise
+            if proposing:
+                repository.create_pull(title=message, head=self._work, base=self._base,
+                                       body="Ticket links for the postmortem's action items.")
+
+    def _point_work_branch(self) -> None:
+        """Our branch at the base branch's head: created, or moved there (its old proposal was closed)."""
+        repository = self._github.get_repo(self._repo)
+        head = repository.get_branch(self._base).commit.sha
+        try:
+            repository.create_git_ref(f"refs/heads/{self._work}", head)
+        except GithubException as exc:
+            if exc.status != 422:
+                raise
+            repository.requester.requestJsonAndCheck(
+                "PATCH", f"{repository.url}/git/refs/heads/{self._work}", input={"sha": head, "force": True})
+
+    def comment(self, text: str, base: Revision) -> None:
+        # The same place as the branch mode's: a commit comment on the base branch's head.
+        with _mapped(f"{self._repo}@{self._base}"):
+            repository = self._github.get_repo(self._repo)
+            repository.get_commit(repository.get_branch(self._base).commit.sha).create_comment(text)

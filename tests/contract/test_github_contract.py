@@ -171,3 +171,22 @@ def test_ticket_column_added_and_closed_item_ticked(gh: GitHubStandIn, tmp_path:
     final = gh.file("main", PATH).decode()
     assert final.startswith(text.split("- [ ]")[0]) and "- [x] Add a cache hit-rate alert" in final
     assert final.replace("- [x]", "- [ ]") == text
+
+
+def test_pull_mode_proposes_the_links_once(gh: GitHubStandIn, tmp_path: Path) -> None:
+    settings = github_settings(f"sqlite:///{tmp_path / 'ft.db'}", gh.url, write_mode="pull")
+    result = approve(settings, gh, DOCUMENT.encode())
+    outcome = write_back_postmortem(settings, result.postmortem_key)
+    assert outcome is not None and outcome.status == "written" and len(outcome.written) == 4
+    assert gh.file("main", PATH).decode() == DOCUMENT  # the postmortem branch is not written
+    (pull,) = [p for p in gh.open_pulls.values() if p.head_ref.startswith("followthrough/links/")]
+    proposed = gh.file(pull.head_ref, PATH).decode()
+    assert proposed.count("/issues/") == 4
+    again = write_back_postmortem(settings, result.postmortem_key)  # our pull request is still open
+    assert again is not None and again.status == "unchanged"
+    assert gh.count("PUT", r"/contents/") == 1 and gh.count("POST", r"/pulls$") == 1
+    gh.merge_pull(pull.number)
+    merged = approve(settings, gh, gh.file("main", PATH))  # the merge is ingested: no new ticket
+    assert tickets(gh) == 4 and {r.ticket for r in merged.items} == {r.ticket for r in result.items}
+    after = write_back_postmortem(settings, result.postmortem_key)
+    assert after is not None and after.status == "unchanged" and gh.count("POST", r"/pulls$") == 1

@@ -8,7 +8,9 @@ Shapes follow docs.github.com (REST 2022-11-28):
 - rest/pulls/pulls#get-a-pull-request (`head.sha`, `head.ref`, `base.ref`, `user.login`) and
   #list-pull-requests-files (`filename`, `status`);
 - rest/issues/comments#update-an-issue-comment (PATCH .../issues/comments/{id});
-- rest/commits/commits#get-a-commit and rest/commits/comments#create-a-commit-comment.
+- rest/commits/commits#get-a-commit and rest/commits/comments#create-a-commit-comment;
+- rest/git/refs#create-a-reference (422 "Reference already exists") and #update-a-reference (`force`);
+- rest/pulls/pulls#list-pull-requests (`state`, `head` as "owner:branch") and #create-a-pull-request.
 
 Mixed into GitHubStandIn; `before_contents_put` lets a test land a person's commit between our read and
 our write, as a concurrent edit would.
@@ -90,7 +92,11 @@ class ContentsMixin:
             (r"/pulls/(\d+)/files", "GET", self._open_pull_files),
             (r"/issues/comments/(\d+)", "PATCH", self._edit_comment),
             (r"/commits/([0-9a-f]{7,40})", "GET", self._commit_get),
-            (r"/branches/([^/]+)", "GET", self._branch_get),
+            (r"/branches/(.+)", "GET", self._branch_get),
+            (r"/git/refs", "POST", self._ref_create),
+            (r"/git/refs/heads/(.+)", "PATCH", self._ref_update),
+            (r"/pulls", "GET", self._pulls_list),
+            (r"/pulls", "POST", self._pull_create),
             (r"/commits/([0-9a-f]{7,40})/comments", "POST", self._commit_comment),
         ]
 
@@ -175,6 +181,66 @@ class ContentsMixin:
             raise self._missing()
         head = {"sha": self.contents_heads[name]}
         return self._reply(200, {"name": name, "commit": head, "protected": False})
+
+    def _point(self, branch: str, sha: str) -> None:
+        self.contents_by_ref[branch] = dict(self.contents_by_ref[sha])
+        self.contents_heads[branch] = sha
+
+    def _ref_create(self, *, query: Any, payload: Any) -> Any:
+        data = payload if isinstance(payload, dict) else {}
+        ref, sha = str(data.get("ref") or ""), str(data.get("sha") or "")
+        if not ref.startswith("refs/heads/") or sha not in self.contents_by_ref:
+            return self._reply(422, {"message": "Reference update failed"})
+        if ref[len("refs/heads/"):] in self.contents_heads:
+            return self._reply(422, {"message": "Reference already exists"})
+        self._point(ref[len("refs/heads/"):], sha)
+        return self._reply(201, {"ref": ref, "object": {"sha": sha, "type": "commit"},
+                                 "url": f"{self.url}/repos/{self.repo}/git/{ref}"})  # type: ignore[attr-defined]
+
+    def _ref_update(self, branch: str, *, query: Any, payload: Any) -> Any:
+        data = payload if isinstance(payload, dict) else {}
+        sha = str(data.get("sha") or "")
+        if branch not in self.contents_heads:
+            raise self._missing()
+        if sha not in self.contents_by_ref or not data.get("force"):
+            return self._reply(422, {"message": "Update is not a fast forward"})
+        self._point(branch, sha)
+        return self._reply(200, {"ref": f"refs/heads/{branch}", "object": {"sha": sha, "type": "commit"}})
+
+    def _pull_json(self, pull: StandInPull) -> dict[str, Any]:
+        url = f"{self.url}/repos/{self.repo}/pulls/{pull.number}"  # type: ignore[attr-defined]
+        return {"number": pull.number, "state": "open", "url": url, "html_url": url,
+                "head": {"ref": pull.head_ref, "sha": self.contents_heads.get(pull.head_ref, "0" * 40)},
+                "base": {"ref": pull.base_ref}, "user": {"login": pull.user, "id": 1, "type": "User"}}
+
+    def _pulls_list(self, *, query: dict[str, list[str]], payload: Any) -> Any:
+        head = (query.get("head") or [""])[0].partition(":")[2]
+        state = (query.get("state") or ["open"])[0]
+        listed = [self._pull_json(p) for p in self.open_pulls.values()
+                  if (not head or p.head_ref == head) and state in ("open", "all")]
+        return self._reply(200, listed)
+
+    def _pull_create(self, *, query: Any, payload: Any) -> Any:
+        data = payload if isinstance(payload, dict) else {}
+        head, base = str(data.get("head") or ""), str(data.get("base") or "")
+        if head not in self.contents_heads or base not in self.contents_heads or not data.get("title"):
+            return self._reply(422, {"message": "Validation Failed", "errors": [{"field": "head"}]})
+        if any(p.head_ref == head for p in self.open_pulls.values()):
+            return self._reply(422, {"message": "Validation Failed",
+                                     "errors": [{"message": f"A pull request already exists for {head}."}]})
+        pull = self.add_pull(head_ref=head, base_ref=base, user="followthrough-bot")
+        return self._reply(201, self._pull_json(pull))
+
+    def merge_pull(self, number: int) -> str:
+        """Merge an open pull request as a person would: its head's files land on the base branch."""
+        with self.lock:  # type: ignore[attr-defined]
+            pull = self.open_pulls.pop(number)
+            files = self.contents_by_ref[pull.head_ref]
+            sha = ""
+            for path, content in files.items():
+                if self.contents_by_ref.get(pull.base_ref, {}).get(path) != content:
+                    sha = self.put_file(pull.base_ref, path, content, message=f"Merge #{number}")
+            return sha or self.contents_heads[pull.base_ref]
 
     def _commit_comment(self, sha: str, *, query: Any, payload: Any) -> Any:
         body = (payload or {}).get("body") if isinstance(payload, dict) else None

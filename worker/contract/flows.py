@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from config.settings import Settings
 from config.sources import GitHubSource
 from config.teams import Team
-from connectors.contract_github import GitHubFileWriter, GitHubReview, Revision
+from connectors.contract_github import GitHubFileWriter, GitHubPullWriter, GitHubReview, Revision
 from connectors.contract_jira import JiraReview
 from connectors.errors import Conflict
 from connectors.sources import GitHubFile, JiraIssue, parse_source, stable_id
@@ -107,7 +107,15 @@ def preview_jira(settings: Settings, key: str) -> PreviewPosted:
 
 def _github_writer(settings: Settings, source: GitHubSource, ref: GitHubFile) -> DocumentWriter:
     branch = source.branch or GitHubReader(settings).default_branch(source.repo)
+    if source.contract.write_mode == "pull":
+        work = f"followthrough/links/{stable_key(ref)}"
+        return GitHubPullWriter(settings, source.repo, ref.path, branch, work)
     return GitHubFileWriter(settings, source.repo, ref.path, branch)
+
+
+def stable_key(ref: GitHubFile) -> str:
+    """Our branch's name part for one postmortem file: the postmortem key of its stable id."""
+    return pipeline.postmortem_key(stable_id(ref))
 
 
 def _writer(settings: Settings, source_text: str) -> tuple[DocumentWriter, int, str | None] | None:
