@@ -24,6 +24,9 @@ class SourceContract(_Strict):
 
     preview: bool = False
     write_back: bool = False
+    #: GitHub: the preview as one pull-request comment, or as a check run on the head commit (green when
+    #: nothing needs attention, neutral otherwise; check runs need a GitHub App's token).
+    preview_as: Literal["comment", "check_run"] = "comment"
     #: GitHub: commit the links to the postmortem branch directly, or propose them as a pull request.
     write_mode: Literal["branch", "pull"] = "branch"
     #: Jira: the status a postmortem review sits in while it is reviewed (the preview is kept there).

@@ -72,6 +72,22 @@ class GitHubReview:
             issue.create_comment(body)
             return "created"
 
+    def upsert_check_run(self, head_sha: str, name: str, title: str, summary: str, text: str, *,
+                         attention: bool) -> str:
+        """Our check run `name` on the head commit, edited in place when it exists; green (success) when
+        nothing needs attention, neutral otherwise. Returns "edited" or "created"."""
+        conclusion = "neutral" if attention else "success"
+        output: dict[str, str | list[dict[str, str | int]]] = {
+            "title": title[:255], "summary": summary[:65_000], "text": text[:65_000]}
+        with _mapped(f"{self._repo}@{head_sha[:12]} check runs"):
+            repository = self._github.get_repo(self._repo)
+            for run in repository.get_commit(head_sha).get_check_runs(check_name=name):
+                run.edit(status="completed", conclusion=conclusion, output=output)
+                return "edited"
+            repository.create_check_run(name=name, head_sha=head_sha, status="completed",
+                                        conclusion=conclusion, output=output)
+            return "created"
+
     def _own_login(self) -> str:
         return str(self._github.get_user().login)
 

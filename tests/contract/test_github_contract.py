@@ -190,3 +190,24 @@ def test_pull_mode_proposes_the_links_once(gh: GitHubStandIn, tmp_path: Path) ->
     assert tickets(gh) == 4 and {r.ticket for r in merged.items} == {r.ticket for r in result.items}
     after = write_back_postmortem(settings, result.postmortem_key)
     assert after is not None and after.status == "unchanged" and gh.count("POST", r"/pulls$") == 1
+
+
+def test_check_run_preview_neutral_then_green(gh: GitHubStandIn, tmp_path: Path) -> None:
+    settings = github_settings(f"sqlite:///{tmp_path / 'ft.db'}", gh.url, preview_as="check_run")
+    head = gh.put_file("pm-db", PATH, DOCUMENT.encode())
+    pull = gh.add_pull(head_ref="pm-db", files=[(PATH, "added")])
+    assert preview_pull(settings, "acme/ops", pull.number).action == "created"
+    assert preview_pull(settings, "acme/ops", pull.number).action == "edited"  # the same commit again
+    (run,) = [r for r in gh.check_runs.values() if r["head_sha"] == head]
+    assert run["conclusion"] == "neutral" and "needs an owner" in run["output"]["text"]
+    clean = "\n".join(line for line in DOCUMENT.splitlines()
+                      if "replica lag" not in line and "won't do" not in line) + "\n"
+    newer = gh.put_file("pm-db", PATH, clean.encode())
+    assert preview_pull(settings, "acme/ops", pull.number).action == "created"  # one per head commit
+    (green,) = [r for r in gh.check_runs.values() if r["head_sha"] == newer]
+    assert green["conclusion"] == "success", green["output"]["text"]
+    assert comments_count(gh, pull.number) == 0 and tickets(gh) == 0
+
+
+def comments_count(gh: GitHubStandIn, number: int) -> int:
+    return len(pull_comments(gh, number))

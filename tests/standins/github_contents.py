@@ -10,7 +10,9 @@ Shapes follow docs.github.com (REST 2022-11-28):
 - rest/issues/comments#update-an-issue-comment (PATCH .../issues/comments/{id});
 - rest/commits/commits#get-a-commit and rest/commits/comments#create-a-commit-comment;
 - rest/git/refs#create-a-reference (422 "Reference already exists") and #update-a-reference (`force`);
-- rest/pulls/pulls#list-pull-requests (`state`, `head` as "owner:branch") and #create-a-pull-request.
+- rest/pulls/pulls#list-pull-requests (`state`, `head` as "owner:branch") and #create-a-pull-request;
+- rest/checks/runs#create-a-check-run, #update-a-check-run and #list-check-runs-for-a-git-reference
+  (`check_name`; the list is `{"total_count", "check_runs"}`).
 
 Mixed into GitHubStandIn; `before_contents_put` lets a test land a person's commit between our read and
 our write, as a concurrent edit would.
@@ -56,6 +58,8 @@ class ContentsMixin:
         #: Called (under the lock) before a PUT is checked: a person's edit landing first.
         self.before_contents_put: Callable[[], object] | None = None
         self._commit_seq = 0
+        #: check run id -> its JSON (name, head_sha, status, conclusion, output)
+        self.check_runs: dict[int, dict[str, Any]] = {}
 
     # --- helpers for tests ------------------------------------------------------------------------
 
@@ -95,6 +99,9 @@ class ContentsMixin:
             (r"/branches/(.+)", "GET", self._branch_get),
             (r"/git/refs", "POST", self._ref_create),
             (r"/git/refs/heads/(.+)", "PATCH", self._ref_update),
+            (r"/check-runs", "POST", self._check_create),
+            (r"/check-runs/(\d+)", "PATCH", self._check_update),
+            (r"/commits/([0-9a-f]{7,40})/check-runs", "GET", self._checks_list),
             (r"/pulls", "GET", self._pulls_list),
             (r"/pulls", "POST", self._pull_create),
             (r"/commits/([0-9a-f]{7,40})/comments", "POST", self._commit_comment),
@@ -241,6 +248,33 @@ class ContentsMixin:
                 if self.contents_by_ref.get(pull.base_ref, {}).get(path) != content:
                     sha = self.put_file(pull.base_ref, path, content, message=f"Merge #{number}")
             return sha or self.contents_heads[pull.base_ref]
+
+    def _check_json(self, run_id: int) -> dict[str, Any]:
+        url = f"{self.url}/repos/{self.repo}/check-runs/{run_id}"  # type: ignore[attr-defined]
+        return {"id": run_id, "url": url, "html_url": url, **self.check_runs[run_id]}
+
+    def _check_create(self, *, query: Any, payload: Any) -> Any:
+        data = payload if isinstance(payload, dict) else {}
+        if not data.get("name") or not data.get("head_sha"):
+            return self._reply(422, {"message": "Validation Failed", "errors": [{"field": "head_sha"}]})
+        run_id = len(self.check_runs) + 1
+        self.check_runs[run_id] = {k: data.get(k) for k in ("name", "head_sha", "status", "conclusion",
+                                                             "output", "external_id")}
+        return self._reply(201, self._check_json(run_id))
+
+    def _check_update(self, run_id: str, *, query: Any, payload: Any) -> Any:
+        if int(run_id) not in self.check_runs:
+            raise self._missing()
+        data = payload if isinstance(payload, dict) else {}
+        self.check_runs[int(run_id)].update({k: v for k, v in data.items() if k in (
+            "name", "status", "conclusion", "output", "external_id")})
+        return self._reply(200, self._check_json(int(run_id)))
+
+    def _checks_list(self, sha: str, *, query: dict[str, list[str]], payload: Any) -> Any:
+        name = (query.get("check_name") or [""])[0]
+        runs = [self._check_json(i) for i, run in self.check_runs.items()
+                if run["head_sha"] == sha and (not name or run["name"] == name)]
+        return self._reply(200, {"total_count": len(runs), "check_runs": runs})
 
     def _commit_comment(self, sha: str, *, query: Any, payload: Any) -> Any:
         body = (payload or {}).get("body") if isinstance(payload, dict) else None

@@ -82,6 +82,11 @@ def preview_pull(settings: Settings, repo: str, number: int) -> PreviewPosted:
     if not previews:
         return PreviewPosted("off: no postmortem of a team with previews on")
     body = render.markdown(previews)
+    if source.contract.preview_as == "check_run":
+        summary = render.summary_line([p for _, p in previews])
+        action = review.upsert_check_run(pull.head_sha, render.CHECK_NAME, "Followthrough preview", summary,
+                                         body, attention=any(p.attention for _, p in previews))
+        return PreviewPosted(action, tuple(previews), body)
     return PreviewPosted(review.upsert_comment(number, body, render.GITHUB_MARKER), tuple(previews), body)
 
 

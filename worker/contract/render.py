@@ -15,6 +15,8 @@ from worker.contract.preview import Preview, PreviewItem
 
 #: Found in the GitHub comment (an HTML comment, not shown).
 GITHUB_MARKER = "<!-- followthrough:preview -->"
+#: The check run's name (one per head commit, edited in place when the same commit is previewed again).
+CHECK_NAME = "Followthrough preview"
 #: Found in the Jira comment (an anchor macro renders as nothing).
 JIRA_MARKER = "{anchor:followthrough-preview}"
 _HEAD = ("#", "Action", "Owner", "Due", "Priority", "Kind", "Target", "Ticket", "Outcome")
