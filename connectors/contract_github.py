@@ -14,6 +14,7 @@ from github import Auth, Github, GithubException
 
 from config.settings import Settings
 from connectors.errors import Conflict
+from connectors.revision import Revision
 from connectors.sources.github import _mapped
 
 _TIMEOUT = 15
@@ -34,14 +35,6 @@ class OpenPull:
     head_ref: str
     author: str
     paths: tuple[str, ...]  # added or changed, not removed
-
-
-@dataclass(frozen=True, slots=True)
-class Revision:
-    """A document's text as read, with the token a guarded write must present (blob sha, version)."""
-
-    text: str
-    token: str
 
 
 class GitHubReview:

@@ -11,9 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from config.settings import Settings
-from connectors.contract_github import Revision
 from connectors.errors import Conflict
 from connectors.jira_rest import JiraRest
+from connectors.revision import Revision
 from connectors.sources.jira import _mapped, build_client
 
 

@@ -211,3 +211,20 @@ def test_check_run_preview_neutral_then_green(gh: GitHubStandIn, tmp_path: Path)
 
 def comments_count(gh: GitHubStandIn, number: int) -> int:
     return len(pull_comments(gh, number))
+
+
+def test_preview_names_duplicates_and_skipped_items(gh: GitHubStandIn, settings: Settings) -> None:
+    document = ("# Cache outage\n\nOwner: Ana Lima\n\n## Action items\n\n"
+                "- [ ] Add a cache hit-rate alert (due 2025-01-01)\n"
+                "- [x] Restart the cache fleet\n\n"
+                "| Action | Owner | Due |\n|---|---|---|\n"
+                "| Add a cache hit-rate alert | Ana Lima | 2025-01-01 |\n")
+    gh.put_file("pm-cache", PATH, document.encode())
+    pull = gh.add_pull(head_ref="pm-cache", files=[(PATH, "modified")])
+    posted = preview_pull(settings, "acme/ops", pull.number)
+    (_, preview), = posted.previews
+    assert [item.title for item in preview.items] == ["Add a cache hit-rate alert", "Restart the cache fleet"]
+    assert preview.items[1].outcome == "skipped: done in the document" and preview.items[1].owner == "n/a"
+    duplicate = "Duplicates merged: 'Add a cache hit-rate alert' is written 2 times; one ticket."
+    assert preview.problems == (duplicate,)
+    assert "Duplicates merged" in pull_comments(gh, pull.number)[0] and tickets(gh) == 0

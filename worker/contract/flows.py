@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from config.settings import Settings
 from config.sources import GitHubSource
 from config.teams import Team
-from connectors.contract_github import GitHubFileWriter, GitHubPullWriter, GitHubReview, Revision
+from connectors.contract_github import GitHubFileWriter, GitHubPullWriter, GitHubReview
 from connectors.contract_jira import JiraReview
 from connectors.errors import Conflict
+from connectors.revision import Revision
 from connectors.sources import GitHubFile, JiraIssue, parse_source, stable_id
 from connectors.sources.github import GitHubReader
 from connectors.tracker import TicketStatus

@@ -89,7 +89,9 @@ def names(body: str, link: Link) -> bool:
 def _entry(line: Line, link: Link, dialect: Dialect) -> str:
     if names(line.body, link):
         return line.raw
-    return f"{line.body.rstrip()} ({link_text(link.key, link.url, dialect)}){line.ending}"
+    text = line.body.rstrip()
+    trailing = line.body[len(text):]  # a Markdown hard break ("  ") stays where it was
+    return f"{text} ({link_text(link.key, link.url, dialect)}){trailing}{line.ending}"
 
 
 def _row(line: Line, link: Link, column: int | None, dialect: Dialect) -> str:

@@ -32,14 +32,16 @@ class Located:
     dropped: tuple[str, ...] = ()
     #: Entries under an action heading that match no item.
     untaken: tuple[str, ...] = ()
+    #: fingerprint -> on how many lines under an action heading it is written.
+    copies: dict[str, int] | None = None
 
     def line_of(self, fingerprint: str) -> int | None:
         found = self.places.get(fingerprint)
         return found[0] if found else None
 
     def merged(self, fingerprint: str) -> int:
-        """On how many lines the item was written (more than one: duplicates merged into one item)."""
-        return len(self.places.get(fingerprint, ()))
+        """On how many action-section lines the item is written (more than one: duplicates merged)."""
+        return (self.copies or {}).get(fingerprint, 0)
 
 
 def _sections(lines: Sequence[Line]) -> list[bool]:
@@ -74,6 +76,7 @@ def locate(text: str, items: Sequence[ActionItem], dialect: Dialect) -> Located:
     candidates = [line for line in lines if line.shape in (Shape.ITEM, Shape.ROW)]
     normal = {line.index: _padded(_text(line, dialect)) for line in candidates}
     places: dict[str, tuple[int, ...]] = {}
+    copies: dict[str, int] = {}
     used: set[int] = set()
     for item in items:
         key = _padded(item.title)
@@ -83,6 +86,7 @@ def locate(text: str, items: Sequence[ActionItem], dialect: Dialect) -> Located:
         found.sort(key=lambda line: (not actions[line.index], line.shape is not Shape.ROW, line.index))
         if found:
             places[item.fingerprint] = tuple(line.index for line in found)
+            copies[item.fingerprint] = sum(1 for line in found if actions[line.index])
             used.update(line.index for line in found)
     dropped: list[str] = []
     untaken: list[str] = []
@@ -96,7 +100,7 @@ def locate(text: str, items: Sequence[ActionItem], dialect: Dialect) -> Located:
             dropped.append(shown)
         else:
             untaken.append(shown)
-    return Located(places, tuple(dropped), tuple(untaken))
+    return Located(places, tuple(dropped), tuple(untaken), copies)
 
 
 def _is_dropped(line: Line, dialect: Dialect) -> bool:

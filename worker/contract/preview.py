@@ -76,6 +76,8 @@ def _outcome(row: ItemResult) -> str:
 
 
 def _owner(settings: Settings, row: ItemResult | None, written: str | None) -> tuple[str, str]:
+    if row is not None and row.result in ("skipped", "removed"):
+        return written or "n/a", ""  # no ticket will be made: nobody needs to own one
     if row is not None and row.owner_resolution == "needs-owner":
         why = f"{written!r} is not in the directory and the tracker found no single match" if written \
             else "no owner is named and no fallback applies"

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from config.contract import DoneMarker
-from connectors.contract_github import Revision
 from connectors.errors import Conflict
+from connectors.revision import Revision
 from worker.contract.lines import Dialect
 from worker.contract.links import Link, apply_links
 from worker.contract.locate import locate
