@@ -228,3 +228,12 @@ def test_preview_names_duplicates_and_skipped_items(gh: GitHubStandIn, settings:
     duplicate = "Duplicates merged: 'Add a cache hit-rate alert' is written 2 times; one ticket."
     assert preview.problems == (duplicate,)
     assert "Duplicates merged" in pull_comments(gh, pull.number)[0] and tickets(gh) == 0
+
+
+def test_a_file_gone_from_the_branch_is_reported_not_retried(gh: GitHubStandIn, settings: Settings) -> None:
+    result = approve(settings, gh, DOCUMENT.encode())
+    with gh.lock:
+        del gh.contents_by_ref["main"][PATH]
+    outcome = write_back_postmortem(settings, result.postmortem_key)
+    assert outcome is not None and outcome.status == "failed" and "not found" in outcome.reason
+    assert gh.count("PUT", r"/contents/") == 0

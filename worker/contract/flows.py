@@ -17,7 +17,7 @@ from config.sources import GitHubSource
 from config.teams import Team
 from connectors.contract_github import GitHubFileWriter, GitHubPullWriter, GitHubReview
 from connectors.contract_jira import JiraReview
-from connectors.errors import Conflict
+from connectors.errors import AuthError, Conflict, Invalid, NotFound
 from connectors.revision import Revision
 from connectors.sources import GitHubFile, JiraIssue, parse_source, stable_id
 from connectors.sources.github import GitHubReader
@@ -206,8 +206,13 @@ def write_back_postmortem(settings: Settings, postmortem_key: str) -> WriteBack 
         return list(parsed.action_items)
 
     dialect = Dialect.WIKI if (filename or "").endswith((".jira", ".wiki")) else Dialect.MARKDOWN
-    result = write_back(writer, parse, tickets, dialect, max_attempts=attempts,
-                        add_column=team.contract.add_column, done_marker=team.contract.done_marker)
+    try:
+        result = write_back(writer, parse, tickets, dialect, max_attempts=attempts,
+                            add_column=team.contract.add_column, done_marker=team.contract.done_marker)
+    except (NotFound, AuthError, Invalid) as exc:
+        # The file or issue is gone, or we may not write it: retrying will not help; say why, once.
+        log.warning("write-back of %s: not written: %s", postmortem_key, exc)
+        return WriteBack("failed", (), 0, reason=str(exc))
     log.info("write-back of %s: %s %s (%d attempts)%s", postmortem_key, result.status,
              ",".join(result.written) or "-", result.attempts, f": {result.reason}" if result.reason else "")
     return result

@@ -48,7 +48,7 @@ class Tracked:
 
 @dataclass(frozen=True, slots=True)
 class WriteBack:
-    status: str  # "written", "unchanged", "commented"
+    status: str  # "written", "unchanged", "commented", "failed" (gone or not allowed; `reason` says)
     written: tuple[str, ...]  # ticket keys written this time
     attempts: int  # guarded writes tried
     reason: str = ""
