@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from config.contract import SourceContract
+
 #: File names the GitHub sweep and the pull-request hook treat as postmortems (the parser sniffs content;
 #: this only keeps images and the like out).
 DEFAULT_EXTENSIONS = (".md", ".markdown", ".txt", ".html", ".htm", ".xhtml", ".xml", ".jira", ".wiki")
@@ -21,6 +23,7 @@ class GitHubSource(_Strict):
     branch: str | None = None  # None: the repository's default branch
     team: str | None = None  # None: the document's own team, else the default team
     extensions: tuple[str, ...] = DEFAULT_EXTENSIONS
+    contract: SourceContract = SourceContract()  # review preview and link write-back: off by default
 
     @field_validator("repo")
     @classmethod
@@ -57,6 +60,7 @@ class JiraSource(_Strict):
     approved_status: str = "Approved"
     jql: str | None = None  # None: built from projects and approved_status
     team: str | None = None
+    contract: SourceContract = SourceContract()  # review preview and link write-back: off by default
 
     @field_validator("projects")
     @classmethod

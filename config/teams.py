@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from croniter import croniter
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
+from config.contract import TeamContract
 from config.kinds import DEFAULT_PREVENTATIVE, normalise_kind
 
 OwnerFallback = Literal["postmortem_owner", "triage_owner"]
@@ -205,6 +206,8 @@ class Team(_Strict):
     timezone: str = "UTC"
     #: Follow-up policy overrides; unset fields fall back to `Settings.followup`.
     followup: FollowupPolicy = FollowupPolicy()
+    #: Review preview and link write-back for this team's postmortems (off by default).
+    contract: TeamContract = TeamContract()
 
     @field_validator("timezone")
     @classmethod

@@ -47,3 +47,7 @@ class NotFound(TrackerError):
 
 class Invalid(TrackerError):
     """The tracker rejected the request's content; `reason` carries the tracker's own explanation."""
+
+
+class Conflict(TrackerError):
+    """A guarded write found the document changed since it was read (a stale sha or version)."""

@@ -81,3 +81,28 @@ def ticket_from_github_event(event: str | None, payload: Any) -> Ticket | None:
                             assignee=assignees[0] if assignees else None),
         status=status, status_name=status_name, labels=labels, updated=_github_time(issue.get("updated_at")),
     )
+
+
+#: `pull_request` actions after which an open pull request's files may read differently.
+PREVIEW_ACTIONS = frozenset({"opened", "synchronize", "reopened", "ready_for_review", "edited"})
+
+
+def github_open_pull(event: str | None, payload: Any, source: GitHubSource | None) -> MergedPullEvent | None:
+    """An open pull request of the configured repository into the postmortem branch that has a new version
+    (the review preview's trigger); None when previews are off for the source."""
+    if source is None or event != "pull_request" or not source.contract.preview:
+        return None
+    body = as_dict(payload)
+    pull = as_dict(body.get("pull_request"))
+    repo = as_dict(body.get("repository"))
+    if body.get("action") not in PREVIEW_ACTIONS or pull.get("state") != "open":
+        return None
+    full_name = repo.get("full_name")
+    if not isinstance(full_name, str) or full_name.lower() != source.repo.lower():
+        return None
+    if as_dict(pull.get("base")).get("ref") != (source.branch or repo.get("default_branch")):
+        return None
+    number = pull.get("number", body.get("number"))
+    if not isinstance(number, int) or isinstance(number, bool) or number <= 0:
+        return None
+    return MergedPullEvent(repo=source.repo, number=number)

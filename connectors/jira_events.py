@@ -53,3 +53,24 @@ def ticket_from_jira_event(payload: Any, *, server: str = "") -> Ticket | None:
     # Cloud identifies people by accountId only; Data Center by name.
     cloud = "accountId" in assignee or not assignee
     return ticket_from_issue(issue, server=server, cloud=cloud, priorities=PriorityMap({}))
+
+
+def jira_review_issue(payload: Any, source: JiraSource | None) -> str | None:
+    """The key of a configured project's issue updated while in the review status (the preview's trigger);
+    None when previews are off for the source."""
+    if source is None or not source.contract.preview:
+        return None
+    body = as_dict(payload)
+    if body.get("webhookEvent") not in ("jira:issue_updated", "jira:issue_created"):
+        return None
+    issue = as_dict(body.get("issue"))
+    fields = as_dict(issue.get("fields"))
+    key = issue.get("key")
+    project = as_dict(fields.get("project")).get("key")
+    if not isinstance(key, str) or not isinstance(project, str) or project.upper() not in source.projects:
+        return None
+    if key.rpartition("-")[0].upper() != project.upper():
+        return None
+    status = as_dict(fields.get("status")).get("name")
+    wanted = source.contract.review_status.casefold()
+    return key if isinstance(status, str) and status.casefold() == wanted else None

@@ -41,6 +41,7 @@ from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from tests.standins.github_contents import ContentsMixin
 from tests.standins.github_faults import FAULT_KINDS, Fault, Faults
 
 __all__ = ["FAULT_KINDS", "Call", "Faults", "GitHubStandIn", "StandInIssue"]
@@ -108,7 +109,7 @@ class _Missing(Exception):
         self.message = message
 
 
-class GitHubStandIn:
+class GitHubStandIn(ContentsMixin):
     """A threaded HTTP server on 127.0.0.1 with in-memory issues, labels, users and fault injection."""
 
     def __init__(
@@ -150,6 +151,9 @@ class GitHubStandIn:
         self._thread: threading.Thread | None = None
         self._next_number = 1
         self._next_id = 1000
+        #: Whether the token may push (the repository's `permissions.push`).
+        self.push_allowed = True
+        self._init_contents()  # repository files, open pull requests (tests/standins/github_contents.py)
 
     # --- lifecycle --------------------------------------------------------------------------------
 
@@ -319,6 +323,7 @@ class GitHubStandIn:
             (r"/assignees/([^/]+)", "GET", self._check_assignee),
             (r"/milestones", "GET", self._list_milestones),
             (r"/milestones/(\d+)", "GET", self._get_milestone),
+            *self._contents_routes(),
         ]
 
     # --- endpoints --------------------------------------------------------------------------------
@@ -337,6 +342,8 @@ class GitHubStandIn:
                 "html_url": f"{self.url}/{self.repo}",
                 "url": f"{self.url}/repos/{self.repo}",
                 "has_issues": True,
+                "default_branch": self.contents_default_branch,
+                "permissions": {"admin": False, "push": self.push_allowed, "pull": True},
             },
         )
 
@@ -430,6 +437,7 @@ class GitHubStandIn:
                     "id": issue.number * 100_000 + index,
                     "body": body,
                     "user": self._user_json("followthrough-bot"),
+                    "url": f"{self.url}/repos/{self.repo}/issues/comments/{issue.number * 100_000 + index}",
                     "html_url": f"{self.url}/{self.repo}/issues/{issue.number}#issuecomment-{index}",
                 }
                 for index, body in chunk
@@ -499,6 +507,12 @@ class GitHubStandIn:
         return _Reply(200, self._milestone_json(int(number)))
 
     # --- validation and state ---------------------------------------------------------------------
+
+    def _reply(self, status: int, body: Any) -> _Reply:
+        return _Reply(status, body)
+
+    def _missing(self) -> Exception:
+        return _Missing()
 
     def _issue(self, number: str) -> StandInIssue:
         issue = self.issues.get(int(number))

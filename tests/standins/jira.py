@@ -148,6 +148,10 @@ class JiraStandIn:
         self.create_meta: dict[str, dict[str, dict[str, dict[str, Any]]]] = {}
         #: Extra fields of created issues (custom fields, components), by issue key.
         self.extra_fields: dict[str, dict[str, Any]] = {}
+        #: Called (under the lock) with (method, key) before GET/PUT issue/{key}: a person's edit landing.
+        self.on_issue_request: Callable[[str, str], None] | None = None
+        #: The bot's permissions, as GET mypermissions answers them.
+        self.granted: set[str] = {"BROWSE_PROJECTS", "CREATE_ISSUES", "EDIT_ISSUES", "ADD_COMMENTS"}
         self._next_id = 10000
         self._counters: dict[str, int] = {}
         self._server: ThreadingHTTPServer | None = None
@@ -573,6 +577,10 @@ class JiraStandIn:
         if len(parts) < 2:
             raise StandInError(404, ["Not found"])
         key = self._resolve_key(parts[1])
+        if len(parts) == 4 and parts[2] == "comment" and method == "PUT":
+            return self._put_comment(key, parts[3], body)
+        if self.on_issue_request is not None and len(parts) == 2:
+            self.on_issue_request(method, key)
         handler = _ISSUE_ROUTES.get((tuple(parts[2:]), method))
         if handler is None:
             raise StandInError(404, ["Not found"])
@@ -598,6 +606,18 @@ class JiraStandIn:
         if not isinstance(text, str) or not text.strip():
             raise StandInError(400, errors={"comment": "Comment body can not be empty!"})
         return 201, self._add_comment(key, text)
+
+    def _put_comment(self, key: str, comment_id: str, body: Any) -> tuple[int, Any]:
+        # api-group-issue-comments/#api-rest-api-2-issue-issueidorkey-comment-id-put
+        text = (body or {}).get("body") if isinstance(body, dict) else None
+        if not isinstance(text, str) or not text.strip():
+            raise StandInError(400, errors={"comment": "Comment body can not be empty!"})
+        for comment in self.comments.get(key, []):
+            if comment["id"] == comment_id:
+                comment["body"] = text
+                comment["updated"] = _now()
+                return 200, comment
+        raise StandInError(404, ["Can not find a comment for the id"])
 
     def _get_comments(self, key: str, body: Any, version: str) -> tuple[int, Any]:
         comments = self.comments.get(key, [])
@@ -965,6 +985,10 @@ _GETS: dict[str, Callable[[JiraStandIn], Any]] = {
     "myself": lambda s: s._user_json(s.users[s.bot]),
     "field": JiraStandIn._fields,
     "priority": lambda s: [{"id": i, "name": n} for n, i in s.priorities.items()],
+    # api-group-permissions/#api-rest-api-2-mypermissions-get (the bot's own permissions)
+    "mypermissions": lambda s: {"permissions": {
+        name: {"key": name, "havePermission": name in s.granted}
+        for name in ("BROWSE_PROJECTS", "CREATE_ISSUES", "EDIT_ISSUES", "ADD_COMMENTS")}},
 }
 
 #: Resource families with their own routing, by the first path segment.

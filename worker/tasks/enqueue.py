@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from worker.service.requests import IngestRequest
-from worker.tasks.names import INGEST_QUEUE, INGEST_TASK, SYNC_TASK, TRACKER_QUEUE
+from worker.tasks.names import INGEST_QUEUE, INGEST_TASK, SYNC_TASK, TRACKER_QUEUE, WRITE_BACK_TASK
 
 
 def enqueue_ingest(app: Any, request: IngestRequest, *, retry_policy: dict[str, Any] | None = None,
@@ -19,3 +19,8 @@ def enqueue_ingest(app: Any, request: IngestRequest, *, retry_policy: dict[str, 
 def enqueue_sync(app: Any, postmortem_key: str) -> None:
     """Queue a sync of one postmortem on the tracker queue."""
     app.send_task(SYNC_TASK, args=[postmortem_key], queue=TRACKER_QUEUE)
+
+
+def enqueue_write_back(app: Any, postmortem_key: str) -> None:
+    """Queue the ticket links' write-back into one postmortem on the tracker queue."""
+    app.send_task(WRITE_BACK_TASK, args=[postmortem_key], queue=TRACKER_QUEUE)

@@ -16,9 +16,11 @@ from celery import Task, shared_task
 
 from config.settings import Settings
 from connectors.errors import TrackerError
+from worker.contract.flows import done_marks_due
 from worker.followup import jobs
 from worker.store.sends import CLAIM_LEASE
 from worker.store.tracked import open_followup_store
+from worker.tasks.enqueue import enqueue_write_back
 from worker.tasks.names import REFRESH_TASK, REMIND_TASK, SEND_TASK
 from worker.tasks.retry import RETRYABLE, countdown_for
 
@@ -55,6 +57,8 @@ def refresh_statuses(self: Task, team: str | None = None) -> dict[str, Any]:
             outcome = jobs.refresh(settings, store, now, team=team)
     except RETRYABLE as exc:
         raise self.retry(exc=exc, countdown=_countdown(self, exc)) from None
+    for postmortem_key in done_marks_due(settings, team):
+        enqueue_write_back(self.app, postmortem_key)  # mark closed tickets' items done in the postmortem
     return {"tickets": outcome.result.tickets, "changed": outcome.result.changed,
             "skipped": list(outcome.skipped)}
 

@@ -15,6 +15,11 @@ RESYNC_TASK = "followthrough.resync"
 #: A GitLab push or merge request on the postmortem branch (worker/tasks/sources.py).
 INGEST_GITLAB_TASK = "followthrough.ingest_gitlab_change"
 
+#: The postmortem-as-contract tasks (worker/tasks/contract.py): review previews and link write-back.
+PREVIEW_PULL_TASK = "followthrough.preview_pull_request"
+PREVIEW_JIRA_TASK = "followthrough.preview_jira_review"
+WRITE_BACK_TASK = "followthrough.sync_write_back"
+
 #: Follow-up tasks (worker/tasks/followup.py).
 SEND_TASK = "followthrough.send_reports"
 REFRESH_TASK = "followthrough.refresh_statuses"
@@ -31,4 +36,5 @@ DEFAULT_QUEUE = "celery"
 #: Tasks routed to the tracker queue: every sync, refresh and send (matched as glob patterns).
 TRACKER_TASK_PATTERNS = ("followthrough.sync_*", "followthrough.refresh_*", "followthrough.send_*")
 #: Tasks routed to the ingest queue.
-INGEST_TASKS = (INGEST_TASK, INGEST_PULL_TASK, RECONCILE_TASK, RESYNC_TASK, INGEST_GITLAB_TASK)
+INGEST_TASKS = (INGEST_TASK, INGEST_PULL_TASK, RECONCILE_TASK, RESYNC_TASK, INGEST_GITLAB_TASK,
+                PREVIEW_PULL_TASK, PREVIEW_JIRA_TASK)

@@ -20,6 +20,7 @@ from connectors.redis_throttle import RedisWriteThrottle, token_key
 from connectors.sources import parse_source, stable_id
 from connectors.sources.github import GitHubReader
 from connectors.throttle import LocalWriteThrottle, NoThrottle, WriteThrottle
+from worker.contract.flows import write_back_wanted
 from worker.errors import Locked, UserError
 from worker.service.fetch import fetch_document
 from worker.service.requests import IngestRequest, parse_request
@@ -27,7 +28,7 @@ from worker.service.sweep import find_unseen, redrive_outbox, unsynced
 from worker.service.trust import check_source
 from worker.store.outbox import Outbox
 from worker.sync import pipeline
-from worker.tasks.enqueue import enqueue_ingest, enqueue_sync
+from worker.tasks.enqueue import enqueue_ingest, enqueue_sync, enqueue_write_back
 from worker.tasks.names import INGEST_PULL_TASK, INGEST_TASK, RECONCILE_TASK, RESYNC_TASK, SYNC_TASK
 from worker.tasks.retry import RETRYABLE, countdown_for
 
@@ -192,6 +193,8 @@ def sync_postmortem(self: Task, postmortem_key: str) -> dict[str, int]:
         raise _retry(self, exc) from None
     if result.retry_error is not None:
         raise _retry(self, result.retry_error) from None
+    if not result.dry_run and write_back_wanted(settings):
+        enqueue_write_back(self.app, postmortem_key)  # the ticket links go into the postmortem itself
     return dict(result.counts())
 
 

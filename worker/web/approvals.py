@@ -16,12 +16,12 @@ from typing import Any
 
 from config.logs import bind as bind_log_context
 from config.settings import Settings
-from connectors.github_events import github_merged_pull
-from connectors.jira_events import jira_approved_issue
+from connectors.github_events import github_merged_pull, github_open_pull
+from connectors.jira_events import jira_approved_issue, jira_review_issue
 from worker.errors import UserError
 from worker.service.requests import IngestRequest, parse_request
 from worker.service.trust import check_source
-from worker.tasks.names import INGEST_PULL_TASK, INGEST_TASK
+from worker.tasks.names import INGEST_PULL_TASK, INGEST_TASK, PREVIEW_JIRA_TASK, PREVIEW_PULL_TASK
 from worker.web.body import HookError
 from worker.web.receive import Answer, Delivery, Enqueue, Outcome
 from worker.web.signatures import signed_payload
@@ -59,10 +59,14 @@ def github(settings: Settings, delivery: Delivery) -> Outcome:
     if event == "ping":
         return Answer({"status": "pong"})
     merged = github_merged_pull(event, delivery.payload, settings.sources.github)
-    if merged is None:
-        return Answer({"status": "ignored"})
     # GitHub signs the body only; a replay with a new delivery id is made harmless by the merge time.
     key = delivery.headers.get("X-GitHub-Delivery") or hashlib.sha256(delivery.body).hexdigest()
+    if merged is None:
+        # An open pull request with a new version: its review preview is refreshed (no ticket made).
+        review = github_open_pull(event, delivery.payload, settings.sources.github)
+        if review is None:
+            return Answer({"status": "ignored"})
+        return Enqueue(key, PREVIEW_PULL_TASK, [review.repo, review.number])
     return Enqueue(key, INGEST_PULL_TASK, [merged.repo, merged.number])
 
 
@@ -70,9 +74,12 @@ def jira(settings: Settings, delivery: Delivery) -> Outcome:
     """An issue of a configured project moved to the approved status: ingest its description."""
     source = settings.sources.jira
     issue = jira_approved_issue(delivery.payload, source)
+    key = delivery.headers.get("X-Atlassian-Webhook-Identifier") or hashlib.sha256(delivery.body).hexdigest()
+    review = jira_review_issue(delivery.payload, source) if issue is None else None
+    if review is not None:
+        return Enqueue(key, PREVIEW_JIRA_TASK, [review])  # a review's new version: refresh its preview
     if issue is None or source is None:
         return Answer({"status": "ignored"})
-    key = delivery.headers.get("X-Atlassian-Webhook-Identifier") or hashlib.sha256(delivery.body).hexdigest()
     # The issue key comes from the payload: validate it like any request (a bad one is a 422, no traceback).
     ingest = _request(settings, {"source": f"jira:{issue}", "team": source.team})
     bind_log_context(postmortem_id=issue)

@@ -55,8 +55,9 @@ def diagnose(settings: Settings) -> list[Finding]:
     gitlab_teams = [t for t in settings.teams.values() if t.tracker == "gitlab"]
     if gitlab_teams:
         findings += _gitlab(settings, gitlab_teams)
-    findings += _vendor_sources(settings)
-    return findings
+    from connectors.contract_check import check_contract  # previews and write-back, where turned on
+
+    return findings + _vendor_sources(settings) + check_contract(settings)
 
 
 def _vendor_sources(settings: Settings) -> list[Finding]:
