@@ -1,7 +1,8 @@
 """Where a postmortem's text comes from, as a recorded source string, and how to fetch it again.
 
 Source strings (the pipeline records them for resync): `file:/abs/path`, `github:owner/repo@ref:path`,
-`jira:KEY`, `inline:<id>` (the content lives only in the store).
+`jira:KEY`, `inline:<id>` (the content lives only in the store), `confluence:<page id>@<version>` (the
+version read; resync and triggers read the current page) and `gdocs:<Drive file id>`.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from datetime import datetime
 
 _GITHUB = re.compile(r"^github:(?P<repo>[\w.-]+/[\w.-]+)@(?P<ref>[^:]+):(?P<path>.+)$")
 _JIRA = re.compile(r"^jira:(?P<key>[A-Z][A-Z0-9_]*-\d+)$")
+_CONFLUENCE = re.compile(r"^confluence:(?P<id>\d{1,30})(?:@(?P<version>\d{1,9}))?$")
+_GDOCS = re.compile(r"^gdocs:(?P<id>[A-Za-z0-9_-]{1,200})$")
 
 
 class BadSource(ValueError):
@@ -52,7 +55,28 @@ class InlineSource:
         return f"inline:{self.id}"
 
 
-SourceRef = FileSource | GitHubFile | JiraIssue | InlineSource
+@dataclass(frozen=True, slots=True)
+class ConfluencePage:
+    """A Confluence page; `version` is the page version a read returned (None: the current one)."""
+
+    page_id: str
+    version: int | None = None
+
+    def __str__(self) -> str:
+        return f"confluence:{self.page_id}" + (f"@{self.version}" if self.version is not None else "")
+
+
+@dataclass(frozen=True, slots=True)
+class GoogleDoc:
+    """A Google Docs document, by its Drive file id."""
+
+    file_id: str
+
+    def __str__(self) -> str:
+        return f"gdocs:{self.file_id}"
+
+
+SourceRef = FileSource | GitHubFile | JiraIssue | InlineSource | ConfluencePage | GoogleDoc
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,13 +110,28 @@ def parse_source(text: str) -> SourceRef:
         if match is None:
             raise BadSource(f"source {text[:80]!r} is not jira:KEY-123")
         return JiraIssue(match["key"])
+    if kind in ("confluence", "gdocs"):
+        return _document_source(text)
     raise BadSource(f"source kind {kind[:20]!r} is unknown (file:, github:, jira: or inline:)")
+
+
+def _document_source(text: str) -> ConfluencePage | GoogleDoc:
+    confluence = _CONFLUENCE.match(text)
+    if confluence is not None:
+        version = confluence["version"]
+        return ConfluencePage(confluence["id"], int(version) if version else None)
+    gdocs = _GDOCS.match(text)
+    if gdocs is not None:
+        return GoogleDoc(gdocs["id"])
+    raise BadSource(f"source {text[:80]!r} is not confluence:<page id> or gdocs:<file id>")
 
 
 def stable_id(ref: SourceRef) -> str:
     """The postmortem id a source implies when the trigger names none; the same at every commit."""
     if isinstance(ref, GitHubFile):
         return f"github:{ref.repo.lower()}:{ref.path}"
+    if isinstance(ref, ConfluencePage):
+        return f"confluence:{ref.page_id}"  # one postmortem across the page's versions
     return str(ref)
 
 

@@ -12,6 +12,8 @@ INGEST_PULL_TASK = "followthrough.ingest_pull_request"
 SYNC_TASK = "followthrough.sync_postmortem"
 RECONCILE_TASK = "followthrough.reconcile"
 RESYNC_TASK = "followthrough.resync"
+#: One document source's poll (a Drive push notification wakes it); the argument names the source.
+POLL_SOURCE_TASK = "followthrough.poll_source"
 
 #: Follow-up tasks (worker/tasks/followup.py).
 SEND_TASK = "followthrough.send_reports"
@@ -29,4 +31,4 @@ DEFAULT_QUEUE = "celery"
 #: Tasks routed to the tracker queue: every sync, refresh and send (matched as glob patterns).
 TRACKER_TASK_PATTERNS = ("followthrough.sync_*", "followthrough.refresh_*", "followthrough.send_*")
 #: Tasks routed to the ingest queue.
-INGEST_TASKS = (INGEST_TASK, INGEST_PULL_TASK, RECONCILE_TASK, RESYNC_TASK)
+INGEST_TASKS = (INGEST_TASK, INGEST_PULL_TASK, RECONCILE_TASK, RESYNC_TASK, POLL_SOURCE_TASK)

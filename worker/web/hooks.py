@@ -13,6 +13,7 @@ from starlette.routing import Route
 
 from config.settings import Settings
 from worker.web import approvals, ticket_changes
+from worker.web.drive_channel import DriveChannel
 from worker.web.receive import Hook, Receiver, StoreOpener, hook_routes
 from worker.web.signatures import HubSignature, TimestampedSignature
 
@@ -49,6 +50,14 @@ def jira_secret(settings: Settings) -> SecretStr | None:
     return settings.jira_webhook_secret or settings.webhook_secret
 
 
+def confluence_secret(settings: Settings) -> SecretStr | None:
+    return settings.confluence_webhook_secret or settings.webhook_secret
+
+
+def gdrive_secret(settings: Settings) -> SecretStr | None:
+    return settings.gdrive_channel_secret
+
+
 GITHUB_SIGNATURE = HubSignature("X-Hub-Signature-256")
 JIRA_SIGNATURE = HubSignature("X-Hub-Signature")  # Jira signs admin webhooks only
 
@@ -59,6 +68,11 @@ APPROVAL_HOOKS = (
          body_limit, approvals.generic),
     Hook("github", "/hooks/github", github_secret, GITHUB_SIGNATURE, tracker_limit, approvals.github),
     Hook("jira", "/hooks/jira", jira_secret, JIRA_SIGNATURE, tracker_limit, approvals.jira),
+    # Confluence Data Center admin webhooks sign like Jira's (Cloud has none: it is polled).
+    Hook("confluence", "/hooks/confluence", confluence_secret, HubSignature("X-Hub-Signature"),
+         tracker_limit, approvals.confluence),
+    Hook("gdrive", "/hooks/gdrive", gdrive_secret, DriveChannel(), tracker_limit, approvals.gdrive,
+         empty_body=True),
 )
 #: Hooks that write tracker ticket changes (status, due date, assignee) to the store at once.
 STATUS_HOOKS = (
