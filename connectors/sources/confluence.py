@@ -3,8 +3,9 @@
 Pages come in storage format (the parser reads it). A page is a postmortem when it sits in a configured
 space and carries that space's approval: a label, or (Cloud) a page status. Polling is CQL search by
 space, approval and a `lastmodified` window; it is the trigger on Cloud (no admin webhooks there) and the
-reconcile sweep on both editions. atlassian-python-api does the HTTP: its own backoff is off, so a 429
-becomes RateLimited (with Retry-After) and the Celery task decides when to try again.
+reconcile sweep on both editions. atlassian-python-api does the HTTP: its own backoff and its hidden
+Retry-After sleep are off, so a 429 becomes RateLimited (with Retry-After) and the Celery task decides
+when to try again.
 """
 
 from __future__ import annotations
@@ -108,7 +109,10 @@ class _Page:
 def build_client(settings: Settings, source: ConfluenceSource,
                  session: requests.Session | None = None) -> Any:
     """The library client of the edition: the v2 client on Cloud, the Server client on Data Center."""
-    common: dict[str, Any] = {"timeout": _TIMEOUT, "backoff_and_retry": False, "session": session}
+    # The library sleeps out a 429's Retry-After and retries once by default (`retry_with_header`), inside
+    # a worker slot; off, so the Celery task's countdown does the waiting.
+    common: dict[str, Any] = {"timeout": _TIMEOUT, "backoff_and_retry": False, "retry_with_header": False,
+                              "session": session}
     if source.edition == "cloud":
         if not settings.confluence_email or settings.confluence_api_token is None:
             raise AuthError("CONFLUENCE_EMAIL and CONFLUENCE_API_TOKEN are not set")
