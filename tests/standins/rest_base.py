@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qs, urlsplit
 
 from requests.structures import CaseInsensitiveDict
@@ -78,7 +78,7 @@ class RestStandIn:
         assert self._server is not None
         return f"http://127.0.0.1:{self._server.server_address[1]}"
 
-    def __enter__(self) -> RestStandIn:
+    def __enter__(self) -> Self:
         standin = self
 
         class _Handler(BaseHTTPRequestHandler):
