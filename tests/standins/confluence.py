@@ -21,6 +21,7 @@ import hashlib
 import hmac
 import json
 import re
+import secrets
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -74,7 +75,8 @@ class ConfluenceStandIn(RestStandIn):
         self.pages: dict[str, Page] = {}
         self.search_lag = search_lag
         self.page_size = page_size  # small, so pagination is exercised
-        self._next_id = 5000
+        # Page ids are unique per site: start anywhere, so stand-ins sharing one store never reuse one.
+        self._next_id = 10_000 + secrets.randbelow(10**8) * 10
 
     @property
     def base(self) -> str:
