@@ -10,11 +10,11 @@ when to try again.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any
 
 import requests
 from atlassian.confluence.cloud.cloud import ConfluenceCloud
@@ -27,7 +27,6 @@ from connectors.errors import AuthError, Invalid, NotFound, RateLimited, Tracker
 from connectors.sources import ConfluencePage, Document
 from connectors.sources.refusals import NotApproved, OutsideSource
 
-T = TypeVar("T")
 _TIMEOUT = 15
 #: Results per search page (Confluence caps search pages lower on some sites; `_links.next` is followed).
 _PAGE = 100
@@ -144,9 +143,9 @@ class ConfluenceReader:
         with _mapped(what):
             return self._client.get(path, params=params or {})
 
-    def _call(self, what: str, func: Callable[[], T]) -> T:
-        with _mapped(what):
-            return func()
+    def get_json(self, what: str, path: str, params: dict[str, Any] | None = None) -> Any:
+        """One GET relative to the site URL (for `check`)."""
+        return self._get(what, path, params)
 
     def fetch(self, ref: ConfluencePage) -> Document:
         """The page's current storage format; refused when outside the spaces or not approved."""
@@ -217,11 +216,11 @@ class ConfluenceReader:
         state = reply.get("contentState") if isinstance(reply, dict) else None
         return str(state["name"]) if isinstance(state, dict) and state.get("name") else None
 
-    def search(self, cql: str) -> list[ConfluencePage]:
-        """Every page a CQL query finds (all pages of results), each with its current version."""
+    def search(self, cql: str, *, limit: int | None = None) -> list[ConfluencePage]:
+        """Every page a CQL query finds (all pages of results, or the first `limit`), with versions."""
         cloud = self.source.edition == "cloud"
         path: str | None = "rest/api/search" if cloud else "rest/api/content/search"
-        params: dict[str, Any] | None = {"cql": cql, "limit": _PAGE,
+        params: dict[str, Any] | None = {"cql": cql, "limit": limit or _PAGE,
                                          "expand": "content.version" if cloud else "version"}
         found: list[ConfluencePage] = []
         while path:
@@ -232,6 +231,8 @@ class ConfluenceReader:
                     number = content.get("version", {}).get("number")
                     found.append(ConfluencePage(str(content["id"]), int(number) if number else None))
             path, params = _next(reply), None  # the next link carries its own query
+            if limit is not None and len(found) >= limit:
+                return found[:limit]
         return found
 
     def approved(self, space: ConfluenceSpace, *, minutes: int | None) -> list[ConfluencePage]:

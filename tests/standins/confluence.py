@@ -141,6 +141,7 @@ class ConfluenceStandIn(RestStandIn):
                 ("GET", r"/wiki/api/v2/spaces", self._v2_spaces),
                 ("GET", r"/wiki/rest/api/search", self._search),
                 ("GET", r"/wiki/rest/api/content/(\d+)/state", self._state),
+                ("GET", r"/wiki/rest/api/space/([^/]+)/state", self._space_states),
                 ("GET", r"/wiki/rest/api/user/current", self._me),
             ]
         return [
@@ -186,6 +187,12 @@ class ConfluenceStandIn(RestStandIn):
         keys = [k for value in query.get("keys", []) for k in value.split(",") if k]
         found = [{"id": sid, "key": key, "name": key} for key, sid in self.spaces.items() if key in keys]
         return Reply({"results": found, "_links": {}})
+
+    def _space_states(self, key: str, **_: Any) -> Reply:
+        if key not in self.spaces:
+            raise Fail(404, {"statusCode": 404, "message": "No space with key"})
+        names = ("Rough draft", "In progress", "Ready for review", "Verified")
+        return Reply([{"id": n, "name": name, "color": "#000"} for n, name in enumerate(names)])
 
     def _state(self, page_id: str, **_: Any) -> Reply:
         page = self._page(page_id)
