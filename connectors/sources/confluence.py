@@ -10,6 +10,7 @@ when to try again.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -28,6 +29,10 @@ from connectors.sources import ConfluencePage, Document
 from connectors.sources.refusals import NotApproved, OutsideSource
 
 _TIMEOUT = 15
+#: Space key -> id per site and configured keys, for the life of the process: a space's id never
+#: changes, and without it every Cloud page read would cost a second call.
+_SPACE_IDS: dict[tuple[str, str], dict[str, str]] = {}
+_SPACE_IDS_GUARD = threading.Lock()
 #: Results per search page (Confluence caps search pages lower on some sites; `_links.next` is followed).
 _PAGE = 100
 
@@ -132,7 +137,6 @@ class ConfluenceReader:
         self.source = source
         self._session = session
         self._client: Any = None
-        self._space_ids: dict[str, str] | None = None
         #: HTTP calls made (the calls-per-postmortem figure).
         self.calls = 0
 
@@ -202,12 +206,19 @@ class ConfluenceReader:
         return labels
 
     def space_ids(self) -> dict[str, str]:
-        """Cloud: the configured space keys' ids (v2 pages name their space by id); one call, cached."""
-        if self._space_ids is None:
-            keys = ",".join(space.key for space in self.source.spaces)
+        """Cloud: the configured space keys' ids (v2 pages name their space by id); one call per process.
+
+        A key that is missing (no such space, or not readable) is asked again next time.
+        """
+        keys = ",".join(sorted(space.key.upper() for space in self.source.spaces))
+        with _SPACE_IDS_GUARD:
+            known = _SPACE_IDS.get((self.source.url, keys))
+        if known is None or len(known) < len(self.source.spaces):
             reply = self._get("confluence spaces", "api/v2/spaces", {"keys": keys, "limit": 250})
-            self._space_ids = {str(space["key"]).upper(): str(space["id"]) for space in reply["results"]}
-        return {key: value for key, value in self._space_ids.items()}
+            known = {str(space["key"]).upper(): str(space["id"]) for space in reply["results"]}
+            with _SPACE_IDS_GUARD:
+                _SPACE_IDS[(self.source.url, keys)] = known
+        return dict(known)
 
     def page_status(self, page_id: str) -> str | None:
         """Cloud: the page's status (content state) name, or None when it has none."""

@@ -15,6 +15,7 @@ endpoint named in it) or a ready bearer token.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -89,11 +90,23 @@ def _time(value: Any) -> datetime | None:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
+#: Service account credentials per key file, for the life of the process: they hold the access token
+#: (an hour long), so each document read does not begin with a token grant.
+_CREDENTIALS: dict[str, Any] = {}
+_CREDENTIALS_GUARD = threading.Lock()
+
+
 def _credentials(settings: Settings) -> Any:
     if settings.google_service_account_file:
+        path = settings.google_service_account_file
+        with _CREDENTIALS_GUARD:
+            if path in _CREDENTIALS:
+                return _CREDENTIALS[path]
         try:
-            return service_account.Credentials.from_service_account_file(  # type: ignore[no-untyped-call]
-                settings.google_service_account_file, scopes=SCOPES)
+            loaded = service_account.Credentials.from_service_account_file(  # type: ignore[no-untyped-call]
+                path, scopes=SCOPES)
+            with _CREDENTIALS_GUARD:
+                return _CREDENTIALS.setdefault(path, loaded)
         except (OSError, ValueError) as exc:
             name = type(exc).__name__
             raise AuthError(f"GOOGLE_SERVICE_ACCOUNT_FILE: cannot read the key ({name})") from None

@@ -192,3 +192,28 @@ def test_drive_with_a_bearer_token_and_a_wrong_one(drive: DriveStandIn) -> None:
                         sources={"gdocs": {"approved_folders": [folder]}})
     with pytest.raises(AuthError):
         drive_reader(bad).whoami()
+
+
+def test_calls_per_postmortem_against_the_floor(tmp_path: Path) -> None:
+    """Each ingest task builds its own reader; the per-process caches keep reads near the floor.
+
+    Confluence's floor is one call (the page with its body); Cloud reads a page in one call once the
+    space ids are known (one call per process), Data Center always in one. Drive's floor is one call (the
+    export); we read two (metadata first: its folders confine the read and `modifiedTime` versions it),
+    and the service account's token is granted once per process, not per document.
+    """
+    with ConfluenceStandIn(edition="cloud") as standin:
+        pages = [standin.create("OPS", f"PM {n}", BODY, labels=("postmortem-approved",)) for n in range(3)]
+        settings = confluence_settings(standin)
+        for page in pages:
+            reader_for(settings).fetch(ConfluencePage(page))  # a new reader each time, as each task makes
+        assert standin.count("GET", r"/pages/\d+$") == 3
+        assert standin.count("GET", "/spaces") == 1
+    with DriveStandIn() as drive:
+        folder = drive.folder("Approved")
+        docs = [drive.doc(f"PM {n}", "<p>x</p>", folder) for n in range(3)]
+        settings = drive_settings(drive, tmp_path, folder)
+        for doc in docs:
+            drive_reader(settings).fetch(GoogleDoc(doc))
+        assert drive.count("GET", "/drive/v3/files/") == 6  # metadata and export per document
+        assert drive.count("POST", "/token") == 1

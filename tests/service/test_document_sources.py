@@ -248,3 +248,27 @@ def test_drive_push_channels_are_renewed_by_overlapping(
     stored = Cursors(pipeline.open_store(settings)).get("gdocs")["channels"]
     assert [c["id"] for c in stored] == list(drive.channels)
     assert json.dumps(stored)  # JSON, as kept in the store
+
+
+def test_each_source_is_swept_in_its_own_try(drive: DriveStandIn, tmp_path: Path) -> None:
+    from connectors.errors import RateLimited
+    from worker.service.sweep import find_unseen
+
+    approved = drive.folder("Approved")
+    doc = drive.doc("Approved doc", docs_html("Doc", 1), approved)
+    with ConfluenceStandIn(edition="datacenter") as conf:
+        conf.create("OPS", "PM", storage_page("PM", 1), labels=(APPROVED,))
+        settings = load_settings(
+            database_url=f"sqlite:///{tmp_path / 'ft.db'}", redis_url=None, celery_broker_url=None,
+            confluence_pat=SecretStr(conf.pat), google_bearer_token=SecretStr("drive-token"),
+            google_api_url=drive.url,
+            sources={"confluence": {"url": conf.base, "edition": "datacenter", "spaces": [{"key": "OPS"}]},
+                     "gdocs": {"approved_folders": [approved]}})
+        conf.rate_limit(100, retry_after=30)  # Confluence is throttling us: Drive is swept all the same
+        assert [request.source for request in find_unseen(settings)] == [f"gdocs:{doc}"]
+        # Every source failing: the error reaches the task, which retries after Retry-After.
+        drive.rate_limit(100, retry_after=30)
+        with pytest.raises(RateLimited):
+            find_unseen(settings)
+        conf.rate_limit(0)
+        assert len(find_unseen(settings)) == 1  # the Confluence page, whose poll never completed
