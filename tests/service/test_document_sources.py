@@ -272,3 +272,21 @@ def test_each_source_is_swept_in_its_own_try(drive: DriveStandIn, tmp_path: Path
             find_unseen(settings)
         conf.rate_limit(0)
         assert len(find_unseen(settings)) == 1  # the Confluence page, whose poll never completed
+
+
+def test_a_refused_drive_token_starts_the_feed_over_with_a_full_listing(
+    drive: DriveStandIn, tmp_path: Path
+) -> None:
+    from worker.service import poll_gdocs
+    from worker.store.cursors import Cursors
+    from worker.sync import pipeline
+
+    approved = drive.folder("Approved")
+    doc = drive.doc("Approved doc", docs_html("Doc", 1), approved)
+    settings = load_settings(database_url=f"sqlite:///{tmp_path / 'ft.db'}", redis_url=None,
+                             celery_broker_url=None, google_bearer_token=SecretStr("drive-token"),
+                             google_api_url=drive.url, sources={"gdocs": {"approved_folders": [approved]}})
+    recent = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())
+    Cursors(pipeline.open_store(settings)).put("gdocs", {"token": "not-a-token", "full_at": recent})
+    assert [request.source for request in poll_gdocs.poll(settings)] == [f"gdocs:{doc}"]
+    assert Cursors(pipeline.open_store(settings)).get("gdocs")["token"] == str(len(drive.changes) + 1)

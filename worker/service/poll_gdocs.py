@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from config.settings import Settings
+from connectors.errors import Invalid
 from connectors.sources import BadSource, GoogleDoc, parse_source
 from connectors.sources.gdocs import DocChange, DriveReader
 from connectors.sources.gdrive_channels import channel_token, new_channel_id
@@ -88,11 +89,13 @@ def poll(settings: Settings, *, now: datetime | None = None,
     reader = reader or DriveReader(settings, source)
     token, full_at = cursor.get("token"), _when(cursor.get("full_at"))
     docs: list[DocChange] = []
-    if token:
-        docs, token = reader.changes(str(token))
-    else:
-        token = reader.start_token()
     full = full_at is None or now - full_at >= timedelta(hours=source.full_scan_hours)
+    try:
+        docs, token = reader.changes(str(token)) if token else ([], reader.start_token())
+    except Invalid:
+        # Drive refused the stored token (a store restored from elsewhere): start over, and list the
+        # folders so nothing between the old token and the new one is lost.
+        token, full = reader.start_token(), True
     if full:
         docs += reader.list_approved()
     held = stored_versions(settings)
