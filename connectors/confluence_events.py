@@ -33,7 +33,9 @@ def confluence_page_event(payload: Any, headers: Mapping[str, str]) -> PageEvent
     """The page a Data Center page or label event names; None for any other event."""
     body = as_dict(payload)
     event = body.get("event") or headers.get("X-Event-Key") or ""
-    if not isinstance(event, str) or event not in PAGE_EVENTS:
+    # A delivery that names no event is read as a page signal (re-reading a page is harmless); one that
+    # names another event (page_removed, space_created, ...) is not ours.
+    if not isinstance(event, str) or (event and event not in PAGE_EVENTS):
         return None
     page = as_dict(body.get("page") or body.get("labelled") or body.get("content"))
     page_id, space = page.get("id"), page.get("spaceKey") or as_dict(page.get("space")).get("key")
@@ -43,4 +45,4 @@ def confluence_page_event(payload: Any, headers: Mapping[str, str]) -> PageEvent
         return None
     stamp = body.get("timestamp")
     timestamp = stamp if isinstance(stamp, int) and not isinstance(stamp, bool) else None
-    return PageEvent(event=event, page_id=str(page_id), space_key=space, timestamp=timestamp)
+    return PageEvent(event=event or "page_event", page_id=str(page_id), space_key=space, timestamp=timestamp)

@@ -93,7 +93,7 @@ def space_cql(space: ConfluenceSpace, *, minutes: int | None) -> str:
         cql += f" AND label = {_quote(space.label)}"
     if minutes is not None:
         # Relative to the server's clock: no time zone (CQL dates are in the user's zone) and no skew.
-        cql += f' AND lastmodified >= now("-{minutes}m")'
+        cql += f' AND lastmodified > now("-{minutes}m")'
     return cql
 
 
@@ -187,9 +187,11 @@ class ConfluenceReader:
         # the v2 API sends no body at all.
         reply = self._get(f"confluence:{page_id}", f"api/v2/pages/{page_id}",
                           {"body-format": "storage", "include-labels": "true"})
-        labels = [str(label["name"]) for label in reply.get("labels", {}).get("results", [])]
-        if reply.get("labels", {}).get("meta", {}).get("hasMore"):
-            labels += self._more_labels(page_id)
+        included = reply.get("labels")
+        labels = [str(label["name"]) for label in (included or {}).get("results", [])]
+        if not isinstance(included, dict) or included.get("meta", {}).get("hasMore"):
+            # More labels than the reply holds (or a server that ignored include-labels): page through them.
+            labels = self._more_labels(page_id)
         keys = {space_id: key for key, space_id in self.space_ids().items()}
         return _Page(id=str(reply["id"]), title=str(reply.get("title") or ""),
                      space_key=keys.get(str(reply["spaceId"]), f"id {reply['spaceId']}"),

@@ -87,6 +87,14 @@ def test_confluence_search_pages_through_results_by_space_and_label(confluence: 
     assert confluence.count("GET", "search") == 3  # five results, two a page
 
 
+def test_confluence_cloud_pages_through_labels_when_the_page_reply_has_none() -> None:
+    with ConfluenceStandIn(edition="cloud") as standin:
+        page = standin.create("OPS", "PM", BODY, labels=("a", "b", "c", "postmortem-approved", "z"))
+        standin.include_labels = False
+        assert reader_for(confluence_settings(standin)).fetch(ConfluencePage(page)).source.page_id == page
+        assert standin.count("GET", "/labels") == 3  # five labels, two a page
+
+
 def test_confluence_status_approval_on_cloud() -> None:
     with ConfluenceStandIn(edition="cloud") as standin:
         page = standin.create("OPS", "PM", BODY)
@@ -98,7 +106,7 @@ def test_confluence_status_approval_on_cloud() -> None:
         assert reader.fetch(ConfluencePage(page)).source == ConfluencePage(page, 1)
         assert settings.sources.confluence is not None
         assert space_cql(settings.sources.confluence.spaces[0], minutes=5) == \
-            'space = "OPS" AND type = page AND lastmodified >= now("-5m")'
+            'space = "OPS" AND type = page AND lastmodified > now("-5m")'
 
 
 def test_confluence_rate_limit_and_bad_credentials_are_connector_errors(

@@ -10,8 +10,8 @@ Followed documentation (developer.atlassian.com):
   GET /rest/api/content/search?cql= (start/limit pages, `_links.next`), GET /rest/api/space/{key},
   GET /rest/api/user/current; admin webhooks signed with `X-Hub-Signature: sha256=<HMAC of the body>`.
 - Auth: Cloud Basic (email, API token); Data Center Bearer (personal access token). 429 with Retry-After.
-CQL: `space = "K"`, `type = page`, `label = "x"`, `lastmodified >= now("-Nm")`, joined by AND. Search is
-eventually consistent: it sees each page as it was `search_lag` seconds ago.
+CQL: `space = "K"`, `type = page`, `label = "x"`, `lastmodified > now("-Nm")` (or `>=`), joined by AND.
+Search is eventually consistent: it sees each page as it was `search_lag` seconds ago.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from urllib.parse import urlencode
 from tests.standins.rest_base import Fail, Handler, Query, Reply, RestStandIn
 
 _CLAUSE = re.compile(r'^\s*(space|type|label)\s*=\s*"?([^"]*?)"?\s*$|'
-                     r'^\s*lastmodified\s*>=\s*now\("-(\d+)m"\)\s*$')
+                     r'^\s*lastmodified\s*>=?\s*now\("-(\d+)m"\)\s*$')
 
 
 @dataclass
@@ -75,6 +75,7 @@ class ConfluenceStandIn(RestStandIn):
         self.pages: dict[str, Page] = {}
         self.search_lag = search_lag
         self.page_size = page_size  # small, so pagination is exercised
+        self.include_labels = True  # False: GET page ignores include-labels (labels only from /labels)
         # Page ids are unique per site: start anywhere, so stand-ins sharing one store never reuse one.
         self._next_id = 10_000 + secrets.randbelow(10**8) * 10
 
@@ -167,7 +168,7 @@ class ConfluenceStandIn(RestStandIn):
                                  "version": {"number": page.version, "createdAt": page.created}}
         if query.get("body-format", [""])[0] == "storage":
             reply["body"] = {"storage": {"representation": "storage", "value": page.body}}
-        if query.get("include-labels", [""])[0] == "true":
+        if query.get("include-labels", [""])[0] == "true" and self.include_labels:
             names = sorted(page.labels)
             reply["labels"] = {"results": [{"id": str(i), "name": n, "prefix": "global"}
                                            for i, n in enumerate(names[:50])],

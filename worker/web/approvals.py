@@ -91,11 +91,12 @@ def confluence(settings: Settings, delivery: Delivery) -> Outcome:
     event = confluence_page_event(delivery.payload, delivery.headers)
     if source is None or event is None:
         return Answer({"status": "ignored"})
-    if event.timestamp is None:
-        raise HookError(400, "the event carries no timestamp")
-    age = datetime.now(UTC).timestamp() - event.timestamp / 1000
-    if age > CONFLUENCE_EVENT_MAX_AGE_SECONDS:
-        raise HookError(401, "the event is too old (a replay)")
+    # The signed `timestamp` (milliseconds) dates the delivery: an old one is a replay. Without one, the
+    # outbox's dedupe on the body and the page's version ordering still make a replay harmless.
+    if event.timestamp is not None:
+        age = datetime.now(UTC).timestamp() - event.timestamp / 1000
+        if age > CONFLUENCE_EVENT_MAX_AGE_SECONDS:
+            raise HookError(401, "the event is too old (a replay)")
     space = source.space(event.space_key)
     if space is None:
         raise HookError(422, f"space {event.space_key[:50]!r} is not a configured postmortem space")
@@ -114,5 +115,7 @@ def gdrive(settings: Settings, delivery: Delivery) -> Outcome:
     channel = delivery.headers.get("X-Goog-Channel-ID", "")
     number = delivery.headers.get("X-Goog-Message-Number", "")
     if not number.isdigit():
-        raise HookError(400, "missing X-Goog-Message-Number")
+        # Drive numbers every message; without a number, dedupe on what the headers say.
+        goog = sorted((k.lower(), v) for k, v in delivery.headers.items() if k.lower().startswith("x-goog-"))
+        number = hashlib.sha256(repr(goog).encode()).hexdigest()
     return Enqueue(f"{channel}:{number}", POLL_SOURCE_TASK, ["gdocs"])
