@@ -37,7 +37,7 @@ def confluence_page_event(payload: Any, headers: Mapping[str, str]) -> PageEvent
     # names another event (page_removed, space_created, ...) is not ours.
     if not isinstance(event, str) or (event and event not in PAGE_EVENTS):
         return None
-    page = as_dict(body.get("page") or body.get("labelled") or body.get("content"))
+    page = as_dict(body.get("page") or body.get("labeled") or body.get("labelled") or body.get("content"))
     page_id, space = page.get("id"), page.get("spaceKey") or as_dict(page.get("space")).get("key")
     if isinstance(page_id, bool) or not isinstance(page_id, int | str) or not str(page_id).isdigit():
         return None
