@@ -252,7 +252,7 @@ def test_drive_push_channels_are_renewed_by_overlapping(
 
 def test_each_source_is_swept_in_its_own_try(drive: DriveStandIn, tmp_path: Path) -> None:
     from connectors.errors import RateLimited
-    from worker.service.sweep import find_unseen
+    from worker.service.sweep import find_unseen, poll_source
 
     approved = drive.folder("Approved")
     doc = drive.doc("Approved doc", docs_html("Doc", 1), approved)
@@ -266,12 +266,14 @@ def test_each_source_is_swept_in_its_own_try(drive: DriveStandIn, tmp_path: Path
                      "gdocs": {"approved_folders": [approved]}})
         conf.rate_limit(100, retry_after=30)  # Confluence is throttling us: Drive is swept all the same
         assert [request.source for request in find_unseen(settings)] == [f"gdocs:{doc}"]
-        # Every source failing: the error reaches the task, which retries after Retry-After.
+        # Both failing: logged, and the next sweep tries again (the cursors did not move).
         drive.rate_limit(100, retry_after=30)
-        with pytest.raises(RateLimited):
-            find_unseen(settings)
+        assert find_unseen(settings) == []
         conf.rate_limit(0)
         assert len(find_unseen(settings)) == 1  # the Confluence page, whose poll never completed
+        # A push-woken poll of one source lets its error reach the task, which retries after Retry-After.
+        with pytest.raises(RateLimited):
+            poll_source(settings, "gdocs")
 
 
 def test_a_refused_drive_token_starts_the_feed_over_with_a_full_listing(

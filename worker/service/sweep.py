@@ -5,9 +5,10 @@ A file counts as ingested when the store knows a postmortem from the same reposi
 commit); a Jira review when the store knows its issue key. A document the parser refused (recorded in the
 store's parse failures) counts as seen too: it is retried when it changes (webhook) or on `resync`.
 Changed documents are the webhooks' and `followthrough resync`'s job, so the sweep costs one tree read
-and one paged search, not a fetch per file. Confluence and Google Docs have no dependable approval event,
-so their sweeps (worker/service/poll_confluence.py, poll_gdocs.py) poll through a stored cursor and
-queue edited documents too. Every source is swept in its own try.
+and one paged search, not a fetch per file.
+Confluence and Google Docs (each in its own try) have no dependable approval event, so their sweeps poll
+through a cursor kept in the store and queue edited documents too (worker/service/poll_confluence.py,
+poll_gdocs.py).
 It also re-queues the sync of postmortems whose sync never completed (a worker killed outright leaves its
 message unacknowledged until Redis's visibility timeout, two hours by default), and publishes again the
 webhook deliveries in the outbox whose task never finished. Both wait `sweep_grace_minutes` first.
@@ -31,7 +32,6 @@ from worker.service.requests import IngestRequest
 from worker.store.outbox import Outbox
 from worker.sync import pipeline
 
-log = logging.getLogger(__name__)
 
 def _known(settings: Settings) -> tuple[set[tuple[str, str]], set[str]]:
     files: set[tuple[str, str]] = set()
@@ -50,57 +50,51 @@ def _known(settings: Settings) -> tuple[set[tuple[str, str]], set[str]]:
     return files, issues
 
 
-def _github_unseen(settings: Settings) -> list[IngestRequest]:
-    source = settings.sources.github
-    if source is None:
-        return []
-    files, _ = _known(settings)
-    return [IngestRequest(source=str(ref), team=source.team)
-            for ref in GitHubReader(settings).list_postmortems(source)
-            if (ref.repo.lower(), ref.path) not in files]
+def find_unseen(settings: Settings) -> list[IngestRequest]:
+    """Ingest requests for every approved postmortem in the configured sources not yet in the store."""
+    sources = settings.sources
+    unseen = _document_unseen(settings)
+    if sources.github is None and sources.jira is None:
+        return unseen
+    files, issues = _known(settings)
+    if sources.github is not None:
+        for ref in GitHubReader(settings).list_postmortems(sources.github):
+            if (ref.repo.lower(), ref.path) not in files:
+                unseen.append(IngestRequest(source=str(ref), team=sources.github.team))
+    if sources.jira is not None:
+        for issue in JiraReader(settings).approved(sources.jira):
+            if issue.key not in issues:
+                unseen.append(IngestRequest(source=str(issue), team=sources.jira.team))
+    return unseen
 
 
-def _jira_unseen(settings: Settings) -> list[IngestRequest]:
-    source = settings.sources.jira
-    if source is None:
-        return []
-    _, issues = _known(settings)
-    return [IngestRequest(source=str(issue), team=source.team)
-            for issue in JiraReader(settings).approved(source) if issue.key not in issues]
+log = logging.getLogger(__name__)
+
+#: The document sources' sweeps: each polls its source through the cursor it keeps in the store.
+DOCUMENT_SWEEPS: dict[str, Callable[[Settings], list[IngestRequest]]] = {
+    "confluence": lambda settings: poll_confluence.poll(settings),
+    "gdocs": lambda settings: poll_gdocs.poll(settings),
+}
 
 
-#: The table of sources: each one's name and how it finds what to ingest (new, and for the document
-#: sources also edited, approved postmortems). Each is reconciled in its own try.
-SOURCE_SWEEPS: tuple[tuple[str, Callable[[Settings], list[IngestRequest]]], ...] = (
-    ("github", _github_unseen),
-    ("jira", _jira_unseen),
-    ("confluence", lambda settings: poll_confluence.poll(settings)),
-    ("gdocs", lambda settings: poll_gdocs.poll(settings)),
-)
+def _document_unseen(settings: Settings) -> list[IngestRequest]:
+    """Confluence and Google Docs: each swept in its own try, so one failing source never stops another."""
+    found: list[IngestRequest] = []
+    for name, sweep in DOCUMENT_SWEEPS.items():
+        if getattr(settings.sources, name) is None:
+            continue
+        try:
+            found += sweep(settings)
+        except TrackerError as exc:
+            log.warning("sweep: the %s source failed (%s: %s); the next sweep tries again",
+                        name, type(exc).__name__, exc)
+    return found
 
 
 def poll_source(settings: Settings, name: str) -> list[IngestRequest]:
-    """One source's sweep alone (a push notification's poll); [] for a name not in the table."""
-    return next((sweep(settings) for known, sweep in SOURCE_SWEEPS if known == name), [])
-
-
-def find_unseen(settings: Settings) -> list[IngestRequest]:
-    """Ingest requests for every approved postmortem in the configured sources not yet in the store.
-
-    A source that fails is logged and skipped, so one vendor's outage or rate limit never stops the
-    others; when every source that was asked failed, the first error is raised (the task retries).
-    """
-    unseen: list[IngestRequest] = []
-    failures: list[TrackerError] = []
-    for name, sweep in SOURCE_SWEEPS:
-        try:
-            unseen += sweep(settings)
-        except TrackerError as exc:
-            log.warning("sweep: source %s failed: %s", name, type(exc).__name__)
-            failures.append(exc)
-    if failures and not unseen:
-        raise failures[0]
-    return unseen
+    """One document source's sweep alone (a push notification's poll); errors reach the caller."""
+    sweep = DOCUMENT_SWEEPS.get(name)
+    return sweep(settings) if sweep is not None and getattr(settings.sources, name) is not None else []
 
 
 #: Re-drives of one outbox row before it is given up as failed (its dedupe key is then released).
