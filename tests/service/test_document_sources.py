@@ -20,7 +20,7 @@ from starlette.testclient import TestClient
 
 from config.celery_app import make_celery
 from config.settings import Settings, load_settings
-from connectors.sources import GoogleDoc
+from connectors.sources import ConfluencePage, GoogleDoc, stable_id
 from connectors.sources.gdrive_channels import channel_token
 from connectors.sources.refusals import NotApproved
 from tests.servers import postgres_database
@@ -292,3 +292,58 @@ def test_a_refused_drive_token_starts_the_feed_over_with_a_full_listing(
     Cursors(pipeline.open_store(settings)).put("gdocs", {"token": "not-a-token", "full_at": recent})
     assert [request.source for request in poll_gdocs.poll(settings)] == [f"gdocs:{doc}"]
     assert Cursors(pipeline.open_store(settings)).get("gdocs")["token"] == str(len(drive.changes) + 1)
+
+
+def test_resync_rereads_the_current_confluence_page_and_records_its_version(tmp_path: Path) -> None:
+    from worker.service.fetch import fetch_document
+    from worker.service.resync import reingest
+    from worker.sync import pipeline
+
+    with ConfluenceStandIn(edition="datacenter", spaces=("PM",)) as conf:
+        settings = load_settings(
+            database_url=f"sqlite:///{tmp_path / 'ft.db'}", redis_url=None, celery_broker_url=None,
+            confluence_pat=SecretStr(conf.pat),
+            sources={"confluence": {"url": conf.base, "edition": "datacenter", "spaces": [{"key": "PM"}]}})
+        page = conf.create("PM", "Resync", storage_page("Resync", 1), labels=(APPROVED,))
+        document = fetch_document(settings, ConfluencePage(page))
+        result = pipeline.ingest(settings, content=document.content, source=str(document.source),
+                                 postmortem_id=stable_id(document.source), filename=document.filename,
+                                 version=document.version)
+        conf.edit(page, storage_page("Resync", 2))
+        assert reingest(settings, result.postmortem_key).item_count == 2
+        [record] = pipeline.list_postmortems(settings)
+        assert record.source == f"confluence:{page}@2"
+
+
+def test_an_event_for_a_page_without_the_approval_makes_no_tickets(
+    jira: Any, worker_app: str, database_url: str
+) -> None:
+    from celery.contrib.testing.worker import start_worker
+    from sqlalchemy import select
+
+    from worker.store import Store
+    from worker.store.models import OutboxRow
+    from worker.web.app import create_app
+
+    with ConfluenceStandIn(edition="datacenter", spaces=("PM",)) as conf:
+        settings = base_settings(
+            jira, worker_app, database_url, confluence_pat=SecretStr(conf.pat),
+            confluence_webhook_secret=SecretStr(HOOK_SECRET),
+            sources={"confluence": {"url": conf.base, "edition": "datacenter", "spaces": [{"key": "PM"}]}})
+        draft = conf.create("PM", "Draft", storage_page("Draft", 2))  # in the space, not yet labelled
+        app = make_celery(settings)
+        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=20), \
+                TestClient(create_app(settings, celery=app)) as client:
+            body, headers = conf.event(HOOK_SECRET, draft)
+            assert client.post("/hooks/confluence", content=body, headers=headers).status_code == 202
+
+            def failed() -> list[str]:
+                with Store(database_url) as store, store.session() as s:
+                    rows = s.scalars(select(OutboxRow.last_error).where(
+                        OutboxRow.kind == "confluence", OutboxRow.state == "failed")).all()
+                    return [str(row) for row in rows]
+
+            wait_for(lambda: any(f"confluence:{draft}" in error for error in failed()), timeout=40,
+                     what="the refused ingest")
+        assert any("no label 'postmortem-approved'" in error for error in failed())
+        assert tickets(jira, f"confluence:{draft}") == 0
