@@ -30,13 +30,24 @@ def command() -> int:
     with spinner("checking the configuration"):
         findings = diagnose(settings)
     for finding in findings:
-        click.echo(finding.line())
+        click.echo(wrapped(finding.line()))
     people = len(settings.people)
     if not findings:
         click.echo(f"checked {len(settings.teams)} team(s) and {people} people: no problems")
         return EXIT_OK
     click.echo(f"{len(findings)} problem(s)")
     return EXIT_USAGE if any(not f.unreachable for f in findings) else EXIT_UNAVAILABLE
+
+
+def wrapped(line: str) -> str:
+    """A problem line folded at the terminal's width, its continuation lines indented."""
+    import textwrap
+
+    from worker.cli.render import default_console
+
+    width = max(40, default_console().width)
+    return "\n".join(textwrap.wrap(line, width=width, subsequent_indent="    ", break_on_hyphens=False,
+                                    break_long_words=True)) or line
 
 
 def diagnose(settings: Settings) -> list[Finding]:

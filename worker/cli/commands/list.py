@@ -47,7 +47,7 @@ def command(team: str | None, fmt: str, failed: bool) -> int:
         return 0
     from rich.text import Text
 
-    from worker.cli.render import default_console, table
+    from worker.cli.render import Layout, default_console, table
 
     out = default_console()
     if not rows:
@@ -61,7 +61,9 @@ def command(team: str | None, fmt: str, failed: bool) -> int:
              pm.synced_at.strftime("%Y-%m-%d %H:%M") if pm.synced_at else "never")
             for pm, c in rows
         ],
-        wide=("title",),
+        Layout(main="title", drop=("synced", "items", "team"),
+               short={"tickets": "tkts", "overdue": "late", "items": "itm"}),
+        width=out.width,
     ))
     return 0
 
@@ -77,7 +79,7 @@ def _failures(failures: list[ParseFailureRecord], fmt: str) -> int:
         return 0
     from rich.text import Text
 
-    from worker.cli.render import default_console, table
+    from worker.cli.render import Layout, default_console, table
 
     out = default_console()
     if not failures:
@@ -87,6 +89,7 @@ def _failures(failures: list[ParseFailureRecord], fmt: str) -> int:
         ("source", "reason", "attempts", "last failed"),
         [(f.source, f.reason, str(f.attempts), f.last_failed_at.strftime("%Y-%m-%d %H:%M"))
          for f in failures],
-        wide=("reason",),
+        Layout(main="reason", drop=("last failed", "attempts"), short={"attempts": "n"}, caps={"source": 30}),
+        width=out.width,
     ))
     return 0

@@ -70,9 +70,13 @@ def command(team: str | None, send: bool, fmt: str, refresh: bool, at: str | Non
             print_json([render_json(report) for report in reports])
         elif fmt == "html":
             print(render_html(reports))
+        elif fmt == "table":
+            from worker.cli.render import default_console
+
+            width = min(default_console().width, 100)  # the terminal's, never past the report's own limit
+            print("\n".join(render_text(report, width=width) for report in reports))
         else:
-            render = render_text if fmt == "table" else render_markdown
-            print("\n".join(render(report) for report in reports))
+            print("\n".join(render_markdown(report) for report in reports))
         if not send:
             # A refresh that could not read a tracker did not do what was asked.
             return EXIT_DRY_RUN_FALLBACK if skipped else EXIT_OK
