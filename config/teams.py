@@ -24,10 +24,28 @@ JIRA_OWN_FIELDS = frozenset(
 )
 
 
+#: The label that carries an item's priority, `{priority}` standing for it: one form per tracker.
+#: Jira labels cannot hold spaces or colons well, so Jira's is lowercased and dashed (`priority-p1`).
+JIRA_PRIORITY_LABEL = "priority-{priority}"
+GITHUB_PRIORITY_LABEL = "priority:{priority}"
+#: Labels every GitHub ticket carries (besides the managed ones Followthrough finds its tickets by).
+GITHUB_LABELS = ("postmortem", "action-item")
+
+
+def _priority_label(value: str) -> str:
+    if value.count("{priority}") != 1 or not value.replace("{priority}", "").strip():
+        raise ValueError("must hold {priority} once, with fixed text around it (e.g. 'priority:{priority}')")
+    if "," in value:
+        raise ValueError("may not hold a comma (it splits label filters)")
+    return value
+
+
 class JiraDestination(_Strict):
     project: str
     issue_type: str = "Task"
     labels: tuple[str, ...] = ()
+    #: The priority label of each ticket; the priority is lowercased and its spaces become dashes.
+    priority_label: str = JIRA_PRIORITY_LABEL
     #: Extra fields sent on every create, in Jira's REST shape: custom fields the project requires, or
     #: components, e.g. {"customfield_10010": {"value": "SRE"}, "components": [{"name": "api"}]}.
     fields: dict[str, Any] = Field(default_factory=dict)
@@ -41,6 +59,11 @@ class JiraDestination(_Strict):
     )
 
 
+    @field_validator("priority_label")
+    @classmethod
+    def _priority_form(cls, value: str) -> str:
+        return _priority_label(value)
+
     @field_validator("fields")
     @classmethod
     def _not_our_fields(cls, value: dict[str, Any]) -> dict[str, Any]:
@@ -53,7 +76,15 @@ class JiraDestination(_Strict):
 class GitHubDestination(_Strict):
     repo: str  # "owner/name"
     milestone: int | None = None
-    labels: tuple[str, ...] = ()
+    #: Labels on every ticket (the managed `followthrough` ones are added whatever this says).
+    labels: tuple[str, ...] = GITHUB_LABELS
+    #: The priority label of each ticket, the priority as written (`priority:P2`).
+    priority_label: str = GITHUB_PRIORITY_LABEL
+
+    @field_validator("priority_label")
+    @classmethod
+    def _priority_form(cls, value: str) -> str:
+        return _priority_label(value)
 
 
 class ItemFilter(_Strict):
@@ -189,6 +220,9 @@ class Team(_Strict):
     timezone: str = "UTC"
     #: Follow-up policy overrides; unset fields fall back to `Settings.followup`.
     followup: FollowupPolicy = FollowupPolicy()
+    #: Pause ticket writes: syncs of this team only plan (nothing is written to its tracker) until it is
+    #: unpaused; the postmortems are kept, and the sweep or `resync` creates their tickets afterwards.
+    paused: bool = False
 
     @field_validator("timezone")
     @classmethod

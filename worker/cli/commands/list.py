@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from worker.cli.complete import team_names
 from worker.cli.output import FORMAT_CHOICES
 
 if TYPE_CHECKING:
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
     help="List the stored postmortems (oldest first): key (for resync and show), title, team, and how "
     "many items, tickets, open, overdue (as the follow-up report counts them) and done each has.",
 )
-@click.option("--team", help="Only this team's postmortems.")
+@click.option("--team", shell_complete=team_names, help="Only this team's postmortems.")
 @click.option("--format", "fmt", type=click.Choice(FORMAT_CHOICES), default="table", show_default=True,
               help="Output format.")
 @click.option("--failed", is_flag=True,

@@ -3,27 +3,14 @@
 from __future__ import annotations
 
 import sys
-from datetime import UTC, datetime
 
 import click
 
+from worker.cli.complete import team_names
 from worker.cli.exits import EXIT_DRY_RUN_FALLBACK, EXIT_OK, EXIT_PARTIAL
+from worker.cli.options import parse_at
 
 FORMATS = ("table", "json", "markdown", "html")
-
-
-def _moment(text: str | None) -> datetime:
-    from worker.errors import UserError
-
-    if text is None:
-        return datetime.now(UTC)
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise UserError(f"--at: {text!r} is not an ISO date-time (e.g. 2026-03-30T09:00+02:00)") from None
-    if moment.tzinfo is None:
-        raise UserError(f"--at: {text!r} has no UTC offset (add e.g. +00:00)")
-    return moment
 
 
 @click.command(
@@ -31,7 +18,7 @@ def _moment(text: str | None) -> datetime:
     help="Print each team's follow-up report. Nothing is sent unless --send is given; a send delivers at "
     "most one report per team and scheduled period.",
 )
-@click.option("--team", help="Only this team (default: every configured team).")
+@click.option("--team", shell_complete=team_names, help="Only this team (default: every configured team).")
 @click.option("--send", is_flag=True,
               help="Deliver this period's report to the team's channels (once per period).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
@@ -51,7 +38,7 @@ def command(team: str | None, send: bool, fmt: str, refresh: bool, at: str | Non
     from worker.store.tracked import open_followup_store
 
     settings = load_settings()
-    now = _moment(at)
+    now = parse_at(at)
     teams = jobs.select_teams(settings, team)
     if not teams:
         raise UserError("no teams configured (add `teams:` to the file in FOLLOWTHROUGH_CONFIG)")
