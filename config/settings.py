@@ -305,6 +305,21 @@ class Settings(BaseSettings):
         return init_settings, env_settings, dotenv_settings, yaml_source
 
     @property
+    def github_web_url(self) -> str:
+        """The web address links point at: github.com, or a GitHub Enterprise host's root, from
+        GITHUB_API_URL (`https://api.github.com` -> `https://github.com`; `https://HOST/api/v3` ->
+        `https://HOST`)."""
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(self.github_api_url)
+        if parts.hostname == "api.github.com":
+            return "https://github.com"
+        if parts.hostname and parts.hostname.startswith("api."):  # GHE.com data residency: api.SUB.ghe.com
+            return f"{parts.scheme}://{parts.netloc[len('api.'):]}"
+        path = parts.path.rstrip("/").removesuffix("/api/v3").removesuffix("/api")
+        return f"{parts.scheme}://{parts.netloc}{path}"
+
+    @property
     def broker_url(self) -> str | None:
         return self.celery_broker_url or self.redis_url
 

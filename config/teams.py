@@ -76,8 +76,11 @@ class JiraDestination(_Strict):
 class GitHubDestination(_Strict):
     repo: str  # "owner/name"
     milestone: int | None = None
-    #: Labels on every ticket (the managed `followthrough` ones are added whatever this says).
-    labels: tuple[str, ...] = GITHUB_LABELS
+    #: Extra labels on every ticket (a team's own, e.g. `team-payments`).
+    labels: tuple[str, ...] = ()
+    #: The labels that say what the ticket is (default `postmortem`, `action-item`; `[]` for none). The
+    #: managed `followthrough` labels are added whatever this says.
+    standard_labels: tuple[str, ...] = GITHUB_LABELS
     #: The priority label of each ticket, the priority as written (`priority:P2`).
     priority_label: str = GITHUB_PRIORITY_LABEL
 

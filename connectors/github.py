@@ -66,7 +66,8 @@ T = TypeVar("T")
 LABEL_LIMIT = 50
 KIND_LABEL_PREFIX = "kind:"
 #: The labels every ticket carries whatever the team configures: how Followthrough finds its tickets.
-#: The team's `github.labels` (default `postmortem`, `action-item`) and `github.priority_label` add to them.
+#: The team's `github.standard_labels` (default `postmortem`, `action-item`), `github.labels` and
+#: `github.priority_label` add to them.
 BASE_LABELS = (MANAGED_LABEL,)
 #: Above this many keys, `fetch_status` lists every managed issue (paged) instead of one GET per key.
 MAX_SINGLE_FETCHES = 20
@@ -289,6 +290,7 @@ class GitHubTracker:
     def _labels(self, draft: TicketDraft, *, needs_owner: bool) -> list[str]:
         names: list[str] = [
             *BASE_LABELS,
+            *self._destination.standard_labels,
             postmortem_label(draft.postmortem_key),
             fingerprint_label(draft.fingerprint),
         ]

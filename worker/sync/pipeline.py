@@ -15,7 +15,7 @@ from config.teams import Team
 from connectors.factory import build_tracker, tracker_configured
 from connectors.throttle import WriteThrottle
 from worker.errors import Locked, UserError
-from worker.models import Postmortem
+from worker.models import Postmortem, postmortem_key
 from worker.store import ParseFailureRecord, PostmortemRecord, StaleVersion, Store, registry
 from worker.sync.execute import ItemResult, SyncResult, SyncRun
 
@@ -66,11 +66,6 @@ def plan_store(settings: Settings) -> Store:
 
 
 close_stores = registry.close_stores
-
-
-def postmortem_key(identity: str) -> str:
-    """Short stable id of a postmortem: the first 12 hex digits of sha256(identity)."""
-    return hashlib.sha256(identity.encode("utf-8")).hexdigest()[:12]
 
 
 def route_team(settings: Settings, *, option: str | None, metadata: str | None, stored: str | None) -> str:

@@ -17,7 +17,7 @@ from typing import Any
 from config.logs import bind as bind_log_context
 from config.settings import Settings
 from connectors.github_events import github_merged_pull
-from connectors.jira_events import jira_approved_issue
+from connectors.jira_events import jira_approval
 from worker.errors import UserError
 from worker.service.requests import IngestRequest, parse_request
 from worker.service.trust import check_source
@@ -39,7 +39,7 @@ def _request(settings: Settings, payload: Any) -> IngestRequest:
 def generic(settings: Settings, delivery: Delivery) -> Outcome:
     """Our own hook: the postmortem (or the source to read it from) is the signed body."""
     ingest = _request(settings, delivery.payload)
-    bind_log_context(postmortem_id=ingest.id)
+    bind_log_context(postmortem_id=ingest.log_key())  # the store key, as every later line carries it
     size = len(ingest.content.encode("utf-8")) if ingest.content is not None else 0
     if size > settings.max_document_bytes:
         raise HookError(413, "content over max_document_bytes")
@@ -69,11 +69,11 @@ def github(settings: Settings, delivery: Delivery) -> Outcome:
 def jira(settings: Settings, delivery: Delivery) -> Outcome:
     """An issue of a configured project moved to the approved status: ingest its description."""
     source = settings.sources.jira
-    issue = jira_approved_issue(delivery.payload, source)
+    issue, reason = jira_approval(delivery.payload, source)
     if issue is None or source is None:
-        return Answer({"status": "ignored"})
+        return Answer({"status": "ignored", "reason": reason})
     key = delivery.headers.get("X-Atlassian-Webhook-Identifier") or hashlib.sha256(delivery.body).hexdigest()
     # The issue key comes from the payload: validate it like any request (a bad one is a 422, no traceback).
     ingest = _request(settings, {"source": f"jira:{issue}", "team": source.team})
-    bind_log_context(postmortem_id=issue)
+    bind_log_context(postmortem_id=ingest.log_key())
     return Enqueue(key, INGEST_TASK, [ingest.to_task()])
