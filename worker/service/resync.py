@@ -66,7 +66,7 @@ def find(records: Sequence[Any], wanted: str) -> list[Any]:
         keys = ", ".join(str(r.key) for r in prefixed[:5])
         raise UserError(f"{wanted!r} is the start of several postmortem keys ({keys}): give more of it")
     if not prefixed:
-        raise UserError(f"no stored postmortem has key or id {wanted!r} (or a key starting with it)")
+        raise UserError(f"no stored postmortem has key or id {wanted!r}")
     return prefixed
 
 
