@@ -16,6 +16,7 @@ import contextlib
 import logging
 import os
 import socket
+import uuid
 from typing import Any
 
 from celery.beat import PersistentScheduler
@@ -35,6 +36,8 @@ class LockedScheduler(PersistentScheduler):  # type: ignore[misc]
         self._lock: Any = None
         self._held = False
         self._identity = f"{socket.gethostname()}:{os.getpid()}"
+        #: The holder last logged while standing by ("" before the first), so standby logs once per holder.
+        self._standby_logged: str | None = ""
         super().__init__(*args, **kwargs)
 
     def _client(self) -> Any:
@@ -49,6 +52,26 @@ class LockedScheduler(PersistentScheduler):  # type: ignore[misc]
             self._lock = client.lock(LOCK_KEY, timeout=LOCK_TTL, blocking=False, thread_local=False)
         return self._lock
 
+    def _token(self) -> str:
+        # The lock's value names its holder (host:pid), so a standby can say who it waits for; the random
+        # tail keeps it unique, as redis-py's own tokens are.
+        return f"{self._identity}:{uuid.uuid4().hex[:12]}"
+
+    def _log_standby(self, lock: Any) -> None:
+        """Say once per holder that this beat stands by, and who holds the lock."""
+        from redis.exceptions import RedisError
+
+        try:
+            raw = lock.redis.get(LOCK_KEY)
+        except RedisError:
+            raw = None
+        holder = raw.decode("utf-8", "replace").rsplit(":", 1)[0] if isinstance(raw, bytes) else None
+        if holder == self._standby_logged:
+            return
+        self._standby_logged = holder
+        log.info("beat %s stands by: the scheduler lock is held by %s; it takes over within %d s of that "
+                 "beat stopping", self._identity, holder or "another beat", int(LOCK_TTL))
+
     def _hold(self) -> bool:
         from redis.exceptions import LockError, RedisError
 
@@ -59,12 +82,19 @@ class LockedScheduler(PersistentScheduler):  # type: ignore[misc]
             if self._held:
                 lock.reacquire()
             else:
-                self._held = bool(lock.acquire())
+                self._held = bool(lock.acquire(token=self._token()))
                 if self._held:
                     log.info("beat %s holds the scheduler lock", self._identity)
+                    self._standby_logged = ""
+                else:
+                    self._log_standby(lock)
         except (LockError, RedisError) as exc:
             if self._held:
                 log.warning("beat %s lost the scheduler lock: %s", self._identity, type(exc).__name__)
+            elif self._standby_logged != type(exc).__name__:
+                self._standby_logged = type(exc).__name__
+                log.warning("beat %s stands by: cannot reach Redis for the scheduler lock (%s)",
+                            self._identity, type(exc).__name__)
             self._held = False
         return self._held
 

@@ -77,6 +77,11 @@ def _check_timeouts(settings: Settings) -> None:
 
 def celery_config(settings: Settings) -> dict[str, Any]:
     """Celery configuration for these settings."""
+    from worker.store.registry import migrate_on_open
+
+    # Every service builds its Celery configuration at start (the receiver too): the one place to apply
+    # FOLLOWTHROUGH_MIGRATE_ON_START before any store is opened.
+    migrate_on_open(settings.migrate_on_start)
     _check_timeouts(settings)
     broker = broker_url(settings)
     redis = redis_url(settings)

@@ -58,6 +58,22 @@ RATE_LIMIT_WAIT_SECONDS = Counter(
 )
 
 
+#: Counters only workers record (the Celery signals and the tracker connectors run there): the receiver
+#: leaves them out of its /metrics rather than export a `tickets_created_total 0` it never counts.
+WORKER_ONLY = ("followthrough_ingests", "followthrough_syncs", "followthrough_tickets_created",
+               "followthrough_tracker_calls", "followthrough_rate_limit_waits",
+               "followthrough_rate_limit_wait_seconds")
+
+
+def receiver_registry() -> CollectorRegistry:
+    """What the receiver's /metrics reads: `process_registry()` without the WORKER_ONLY counters."""
+    registry = process_registry()
+    names = [sample.name for family in registry.collect() if family.name not in WORKER_ONLY
+             for sample in family.samples]
+    view: CollectorRegistry = registry.restricted_registry(names)  # type: ignore[assignment]
+    return view
+
+
 def multiprocess_dir() -> str | None:
     """The multiprocess directory in use, if any (as prometheus-client sees it)."""
     return os.environ.get(MULTIPROC_ENV) or os.environ.get(MULTIPROC_ENV.lower()) or None

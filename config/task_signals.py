@@ -43,8 +43,20 @@ def _settings(app: Any) -> Settings | None:
     return settings if isinstance(settings, Settings) else None
 
 
+def delivery_of(request: Any) -> str | None:
+    """The delivery id a task's message carries (custom headers land on the request, or in its headers)."""
+    from worker.service.enqueue import DELIVERY_HEADER
+
+    value = getattr(request, DELIVERY_HEADER, None)
+    if value is None:
+        headers = getattr(request, "headers", None)
+        value = headers.get(DELIVERY_HEADER) if isinstance(headers, Mapping) else None
+    return value if isinstance(value, str) else None
+
+
 def postmortem_of(task_name: str, args: Any, kwargs: Mapping[str, Any] | None) -> str | None:
-    """The postmortem a task works on, as far as its arguments tell (a key, or the payload's id)."""
+    """The postmortem a task works on, as its store key: the key a sync or resync is given, or the key
+    an ingest payload's id or source implies (the receiver's and the sync's lines carry the same)."""
     first = args[0] if isinstance(args, list | tuple) and args else None
     kwargs = kwargs or {}
     if task_name in _names["sync"] or task_name.endswith("resync"):
@@ -52,8 +64,13 @@ def postmortem_of(task_name: str, args: Any, kwargs: Mapping[str, Any] | None) -
         return value if isinstance(value, str) else None
     if task_name in _names["ingest"]:
         payload = first if first is not None else kwargs.get("payload")
-        if isinstance(payload, Mapping) and isinstance(payload.get("id"), str):
-            return str(payload["id"])
+        if isinstance(payload, Mapping):
+            from worker.service.requests import IngestRequest
+
+            try:
+                return IngestRequest.model_validate(payload).log_key()
+            except ValueError:  # a bad payload: the task itself says so
+                return None
     return None
 
 
@@ -63,7 +80,8 @@ def _prerun(task_id: str | None = None, task: Any = None, args: Any = None, kwar
             **_: Any) -> None:
     logs.clear()
     name = getattr(task, "name", "") or ""
-    logs.bind(task_id=task_id, postmortem_id=postmortem_of(name, args, kwargs))
+    logs.bind(task_id=task_id, postmortem_id=postmortem_of(name, args, kwargs),
+              delivery_id=delivery_of(getattr(task, "request", None)))
 
 
 def _postrun(**_: Any) -> None:

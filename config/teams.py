@@ -25,10 +25,28 @@ JIRA_OWN_FIELDS = frozenset(
 )
 
 
+#: The label that carries an item's priority, `{priority}` standing for it: one form per tracker.
+#: Jira labels cannot hold spaces or colons well, so Jira's is lowercased and dashed (`priority-p1`).
+JIRA_PRIORITY_LABEL = "priority-{priority}"
+GITHUB_PRIORITY_LABEL = "priority:{priority}"
+#: Labels every GitHub ticket carries (besides the managed ones Followthrough finds its tickets by).
+GITHUB_LABELS = ("postmortem", "action-item")
+
+
+def _priority_label(value: str) -> str:
+    if value.count("{priority}") != 1 or not value.replace("{priority}", "").strip():
+        raise ValueError("must hold {priority} once, with fixed text around it (e.g. 'priority:{priority}')")
+    if "," in value:
+        raise ValueError("may not hold a comma (it splits label filters)")
+    return value
+
+
 class JiraDestination(_Strict):
     project: str
     issue_type: str = "Task"
     labels: tuple[str, ...] = ()
+    #: The priority label of each ticket; the priority is lowercased and its spaces become dashes.
+    priority_label: str = JIRA_PRIORITY_LABEL
     #: Extra fields sent on every create, in Jira's REST shape: custom fields the project requires, or
     #: components, e.g. {"customfield_10010": {"value": "SRE"}, "components": [{"name": "api"}]}.
     fields: dict[str, Any] = Field(default_factory=dict)
@@ -42,6 +60,11 @@ class JiraDestination(_Strict):
     )
 
 
+    @field_validator("priority_label")
+    @classmethod
+    def _priority_form(cls, value: str) -> str:
+        return _priority_label(value)
+
     @field_validator("fields")
     @classmethod
     def _not_our_fields(cls, value: dict[str, Any]) -> dict[str, Any]:
@@ -54,7 +77,18 @@ class JiraDestination(_Strict):
 class GitHubDestination(_Strict):
     repo: str  # "owner/name"
     milestone: int | None = None
+    #: Extra labels on every ticket (a team's own, e.g. `team-payments`).
     labels: tuple[str, ...] = ()
+    #: The labels that say what the ticket is (default `postmortem`, `action-item`; `[]` for none). The
+    #: managed `followthrough` labels are added whatever this says.
+    standard_labels: tuple[str, ...] = GITHUB_LABELS
+    #: The priority label of each ticket, the priority as written (`priority:P2`).
+    priority_label: str = GITHUB_PRIORITY_LABEL
+
+    @field_validator("priority_label")
+    @classmethod
+    def _priority_form(cls, value: str) -> str:
+        return _priority_label(value)
 
 
 class GitLabDestination(_Strict):
@@ -208,6 +242,9 @@ class Team(_Strict):
     followup: FollowupPolicy = FollowupPolicy()
     #: Review preview and link write-back for this team's postmortems (off by default).
     contract: TeamContract = TeamContract()
+    #: Pause ticket writes: syncs of this team only plan (nothing is written to its tracker) until it is
+    #: unpaused; the postmortems are kept, and the sweep or `resync` creates their tickets afterwards.
+    paused: bool = False
 
     @field_validator("timezone")
     @classmethod

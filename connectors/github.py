@@ -64,9 +64,11 @@ T = TypeVar("T")
 
 #: GitHub rejects longer label names with 422.
 LABEL_LIMIT = 50
-PRIORITY_LABEL_PREFIX = "priority:"
 KIND_LABEL_PREFIX = "kind:"
-BASE_LABELS = (MANAGED_LABEL, "postmortem", "action-item")
+#: The labels every ticket carries whatever the team configures: how Followthrough finds its tickets.
+#: The team's `github.standard_labels` (default `postmortem`, `action-item`), `github.labels` and
+#: `github.priority_label` add to them.
+BASE_LABELS = (MANAGED_LABEL,)
 #: Above this many keys, `fetch_status` lists every managed issue (paged) instead of one GET per key.
 MAX_SINGLE_FETCHES = 20
 # docs.github.com: logins are alphanumeric with single inner hyphens, at most 39 characters.
@@ -159,7 +161,8 @@ class GitHubTracker:
             body, labels = self._call(
                 f"read {key}", lambda: (issue.body or "", [lb.name for lb in issue.labels])
             )
-            edits.update(_body_and_label_edits(wanted, fields, body, labels))
+            form = self._destination.priority_label
+            edits.update(_body_and_label_edits(wanted, fields, body, labels, form))
         if edits:
             self._call(f"update {key}", lambda: issue.edit(**edits), write=True)
 
@@ -287,11 +290,12 @@ class GitHubTracker:
     def _labels(self, draft: TicketDraft, *, needs_owner: bool) -> list[str]:
         names: list[str] = [
             *BASE_LABELS,
+            *self._destination.standard_labels,
             postmortem_label(draft.postmortem_key),
             fingerprint_label(draft.fingerprint),
         ]
         if draft.fields.priority:
-            names.append(PRIORITY_LABEL_PREFIX + draft.fields.priority)
+            names.append(priority_label(self._destination.priority_label, draft.fields.priority))
         if draft.body.kind:
             names.append(KIND_LABEL_PREFIX + draft.body.kind)
         names.extend(self._destination.labels)
@@ -341,7 +345,7 @@ class GitHubTracker:
                 title=issue.title.replace(ZWSP, ""),
                 due=parse_due(body),
                 assignee=issue.assignees[0].login if issue.assignees else None,
-                priority=_prefixed(labels, PRIORITY_LABEL_PREFIX),
+                priority=label_priority(labels, self._destination.priority_label),
             ),
             status=status,
             status_name=status_name,
@@ -396,16 +400,16 @@ def _fit(body: str, marker: str) -> str:
 
 
 def _body_and_label_edits(wanted: set[str], fields: TicketFields, body: str,
-                          labels: list[str]) -> dict[str, Any]:
+                          labels: list[str], form: str) -> dict[str, Any]:
     """The body, assignee and label edits for the wanted due date, priority and assignee."""
     edits: dict[str, Any] = {}
     new_labels = list(labels)
     if "due" in wanted:
         edits["body"] = replace_due(body, fields.due)
     if "priority" in wanted:
-        new_labels = [lb for lb in new_labels if not lb.lower().startswith(PRIORITY_LABEL_PREFIX)]
+        new_labels = [lb for lb in new_labels if label_priority([lb], form) is None]
         if fields.priority:
-            new_labels.append(github_label(PRIORITY_LABEL_PREFIX + fields.priority))
+            new_labels.append(github_label(priority_label(form, fields.priority)))
     if "assignee" in wanted:
         edits["assignees"] = [fields.assignee] if fields.assignee else []
         new_labels = [lb for lb in new_labels if lb.lower() != NEEDS_OWNER_LABEL]
@@ -444,8 +448,17 @@ def _fingerprint_from_labels(labels: Iterable[str]) -> str | None:
     return None
 
 
-def _prefixed(labels: Iterable[str], prefix: str) -> str | None:
-    values = sorted(name[len(prefix) :] for name in labels if name.lower().startswith(prefix))
+def priority_label(form: str, priority: str) -> str:
+    """The team's priority label for `priority` (`form` holds `{priority}` once)."""
+    return form.replace("{priority}", priority)
+
+
+def label_priority(labels: Iterable[str], form: str) -> str | None:
+    """The priority a label of the team's form carries (GitHub labels are case-blind), else None."""
+    head, _, tail = form.lower().partition("{priority}")
+    values = sorted(name[len(head) : len(name) - len(tail)] for name in labels
+                    if len(name) > len(head) + len(tail) and name.lower().startswith(head)
+                    and name.lower().endswith(tail))
     return values[0] if values else None
 
 

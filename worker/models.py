@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -65,3 +66,9 @@ class Postmortem:
             "team": self.team,
             "action_items": [item.to_json() for item in self.action_items],
         }
+
+
+def postmortem_key(identity: str) -> str:
+    """Short stable id of a postmortem: the first 12 hex digits of sha256(identity). The store's key,
+    what `list` prints, and the `postmortem_id` of every log line from delivery to ticket."""
+    return hashlib.sha256(identity.encode("utf-8")).hexdigest()[:12]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import subprocess
 import sys
 import threading
@@ -153,7 +154,8 @@ def test_store_sync_lock_on_postgresql() -> None:
         _sync_lock_guarantees(url)
 
 
-def test_only_one_beat_sends(redis_url: str, redis_client: Redis, tmp_path: Any) -> None:
+def test_only_one_beat_sends(redis_url: str, redis_client: Redis, tmp_path: Any,
+                             caplog: pytest.LogCaptureFixture) -> None:
     from config.beat import LockedScheduler
     from config.celery_app import make_celery
     from tests.service.test_webhooks import make_settings
@@ -164,7 +166,12 @@ def test_only_one_beat_sends(redis_url: str, redis_client: Redis, tmp_path: Any)
     second = LockedScheduler(app=app, schedule_filename=str(tmp_path / "two"))
     try:
         assert first._hold() is True
-        assert second._hold() is False
+        with caplog.at_level(logging.INFO, logger="config.beat"):
+            assert second._hold() is False
+            assert second._hold() is False  # standing by is said once per holder, not every tick
+        standby = [r.getMessage() for r in caplog.records if "stands by" in r.getMessage()]
+        assert standby == [f"beat {second._identity} stands by: the scheduler lock is held by "
+                           f"{first._identity}; it takes over within 30 s of that beat stopping"]
         assert redis_client.exists(LOCK_KEY)
         first.close()
         # The leader left cleanly: the standby takes over on its next tick.

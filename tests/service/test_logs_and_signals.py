@@ -18,6 +18,7 @@ from config.settings import load_settings
 from config.task_signals import postmortem_of
 from connectors.errors import RateLimited, Transient
 from worker.errors import UserError
+from worker.models import postmortem_key
 from worker.tasks.names import INGEST_TASK, RESYNC_TASK, SYNC_TASK
 
 
@@ -98,7 +99,11 @@ def test_restyle_turns_celery_handlers_to_json() -> None:
     (SYNC_TASK, ["a1b2c3d4e5f6"], {}, "a1b2c3d4e5f6"),
     (SYNC_TASK, [], {"postmortem_key": "k"}, "k"),
     (RESYNC_TASK, ["k2"], {}, "k2"),
-    (INGEST_TASK, [{"id": "PM-1", "content": "..."}], {}, "PM-1"),
+    # An ingest's lines carry the store key its id or source implies, as the receiver's and sync's do.
+    (INGEST_TASK, [{"id": "PM-1", "content": "..."}], {}, postmortem_key("PM-1")),
+    (INGEST_TASK, [{"source": "jira:PIR-7"}], {}, postmortem_key("jira:PIR-7")),
+    (INGEST_TASK, [{"source": "github:acme/pm@abc123:postmortems/x.md"}], {},
+     postmortem_key("github:acme/pm:postmortems/x.md")),
     (INGEST_TASK, [{"content": "no id"}], {}, None),
     ("followthrough.reconcile", [], {}, None),
 ])

@@ -160,3 +160,17 @@ def test_a_metrics_token_is_required_when_set(redis_url: str, redis_client: Redi
         answer = client.get("/metrics", headers={"Authorization": "Bearer scrape-me"})
         assert answer.status_code == 200 and "followthrough_overdue_items" in answer.text
         assert client.get("/readyz").status_code == 200  # probes need no token
+
+
+def test_the_receiver_leaves_out_what_only_workers_count(app_client: TestClient) -> None:
+    from config.metrics import TICKETS_CREATED
+
+    TICKETS_CREATED.inc(0)  # the counter exists in this process (as in a receiver that imported it)
+    unsigned = post(app_client, GENERIC, generic_body(id="PM-metrics-2"), header=None, secret=None)
+    assert unsigned.status_code == 401
+    scrape = app_client.get("/metrics").text
+    for family in ("followthrough_tickets_created", "followthrough_ingests", "followthrough_syncs",
+                   "followthrough_tracker_calls", "followthrough_rate_limit_waits"):
+        assert f"{family}_total" not in scrape and f"# TYPE {family} " not in scrape, family
+    assert count(scrape, "followthrough_webhook_deliveries_total", route=GENERIC, result="401") >= 1
+    assert "followthrough_queue_depth" in scrape

@@ -25,6 +25,7 @@ from pydantic import SecretStr
 
 from tests.service.harness import ROOT, service_env, wait_for, write_config
 from tests.service.observe_support import count, free_port, sample
+from worker.models import postmortem_key
 from worker.web.signatures import sign_timestamped
 
 SECRET = "observed-secret"
@@ -111,7 +112,9 @@ def test_serve_honours_host_and_port_and_logs_json_with_the_delivery_id(folder: 
     entries = _json_lines(server.stderr)
     hook = [e for e in entries if e.get("delivery_id") == "delivery-42"]
     assert hook, server.diagnostics()
-    assert any(e.get("postmortem_id") == "PM-json" and "queued" in e["message"] for e in hook)
+    # The store key (what `list` prints), as the worker's ingest and sync lines carry it.
+    key = postmortem_key("PM-json")
+    assert any(e.get("postmortem_id") == key and "queued" in e["message"] for e in hook)
     logged = server.stderr.read_text()
     assert "Alert on disk usage" not in logged and SECRET not in logged  # no bodies, no secrets
 
@@ -145,6 +148,7 @@ def test_prefork_worker_serves_its_pool_metrics_and_logs_json(folder: Path, work
                                                                ) -> None:
     from config.celery_app import make_celery
     from config.settings import load_settings
+    from worker.service.enqueue import DELIVERY_HEADER
     from worker.tasks.names import INGEST_QUEUE, INGEST_TASK
 
     port = worker_env["FOLLOWTHROUGH_METRICS_PORT"]
@@ -156,7 +160,9 @@ def test_prefork_worker_serves_its_pool_metrics_and_logs_json(folder: Path, work
     try:
         wait_for(lambda: _get(f"http://127.0.0.1:{port}/metrics")[0] == 200, timeout=60,
                  what="the worker's metrics port")
-        celery.send_task(INGEST_TASK, args=[_ingest_payload("PM-worker")], queue=INGEST_QUEUE)
+        # As the receiver publishes a delivery: its id in the message header.
+        celery.send_task(INGEST_TASK, args=[_ingest_payload("PM-worker")], queue=INGEST_QUEUE,
+                         headers={DELIVERY_HEADER: "delivery-7"})
 
         def counted() -> bool:
             scrape = _get(f"http://127.0.0.1:{port}/metrics")[1]
@@ -172,8 +178,14 @@ def test_prefork_worker_serves_its_pool_metrics_and_logs_json(folder: Path, work
         celery.close()
     entries = _json_lines(worker.stderr)
     in_task = [e for e in entries if e.get("task_id")]
-    assert any(e.get("postmortem_id") == "PM-worker" for e in in_task), worker.diagnostics()
     assert all(e["task_id"] for e in in_task)
+    # One id per postmortem from delivery to ticket: the ingest task and the sync it queued both carry
+    # the store key and the webhook's delivery id.
+    key = postmortem_key("PM-worker")
+    tasks = {e["task_id"] for e in in_task
+             if e.get("postmortem_id") == key and e.get("delivery_id") == "delivery-7"}
+    assert len(tasks) == 2, worker.diagnostics()
+    assert not [e for e in in_task if e.get("postmortem_id") not in (None, key)]
     assert "Alert on disk usage" not in worker.stderr.read_text()
 
 

@@ -416,13 +416,17 @@ def test_jira_approval_is_queued_once(client: TestClient, redis_client: Redis) -
 
 
 @pytest.mark.parametrize(
-    "body",
-    [jira_event(to="In Review"), jira_event(project="OPS", key="OPS-1"),
-     jira_event(event="jira:issue_created")],
+    ("body", "reason"),
+    [(jira_event(to="In Review"),
+      "the change does not move the status to 'Approved' (sources.jira.approved_status)"),
+     (jira_event(project="OPS", key="OPS-1"),
+      "the issue's project is not one of sources.jira.projects (PIR)"),
+     (jira_event(event="jira:issue_created"), "not a jira:issue_updated event")],
 )
-def test_jira_other_events_are_ignored(client: TestClient, redis_client: Redis, body: bytes) -> None:
+def test_jira_other_events_are_ignored_with_the_reason(client: TestClient, redis_client: Redis, body: bytes,
+                                                       reason: str) -> None:
     response = post(client, "/hooks/jira", body, header=JIRA_SIG, secret=JIRA_SECRET)
-    assert response.json() == {"status": "ignored"}
+    assert response.json() == {"status": "ignored", "reason": reason}
     assert queued(redis_client) == []
 
 
@@ -444,7 +448,7 @@ def test_jira_issue_key_must_be_in_the_payloads_project(client: TestClient, redi
     # The project field says PIR (configured), the key names SEC-1: we would fetch SEC-1.
     response = post(client, "/hooks/jira", jira_event(project="PIR", key="SEC-1"), header=JIRA_SIG,
                     secret=JIRA_SECRET)
-    assert response.json() == {"status": "ignored"}
+    assert response.json() == {"status": "ignored", "reason": "the issue key is not in the issue's project"}
     assert queued(redis_client) == []
 
 

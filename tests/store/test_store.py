@@ -241,8 +241,10 @@ def test_unsupported_or_bad_url_is_a_user_error(url: str) -> None:
         Store(url)
 
 
-def test_unreachable_postgres_is_a_user_error() -> None:
-    with pytest.raises(UserError, match="cannot open the store"):
+def test_unreachable_postgres_is_unavailable_not_bad_config() -> None:
+    from worker.errors import Unavailable
+
+    with pytest.raises(Unavailable, match="cannot open the store"):
         Store("postgresql://postgres@127.0.0.1:1/none?connect_timeout=2")
 
 

@@ -1,4 +1,5 @@
-"""Shell completion of postmortem keys (for `show ID` and `resync ID...`) from the store, if there is one."""
+"""Shell completion: postmortem keys (`show ID`, `resync ID...`) from the store if there is one, and the
+configured team names (every `--team`)."""
 
 from __future__ import annotations
 
@@ -23,3 +24,20 @@ def postmortem_keys(ctx: click.Context, param: click.Parameter, incomplete: str)
         for pm in store.list_postmortems()
         if pm.key.startswith(incomplete)
     ]
+
+
+def team_names(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
+    """Configured team names starting with what was typed, each with its tracker destination as help."""
+    from config.settings import ConfigError, load_settings
+
+    try:
+        settings = load_settings()
+    except ConfigError:
+        return []
+    items = []
+    for name, team in sorted(settings.teams.items()):
+        if not name.startswith(incomplete):
+            continue
+        where = team.jira.project if team.jira else team.github.repo if team.github else ""
+        items.append(CompletionItem(name, help=f"{team.tracker} {where}".strip()))
+    return items

@@ -73,12 +73,15 @@ def overdue_items(store: Store, settings: Settings, pm: PostmortemRecord, now: d
 
 
 def find(postmortems: list[PostmortemRecord], wanted: str) -> PostmortemRecord | None:
-    """A postmortem by key, by id (identity), or by a unique key prefix."""
-    exact = [p for p in postmortems if wanted in (p.key, p.identity)]
-    if exact:
-        return exact[0]
-    prefixed = [p for p in postmortems if p.key.startswith(wanted)] if len(wanted) >= 4 else []
-    return prefixed[0] if len(prefixed) == 1 else None
+    """A postmortem by key, by id (identity), or by a unique key prefix: the rule `resync` uses too."""
+    from worker.errors import UserError
+    from worker.service.resync import find as find_all
+
+    try:
+        found = find_all(postmortems, wanted)
+    except UserError:
+        return None
+    return found[0] if found else None
 
 
 def postmortem_json(pm: PostmortemRecord, counts: Tally) -> dict[str, Any]:

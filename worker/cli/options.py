@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import click
@@ -37,3 +38,18 @@ def _pick(default: str) -> Callable[[click.Context, click.Parameter, str | None]
         return str(old) if old is not None else default
 
     return pick
+
+
+def parse_at(text: str | None) -> datetime:
+    """`--at ISO-DATETIME` (with a UTC offset), else now; UserError for anything else."""
+    from worker.errors import UserError
+
+    if text is None:
+        return datetime.now(UTC)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise UserError(f"--at: {text!r} is not an ISO date-time (e.g. 2026-03-30T09:00+02:00)") from None
+    if moment.tzinfo is None:
+        raise UserError(f"--at: {text!r} has no UTC offset (add e.g. +00:00)")
+    return moment

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from rich.cells import cell_len
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -79,21 +81,96 @@ def print_postmortem(postmortem: Postmortem, *, source: str, console: Console | 
     ]
     # Optional columns that no item fills only cost width.
     columns = [c for c in rows[0] if c in _ALWAYS or any(row[c] != "-" for row in rows)]
-    out.print(table(columns, [[row[c] for c in columns] for row in rows], wide=("title",)))
+    out.print(table(columns, [[row[c] for c in columns] for row in rows], ITEMS_LAYOUT, width=out.width))
 
 
-def table(
-    columns: Iterable[str], rows: Iterable[Iterable[str]], *, wide: Mapping[str, int] | Iterable[str] = ()
-) -> Table:
-    """A rich table of literal text at the console's width: the `wide` columns share the room left by the
-    others (in the given ratios) and fold their long cells; the others keep their natural width."""
-    ratios = dict(wide) if isinstance(wide, Mapping) else dict.fromkeys(wide, 3)
-    result = Table(show_lines=False, expand=False, pad_edge=False, box=None, header_style="bold")
-    for column in columns:
-        ratio = ratios.get(column)
-        result.add_column(column, overflow="fold", ratio=ratio, no_wrap=ratio is None)
-    for row in rows:
-        result.add_row(*(Text(" ".join((cell or "-").split())) for cell in row))
+MAIN_MIN = 20
+"""The main column (a title, an action) never gets fewer characters than this."""
+GAP = 2
+"""Characters between two columns (rich's padding of one on each side, no box)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """How a table gives way when the terminal is narrow.
+
+    `main` is the column that takes the room left and wraps (never narrower than MAIN_MIN); the others keep
+    their natural width. When that does not fit: first the `short` headers replace the long ones, then
+    each `cap` column (a secondary free-text one) is held to its cap and folds, then the `drop` columns
+    are left out, in the given order, until the table fits.
+    """
+
+    main: str
+    drop: tuple[str, ...] = ()
+    short: Mapping[str, str] = field(default_factory=dict)
+    caps: Mapping[str, int] = field(default_factory=dict)
+
+
+def _cell(value: str | None) -> str:
+    return " ".join((value or "-").split())
+
+
+def _natural(header: str, cells: list[str]) -> int:
+    return max([cell_len(header), *(cell_len(c) for c in cells)])
+
+
+def fit(columns: Sequence[str], rows: Sequence[Sequence[str]], layout: Layout, width: int
+        ) -> tuple[list[str], dict[str, str], dict[str, int], list[str]]:
+    """Which columns to show, their headers and widths at `width` characters, and the columns dropped."""
+    cells = {name: [_cell(row[i]) for row in rows] for i, name in enumerate(columns)}
+    shown = list(columns)
+    headers = {name: name for name in columns}
+    dropped: list[str] = []
+
+    def widths() -> dict[str, int]:
+        sizes = {name: _natural(headers[name], cells[name]) for name in shown}
+        for name, cap in caps.items():
+            if name in sizes:
+                sizes[name] = min(sizes[name], max(cap, cell_len(headers[name])))
+        others = sum(size for name, size in sizes.items() if name != layout.main)
+        room = width - others - GAP * (len(shown) - 1)
+        sizes[layout.main] = max(min(sizes[layout.main], room), MAIN_MIN)
+        return sizes
+
+    def total(sizes: dict[str, int]) -> int:
+        return sum(sizes.values()) + GAP * (len(sizes) - 1)
+
+    caps: Mapping[str, int] = {}
+    sizes = widths()
+    if total(sizes) > width:
+        headers.update({k: v for k, v in layout.short.items() if k in headers})
+        sizes = widths()
+    if total(sizes) > width:
+        caps = layout.caps
+        sizes = widths()
+    for name in layout.drop:
+        if total(sizes) <= width:
+            break
+        if name in shown:
+            shown.remove(name)
+            dropped.append(name)
+            sizes = widths()
+    return shown, headers, sizes, dropped
+
+
+def table(columns: Sequence[str], rows: Iterable[Sequence[str]], layout: Layout, *,
+          width: int | None = None) -> Table:
+    """A rich table of literal text laid out for `width` columns (the console's when None): the main
+    column wraps, secondary ones give way as `layout` says, and a caption names the columns left out."""
+    grid = [list(row) for row in rows]
+    room = width if width is not None else default_console().width
+    shown, headers, sizes, dropped = fit(columns, grid, layout, room)
+    result = Table(show_lines=False, expand=False, pad_edge=False, box=None, header_style="bold",
+                   caption_justify="left")
+    for name in shown:
+        wraps = name == layout.main or name in layout.caps
+        result.add_column(headers[name], width=sizes[name], overflow="fold", no_wrap=not wraps)
+    index = {name: i for i, name in enumerate(columns)}
+    for row in grid:
+        result.add_row(*(Text(_cell(row[index[name]])) for name in shown))
+    if dropped:
+        result.caption = Text(f"not shown at this width: {', '.join(dropped)} (--format json has them)",
+                              style="dim")
     return result
 
 
@@ -118,8 +195,8 @@ def print_sync_result(
         for item in result.items
     ]
     if rows:
-        out.print(table(("action", "ticket", "assignee", "owner", "result", "reason"), rows,
-                        wide={"action": 3, "owner": 1, "reason": 3}))
+        out.print(table(("action", "ticket", "assignee", "owner", "result", "reason"), rows, SYNC_LAYOUT,
+                        width=out.width))
         out.print()
     out.print(Text(sync_summary(result)))
     if result.retry_error is not None:
@@ -127,3 +204,9 @@ def print_sync_result(
 
 
 _ALWAYS = frozenset({"#", "title", "owner", "due", "done"})
+
+#: `parse`: the document's own fields give way first, then the owner folds.
+ITEMS_LAYOUT = Layout(main="title", drop=("section", "ref", "kind", "priority", "done"),
+                      short={"priority": "prio"}, caps={"owner": 16})
+#: `sync`: how the owner was resolved is the first to go; the reason folds rather than go.
+SYNC_LAYOUT = Layout(main="action", drop=("owner", "assignee"), caps={"reason": 24, "owner": 12})

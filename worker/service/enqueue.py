@@ -7,10 +7,18 @@ from typing import Any
 
 from worker.store.outbox import OutboxEntry
 
+#: The Celery message header naming the webhook delivery a task descends from (read by
+#: config/task_signals.py, which binds it to every log line of the task).
+DELIVERY_HEADER = "followthrough_delivery_id"
 
-def republish(app: Any, entry: OutboxEntry, *, retry_policy: dict[str, Any] | None = None) -> None:
-    """Publish an outbox row's task (by name: the routes pick its queue) with the row's id."""
+
+def republish(app: Any, entry: OutboxEntry, *, retry_policy: dict[str, Any] | None = None,
+              delivery_id: str | None = None) -> None:
+    """Publish an outbox row's task (by name: the routes pick its queue) with the row's id, and the
+    webhook's delivery id in a header, so the worker's lines carry it too."""
     options: dict[str, Any] = {"retry": True, "retry_policy": retry_policy} if retry_policy else {}
+    if delivery_id:
+        options["headers"] = {DELIVERY_HEADER: delivery_id}
     # Nobody reads these results; asking for none also keeps a send from waiting on the result backend
     # (Celery's result consumer retries a lost Redis for 20 s before the publish even starts).
     app.send_task(entry.task, args=entry.args, kwargs={"outbox_id": entry.id}, ignore_result=True,

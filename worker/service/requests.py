@@ -7,8 +7,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from connectors.sources import BadSource, FileSource, parse_source
+from connectors.sources import BadSource, FileSource, parse_source, stable_id
 from worker.errors import UserError
+from worker.models import postmortem_key
 
 #: Prefixes of the ids the pipeline derives from sources; a caller-given id may not use them.
 RESERVED_ID_PREFIXES = frozenset({"github", "jira", "file", "inline", "notion", "gitlab", "gitlab-incident",
@@ -57,6 +58,18 @@ class IngestRequest(BaseModel):
     def reads_local_file(self) -> bool:
         """Whether the request names a file on the worker's disk (refused from webhooks and the broker)."""
         return self.source is not None and isinstance(parse_source(self.source), FileSource)
+
+    def log_key(self) -> str | None:
+        """The postmortem's store key (what `list` prints and sync lines carry), when the request tells it:
+        from its id, else from its source; None for inline content whose id comes from the document."""
+        if self.id:
+            return postmortem_key(self.id)
+        if self.source:
+            try:
+                return postmortem_key(stable_id(parse_source(self.source)))
+            except BadSource:
+                return None
+        return None
 
     def to_task(self) -> dict[str, Any]:
         """The JSON payload of `followthrough.ingest_postmortem`."""

@@ -59,11 +59,24 @@ def select(settings: Settings, ids: Sequence[str], *, every: bool) -> list[Any]:
         raise UserError("name at least one postmortem ID, or use --all")
     chosen: list[Any] = []
     for wanted in ids:
-        match = [r for r in records if wanted in (str(r.key), str(getattr(r, "identity", "")))]
-        if not match:
-            raise UserError(f"no stored postmortem has key or id {wanted!r}")
+        match = find(records, wanted)
         chosen.extend(m for m in match if m not in chosen)
     return chosen
+
+
+def find(records: Sequence[Any], wanted: str) -> list[Any]:
+    """The postmortems `wanted` names, as `show` takes them: its key, its id, or a unique key prefix (at
+    least 4 characters); UserError when none, or when a prefix fits several."""
+    exact = [r for r in records if wanted in (str(r.key), str(getattr(r, "identity", "")))]
+    if exact:
+        return exact
+    prefixed = [r for r in records if str(r.key).startswith(wanted)] if len(wanted) >= 4 else []
+    if len(prefixed) > 1:
+        keys = ", ".join(str(r.key) for r in prefixed[:5])
+        raise UserError(f"{wanted!r} is the start of several postmortem keys ({keys}): give more of it")
+    if not prefixed:
+        raise UserError(f"no stored postmortem has key or id {wanted!r}")
+    return prefixed
 
 
 def _record(settings: Settings, postmortem_key: str) -> Any:

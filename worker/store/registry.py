@@ -9,14 +9,22 @@ from __future__ import annotations
 import os
 import threading
 
-from worker.errors import UserError
-from worker.store.store import Store, normalise_url
+from worker.store.store import Store, normalise_url, unreachable
 
 _stores: dict[tuple[str, int], Store] = {}
 _lock = threading.Lock()
 
 #: The empty in-memory store a dry run reads when no store exists yet.
 EMPTY_URL = "sqlite://"
+#: Whether opening a store brings its schema up to date (FOLLOWTHROUGH_MIGRATE_ON_START; the services set
+#: it at start). Off, a store older than this release is refused and `followthrough migrate` does it.
+_migrate_on_open = True
+
+
+def migrate_on_open(enabled: bool) -> None:
+    """Whether this process migrates the stores it opens (see `_migrate_on_open`)."""
+    global _migrate_on_open
+    _migrate_on_open = enabled
 
 
 def open_store(url: str) -> Store:
@@ -29,7 +37,11 @@ def open_store(url: str) -> Store:
     with _lock:
         store = _stores.get(key)
         if store is None:
-            store = _stores[key] = Store(url)
+            migrate = _migrate_on_open or url == EMPTY_URL
+            store = Store(url, migrate=migrate)
+            if not migrate:
+                store.check_schema()
+            _stores[key] = store
         return store
 
 
@@ -58,8 +70,7 @@ def existing_store(url: str) -> Store | None:
     try:
         created = inspect(probe.engine).has_table("alembic_version")
     except OperationalError as exc:
-        reason = str(exc.orig or exc).strip().splitlines()[0]
-        raise UserError(f"cannot open the store (FOLLOWTHROUGH_DATABASE_URL): {reason}") from None
+        raise unreachable(exc) from None
     finally:
         probe.close()
     return open_store(url) if created else None

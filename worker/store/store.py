@@ -27,7 +27,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from connectors.tracker import OWNED_FIELDS, Ticket, TicketFields
-from worker.errors import UserError
+from worker.errors import Unavailable, UserError
 from worker.models import ActionItem, Postmortem
 from worker.store.models import ActionItemRow, OwnerLookupRow, ParseFailureRow, PostmortemRow, SyncRunRow
 from worker.store.records import ItemRecord, ParseFailureRecord, PostmortemRecord, SyncRunRecord
@@ -70,6 +70,20 @@ def _sqlite_begin(conn: Connection) -> None:
     # IMMEDIATE takes the write lock up front: a deferred transaction that reads and then writes
     # can fail at once with "database is locked" instead of waiting for busy_timeout.
     conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+#: Words of a driver's connect error that mean the settings are wrong (exit 2), not the server down (3).
+_CONFIG_WORDS = ("authentication failed", "does not exist", "permission denied", "unable to open database")
+
+
+def unreachable(exc: OperationalError) -> UserError | Unavailable:
+    """The one-line error for a store that cannot be opened: Unavailable (exit 3) when the server does
+    not answer, UserError (exit 2) when it refuses the settings (a wrong password, no such database)."""
+    reason = (str(exc.orig or exc).strip().splitlines() or ["unreachable"])[0]
+    message = f"cannot open the store (FOLLOWTHROUGH_DATABASE_URL): {reason}"
+    if any(word in reason.lower() for word in _CONFIG_WORDS):
+        return UserError(message)
+    return Unavailable(message)
 
 
 class Store:
@@ -115,8 +129,7 @@ class Store:
                     conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _MIGRATION_LOCK_ID})
                 command.upgrade(alembic_config(conn), "head")
         except OperationalError as exc:
-            reason = str(exc.orig or exc).strip().splitlines()[0] if (exc.orig or exc) else "unreachable"
-            raise UserError(f"cannot open the store (FOLLOWTHROUGH_DATABASE_URL): {reason}") from None
+            raise unreachable(exc) from None
         except CommandError as exc:
             # Typically a store migrated by a newer release: its revision is not among ours.
             reason = (str(exc).strip().splitlines() or ["unknown revision"])[0]
@@ -124,6 +137,39 @@ class Store:
                 "the store (FOLLOWTHROUGH_DATABASE_URL) is at a schema revision this release does not know, "
                 f"probably written by a newer Followthrough; upgrade, or point at another store ({reason})"
             ) from None
+
+    def revisions(self) -> tuple[tuple[str, ...], str]:
+        """The store's current schema revisions (none for an empty database) and this release's head."""
+        from alembic.runtime.migration import MigrationContext
+        from alembic.script import ScriptDirectory
+
+        try:
+            with self.engine.connect() as conn:
+                current = tuple(MigrationContext.configure(conn).get_current_heads())
+        except OperationalError as exc:
+            raise unreachable(exc) from None
+        head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+        return current, str(head)
+
+    def check_schema(self) -> None:
+        """Refuse a store older than this release, for a process told not to migrate on start.
+
+        A store at a revision this release does not know was migrated by a newer release during a rolling
+        upgrade; schema changes are additive, so this release keeps working on it.
+        """
+        from alembic.script import ScriptDirectory
+
+        current, head = self.revisions()
+        if head in current:
+            return
+        known = {rev.revision for rev in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
+        if current and not set(current) <= known:
+            return
+        raise UserError(
+            f"the store (FOLLOWTHROUGH_DATABASE_URL) is at schema revision {', '.join(current) or 'none'}, "
+            f"older than this release's {head}, and FOLLOWTHROUGH_MIGRATE_ON_START is false: "
+            "run `followthrough migrate` first"
+        )
 
     @contextmanager
     def _sqlite_file_lock(self, name: str) -> Iterator[None]:

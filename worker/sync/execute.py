@@ -9,6 +9,7 @@ back as `SyncResult.retry_error` for the worker to schedule.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -61,15 +62,20 @@ class StoreLookupCache:
         self._store.put_owner_lookup(self._destination, query, user_id=user_id, outcome=outcome)
 
 
-def source_url(source: str) -> str | None:
-    """A link to the postmortem for ticket bodies, when its source is one (http(s) or a GitHub file)."""
+def source_url(source: str, settings: Settings) -> str | None:
+    """A link to the postmortem for ticket bodies, when its source is one: an http(s) URL, a GitHub file
+    (on github.com or the GitHub Enterprise host of GITHUB_API_URL), or a Jira review issue (JIRA_URL)."""
     if source.startswith(("https://", "http://")):
         return source
     if source.startswith("github:") and "@" in source and ":" in source[len("github:") :]:
         repo, _, rest = source[len("github:") :].partition("@")
         ref, _, path = rest.partition(":")
         if repo and ref and path:
-            return f"https://github.com/{repo}/blob/{ref}/{path}"
+            return f"{settings.github_web_url}/{repo}/blob/{ref}/{path}"
+    if source.startswith("jira:") and settings.jira_url:
+        key = source[len("jira:") :]
+        if re.fullmatch(r"[A-Z][A-Z0-9_]*-\d+", key):
+            return f"{settings.jira_url}/browse/{key}"
     return None
 
 
@@ -119,7 +125,7 @@ class SyncRun:
             postmortem_key=key,
             team=self.team,
             postmortem_title=self.pm.title,
-            postmortem_url=source_url(self.pm.source),
+            postmortem_url=source_url(self.pm.source, self.settings),
         )
         steps = plan_sync(ctx, records, tickets, resolutions)
         if self.dry_run:

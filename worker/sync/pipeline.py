@@ -15,7 +15,7 @@ from config.teams import Team
 from connectors.factory import build_tracker, tracker_configured
 from connectors.throttle import WriteThrottle
 from worker.errors import Locked, UserError
-from worker.models import Postmortem
+from worker.models import Postmortem, postmortem_key
 from worker.store import ParseFailureRecord, PostmortemRecord, StaleVersion, Store, registry
 from worker.sync.execute import ItemResult, SyncResult, SyncRun
 
@@ -66,11 +66,6 @@ def plan_store(settings: Settings) -> Store:
 
 
 close_stores = registry.close_stores
-
-
-def postmortem_key(identity: str) -> str:
-    """Short stable id of a postmortem: the first 12 hex digits of sha256(identity)."""
-    return hashlib.sha256(identity.encode("utf-8")).hexdigest()[:12]
 
 
 def route_team(settings: Settings, *, option: str | None, metadata: str | None, stored: str | None) -> str:
@@ -202,8 +197,8 @@ def sync(
         raise UserError(f"unknown postmortem {postmortem_key!r}: ingest it first")
     team = _team(settings, pm)
     tracker = build_tracker(settings, team, throttle=throttle) if tracker_configured(settings, team) else None
-    if dry_run or tracker is None:
-        return SyncRun(store, settings, pm, team, tracker, dry_run=True).run()
+    if dry_run or tracker is None or team.paused:
+        return _paused(team, SyncRun(store, settings, pm, team, tracker, dry_run=True).run(), asked=dry_run)
     # The worker's Redis/file lock covers workers only; `followthrough sync`/`resync` run here too, and
     # two overlapping syncs would both search, find nothing and both create.
     with store.sync_lock(postmortem_key) as taken:
@@ -269,7 +264,15 @@ def _preview_parsed(
     records = store.preview_items(key, parsed.action_items)
     configured = tracker_configured(settings, found)
     tracker = build_tracker(settings, found, throttle=throttle) if configured else None
-    return SyncRun(store, settings, pm, found, tracker, dry_run=True, records=records).run()
+    result = SyncRun(store, settings, pm, found, tracker, dry_run=True, records=records).run()
+    return _paused(found, result, asked=False)
+
+
+def _paused(team: Team, result: SyncResult, *, asked: bool) -> SyncResult:
+    """A plan of a paused team says so (rather than "no credentials"), unless a dry run was asked for."""
+    if not team.paused or asked:
+        return result
+    return replace(result, dry_run_reason=f"team {team.name} is paused (teams.{team.name}.paused)")
 
 
 def sync_document(
@@ -298,7 +301,7 @@ def sync_document(
         )
         destination = settings.team(chosen)
         # No team to sync to: the preview raises the same error as sync would, before anything is written.
-        dry_run = destination is None or not tracker_configured(settings, destination)
+        dry_run = destination is None or destination.paused or not tracker_configured(settings, destination)
     if dry_run:
         return _preview_parsed(settings, parsed, content=content, source=source, team=team,
                                identity=identity, throttle=throttle)

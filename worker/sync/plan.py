@@ -151,7 +151,7 @@ def _same_title(ours: str, theirs: str) -> bool:
 def item_labels(item: ActionItem, resolution: OwnerResolution | None, team: Team) -> tuple[str, ...]:
     """Extra labels for a new ticket: needs-owner, and for Jira kind and priority (no spaces).
 
-    The GitHub connector labels kind and priority itself (`kind:`/`priority:`), from the draft.
+    The GitHub connector labels kind and priority itself (`kind:`, the team's `github.priority_label`).
     """
     labels: list[str] = []
     if resolution is None or resolution.needs_owner:
@@ -160,9 +160,15 @@ def item_labels(item: ActionItem, resolution: OwnerResolution | None, team: Team
         return tuple(labels)
     if item.kind:
         labels.append(_label("kind", item.kind))
-    if item.priority:
-        labels.append(_label("priority", item.priority))
+    if item.priority and team.jira is not None:
+        labels.append(_jira_priority_label(team.jira.priority_label, item.priority))
     return tuple(label for label in labels if label)
+
+
+def _jira_priority_label(form: str, value: str) -> str:
+    """The team's Jira priority label: the priority lowercased, spaces and punctuation as dashes."""
+    cleaned = "-".join("".join(ch if ch.isalnum() else " " for ch in value.casefold()).split())
+    return form.replace("{priority}", cleaned)[:_LABEL_MAX] if cleaned else ""
 
 
 def _label(prefix: str, value: str) -> str:

@@ -4,8 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from config import logs
+from worker.service.enqueue import DELIVERY_HEADER
 from worker.service.requests import IngestRequest
 from worker.tasks.names import INGEST_QUEUE, INGEST_TASK, SYNC_TASK, TRACKER_QUEUE, WRITE_BACK_TASK
+
+
+def _correlation() -> dict[str, Any]:
+    """The delivery this task descends from, passed on to the task it queues (one id from delivery to
+    ticket in the logs)."""
+    delivery = logs.current().get("delivery_id")
+    return {"headers": {DELIVERY_HEADER: delivery}} if delivery else {}
 
 
 def enqueue_ingest(app: Any, request: IngestRequest, *, retry_policy: dict[str, Any] | None = None,
@@ -13,14 +22,15 @@ def enqueue_ingest(app: Any, request: IngestRequest, *, retry_policy: dict[str, 
     """Queue an ingest request on the ingest queue (naming its webhook outbox row, if any)."""
     options: dict[str, Any] = {"retry": True, "retry_policy": retry_policy} if retry_policy else {}
     kwargs = {"outbox_id": outbox_id} if outbox_id is not None else {}
-    app.send_task(INGEST_TASK, args=[request.to_task()], kwargs=kwargs, queue=INGEST_QUEUE, **options)
+    app.send_task(INGEST_TASK, args=[request.to_task()], kwargs=kwargs, queue=INGEST_QUEUE, **options,
+                  **_correlation())
 
 
 def enqueue_sync(app: Any, postmortem_key: str) -> None:
     """Queue a sync of one postmortem on the tracker queue."""
-    app.send_task(SYNC_TASK, args=[postmortem_key], queue=TRACKER_QUEUE)
+    app.send_task(SYNC_TASK, args=[postmortem_key], queue=TRACKER_QUEUE, **_correlation())
 
 
 def enqueue_write_back(app: Any, postmortem_key: str) -> None:
     """Queue the ticket links' write-back into one postmortem on the tracker queue."""
-    app.send_task(WRITE_BACK_TASK, args=[postmortem_key], queue=TRACKER_QUEUE)
+    app.send_task(WRITE_BACK_TASK, args=[postmortem_key], queue=TRACKER_QUEUE, **_correlation())

@@ -15,6 +15,7 @@ from typing import Any
 from celery import Task, shared_task
 from celery.exceptions import Retry
 
+from config import logs
 from config.settings import Settings
 from connectors.redis_throttle import RedisWriteThrottle, token_key
 from connectors.sources import parse_source, stable_id
@@ -139,6 +140,7 @@ def ingest_postmortem(self: Task, payload: dict[str, Any], outbox_id: int | None
             settings, content=content, source=source, postmortem_id=postmortem_id, title=title,
             team=request.team, approved_at=request.approved_at, filename=filename, version=version,
         )
+        logs.bind(postmortem_id=result.postmortem_key)  # inline content without an id: known only now
         if result.stale:
             log.info("%s: postmortem %s: an older version than the stored one; ignored",
                      self.name, result.postmortem_key)

@@ -18,7 +18,7 @@ from config.logs import bind as bind_log_context
 from config.settings import Settings
 from connectors.confluence_events import confluence_page_event
 from connectors.github_events import github_merged_pull, github_open_pull
-from connectors.jira_events import jira_approved_issue, jira_review_issue
+from connectors.jira_events import jira_approval, jira_review_issue
 from worker.errors import UserError
 from worker.service.requests import IngestRequest, parse_request
 from worker.service.trust import check_source
@@ -46,7 +46,7 @@ def _request(settings: Settings, payload: Any) -> IngestRequest:
 def generic(settings: Settings, delivery: Delivery) -> Outcome:
     """Our own hook: the postmortem (or the source to read it from) is the signed body."""
     ingest = _request(settings, delivery.payload)
-    bind_log_context(postmortem_id=ingest.id)
+    bind_log_context(postmortem_id=ingest.log_key())  # the store key, as every later line carries it
     size = len(ingest.content.encode("utf-8")) if ingest.content is not None else 0
     if size > settings.max_document_bytes:
         raise HookError(413, "content over max_document_bytes")
@@ -80,16 +80,16 @@ def github(settings: Settings, delivery: Delivery) -> Outcome:
 def jira(settings: Settings, delivery: Delivery) -> Outcome:
     """An issue of a configured project moved to the approved status: ingest its description."""
     source = settings.sources.jira
-    issue = jira_approved_issue(delivery.payload, source)
+    issue, reason = jira_approval(delivery.payload, source)
     key = delivery.headers.get("X-Atlassian-Webhook-Identifier") or hashlib.sha256(delivery.body).hexdigest()
     review = jira_review_issue(delivery.payload, source) if issue is None else None
     if review is not None:
         return Enqueue(key, PREVIEW_JIRA_TASK, [review])  # a review's new version: refresh its preview
     if issue is None or source is None:
-        return Answer({"status": "ignored"})
+        return Answer({"status": "ignored", "reason": reason})
     # The issue key comes from the payload: validate it like any request (a bad one is a 422, no traceback).
     ingest = _request(settings, {"source": f"jira:{issue}", "team": source.team})
-    bind_log_context(postmortem_id=issue)
+    bind_log_context(postmortem_id=ingest.log_key())
     return Enqueue(key, INGEST_TASK, [ingest.to_task()])
 
 

@@ -32,6 +32,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from config.logs import current as current_log_context
 from config.settings import Settings
 from connectors.tracker import Ticket
 from worker.service.enqueue import republish
@@ -194,8 +195,9 @@ class Receiver:
             log.info("%s hook: repeated delivery ignored", kind)
             return JSONResponse({"status": "duplicate"}, status_code=200)
         entry = OutboxEntry(id=entry_id, kind=kind, task=task, args=args, attempts=0)
+        delivery_id = current_log_context().get("delivery_id")  # read here: threads may not copy it
         try:
-            await run_in_threadpool(self.publish, entry)
+            await run_in_threadpool(self.publish, entry, delivery_id)
         except Exception as exc:
             # Accepted all the same: the row is in the store and the sweep publishes it again.
             log.warning("%s hook: publish failed (%s); the sweep will publish it", kind, type(exc).__name__)
@@ -203,8 +205,8 @@ class Receiver:
         log.info("%s hook: queued", kind)
         return JSONResponse({"status": "queued"}, status_code=202)
 
-    def publish(self, entry: OutboxEntry) -> None:
-        republish(self.celery, entry, retry_policy=_PUBLISH_RETRY)
+    def publish(self, entry: OutboxEntry, delivery_id: str | None = None) -> None:
+        republish(self.celery, entry, retry_policy=_PUBLISH_RETRY, delivery_id=delivery_id)
 
     async def apply(self, hook: Hook, outcome: ApplyTicket) -> JSONResponse:
         """Write the ticket change; a replayed or late delivery older than the stored one changes nothing."""

@@ -22,7 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from config.metrics import process_registry
+from config.metrics import receiver_registry
 from config.settings import Settings
 from worker.followup.overdue import overdue_counts
 
@@ -110,12 +110,13 @@ def authorized(request: Request, token: SecretStr | None) -> bool:
 
 def metrics_endpoint(collector: SystemCollector, *, token: SecretStr | None = None
                      ) -> Callable[[Request], Any]:
-    """The /metrics handler: this process's (or every worker process's) counters plus `collector`."""
+    """The receiver's /metrics handler: the counters it records (not the workers' own, which their
+    FOLLOWTHROUGH_METRICS_PORT serves) plus `collector`."""
     system = CollectorRegistry(auto_describe=False)
     system.register(collector)  # type: ignore[arg-type]
 
     def render() -> bytes:
-        return generate_latest(process_registry()) + generate_latest(system)
+        return generate_latest(receiver_registry()) + generate_latest(system)
 
     async def endpoint(request: Request) -> Response:
         if not authorized(request, token):

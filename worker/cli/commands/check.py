@@ -31,7 +31,11 @@ def command() -> int:
     with spinner("checking the configuration"):
         findings = diagnose(settings)
     for finding in findings:
-        click.echo(finding.line())
+        click.echo(wrapped(finding.line()))
+    for name in sorted(n for n, t in settings.teams.items() if t.paused):
+        # Not a problem, but the first thing to know when a team's tickets do not appear.
+        click.echo(wrapped(f"{name}: paused (teams.{name}.paused): its syncs only plan, no ticket is "
+                           "written"))
     people = len(settings.people)
     if not findings:
         click.echo(f"checked {len(settings.teams)} team(s) and {people} people: no problems")
@@ -40,12 +44,28 @@ def command() -> int:
     return EXIT_USAGE if any(not f.unreachable for f in findings) else EXIT_UNAVAILABLE
 
 
+def wrapped(line: str) -> str:
+    """A problem line folded at the terminal's width, its continuation lines indented."""
+    import textwrap
+
+    from worker.cli.render import default_console
+
+    width = max(40, default_console().width)
+    return "\n".join(textwrap.wrap(line, width=width, subsequent_indent="    ", break_on_hyphens=False,
+                                    break_long_words=True)) or line
+
+
 def diagnose(settings: Settings) -> list[Finding]:
     """Every problem found, configuration first, then each tracker's."""
     from connectors.check import Finding
 
     if not settings.teams:
-        return [Finding("config", "no teams configured: add `teams:` to the file in FOLLOWTHROUGH_CONFIG")]
+        from config.settings import config_path
+
+        path = config_path()
+        where = (f"the file {path} (FOLLOWTHROUGH_CONFIG) has no `teams:`" if path else
+                 "FOLLOWTHROUGH_CONFIG is not set (in the environment or .env), and --config was not given")
+        return [Finding("config", f"no teams configured: {where}")]
     jira_teams = [t for t in settings.teams.values() if t.tracker == "jira"]
     github_teams = [t for t in settings.teams.values() if t.tracker == "github"]
     findings: list[Finding] = []

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from worker.cli.complete import team_names
 from worker.cli.output import FORMAT_CHOICES
 
 if TYPE_CHECKING:
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
     help="List the stored postmortems (oldest first): key (for resync and show), title, team, and how "
     "many items, tickets, open, overdue (as the follow-up report counts them) and done each has.",
 )
-@click.option("--team", help="Only this team's postmortems.")
+@click.option("--team", shell_complete=team_names, help="Only this team's postmortems.")
 @click.option("--format", "fmt", type=click.Choice(FORMAT_CHOICES), default="table", show_default=True,
               help="Output format.")
 @click.option("--failed", is_flag=True,
@@ -47,7 +48,7 @@ def command(team: str | None, fmt: str, failed: bool) -> int:
         return 0
     from rich.text import Text
 
-    from worker.cli.render import default_console, table
+    from worker.cli.render import Layout, default_console, table
 
     out = default_console()
     if not rows:
@@ -61,7 +62,9 @@ def command(team: str | None, fmt: str, failed: bool) -> int:
              pm.synced_at.strftime("%Y-%m-%d %H:%M") if pm.synced_at else "never")
             for pm, c in rows
         ],
-        wide=("title",),
+        Layout(main="title", drop=("synced", "items", "team"),
+               short={"tickets": "tkts", "overdue": "late", "items": "itm"}),
+        width=out.width,
     ))
     return 0
 
@@ -77,7 +80,7 @@ def _failures(failures: list[ParseFailureRecord], fmt: str) -> int:
         return 0
     from rich.text import Text
 
-    from worker.cli.render import default_console, table
+    from worker.cli.render import Layout, default_console, table
 
     out = default_console()
     if not failures:
@@ -87,6 +90,7 @@ def _failures(failures: list[ParseFailureRecord], fmt: str) -> int:
         ("source", "reason", "attempts", "last failed"),
         [(f.source, f.reason, str(f.attempts), f.last_failed_at.strftime("%Y-%m-%d %H:%M"))
          for f in failures],
-        wide=("reason",),
+        Layout(main="reason", drop=("last failed", "attempts"), short={"attempts": "n"}, caps={"source": 30}),
+        width=out.width,
     ))
     return 0

@@ -3,27 +3,18 @@
 from __future__ import annotations
 
 import sys
-from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import click
 
+from worker.cli.complete import team_names
 from worker.cli.exits import EXIT_DRY_RUN_FALLBACK, EXIT_OK, EXIT_PARTIAL
+from worker.cli.options import parse_at
+
+if TYPE_CHECKING:
+    from worker.followup.report import TeamReport
 
 FORMATS = ("table", "json", "markdown", "html")
-
-
-def _moment(text: str | None) -> datetime:
-    from worker.errors import UserError
-
-    if text is None:
-        return datetime.now(UTC)
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise UserError(f"--at: {text!r} is not an ISO date-time (e.g. 2026-03-30T09:00+02:00)") from None
-    if moment.tzinfo is None:
-        raise UserError(f"--at: {text!r} has no UTC offset (add e.g. +00:00)")
-    return moment
 
 
 @click.command(
@@ -31,7 +22,7 @@ def _moment(text: str | None) -> datetime:
     help="Print each team's follow-up report. Nothing is sent unless --send is given; a send delivers at "
     "most one report per team and scheduled period.",
 )
-@click.option("--team", help="Only this team (default: every configured team).")
+@click.option("--team", shell_complete=team_names, help="Only this team (default: every configured team).")
 @click.option("--send", is_flag=True,
               help="Deliver this period's report to the team's channels (once per period).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
@@ -44,14 +35,10 @@ def command(team: str | None, send: bool, fmt: str, refresh: bool, at: str | Non
     from worker.cli.progress import spinner
     from worker.errors import UserError
     from worker.followup import jobs
-    from worker.followup.render.email import render_html
-    from worker.followup.render.json import render_json
-    from worker.followup.render.markdown import render_markdown
-    from worker.followup.render.text import render_text
     from worker.store.tracked import open_followup_store
 
     settings = load_settings()
-    now = _moment(at)
+    now = parse_at(at)
     teams = jobs.select_teams(settings, team)
     if not teams:
         raise UserError("no teams configured (add `teams:` to the file in FOLLOWTHROUGH_CONFIG)")
@@ -63,16 +50,7 @@ def command(team: str | None, send: bool, fmt: str, refresh: bool, at: str | Non
             for destination in outcome.skipped:
                 print(f"refresh: {destination} skipped (no tracker credentials)", file=sys.stderr)
             skipped = bool(outcome.skipped)
-        reports = [jobs.team_report(settings, store, name, now) for name in teams]
-        if fmt == "json":
-            from worker.cli.output import print_json
-
-            print_json([render_json(report) for report in reports])
-        elif fmt == "html":
-            print(render_html(reports))
-        else:
-            render = render_text if fmt == "table" else render_markdown
-            print("\n".join(render(report) for report in reports))
+        _print([jobs.team_report(settings, store, name, now) for name in teams], fmt)
         if not send:
             # A refresh that could not read a tracker did not do what was asked.
             return EXIT_DRY_RUN_FALLBACK if skipped else EXIT_OK
@@ -85,3 +63,25 @@ def command(team: str | None, send: bool, fmt: str, refresh: bool, at: str | Non
         if failed:
             return EXIT_PARTIAL
         return EXIT_DRY_RUN_FALLBACK if skipped else EXIT_OK
+
+
+def _print(reports: list[TeamReport], fmt: str) -> None:
+    """The reports in the chosen format on stdout (the table at the terminal's width, at most 100)."""
+    from worker.followup.render.email import render_html
+    from worker.followup.render.json import render_json
+    from worker.followup.render.markdown import render_markdown
+    from worker.followup.render.text import render_text
+
+    if fmt == "json":
+        from worker.cli.output import print_json
+
+        print_json([render_json(report) for report in reports])
+    elif fmt == "html":
+        print(render_html(reports))
+    elif fmt == "table":
+        from worker.cli.render import default_console
+
+        width = min(default_console().width, 100)  # the terminal's, never past the report's own limit
+        print("\n".join(render_text(report, width=width) for report in reports))
+    else:
+        print("\n".join(render_markdown(report) for report in reports))

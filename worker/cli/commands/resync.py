@@ -18,8 +18,9 @@ if TYPE_CHECKING:
 
 @click.command(
     "resync",
-    help="Re-read stored postmortems (by key or id, or --all) from their sources and reconcile their "
-    "tickets. Problems (conflicts, missing tickets, failures) are listed with their ticket and item.",
+    help="Re-read stored postmortems (by key, id or a unique key prefix, as `list` prints them and `show` "
+    "takes them; or --all) from their sources and reconcile their tickets. "
+    "Problems (conflicts, missing tickets, failures) are listed with their ticket and item.",
 )
 @click.argument("ids", nargs=-1, metavar="[ID]...", shell_complete=postmortem_keys)
 @click.option("--all", "every", is_flag=True, help="Every stored postmortem.")
@@ -107,9 +108,10 @@ def _print_problems(outcomes: list[ResyncOutcome], failed: list[ResyncOutcome],
                     fell_back: list[ResyncOutcome]) -> None:
     for outcome in failed:
         print(f"{outcome.postmortem_key}: failed: {outcome.error}", file=sys.stderr)
-    if fell_back:
-        note(f"no tracker credentials for {len(fell_back)} postmortem(s) "
-             f"({', '.join(o.postmortem_key for o in fell_back)}): dry run, nothing written")
+    for reason in sorted({o.dry_run_reason for o in fell_back}):
+        keys = [o.postmortem_key for o in fell_back if o.dry_run_reason == reason]
+        why = "no tracker credentials" if reason.startswith("no tracker credentials") else reason
+        note(f"{why} for {len(keys)} postmortem(s) ({', '.join(keys)}): dry run, nothing written")
     for outcome in outcomes:
         for problem in outcome.problems:
             print(f"{outcome.postmortem_key}: {problem}")

@@ -82,7 +82,7 @@ def _print_table(people: Any, pm: PostmortemRecord, items: list[dict[str, Any]],
                  last: SyncRunRecord | None) -> None:
     from rich.text import Text
 
-    from worker.cli.render import default_console, display_owner, owner_names, table
+    from worker.cli.render import Layout, default_console, display_owner, owner_names, table
 
     names = owner_names(people)
     out = default_console()
@@ -98,11 +98,13 @@ def _print_table(people: Any, pm: PostmortemRecord, items: list[dict[str, Any]],
         ("#", "action", "ticket", "assignee", "state", "due", "owner"),
         [
             (str(n), i["title"], i["ticket"] or "-", display_owner(i["assignee"], names),
-             ("removed" if i["removed"] else i["state"] + (" (overdue)" if i["overdue"] else "")),
+             ("removed" if i["removed"] else "overdue" if i["overdue"] else i["state"]),
              i["due"].isoformat() if i["due"] else "-", i["owner_resolution"] or "-")
             for n, i in enumerate(items, start=1)
         ],
-        wide=("action",),
+        # The ticket is what an operator looks for: it is never dropped or cut.
+        Layout(main="action", drop=("owner", "due", "assignee"), caps={"assignee": 16, "owner": 12}),
+        width=out.width,
     ))
 
 

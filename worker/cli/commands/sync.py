@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from worker.cli.complete import team_names
 from worker.cli.exits import EXIT_DRY_RUN_FALLBACK, EXIT_OK, EXIT_PARTIAL, note
 from worker.cli.output import FORMAT_CHOICES
 
@@ -35,8 +36,11 @@ def read_input(path: str, *, max_bytes: int) -> tuple[bytes, str, str | None]:
 
 
 def fallback_note(settings: Settings, result: SyncResult) -> None:
-    """Say on stderr that a run fell back to a dry run for lack of credentials."""
+    """Say on stderr why a run fell back to a dry run: no credentials, or the team is paused."""
     team = settings.teams.get(result.team)
+    if team is not None and team.paused:
+        note(f"{result.dry_run_reason}: dry run, nothing written")
+        return
     tracker = team.tracker if team is not None else "tracker"
     note(f"no {tracker} credentials configured for team {result.team}: dry run, nothing written")
 
@@ -48,7 +52,8 @@ def fallback_note(settings: Settings, result: SyncResult) -> None:
     "credentials for the team's tracker it only shows the plan and exits 4.",
 )
 @click.argument("path", metavar="PATH")
-@click.option("--team", help="Owning team (default: the document's metadata, else default_team).")
+@click.option("--team", shell_complete=team_names,
+              help="Owning team (default: the document's metadata, else default_team).")
 @click.option("--dry-run", is_flag=True, help="Show the plan; write nothing, neither tickets nor the store.")
 @click.option("--format", "fmt", type=click.Choice(FORMAT_CHOICES), default="table", show_default=True,
               help="Output format.")

@@ -26,30 +26,34 @@ from worker.followup.report import ReportLine, TeamReport
 WIDTH = 100
 
 
-def _wrap(text: str, indent: str, *, hanging: str | None = None) -> list[str]:
-    """`text` on lines of at most WIDTH columns; long words (URLs) are broken rather than overflow."""
-    return textwrap.wrap(text, width=WIDTH, initial_indent=indent,
+def _wrap(text: str, indent: str, *, hanging: str | None = None, width: int = WIDTH) -> list[str]:
+    """`text` on lines of at most `width` columns; long words (URLs) are broken rather than overflow."""
+    return textwrap.wrap(text, width=width, initial_indent=indent,
                          subsequent_indent=hanging if hanging is not None else indent,
                          break_long_words=True, break_on_hyphens=False) or [indent.rstrip()]
 
 
-def _line(line: ReportLine) -> list[str]:
+def _line(line: ReportLine, width: int) -> list[str]:
     # The owner is the heading above, so the line does not repeat it.
     item = line.item
     flag = " [escalated]" if line.escalate else ""
     status = f"      {timing(line)}{flag} | due {due_text(line)} | "
     key = escape.oneline(item.ticket_key or "no ticket", limit=40)
     url = escape.oneline(item.ticket_url or "")
-    ticket = url if url and len(status) + len(url) <= WIDTH else key
-    return [*_wrap(f"- {escape.oneline(item.title)}", "    ", hanging="      "), status + ticket]
+    ticket = url if url and len(status) + len(url) <= width else key
+    return [*_wrap(f"- {escape.oneline(item.title)}", "    ", hanging="      ", width=width), status + ticket]
 
 
 class _TextWriter(OutlineWriter):
-    def __init__(self) -> None:
+    def __init__(self, width: int) -> None:
         self.out: list[str] = []
+        self.width = width
+
+    def _wrap(self, text: str, indent: str, *, hanging: str | None = None) -> list[str]:
+        return _wrap(text, indent, hanging=hanging, width=self.width)
 
     def title(self, section: Title) -> None:
-        title = escape.oneline(section.text, limit=WIDTH)
+        title = escape.oneline(section.text, limit=self.width)
         self.out += [title, "=" * len(title)]
 
     def period(self, section: Period) -> None:
@@ -64,22 +68,22 @@ class _TextWriter(OutlineWriter):
         # Plain text has always shown this line only when it names someone; the other channels show the count.
         if section.names:
             names = ", ".join(escape.oneline(name) for name in section.names)
-            self.out += [*_wrap(f"{section.count} item(s) escalated to {names}.", ""), ""]
+            self.out += [*self._wrap(f"{section.count} item(s) escalated to {names}.", ""), ""]
 
     def history(self, section: History) -> None:
         pass  # no chart in plain text
 
     def owner(self, section: Owner) -> None:
-        self.out.append(escape.oneline(section.name, limit=WIDTH))
+        self.out.append(escape.oneline(section.name, limit=self.width))
         for group in section.postmortems:
             heading = escape.oneline(group.title)
             url = escape.oneline(group.url or "")
-            if url and len(heading) + len(url) + 5 <= WIDTH:
+            if url and len(heading) + len(url) + 5 <= self.width:
                 self.out.append(f"  {heading} <{url}>")
             else:
-                self.out += _wrap(heading, "  ") + (_wrap(f"<{url}>", "  ") if url else [])
+                self.out += self._wrap(heading, "  ") + (self._wrap(f"<{url}>", "  ") if url else [])
             for line in group.lines:
-                self.out += _line(line)
+                self.out += _line(line, self.width)
         if section.more:
             self.out.append(f"    ({section.more})")
         self.out.append("")
@@ -91,20 +95,21 @@ class _TextWriter(OutlineWriter):
         self.out.append("Dropped this period")
         for line in section.lines:
             ticket = escape.oneline(line.item.ticket_url or line.item.ticket_key or "no ticket")
-            self.out += _wrap(f"- {escape.oneline(line.item.title)} ({ticket})", "  ", hanging="    ")
+            self.out += self._wrap(f"- {escape.oneline(line.item.title)} ({ticket})", "  ", hanging="    ")
         self.out.append("")
 
     def closing(self, section: Closing) -> None:
         for note in section.notes:
-            self.out += _wrap(note, "")
+            self.out += self._wrap(note, "")
         if section.link:
-            self.out += _wrap(f"Full report: {section.link}", "")
+            self.out += self._wrap(f"Full report: {section.link}", "")
         elif section.hint:
-            self.out += _wrap(section.hint, "")
+            self.out += self._wrap(section.hint, "")
 
 
-def render_text(report: TeamReport) -> str:
-    """The report as plain text (no markup, so nothing to escape beyond control characters)."""
-    writer = _TextWriter()
+def render_text(report: TeamReport, *, width: int = WIDTH) -> str:
+    """The report as plain text (no markup, so nothing to escape beyond control characters), at most
+    `width` columns a line (the CLI passes the terminal's, down to 60)."""
+    writer = _TextWriter(max(60, width))
     write(outline(report), writer)
     return "\n".join(writer.out).rstrip() + "\n"
