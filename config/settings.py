@@ -127,8 +127,13 @@ class Settings(BaseSettings):
     webhook_dedupe_ttl_seconds: int = Field(default=7 * 24 * 3600, gt=0)
     #: Seconds a webhook body may take to arrive before the request is refused (408).
     webhook_read_timeout_seconds: float = Field(default=10.0, gt=0)
-    #: Webhook requests handled at once per receiver process; more are refused with 503 at once.
+    #: Webhook requests with big bodies (over 64 KiB) handled at once per receiver process; more are
+    #: refused with 503 at once. Small bodies are read without a slot (worker/web/concurrency.py).
     webhook_max_concurrency: int = Field(default=32, gt=0)
+    #: Open connections per receiver process; one more is answered 503 and closed (worker/web/connections.py).
+    webhook_max_connections: int = Field(default=1024, gt=0)
+    #: Seconds a connection may take to send a whole request head before it is closed.
+    webhook_header_timeout_seconds: float = Field(default=10.0, gt=0)
     reconcile_every_minutes: float = Field(default=15, gt=0)
     #: How long the sweep leaves a fresh postmortem or accepted delivery to its own tasks before it
     #: queues them again (a sync never completed, an outbox row never finished).
