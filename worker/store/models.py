@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     Date,
@@ -80,6 +81,9 @@ class PostmortemRow(Base):
     #: The source's own time of the stored content (commit time, Jira `updated`, signed webhook time);
     #: an ingest carrying an older version never replaces it. None: unknown (CLI, resync at head).
     version: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The receiver's arrival sequence of that version (its outbox row id): of two versions with the same
+    #: time (signed times have 1-second resolution), the later arrival wins. None: not from the receiver.
+    version_seq: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class ActionItemRow(Base):

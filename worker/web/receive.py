@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
+from prometheus_client import Counter
 from pydantic import SecretStr
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -36,7 +37,7 @@ from config.settings import Settings
 from connectors.tracker import Ticket
 from worker.service.enqueue import republish
 from worker.store import registry
-from worker.store.outbox import Outbox, OutboxEntry
+from worker.store.outbox import Outbox, OutboxEntry, OutboxFull
 from worker.web.body import HookError, check_declared_length, read_body
 from worker.web.signatures import BadSignature
 
@@ -48,6 +49,12 @@ if TYPE_CHECKING:
 _PUBLISH_RETRY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 
 log = logging.getLogger(__name__)
+
+OUTBOX_FULL = Counter(
+    "followthrough_outbox_full",
+    "Signed deliveries refused with 503 because the outbox's pending rows were at their row or byte cap.",
+    ["kind"],
+)
 
 StoreOpener = Callable[[], AbstractContextManager["FollowupStore"]]
 
@@ -184,6 +191,10 @@ class Receiver:
         try:
             entry_id = await run_in_threadpool(
                 lambda: self.outbox().accept(kind, outcome.delivery, task=task, args=args))
+        except OutboxFull as exc:  # the sender retries later; the workers drain the pending rows meanwhile
+            OUTBOX_FULL.labels(kind=kind).inc()
+            log.warning("%s hook: refused with 503: %s", kind, exc)
+            raise HookError(503, "temporarily unavailable") from None
         except Exception as exc:  # the store is down: nothing was accepted, the sender retries later
             log.warning("%s hook: store unavailable: %s", kind, type(exc).__name__)
             raise HookError(503, "temporarily unavailable") from None

@@ -1,0 +1,26 @@
+"""Arrival sequence: the receiver's own order of a postmortem's stored version, breaking equal times.
+
+Revision ID: 0006_i18_arrival
+Revises: 0003_unconfirmed
+Create Date: 2026-12-06
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0006_i18_arrival"
+down_revision = "0003_unconfirmed"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("postmortems") as batch:
+        batch.add_column(sa.Column("version_seq", sa.BigInteger(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("postmortems") as batch:
+        batch.drop_column("version_seq")
