@@ -30,7 +30,8 @@ DOCUMENT = "# Postmortem: flood\n\n## Action items\n\n- [ ] Cap connections (@an
 
 @contextmanager
 def receiver(folder: Path, redis_url: str, **env: str | int | float) -> Iterator[int]:
-    """`followthrough serve` on a free port, publishing to `redis_url`; yields the port."""
+    """`followthrough serve` on a free port, publishing to `redis_url`; yields the port (and checks it
+    printed the dashboard's link with its generated token)."""
     config = write_config(folder, teams={"ops": {"tracker": "jira", "jira": {"project": "OPS"}}},
                           default_team="ops")
     port = free_port()
@@ -41,6 +42,8 @@ def receiver(folder: Path, redis_url: str, **env: str | int | float) -> Iterator
     try:
         wait_for(lambda: _get(f"http://127.0.0.1:{port}/healthz")[0] == 200, timeout=30,
                  what=f"the receiver on port {port}")
+        printed = server.stderr.read_text()
+        assert f"Dashboard: http://127.0.0.1:{port}/?token=" in printed, printed[-2000:]
         yield port
     finally:
         server.stop()  # uvicorn re-raises the SIGTERM it handled: the exit code is -15

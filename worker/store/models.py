@@ -254,3 +254,26 @@ class OutboxRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ServiceSecretRow(Base):
+    """A secret the service generated for itself on first start (the dashboard token), shared by every
+    receiver on this store."""
+
+    __tablename__ = "service_secrets"
+
+    name: Mapped[str] = mapped_column(String(50), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class DashboardSessionRow(Base):
+    """A dashboard cookie: the sha256 of its random value, and the token it was opened with (a rotated
+    token revokes every session opened with the old one)."""
+
+    __tablename__ = "dashboard_sessions"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    token_id: Mapped[str] = mapped_column(String(64), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 import socket
+from typing import TYPE_CHECKING
 
 import click
 
 from worker.cli.options import log_level_options
+
+if TYPE_CHECKING:
+    from config.settings import Settings
 
 UVICORN_LEVELS = ("debug", "info", "warning", "error", "critical")
 #: Where uvicorn believes X-Forwarded-For and X-Forwarded-Proto from (pinned, not read from the environment).
@@ -50,6 +55,24 @@ def check_can_listen(host: str, port: int) -> None:
             raise Unavailable(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
 
 
+def dashboard_link(settings: Settings, host: str, port: int) -> str:
+    """The dashboard's URL with its token (configured, or generated on first start and kept in the store),
+    as Jupyter prints it; a store that does not answer yet is said in one line instead."""
+    from worker.store import registry
+    from worker.store.access import DashboardAccess
+
+    if settings.dashboard_token is not None and settings.dashboard_token.get_secret_value():
+        token = settings.dashboard_token.get_secret_value()
+    else:
+        try:
+            token = DashboardAccess(registry.open_store(settings.database_url)).token()
+        except Exception as exc:  # the store is down: the receiver still starts (see /readyz)
+            return f"Dashboard: no token yet, the store did not answer ({type(exc).__name__})"
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104 - compared, not bound
+    base = (settings.public_url or f"http://{shown}:{port}").rstrip("/")
+    return f"Dashboard: {base}/?token={token}"
+
+
 @click.command("serve", help="Run the webhook receiver (verifies signatures and enqueues).")
 @click.option("--host", envvar="HOST", default="127.0.0.1", show_default=True,
               help="Address to listen on (env HOST).")
@@ -60,7 +83,7 @@ def command(host: str, port: int, log_level: str) -> int:
     """Serve the receiver until interrupted."""
     import uvicorn
 
-    from config.logs import dict_config
+    from config.logs import configure, dict_config
     from config.settings import load_settings
     from worker.errors import Unavailable
     from worker.web.app import create_app
@@ -69,6 +92,9 @@ def command(host: str, port: int, log_level: str) -> int:
     settings = load_settings()
     app = create_app(settings)
     check_can_listen(host, port)
+    # Through the log (one JSON object a line in json mode), as the first line an operator sees.
+    configure(settings.log_format, log_level)
+    logging.getLogger("followthrough.serve").info("%s", dashboard_link(settings, host, port))
     # Access logs carry only method, path and status: never bodies or signature headers. No uvicorn
     # `limit_concurrency`: it counts idle connections too and then answers 503 to everything, /healthz
     # included. The protocol caps connections and times out slow heads and bodies; the app caps
