@@ -134,6 +134,10 @@ class Settings(BaseSettings):
     webhook_max_connections: int = Field(default=1024, gt=0)
     #: Seconds a connection may take to send a whole request head before it is closed.
     webhook_header_timeout_seconds: float = Field(default=10.0, gt=0)
+    #: Accepted deliveries whose task has not finished (their outbox rows keep the document until then);
+    #: past either cap a new delivery is answered 503 and the sender retries later.
+    webhook_outbox_max_rows: int = Field(default=10_000, gt=0)
+    webhook_outbox_max_bytes: int = Field(default=256 * 1024 * 1024, gt=0)
     reconcile_every_minutes: float = Field(default=15, gt=0)
     #: How long the sweep leaves a fresh postmortem or accepted delivery to its own tasks before it
     #: queues them again (a sync never completed, an outbox row never finished).

@@ -151,7 +151,9 @@ class Receiver:
         """The outbox of the store in `database_url` (opened, and migrated, on first use)."""
         with self._outbox_guard:
             if self._outbox is None:
-                self._outbox = Outbox(registry.open_store(self.settings.database_url))
+                self._outbox = Outbox(registry.open_store(self.settings.database_url),
+                                      max_rows=self.settings.webhook_outbox_max_rows,
+                                      max_bytes=self.settings.webhook_outbox_max_bytes)
             return self._outbox
 
     def endpoint(self, hook: Hook) -> Callable[[Request], Any]:
