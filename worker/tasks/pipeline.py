@@ -24,6 +24,7 @@ from connectors.sources import GitHubFile, parse_source, stable_id
 from connectors.sources.github import GitHubReader
 from connectors.throttle import LocalWriteThrottle, NoThrottle, WriteThrottle
 from worker.errors import Locked, UserError
+from worker.parse.errors import ParseError
 from worker.service.fetch import fetch_document
 from worker.service.requests import IngestRequest, parse_request
 from worker.service.sweep import find_unseen, redrive_outbox, unsynced
@@ -173,6 +174,15 @@ def _from_outbox(settings: Settings, outbox_id: int) -> IngestRequest | None:
     return parse_request(entry.args[0])
 
 
+def _nothing_to_do(task: Task, settings: Settings, outbox_id: int) -> None:
+    if Outbox(pipeline.open_store(settings)).state(outbox_id) is None:
+        # Pending rows are never purged: the receiver writes to another store, or the message is forged.
+        log.warning("%s: outbox row %s is not in this store (do the receiver and the workers share "
+                    "FOLLOWTHROUGH_DATABASE_URL?); nothing done", task.name, outbox_id)
+    else:
+        log.info("%s: outbox row %s is already finished; nothing to do", task.name, outbox_id)
+
+
 @shared_task(  # type: ignore[untyped-decorator]
     bind=True, name=INGEST_TASK, max_retries=MAX_RETRIES
 )
@@ -190,7 +200,7 @@ def ingest_postmortem(self: Task, payload: dict[str, Any], outbox_id: int | None
             with _outbox_entry(settings, outbox_id):
                 request = _from_outbox(settings, outbox_id)
                 if request is None:
-                    log.info("%s: outbox row %s is finished or unknown; nothing to do", self.name, outbox_id)
+                    _nothing_to_do(self, settings, outbox_id)
                     return {"postmortem_key": None, "changed": False, "item_count": 0, "stale": False}
                 return _ingest(self, settings, request, version=request.version, sequence=outbox_id)
         request = parse_request(payload)
@@ -198,9 +208,10 @@ def ingest_postmortem(self: Task, payload: dict[str, Any], outbox_id: int | None
             log.warning("%s: a version set on the broker is ignored (only the receiver or the source sets "
                         "one)", self.name)
         return _ingest(self, settings, request, version=None, sequence=None)
-    except UserError as exc:
-        # An expected refusal (empty, binary or over-budget document, refused source): one WARNING line,
-        # no traceback; the parse failure is already recorded by the pipeline. Never retried.
+    except ParseError as exc:
+        # An expected refusal (an empty, binary or over-budget document): one WARNING line, no traceback
+        # and no Sentry event; the pipeline recorded the parse failure. Never retried. A refused source
+        # still fails the task: it is not expected from a configured sender.
         reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         log.warning("%s: refused: %s", self.name, reason)
         return {"postmortem_key": None, "changed": False, "item_count": 0, "stale": False, "refused": reason}
