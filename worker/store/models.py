@@ -248,6 +248,8 @@ class OutboxRow(Base):
     delivery: Mapped[str] = mapped_column(String(64))  # sha256 hex of the signed delivery identity
     task: Mapped[str] = mapped_column(String(100))
     payload: Mapped[str] = mapped_column(Text)  # JSON list of the task's positional arguments
+    #: Its length while the row holds it (0 once emptied): the byte cap sums this, not the payloads.
+    payload_bytes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     state: Mapped[str] = mapped_column(String(20), index=True)  # pending | done | failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)

@@ -84,13 +84,13 @@ class Outbox:
         """How many pending rows there are, and the bytes of their payloads."""
         with self._store.session() as s:
             rows, size = s.execute(select(func.count(OutboxRow.id),
-                                          func.coalesce(func.sum(func.length(OutboxRow.payload)), 0))
+                                          func.coalesce(func.sum(OutboxRow.payload_bytes), 0))
                                    .where(OutboxRow.state == PENDING)).one()
             return OutboxUsage(rows=int(rows), bytes=int(size))
 
     def _check_room(self, payload: str) -> None:
         usage = self.usage()
-        if usage.rows + 1 > self.max_rows or usage.bytes + len(payload) > self.max_bytes:
+        if usage.rows + 1 > self.max_rows or usage.bytes + len(payload.encode("utf-8")) > self.max_bytes:
             raise OutboxFull(f"the outbox holds {usage.rows} pending rows, {usage.bytes} bytes")
 
     def accept(self, kind: str, delivery: str, *, task: str, args: list[Any],
@@ -103,10 +103,12 @@ class Outbox:
         digest = delivery_digest(delivery)
         if self.seen(kind, digest):
             return None
-        self._check_room(json.dumps(args))
+        payload = json.dumps(args)
+        self._check_room(payload)
         # sent_at is set now: the receiver publishes right after this returns, and the sweep counts its
         # grace period from here whether or not that publish got through (one write per delivery).
-        values = {"kind": kind, "delivery": digest, "task": task, "payload": json.dumps(args),
+        values = {"kind": kind, "delivery": digest, "task": task, "payload": payload,
+                  "payload_bytes": len(payload.encode("utf-8")),
                   "state": PENDING, "attempts": 0, "created_at": now, "sent_at": now}
         with self._store.session() as s:
             stmt = self._store.insert(OutboxRow).values(**values)
@@ -119,7 +121,7 @@ class Outbox:
                 update(OutboxRow)
                 .where(OutboxRow.kind == kind, OutboxRow.delivery == digest, OutboxRow.state == FAILED)
                 .values(state=PENDING, attempts=0, last_error=None, created_at=now, sent_at=now,
-                        finished_at=None, task=task, payload=values["payload"])
+                        finished_at=None, task=task, payload=payload, payload_bytes=values["payload_bytes"])
                 .returning(OutboxRow.id)
             ).scalar()
             return int(revived) if revived is not None else None
@@ -147,14 +149,15 @@ class Outbox:
         """The task did its work: never re-drive this row again."""
         with self._store.session() as s:
             s.execute(update(OutboxRow).where(OutboxRow.id == entry_id, OutboxRow.state != DONE)
-                      .values(state=DONE, finished_at=now or _now(), last_error=None, payload=EMPTIED))
+                      .values(state=DONE, finished_at=now or _now(), last_error=None, payload=EMPTIED,
+                              payload_bytes=0))
 
     def fail(self, entry_id: int, reason: str, *, now: datetime | None = None) -> None:
         """The task can never succeed (bad document, refused source): give the dedupe key back."""
         with self._store.session() as s:
             s.execute(update(OutboxRow).where(OutboxRow.id == entry_id, OutboxRow.state == PENDING)
                       .values(state=FAILED, finished_at=now or _now(), last_error=reason[:500],
-                              payload=EMPTIED))
+                              payload=EMPTIED, payload_bytes=0))
 
     def state(self, entry_id: int) -> str | None:
         with self._store.session() as s:
