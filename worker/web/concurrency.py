@@ -77,5 +77,6 @@ async def _busy(send: Send) -> None:
     body = json.dumps({"status": "error", "reason": "too many requests in flight"}).encode()
     await send({"type": "http.response.start", "status": 503,
                 "headers": [(b"content-type", b"application/json"), (b"retry-after", b"5"),
+                            (b"connection", b"close"),  # the body is never read
                             (b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": body})

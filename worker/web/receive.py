@@ -50,6 +50,9 @@ _PUBLISH_RETRY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "
 
 log = logging.getLogger(__name__)
 
+#: Refusals that may leave the request's body unread.
+_UNREAD_BODY = frozenset({400, 401, 408, 413, 503})
+
 OUTBOX_FULL = Counter(
     "followthrough_outbox_full",
     "Signed deliveries refused with 503 because the outbox's pending rows were at their row or byte cap.",
@@ -166,7 +169,11 @@ class Receiver:
                 response: JSONResponse = await self._outcomes[type(outcome)](hook, outcome)
             except HookError as exc:
                 reason = hook.reasons.get(exc.status, exc.reason)
-                return JSONResponse({"status": "error", "reason": reason}, status_code=exc.status)
+                # A body left unread (too slow, too big, refused on its header) would keep the connection
+                # waiting for its end: close it with the answer.
+                headers = {"connection": "close"} if exc.status in _UNREAD_BODY else None
+                return JSONResponse({"status": "error", "reason": reason}, status_code=exc.status,
+                                    headers=headers)
             return response
 
         return receive
