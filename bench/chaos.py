@@ -367,6 +367,7 @@ def _chaos(config: Config, rng: random.Random, processes: dict[str, ServiceProce
 
     pool = ThreadPoolExecutor(max_workers=8)
     futures = [pool.submit(send, d) for d in deliveries]
+    _flood_sockets(url, random.Random(rng.random()), config.duration, faults)
     next_redis = start + (rng.expovariate(1 / config.redis_every) if config.redis_every else float("inf"))
     shown = start
     while True:
@@ -396,6 +397,41 @@ def _chaos(config: Config, rng: random.Random, processes: dict[str, ServiceProce
         future.result()
     pool.shutdown()
     return faults
+
+
+def _flood_sockets(url: str, rng: random.Random, duration: float, faults: Counter[str]) -> None:
+    """Issue 18's floods, in a thread for `duration` s: 200 idle sockets (never a request) and 40 forged
+    but well-formed signatures with a 100 kB body of which one byte is sent, held 5 to 15 s, then again."""
+    import socket
+    from urllib.parse import urlsplit
+
+    address = (urlsplit(url).hostname or "127.0.0.1", urlsplit(url).port or 80)
+    forged = ("POST /hooks/postmortem-approved HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+              "X-Followthrough-Signature: t={t},v1=" + "0" * 64 + "\r\nContent-Length: 100000\r\n\r\n{{")
+
+    def cycle() -> None:
+        held: list[socket.socket] = []
+        try:
+            for n in range(240):
+                with contextlib.suppress(OSError):  # the receiver may be down (killed): skip that socket
+                    conn = socket.create_connection(address, timeout=2)
+                    held.append(conn)
+                    if n >= 200:
+                        conn.sendall(forged.format(t=int(time.time())).encode())
+            faults["idle-socket flood"] += 1
+            faults["forged-slot flood"] += 1
+            time.sleep(rng.uniform(5, 15))
+        finally:
+            for conn in held:
+                conn.close()
+
+    def loop() -> None:
+        end = time.monotonic() + duration
+        while time.monotonic() < end:
+            time.sleep(rng.uniform(5, 20))
+            cycle()
+
+    threading.Thread(target=loop, daemon=True, name="socket-floods").start()
 
 
 def _tracker_faults(standin: Any) -> int:

@@ -15,6 +15,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from pydantic import SecretStr
+
 from tests.dashboard import browser
 from tests.dashboard.bulk import NOW, fill, settings_for, team_name
 from tests.dashboard.serving import Served
@@ -36,7 +38,9 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/screens.db"
         fill(url, items=2000, teams=8)
-        with Served(settings_for(url, 8, Path(tmp))) as server, browser.chromium() as chromium:
+        token = SecretStr("screens")
+        settings = settings_for(url, 8, Path(tmp)).model_copy(update={"dashboard_token": token})
+        with Served(settings, signed_in="screens") as server, browser.chromium() as chromium:
             page = chromium.new_page(viewport={"width": 1280, "height": 900})
             for name, path in PAGES.items():
                 joiner = "&" if "?" in path else "?"

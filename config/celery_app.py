@@ -16,6 +16,7 @@ trial run; use Redis in production. The beat lock and the shared GitHub write th
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from functools import cached_property
 from typing import Any
@@ -52,6 +53,21 @@ def is_redis_url(url: str | None) -> bool:
 def broker_url(settings: Settings) -> str:
     """The broker in use: CELERY_BROKER_URL, REDIS_URL, or the embedded SQLite transport."""
     return settings.broker_url or settings.embedded_broker_url
+
+
+def private_broker_file(url: str) -> None:
+    """Create the embedded broker's SQLite file readable by its owner only (0600), or narrow an existing
+    one: its messages hold inline documents. SQLite gives its journal files the same mode."""
+    prefix = "sqla+sqlite:///"
+    path = url[len(prefix):].split("?", 1)[0] if url.startswith(prefix) else ""
+    if not path or path == ":memory:":
+        return
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+        if os.stat(path).st_mode & 0o077:
+            os.chmod(path, 0o600)
+    except OSError:
+        return  # the transport reports an unusable path itself, in its own words
 
 
 def redis_url(settings: Settings) -> str | None:
@@ -242,6 +258,7 @@ class FollowthroughCelery(Celery):  # type: ignore[misc]
 
 def make_celery(settings: Settings) -> FollowthroughCelery:
     """A configured Celery app for these settings."""
+    private_broker_file(broker_url(settings))
     celery = FollowthroughCelery(settings=settings, set_as_current=False)
     celery.conf.update(celery_config(settings))
     return celery

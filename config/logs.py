@@ -99,13 +99,31 @@ class JsonFormatter(logging.Formatter):
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
+def printable(value: object, limit: int = 1000) -> str:
+    """Untrusted text for a log line: cut to `limit` characters, control characters escaped."""
+    text = str(value)[:limit]
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
+
+
+class TextFormatter(logging.Formatter):
+    """The text format, with the message's control characters escaped: a request path or header that
+    holds a newline cannot forge a log line (the traceback, added after, keeps its lines)."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        message = record.message
+        if not message.isprintable():
+            record.message = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in message)
+        return super().formatMessage(record)
+
+
 def dict_config(log_format: str, level: str | int = "INFO") -> dict[str, Any]:
     """A `logging.config.dictConfig` for one process: stderr, our formatter, the context filter.
 
     Also used as uvicorn's `log_config`, so its error and access loggers write the same lines.
     """
     formatter: dict[str, Any] = (
-        {"()": "config.logs.JsonFormatter"} if log_format == "json" else {"format": TEXT_FORMAT}
+        {"()": "config.logs.JsonFormatter"} if log_format == "json"
+        else {"()": "config.logs.TextFormatter", "fmt": TEXT_FORMAT}
     )
     level_name = logging.getLevelName(level) if isinstance(level, int) else str(level).upper()
     handler = {"class": "logging.StreamHandler", "formatter": "main", "filters": ["context"],

@@ -27,7 +27,8 @@ WEBHOOK_DELIVERIES = Counter(
 )
 INGESTS = Counter(
     "followthrough_ingests",
-    "Ingest tasks finished, by result (changed, unchanged, retry, failed).",
+    "Ingest tasks finished, by result (changed, unchanged, stale: an older version dropped, retry, "
+    "invalid: a refused document or source, failed).",
     ["result"],
 )
 SYNCS = Counter(

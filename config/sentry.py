@@ -8,10 +8,29 @@ document, and a frame's locals can hold a token.
 from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 
 from config.settings import ConfigError, Settings
 
 _started: set[str] = set()
+
+
+def scrub_event(event: dict[str, Any], _hint: Any = None) -> dict[str, Any]:
+    """Drop the request's query string and cookies before an event leaves: the dashboard token travels
+    in `?token=` (in any spelling of the key) and the session in a cookie."""
+    request = event.get("request")
+    if isinstance(request, dict):
+        request.pop("query_string", None)
+        request.pop("cookies", None)
+        if isinstance(request.get("url"), str):
+            request["url"] = request["url"].split("?", 1)[0]
+        headers = request.get("headers")
+        if isinstance(headers, dict):
+            for name in list(headers):
+                if str(name).lower() in ("cookie", "authorization", "x-hub-signature-256",
+                                         "x-hub-signature", "x-followthrough-signature"):
+                    headers[name] = "[Filtered]"
+    return event
 
 
 def _release() -> str | None:
@@ -45,6 +64,7 @@ def init_sentry(settings: Settings) -> bool:
             include_local_variables=False,
             max_request_body_size="never",
             traces_sample_rate=None,
+            before_send=scrub_event,  # type: ignore[arg-type]
         )
     except Exception as exc:  # sentry_sdk raises BadDsn (an Exception) for a malformed DSN
         raise ConfigError(f"invalid setting SENTRY_DSN: {type(exc).__name__}") from None

@@ -168,9 +168,23 @@ class Settings(BaseSettings):
     webhook_read_timeout_seconds: float = Field(
         default=10.0, gt=0, description="Time a webhook body may take to arrive (then 408).")
     webhook_max_concurrency: int = Field(
-        default=32, gt=0, description="Webhook requests at once per receiver process (more get 503).")
+        default=32, gt=0, description="Webhook requests with a body over 64 KiB at once per receiver process "
+        "(more get 503); smaller ones take no slot.")
+    webhook_max_connections: int = Field(
+        default=1024, gt=0, description="Open connections per receiver process (one more is answered 503 "
+        "and closed).")
+    webhook_header_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="Time a connection may take to send a whole request head (then it "
+        "is closed).")
+    webhook_outbox_max_rows: int = Field(
+        default=10_000, gt=0, description="Accepted deliveries not yet ingested (rows keep their document "
+        "until then); past this cap or the byte cap a delivery gets 503 and the sender retries later.")
+    webhook_outbox_max_bytes: int = Field(
+        default=256 * 1024 * 1024, gt=0, description="Bytes of documents held by accepted deliveries not "
+        "yet ingested (see the row cap).")
     webhook_dedupe_ttl_seconds: int = Field(
-        default=7 * 24 * 3600, gt=0, description="How long a delivery id is remembered to drop repeats.")
+        default=7 * 24 * 3600, gt=0, description="How long a delivery (the hash of its signed body) is "
+        "remembered to drop repeats.")
     gitlab_webhook_secret: SecretStr | None = Field(
         default=None, description="`X-Gitlab-Token` of `/hooks/gitlab` (compared in constant time); unset: "
         "`FOLLOWTHROUGH_WEBHOOK_SECRET`.")
@@ -207,8 +221,9 @@ class Settings(BaseSettings):
 
     # --- dashboard (worker/web/dashboard; access rules in docs/dashboard.md) -------------------------
     dashboard_token: SecretStr | None = Field(
-        default=None, description="Unset: the dashboard answers loopback clients only. Set: open it once "
-        "with `/?token=<token>`.")
+        default=None, description="The dashboard's token; unset, one is generated on first start and kept "
+        "in the store, and `followthrough serve` logs the URL with it. Open the dashboard once with "
+        "`/?token=<token>` (a cookie follows) or send `Authorization: Bearer <token>`.")
     dashboard_user_header: str | None = Field(
         default=None, description="Header a trusted reverse proxy sets to the signed-in user (e.g. "
         "`X-Forwarded-User`).")
@@ -256,7 +271,8 @@ class Settings(BaseSettings):
         "SENTRY_DSN", description="Report errors to Sentry (install `followthrough[sentry]`); unset, the SDK "
         "is never imported.")
     metrics_token: SecretStr | None = Field(
-        default=None, description="Set: the receiver's `/metrics` wants `Authorization: Bearer <token>`.")
+        default=None, description="Set: the receiver's `/metrics` wants `Authorization: Bearer <token>`, "
+        "and `/readyz` names its failing checks' reasons only with it.")
     metrics_port: int | None = Field(
         default=None, ge=1, le=65535, description="A worker serves `/metrics` on this port.")
     metrics_multiproc_dir: str | None = _env(

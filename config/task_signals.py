@@ -90,11 +90,20 @@ def _postrun(**_: Any) -> None:
 
 # --- task metrics --------------------------------------------------------------------------------
 
+def _ingest_result(outcome: Mapping[str, Any]) -> str:
+    """An ingest's label: refused (`invalid`, as a failed one), dropped as older (`stale`), or changed."""
+    if outcome.get("refused"):
+        return "invalid"
+    if outcome.get("stale"):
+        return "stale"
+    return "changed" if outcome.get("changed") else "unchanged"
+
+
 def _success(sender: Any = None, result: Any = None, **_: Any) -> None:
     name = getattr(sender, "name", "")
     outcome = result if isinstance(result, Mapping) else {}
     if name in _names["ingest"]:
-        INGESTS.labels(result="changed" if outcome.get("changed") else "unchanged").inc()
+        INGESTS.labels(result=_ingest_result(outcome)).inc()
     elif name in _names["sync"]:
         created = outcome.get("created", 0)
         if isinstance(created, int) and created > 0:

@@ -138,11 +138,12 @@ def _web(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> dict[str, dict
     """Overdue per team from the dashboard's overview, team pages and /overdue, and from /metrics."""
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    app = create_app(load_settings())
+    app = create_app(load_settings(dashboard_token="agree-token"))
 
     async def fetch(paths: list[str]) -> list[str]:
         transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 5000))
-        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1",
+                                     headers={"Authorization": "Bearer agree-token"}) as client:
             answers = [await client.get(path) for path in paths]
         assert all(a.status_code == 200 for a in answers), [(a.url, a.status_code) for a in answers]
         return [a.text for a in answers]

@@ -74,10 +74,13 @@ def seeded_pg(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seeded]:
         yield made
 
 
+PAGE_TOKEN = "page-tests-token"
+
+
 @pytest.fixture(scope="module")
 def served(seeded: Seeded) -> Iterator[Served]:
-    """No token: the dashboard answers loopback clients (as the tests are)."""
-    with Served(seeded.settings()) as server:
+    """The dashboard with its token, every request signed in with it (the page tests)."""
+    with Served(seeded.settings(dashboard_token=PAGE_TOKEN), signed_in=PAGE_TOKEN) as server:
         yield server
 
 

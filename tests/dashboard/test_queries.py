@@ -52,12 +52,13 @@ def test_items_match_the_report_reader(any_seeded: Seeded) -> None:
 
 
 def test_every_page_renders_on_postgresql(seeded_pg: Seeded) -> None:
-    app = create_app(seeded_pg.settings())
+    app = create_app(seeded_pg.settings(dashboard_token="pg-token"))
 
     async def fetch(path: str) -> httpx.Response:
         transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 5000))
         async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
-            return await client.get(path, params={"at": NOW.isoformat()})
+            return await client.get(path, params={"at": NOW.isoformat()},
+                                    headers={"Authorization": "Bearer pg-token"})
 
     for path in ("/", "/teams/web", "/overdue", "/postmortems", "/postmortems/pm-cdn", "/attention"):
         response = asyncio.run(fetch(path))

@@ -26,9 +26,13 @@ def _close_stores() -> Iterator[None]:
     pipeline.close_stores()
 
 
-def _get(settings: Settings, path: str) -> Any:
+TOKEN = "readyz-metrics-token"
+
+
+def _get(settings: Settings, path: str, *, token: str | None = None) -> Any:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
     with TestClient(create_app(settings, celery=make_celery(settings))) as client:
-        return client.get(path)
+        return client.get(path, headers=headers)
 
 
 def test_ready_when_store_and_redis_answer(redis_url: str, redis_client: Redis, tmp_path: Path) -> None:
@@ -38,13 +42,18 @@ def test_ready_when_store_and_redis_answer(redis_url: str, redis_client: Redis, 
 
 
 def test_not_ready_without_redis_but_still_alive(tmp_path: Path) -> None:
-    settings = make_settings("redis://127.0.0.1:1/0", database_url=f"sqlite:///{tmp_path / 's.db'}")
-    response = _get(settings, "/readyz")
+    settings = make_settings("redis://127.0.0.1:1/0", database_url=f"sqlite:///{tmp_path / 's.db'}",
+                             metrics_token=TOKEN)
+    response = _get(settings, "/readyz", token=TOKEN)
     assert response.status_code == 503
     body = response.json()
     assert body["status"] == "not ready"
     assert body["checks"]["store"] == "ok"
     assert body["checks"]["redis"].startswith("ConnectionError")
+    # Without the token the reason stays generic: it may name hosts, ports and roles.
+    anonymous = _get(settings, "/readyz")
+    assert anonymous.status_code == 503
+    assert anonymous.json()["checks"] == {"store": "ok", "redis": "unavailable"}
     assert _get(settings, "/healthz").status_code == 200
 
 
@@ -55,7 +64,7 @@ def test_not_ready_when_the_store_is_from_a_newer_release(redis_url: str, redis_
     with store.engine.begin() as conn:
         conn.execute(text("UPDATE alembic_version SET version_num = '0099_from_the_future'"))
     store.close()
-    response = _get(make_settings(redis_url, database_url=url), "/readyz")
+    response = _get(make_settings(redis_url, database_url=url, metrics_token=TOKEN), "/readyz", token=TOKEN)
     assert response.status_code == 503
     checks = response.json()["checks"]
     assert checks["redis"] == "ok"
@@ -66,8 +75,8 @@ def test_unreachable_database_reason_never_shows_the_password(redis_url: str, re
     settings = make_settings(redis_url, database_url="postgresql://ft:s3cret-pw@127.0.0.1:1/ft")
     response = _get(settings, "/readyz")
     assert response.status_code == 503
-    assert response.json()["checks"]["store"] != "ok"
-    assert "s3cret-pw" not in response.text
+    assert response.json()["checks"]["store"] == "unavailable"  # no host, port or role without a token
+    assert "s3cret-pw" not in response.text and "127.0.0.1" not in response.text
 
 
 def test_embedded_broker_needs_no_redis(tmp_path: Path) -> None:

@@ -41,7 +41,7 @@ event = {"webhookEvent": "jira:issue_updated",
          "changelog": {"items": [{"field": "status", "fromString": "Open", "toString": "Done"}]}}
 body = json.dumps(event).encode()
 client = TestClient(create_app(settings, celery=make_celery(settings)), raise_server_exceptions=False)
-response = client.post("/hooks/status/jira", content=body,
+response = client.post("/hooks/status/jira?%74oken=tok-in-query-9", content=body,
                        headers={"X-Hub-Signature": sign(SecretStr("jira-hook-secret"), body)})
 import sentry_sdk
 sentry_sdk.flush(10)
@@ -93,7 +93,8 @@ def test_an_unhandled_receiver_error_reaches_sentry_without_body_or_secrets(
     assert event["exception"]["values"][-1]["type"] == "UserError"
     assert event["request"]["url"].endswith("/hooks/status/jira")
     sent = b"".join(envelopes)
-    for secret in (marker.encode(), b"jira-hook-secret", b"db-password", b"X-Hub-Signature: sha256"):
+    for secret in (marker.encode(), b"jira-hook-secret", b"db-password", b"X-Hub-Signature: sha256",
+                   b"tok-in-query-9"):  # a dashboard token in the query, in any spelling of its key
         assert secret not in sent
 
 

@@ -549,31 +549,38 @@ def test_a_slow_body_is_refused_after_the_read_timeout(redis_url: str, redis_cli
     assert queued(redis_client) == []
 
 
-def test_requests_past_the_concurrency_limit_get_503_at_once(redis_url: str, redis_client: Redis,
-                                                             database_url: str) -> None:
+def test_big_bodies_past_the_concurrency_limit_get_503_at_once_and_small_ones_are_served(
+        redis_url: str, redis_client: Redis, database_url: str) -> None:
     import httpx
 
     settings = make_settings(redis_url, database_url, webhook_max_concurrency=2,
                              webhook_read_timeout_seconds=3)
+    big = 66_000  # over the 64 KiB read without a slot, under this hook's body limit
     with served(settings) as port:
         base = f"http://127.0.0.1:{port}"
-        held = [open_slow_post(port), open_slow_post(port)]
+        # Forged but well-formed signatures with slow big bodies hold both slots.
+        held = [open_slow_post(port, declared=big), open_slow_post(port, declared=big)]
         try:
             time.sleep(0.3)
-            body = generic_body()
-            headers = {SIG: sign_timestamped(SECRET, body, timestamp=int(time.time()))}
+            padded = generic_body().ljust(big)  # JSON may end in blanks
+            headers = {SIG: sign_timestamped(SECRET, padded, timestamp=int(time.time()))}
             started = time.monotonic()
-            refused = httpx.post(base + GENERIC, content=body, headers=headers, timeout=5)
+            refused = httpx.post(base + GENERIC, content=padded, headers=headers, timeout=5)
             assert refused.status_code == 503
             assert time.monotonic() - started < 1.0
             assert httpx.get(base + "/healthz", timeout=5).status_code == 200  # only the hooks are capped
+            # A small signed delivery takes no slot: served while the forgers hold them all.
+            body = generic_body()
+            headers = {SIG: sign_timestamped(SECRET, body, timestamp=int(time.time()))}
+            assert httpx.post(base + GENERIC, content=body, headers=headers, timeout=5).status_code == 202
         finally:
             for conn in held:
                 conn.close()
-        # With the slots free again (the held clients went away), the next delivery is served.
+        # With the slots free again (the held clients went away), the big delivery is served.
         time.sleep(0.3)
-        headers = {SIG: sign_timestamped(SECRET, body, timestamp=int(time.time()))}
-        assert httpx.post(base + GENERIC, content=body, headers=headers, timeout=5).status_code == 202
+        headers = {SIG: sign_timestamped(SECRET, padded, timestamp=int(time.time()))}
+        answer = httpx.post(base + GENERIC, content=padded, headers=headers, timeout=5)
+        assert answer.status_code in (200, 202)  # the same body again: a duplicate of the small one
 
 
 def test_a_client_that_disconnects_mid_body_is_one_log_line(

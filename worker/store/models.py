@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     Date,
@@ -80,6 +81,9 @@ class PostmortemRow(Base):
     #: The source's own time of the stored content (commit time, Jira `updated`, signed webhook time);
     #: an ingest carrying an older version never replaces it. None: unknown (CLI, resync at head).
     version: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The receiver's arrival sequence of that version (its outbox row id): of two versions with the same
+    #: time (signed times have 1-second resolution), the later arrival wins. None: not from the receiver.
+    version_seq: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class ActionItemRow(Base):
@@ -244,6 +248,8 @@ class OutboxRow(Base):
     delivery: Mapped[str] = mapped_column(String(64))  # sha256 hex of the signed delivery identity
     task: Mapped[str] = mapped_column(String(100))
     payload: Mapped[str] = mapped_column(Text)  # JSON list of the task's positional arguments
+    #: Its length while the row holds it (0 once emptied): the byte cap sums this, not the payloads.
+    payload_bytes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     state: Mapped[str] = mapped_column(String(20), index=True)  # pending | done | failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
@@ -263,3 +269,26 @@ class SourceCursorRow(Base):
     name: Mapped[str] = mapped_column(String(100), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ServiceSecretRow(Base):
+    """A secret the service generated for itself on first start (the dashboard token), shared by every
+    receiver on this store."""
+
+    __tablename__ = "service_secrets"
+
+    name: Mapped[str] = mapped_column(String(50), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class DashboardSessionRow(Base):
+    """A dashboard cookie: the sha256 of its random value, and the token it was opened with (a rotated
+    token revokes every session opened with the old one)."""
+
+    __tablename__ = "dashboard_sessions"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    token_id: Mapped[str] = mapped_column(String(64), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)

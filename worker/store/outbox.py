@@ -4,6 +4,11 @@ A row is written before the receiver answers 202, so an accepted delivery surviv
 the message, a receiver that dies before publishing, and an ingest that fails for a while. Its unique
 (kind, delivery) key is also the webhook dedupe: only a durably accepted delivery claims it, and a row
 that failed for good gives the key back, so the sender's next retry goes through.
+
+A row keeps its task's arguments (an inline document included) only while it is pending: once the task
+finished or failed, the payload is emptied and the row is just the dedupe key until it is purged. Rows
+holding content are capped in number and bytes (`OutboxFull`: the receiver answers 503 and the sender
+retries later), so a flood of signed deliveries cannot fill the database.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 
 from worker.store.models import OutboxRow
 from worker.store.store import Store
@@ -22,6 +27,23 @@ from worker.store.store import Store
 PENDING = "pending"
 DONE = "done"
 FAILED = "failed"
+#: What a finished row's payload becomes: no arguments, no content.
+EMPTIED = "[]"
+#: Default caps on the rows that hold content (pending ones).
+MAX_PENDING_ROWS = 10_000
+MAX_PENDING_BYTES = 256 * 1024 * 1024
+
+
+class OutboxFull(Exception):
+    """The pending rows already hold the most rows or bytes allowed; nothing was written."""
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxUsage:
+    """What the pending rows hold."""
+
+    rows: int
+    bytes: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,17 +74,41 @@ def _entry(row: OutboxRow) -> OutboxEntry:
 class Outbox:
     """Outbox operations on one store."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, *, max_rows: int = MAX_PENDING_ROWS,
+                 max_bytes: int = MAX_PENDING_BYTES) -> None:
         self._store = store
+        self.max_rows = max_rows
+        self.max_bytes = max_bytes
+
+    def usage(self) -> OutboxUsage:
+        """How many pending rows there are, and the bytes of their payloads."""
+        with self._store.session() as s:
+            rows, size = s.execute(select(func.count(OutboxRow.id),
+                                          func.coalesce(func.sum(OutboxRow.payload_bytes), 0))
+                                   .where(OutboxRow.state == PENDING)).one()
+            return OutboxUsage(rows=int(rows), bytes=int(size))
+
+    def _check_room(self, payload: str) -> None:
+        usage = self.usage()
+        if usage.rows + 1 > self.max_rows or usage.bytes + len(payload.encode("utf-8")) > self.max_bytes:
+            raise OutboxFull(f"the outbox holds {usage.rows} pending rows, {usage.bytes} bytes")
 
     def accept(self, kind: str, delivery: str, *, task: str, args: list[Any],
                now: datetime | None = None) -> int | None:
-        """Record a delivery; its row id, or None when the same delivery is already accepted."""
+        """Record a delivery; its row id, or None when the same delivery is already accepted.
+
+        Raises OutboxFull when the pending rows are at their cap (a duplicate is still answered None).
+        """
         now = now or _now()
         digest = delivery_digest(delivery)
+        if self.seen(kind, digest):
+            return None
+        payload = json.dumps(args)
+        self._check_room(payload)
         # sent_at is set now: the receiver publishes right after this returns, and the sweep counts its
         # grace period from here whether or not that publish got through (one write per delivery).
-        values = {"kind": kind, "delivery": digest, "task": task, "payload": json.dumps(args),
+        values = {"kind": kind, "delivery": digest, "task": task, "payload": payload,
+                  "payload_bytes": len(payload.encode("utf-8")),
                   "state": PENDING, "attempts": 0, "created_at": now, "sent_at": now}
         with self._store.session() as s:
             stmt = self._store.insert(OutboxRow).values(**values)
@@ -75,10 +121,23 @@ class Outbox:
                 update(OutboxRow)
                 .where(OutboxRow.kind == kind, OutboxRow.delivery == digest, OutboxRow.state == FAILED)
                 .values(state=PENDING, attempts=0, last_error=None, created_at=now, sent_at=now,
-                        finished_at=None, task=task, payload=values["payload"])
+                        finished_at=None, task=task, payload=payload, payload_bytes=values["payload_bytes"])
                 .returning(OutboxRow.id)
             ).scalar()
             return int(revived) if revived is not None else None
+
+    def seen(self, kind: str, digest: str) -> bool:
+        """Whether this delivery's row exists and has not failed (a duplicate)."""
+        with self._store.session() as s:
+            state = s.execute(select(OutboxRow.state)
+                              .where(OutboxRow.kind == kind, OutboxRow.delivery == digest)).scalar()
+            return state is not None and state != FAILED
+
+    def pending(self, entry_id: int) -> OutboxEntry | None:
+        """The row as the receiver wrote it, while its task has not finished; None once done or gone."""
+        with self._store.session() as s:
+            row = s.get(OutboxRow, entry_id)
+            return _entry(row) if row is not None and row.state == PENDING else None
 
     def mark_sent(self, entry_id: int, *, now: datetime | None = None) -> None:
         """The task was published once more."""
@@ -90,13 +149,15 @@ class Outbox:
         """The task did its work: never re-drive this row again."""
         with self._store.session() as s:
             s.execute(update(OutboxRow).where(OutboxRow.id == entry_id, OutboxRow.state != DONE)
-                      .values(state=DONE, finished_at=now or _now(), last_error=None))
+                      .values(state=DONE, finished_at=now or _now(), last_error=None, payload=EMPTIED,
+                              payload_bytes=0))
 
     def fail(self, entry_id: int, reason: str, *, now: datetime | None = None) -> None:
         """The task can never succeed (bad document, refused source): give the dedupe key back."""
         with self._store.session() as s:
             s.execute(update(OutboxRow).where(OutboxRow.id == entry_id, OutboxRow.state == PENDING)
-                      .values(state=FAILED, finished_at=now or _now(), last_error=reason[:500]))
+                      .values(state=FAILED, finished_at=now or _now(), last_error=reason[:500],
+                              payload=EMPTIED, payload_bytes=0))
 
     def state(self, entry_id: int) -> str | None:
         with self._store.session() as s:

@@ -20,7 +20,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from alembic.util.exc import CommandError
-from sqlalchemy import Engine, create_engine, delete, event, func, or_, select, text, update
+from sqlalchemy import Engine, and_, case, create_engine, delete, event, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, CursorResult, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
@@ -257,12 +257,14 @@ class Store:
         content: bytes | None,
         approved_at: datetime | None = None,
         version: datetime | None = None,
+        sequence: int | None = None,
         now: datetime | None = None,
     ) -> bool:
         """Record a parsed postmortem and its items; return False when this exact content was stored.
 
         Raises StaleVersion, writing nothing, when `version` is older than the stored one (a replayed
-        or retried delivery of an earlier document must never roll a newer one back).
+        or retried delivery of an earlier document must never roll a newer one back). Of two equal
+        versions the one with the later `sequence` (the receiver's arrival order) wins.
         """
         now = now or _now()
         with self.session() as s:
@@ -284,13 +286,10 @@ class Store:
             }
             if approved_at is not None:
                 values["approved_at"] = approved_at
-            stmt = self.insert(PostmortemRow).values(key=key, version=version, **values)
-            stored = PostmortemRow.version
+            stmt = self.insert(PostmortemRow).values(key=key, version=version, version_seq=sequence, **values)
             # Compared and written in one statement: the row lock orders concurrent ingests.
             written = s.execute(stmt.on_conflict_do_update(
-                index_elements=["key"],
-                set_={**values, "version": func.coalesce(stmt.excluded.version, stored)},
-                where=or_(stored.is_(None), stmt.excluded.version.is_(None), stored <= stmt.excluded.version),
+                index_elements=["key"], set_={**values, **_version_values(stmt)}, where=_not_older(stmt),
             ).returning(PostmortemRow.key)).first()
             if written is None:
                 raise StaleVersion(f"postmortem {key}: version {version} is older than the stored one")
@@ -650,6 +649,22 @@ class Store:
         with self.session() as s:
             stmt = self.insert(OwnerLookupRow).values(destination=destination, query=query[:500], **values)
             s.execute(stmt.on_conflict_do_update(index_elements=["destination", "query"], set_=values))
+
+
+def _version_values(stmt: Any) -> dict[str, Any]:
+    """An unversioned write (the CLI, a resync at head) keeps the stored version and its sequence."""
+    new, stored = stmt.excluded, PostmortemRow
+    return {"version": func.coalesce(new.version, stored.version),
+            "version_seq": case((new.version.is_(None), stored.version_seq), else_=new.version_seq)}
+
+
+def _not_older(stmt: Any) -> Any:
+    """Whether the new version may replace the stored one: newer, or as new and not an earlier arrival."""
+    new, stored = stmt.excluded, PostmortemRow
+    same_time_later = and_(stored.version == new.version,
+                           or_(stored.version_seq.is_(None), new.version_seq.is_(None),
+                               stored.version_seq <= new.version_seq))
+    return or_(stored.version.is_(None), new.version.is_(None), stored.version < new.version, same_time_later)
 
 
 def alembic_config(connection: Connection | None = None) -> Config:

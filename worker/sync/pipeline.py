@@ -130,16 +130,18 @@ def ingest(
     approved_at: datetime | None = None,
     filename: str | None = None,
     version: datetime | None = None,
+    sequence: int | None = None,
 ) -> IngestResult:
     """Parse a postmortem and record it and its items in the store. Raises UserError on bad input.
 
-    `version` is the source's time of this content; an older one than the store holds is not stored.
+    `version` is the source's time of this content; an older one than the store holds is not stored, and
+    of equal ones the later `sequence` (the receiver's arrival order) wins.
     A document the parser refuses is recorded as a parse failure (source, content hash, reason).
     """
     parsed = parse_with_limits(settings, content, filename=filename, identity=postmortem_id, record_as=source)
     return _store_parsed(settings, parsed, content=content, source=source,
                          identity=postmortem_id or parsed.identity, team=team, title=title,
-                         approved_at=approved_at, version=version)
+                         approved_at=approved_at, version=version, sequence=sequence)
 
 
 def _store_parsed(
@@ -153,6 +155,7 @@ def _store_parsed(
     title: str | None,
     approved_at: datetime | None,
     version: datetime | None = None,
+    sequence: int | None = None,
 ) -> IngestResult:
     if title and not parsed.title:
         parsed = replace(parsed, title=title)
@@ -172,6 +175,7 @@ def _store_parsed(
             content=content if source.startswith("inline:") else None,
             approved_at=approved_at,
             version=version,
+            sequence=sequence,
         )
     except StaleVersion:
         return IngestResult(postmortem_key=key, changed=False, item_count=len(parsed.action_items),

@@ -7,22 +7,25 @@ hash, and sync searches the tracker for the postmortem's tickets before creating
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from celery import Task, shared_task
 from celery.exceptions import Retry
 
-from config import logs
 from config.settings import Settings
 from connectors.redis_throttle import RedisWriteThrottle, token_key
-from connectors.sources import parse_source, stable_id
+from connectors.sources import GitHubFile, parse_source, stable_id
 from connectors.sources.github import GitHubReader
 from connectors.throttle import LocalWriteThrottle, NoThrottle, WriteThrottle
 from worker.contract.flows import write_back_wanted
 from worker.errors import Locked, UserError
+from worker.parse.errors import ParseError
 from worker.service.fetch import fetch_document
 from worker.service.requests import IngestRequest, parse_request
 from worker.service.sweep import find_unseen, poll_source, redrive_outbox, unsynced
@@ -45,6 +48,9 @@ log = logging.getLogger(__name__)
 #: Attempts for rate-limited or transient tracker errors before the task fails for good (the next
 #: reconcile sweep or a resync picks the postmortem up again).
 MAX_RETRIES = 10
+
+#: A ref that names one commit (40 hex digits): its content never changes.
+_COMMIT = re.compile(r"[0-9a-f]{40}")
 
 _local_throttle: WriteThrottle | None = None
 _local_throttle_guard = threading.Lock()
@@ -104,6 +110,90 @@ def _outbox_entry(settings: Settings, entry_id: int | None) -> Iterator[None]:
     Outbox(pipeline.open_store(settings)).finish(entry_id)
 
 
+@dataclass(frozen=True, slots=True)
+class _Read:
+    """A postmortem's bytes as read for an ingest, and the source's own version of them."""
+
+    content: bytes
+    source: str
+    filename: str | None
+    title: str | None
+    version: datetime | None
+    approved: bool | None = None  # False: the source says the document is not (or no longer) approved
+
+
+def _read(settings: Settings, request: IngestRequest) -> _Read:
+    if request.content is not None:
+        return _Read(request.content.encode("utf-8"), f"inline:{request.id}", request.filename,
+                     request.title, None)
+    document = fetch_document(settings, parse_source(str(request.source)))
+    return _Read(document.content, str(document.source), request.filename or document.filename,
+                 request.title or document.title, document.version, document.approved)
+
+
+def _already_stored(settings: Settings, request: IngestRequest) -> str | None:
+    """The stored postmortem's key when it already holds this exact source version (a file pinned to a
+    commit): then nothing is fetched again."""
+    if request.source is None:
+        return None
+    ref = parse_source(request.source)
+    if not (isinstance(ref, GitHubFile) and _COMMIT.fullmatch(ref.ref)):
+        return None
+    key = pipeline.postmortem_key(request.id or stable_id(ref))
+    stored = pipeline.open_store(settings).get_postmortem(key)
+    return key if stored is not None and stored.source == str(ref) else None
+
+
+def _ingest(task: Task, settings: Settings, request: IngestRequest, *, version: datetime | None,
+            sequence: int | None) -> dict[str, Any]:
+    """Read and store one postmortem, then queue its sync; `version` only from the receiver or the source."""
+    check_source(settings, request)
+    known = _already_stored(settings, request)
+    if known is not None:
+        log.info("%s: postmortem %s: this source version is already stored; not fetched again",
+                 task.name, known)
+        return {"postmortem_key": known, "changed": False, "item_count": 0, "stale": False}
+    try:
+        read = _read(settings, request)
+    except RETRYABLE as exc:
+        raise _retry(task, exc) from None
+    if read.approved is False:  # a Notion page edited, but not (or no longer) approved
+        return {"postmortem_key": None, "skipped": "not approved"}
+    postmortem_id = request.id or stable_id(parse_source(read.source))
+    result = pipeline.ingest(
+        settings, content=read.content, source=read.source, postmortem_id=postmortem_id, title=read.title,
+        team=request.team, approved_at=request.approved_at, filename=read.filename,
+        version=version or read.version, sequence=sequence,
+    )
+    if result.stale:
+        # Dropped, never silently: one WARNING line, and the ingest counter's `stale` result.
+        log.warning("%s: postmortem %s: an older version than the stored one; dropped",
+                    task.name, result.postmortem_key)
+    else:
+        # Queue the sync even when nothing changed: the earlier attempt may have died between storing
+        # the document and queueing its sync, and a sync with nothing to do costs a search, no writes.
+        enqueue_sync(task.app, result.postmortem_key)
+    return {"postmortem_key": result.postmortem_key, "changed": result.changed,
+            "item_count": result.item_count, "stale": result.stale}
+
+
+def _from_outbox(settings: Settings, outbox_id: int) -> IngestRequest | None:
+    """The request as the receiver stored it in its outbox row (version included), while pending."""
+    entry = Outbox(pipeline.open_store(settings)).pending(outbox_id)
+    if entry is None or entry.task != INGEST_TASK or not entry.args:
+        return None
+    return parse_request(entry.args[0])
+
+
+def _nothing_to_do(task: Task, settings: Settings, outbox_id: int) -> None:
+    if Outbox(pipeline.open_store(settings)).state(outbox_id) is None:
+        # Pending rows are never purged: the receiver writes to another store, or the message is forged.
+        log.warning("%s: outbox row %s is not in this store (do the receiver and the workers share "
+                    "FOLLOWTHROUGH_DATABASE_URL?); nothing done", task.name, outbox_id)
+    else:
+        log.info("%s: outbox row %s is already finished; nothing to do", task.name, outbox_id)
+
+
 @shared_task(  # type: ignore[untyped-decorator]
     bind=True, name=INGEST_TASK, max_retries=MAX_RETRIES
 )
@@ -111,52 +201,42 @@ def ingest_postmortem(self: Task, payload: dict[str, Any], outbox_id: int | None
     """Parse and store one postmortem (inline content or fetched from its source), then queue its sync.
 
     The payload comes from the broker, which is no trust boundary: only configured sources are read,
-    never a local file. `outbox_id` names the receiver's outbox row of the delivery, if any.
+    never a local file, and a version on the broker is ignored. With `outbox_id` (a webhook delivery),
+    the request, its version and its arrival sequence are read from the receiver's outbox row in the
+    store; a row already finished (or unknown) means there is nothing left to do.
     """
     settings = _settings(self)
-    with _outbox_entry(settings, outbox_id):
+    try:
+        if outbox_id is not None:
+            with _outbox_entry(settings, outbox_id):
+                request = _from_outbox(settings, outbox_id)
+                if request is None:
+                    _nothing_to_do(self, settings, outbox_id)
+                    return {"postmortem_key": None, "changed": False, "item_count": 0, "stale": False}
+                return _ingest(self, settings, request, version=request.version, sequence=outbox_id)
         request = parse_request(payload)
-        check_source(settings, request)
-        try:
-            if request.content is not None:
-                content = request.content.encode("utf-8")
-                source = f"inline:{request.id}"
-                filename = request.filename
-                title = request.title
-                version = request.version
-            else:
-                ref = parse_source(str(request.source))
-                document = fetch_document(settings, ref)
-                if document.approved is False:  # a Notion page edited, but not (or no longer) approved
-                    return {"postmortem_key": None, "skipped": "not approved"}
-                content, source = document.content, str(document.source)
-                version = request.version or document.version
-                filename = request.filename or document.filename
-                title = request.title or document.title
-        except RETRYABLE as exc:
-            raise _retry(self, exc) from None
-        postmortem_id = request.id or stable_id(parse_source(source))
-        result = pipeline.ingest(
-            settings, content=content, source=source, postmortem_id=postmortem_id, title=title,
-            team=request.team, approved_at=request.approved_at, filename=filename, version=version,
-        )
-        logs.bind(postmortem_id=result.postmortem_key)  # inline content without an id: known only now
-        if result.stale:
-            log.info("%s: postmortem %s: an older version than the stored one; ignored",
-                     self.name, result.postmortem_key)
-        else:
-            # Queue the sync even when nothing changed: the earlier attempt may have died between storing
-            # the document and queueing its sync, and a sync with nothing to do costs a search, no writes.
-            enqueue_sync(self.app, result.postmortem_key)
-    return {"postmortem_key": result.postmortem_key, "changed": result.changed,
-            "item_count": result.item_count, "stale": result.stale}
+        if request.version is not None:
+            log.warning("%s: a version set on the broker is ignored (only the receiver or the source sets "
+                        "one)", self.name)
+        return _ingest(self, settings, request, version=None, sequence=None)
+    except ParseError as exc:
+        # An expected refusal (an empty, binary or over-budget document): one WARNING line, no traceback
+        # and no Sentry event; the pipeline recorded the parse failure. Never retried. A refused source
+        # still fails the task: it is not expected from a configured sender.
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        log.warning("%s: refused: %s", self.name, reason)
+        return {"postmortem_key": None, "changed": False, "item_count": 0, "stale": False, "refused": reason}
 
 
 @shared_task(  # type: ignore[untyped-decorator]
     bind=True, name=INGEST_PULL_TASK, max_retries=MAX_RETRIES
 )
 def ingest_pull_request(self: Task, repo: str, number: int, outbox_id: int | None = None) -> dict[str, Any]:
-    """Queue an ingest of every configured postmortem file a merged pull request added or changed."""
+    """Ingest every configured postmortem file a merged pull request added or changed.
+
+    The files are ingested here, not queued: their version is the merge time GitHub reports, and a version
+    must never travel on the broker.
+    """
     settings = _settings(self)
     with _outbox_entry(settings, outbox_id):
         source = settings.sources.github
@@ -175,7 +255,8 @@ def ingest_pull_request(self: Task, repo: str, number: int, outbox_id: int | Non
             if source.covers(path):
                 ref = f"github:{source.repo}@{pull.merge_sha}:{path}"
                 # The merge time orders the versions: a replayed older merge never replaces a newer one.
-                enqueue_ingest(self.app, IngestRequest(source=ref, team=source.team, version=pull.merged_at))
+                _ingest(self, settings, IngestRequest(source=ref, team=source.team), version=pull.merged_at,
+                        sequence=outbox_id)
                 queued += 1
     return {"queued": queued}
 

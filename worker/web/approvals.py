@@ -11,6 +11,8 @@ tracker or parses a document.
 from __future__ import annotations
 
 import hashlib
+import logging
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,6 +21,7 @@ from config.settings import Settings
 from connectors.confluence_events import confluence_page_event
 from connectors.github_events import github_merged_pull, github_open_pull
 from connectors.jira_events import jira_approval, jira_review_issue
+from connectors.sources import GitHubFile, parse_source
 from worker.errors import UserError
 from worker.service.requests import IngestRequest, parse_request
 from worker.service.trust import check_source
@@ -31,7 +34,31 @@ from worker.tasks.names import (
 )
 from worker.web.body import HookError
 from worker.web.receive import Answer, Delivery, Enqueue, Outcome
-from worker.web.signatures import signed_payload
+
+log = logging.getLogger(__name__)
+
+#: Git refs a generic `source` may name when `sources.github.branch` is not set (the usual default
+#: branch names); tags are always allowed. A pull request's head or any commit is not: the stored id drops
+#: the ref, so an unmerged version would overwrite the merged one.
+DEFAULT_BRANCHES = frozenset({"HEAD", "main", "master"})
+TAG_PREFIXES = ("refs/tags/", "tags/")
+
+
+def body_key(body: bytes) -> str:
+    """The dedupe key of a delivery: the hash of its signed body, never an unsigned header (a replay
+    under a fresh delivery id is the same body)."""
+    return hashlib.sha256(body).hexdigest()
+
+
+def _check_ref(settings: Settings, ingest: IngestRequest) -> None:
+    ref = parse_source(ingest.source) if ingest.source is not None else None
+    if not isinstance(ref, GitHubFile):
+        return
+    github = settings.sources.github
+    branches = {github.branch} if github is not None and github.branch else DEFAULT_BRANCHES
+    if ref.ref not in branches and not ref.ref.startswith(TAG_PREFIXES):
+        allowed = " or ".join(sorted(branches))
+        raise HookError(422, f"ref {ref.ref[:100]!r} is not the postmortem branch ({allowed}) or a tag")
 
 
 def _request(settings: Settings, payload: Any) -> IngestRequest:
@@ -43,6 +70,15 @@ def _request(settings: Settings, payload: Any) -> IngestRequest:
     return ingest
 
 
+def version_of(signed_at: int, *, received: float) -> datetime:
+    """The version a signed time gives: never ahead of the receiver's clock (a delivery signed in the
+    future would otherwise pin the version, and every real delivery after it would be dropped)."""
+    if signed_at > received + 1:
+        log.warning("generic hook: signed %d s ahead of the receiver's clock; its version is the receipt "
+                    "time", int(signed_at - received))
+    return datetime.fromtimestamp(min(float(signed_at), received), UTC)
+
+
 def generic(settings: Settings, delivery: Delivery) -> Outcome:
     """Our own hook: the postmortem (or the source to read it from) is the signed body."""
     ingest = _request(settings, delivery.payload)
@@ -52,12 +88,13 @@ def generic(settings: Settings, delivery: Delivery) -> Outcome:
         raise HookError(413, "content over max_document_bytes")
     if ingest.team and settings.teams and ingest.team not in settings.teams:
         raise HookError(422, f"team {ingest.team[:100]!r} is not configured")
+    _check_ref(settings, ingest)
     signed_at = int(delivery.signed_at or 0)  # the timestamped scheme always gives it
-    # The signed time orders this postmortem's versions: a replayed older delivery never wins.
-    ingest = ingest.model_copy(update={"version": datetime.fromtimestamp(signed_at, UTC)})
-    # Dedupe on what is signed, never on unsigned headers.
-    key = hashlib.sha256(signed_payload(signed_at, delivery.body)).hexdigest()
-    return Enqueue(key, INGEST_TASK, [ingest.to_task()])
+    # The signed time orders this postmortem's versions: a replayed older delivery never wins. Equal
+    # times are ordered by the outbox row id, the receiver's own arrival sequence.
+    ingest = ingest.model_copy(update={"version": version_of(signed_at, received=time.time())})
+    # Dedupe on the signed body alone: the same document signed again a second later is the same delivery.
+    return Enqueue(body_key(delivery.body), INGEST_TASK, [ingest.to_task()])
 
 
 def github(settings: Settings, delivery: Delivery) -> Outcome:
@@ -66,8 +103,8 @@ def github(settings: Settings, delivery: Delivery) -> Outcome:
     if event == "ping":
         return Answer({"status": "pong"})
     merged = github_merged_pull(event, delivery.payload, settings.sources.github)
-    # GitHub signs the body only; a replay with a new delivery id is made harmless by the merge time.
-    key = delivery.headers.get("X-GitHub-Delivery") or hashlib.sha256(delivery.body).hexdigest()
+    # GitHub signs the body only, and a replay comes with a fresh X-GitHub-Delivery: dedupe on the body.
+    key = body_key(delivery.body)
     if merged is None:
         # An open pull request with a new version: its review preview is refreshed (no ticket made).
         review = github_open_pull(event, delivery.payload, settings.sources.github)
@@ -81,7 +118,7 @@ def jira(settings: Settings, delivery: Delivery) -> Outcome:
     """An issue of a configured project moved to the approved status: ingest its description."""
     source = settings.sources.jira
     issue, reason = jira_approval(delivery.payload, source)
-    key = delivery.headers.get("X-Atlassian-Webhook-Identifier") or hashlib.sha256(delivery.body).hexdigest()
+    key = body_key(delivery.body)  # not X-Atlassian-Webhook-Identifier: unsigned, a replay brings a new one
     review = jira_review_issue(delivery.payload, source) if issue is None else None
     if review is not None:
         return Enqueue(key, PREVIEW_JIRA_TASK, [review])  # a review's new version: refresh its preview

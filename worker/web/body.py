@@ -42,7 +42,7 @@ def check_declared_length(request: Request, limit: int) -> None:
     """413 when the Content-Length header already says the body is over `limit` (nothing read)."""
     declared = request.headers.get("content-length")
     if declared is not None:
-        if not declared.strip().isdigit():
+        if not (declared.strip().isascii() and declared.strip().isdigit()):
             raise HookError(400, "bad Content-Length")
         if int(declared) > limit:
             raise HookError(413, f"body over {limit} bytes")

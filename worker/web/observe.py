@@ -93,6 +93,7 @@ def observability(settings: Settings, *, redis: Any, engine: Callable[[], Engine
                                 engine=engine)
     routes = [
         Route("/metrics", metrics_endpoint(collector, token=settings.metrics_token), methods=["GET"]),
-        Route("/readyz", readyz_endpoint(engine=engine, redis=redis), methods=["GET"]),
+        Route("/readyz", readyz_endpoint(engine=engine, redis=redis, token=settings.metrics_token),
+              methods=["GET"]),
     ]
     return routes, [Middleware(DeliveryObserver, routes=hook_paths)]

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
+from prometheus_client import Counter
 from pydantic import SecretStr
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -37,7 +38,7 @@ from config.settings import Settings
 from connectors.tracker import Ticket
 from worker.service.enqueue import republish
 from worker.store import registry
-from worker.store.outbox import Outbox, OutboxEntry
+from worker.store.outbox import Outbox, OutboxEntry, OutboxFull
 from worker.web.body import HookError, check_declared_length, read_body
 from worker.web.signatures import BadSignature
 
@@ -49,6 +50,15 @@ if TYPE_CHECKING:
 _PUBLISH_RETRY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 
 log = logging.getLogger(__name__)
+
+#: Refusals that may leave the request's body unread.
+_UNREAD_BODY = frozenset({400, 401, 408, 413, 503})
+
+OUTBOX_FULL = Counter(
+    "followthrough_outbox_full",
+    "Signed deliveries refused with 503 because the outbox's pending rows were at their row or byte cap.",
+    ["kind"],
+)
 
 StoreOpener = Callable[[], AbstractContextManager["FollowupStore"]]
 
@@ -147,7 +157,9 @@ class Receiver:
         """The outbox of the store in `database_url` (opened, and migrated, on first use)."""
         with self._outbox_guard:
             if self._outbox is None:
-                self._outbox = Outbox(registry.open_store(self.settings.database_url))
+                self._outbox = Outbox(registry.open_store(self.settings.database_url),
+                                      max_rows=self.settings.webhook_outbox_max_rows,
+                                      max_bytes=self.settings.webhook_outbox_max_bytes)
             return self._outbox
 
     def endpoint(self, hook: Hook) -> Callable[[Request], Any]:
@@ -160,7 +172,11 @@ class Receiver:
                 response: JSONResponse = await self._outcomes[type(outcome)](hook, outcome)
             except HookError as exc:
                 reason = hook.reasons.get(exc.status, exc.reason)
-                return JSONResponse({"status": "error", "reason": reason}, status_code=exc.status)
+                # A body left unread (too slow, too big, refused on its header) would keep the connection
+                # waiting for its end: close it with the answer.
+                headers = {"connection": "close"} if exc.status in _UNREAD_BODY else None
+                return JSONResponse({"status": "error", "reason": reason}, status_code=exc.status,
+                                    headers=headers)
             return response
 
         return receive
@@ -188,6 +204,10 @@ class Receiver:
         try:
             entry_id = await run_in_threadpool(
                 lambda: self.outbox().accept(kind, outcome.delivery, task=task, args=args))
+        except OutboxFull as exc:  # the sender retries later; the workers drain the pending rows meanwhile
+            OUTBOX_FULL.labels(kind=kind).inc()
+            log.warning("%s hook: refused with 503: %s", kind, exc)
+            raise HookError(503, "temporarily unavailable") from None
         except Exception as exc:  # the store is down: nothing was accepted, the sender retries later
             log.warning("%s hook: store unavailable: %s", kind, type(exc).__name__)
             raise HookError(503, "temporarily unavailable") from None

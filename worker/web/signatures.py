@@ -63,7 +63,7 @@ def _fields(header: str) -> tuple[int, list[str]]:
         if not sep:
             continue
         if name == "t":
-            if not value.isdigit() or len(value) > 12:
+            if not (value.isascii() and value.isdigit()) or len(value) > 12:  # "²".isdigit() is True
                 raise BadSignature("the signature's timestamp t is not a number of seconds")
             timestamp = int(value)
         elif name == "v1":

@@ -11,6 +11,8 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from config.settings import Settings
+from worker.store import registry
+from worker.store.access import DashboardAccess
 from worker.web.dashboard import access
 from worker.web.dashboard.security import secure
 from worker.web.dashboard.views import Dashboard, OpenStore
@@ -29,11 +31,11 @@ def dashboard_routes(settings: Settings, open_store: OpenStore) -> list[BaseRout
     """The dashboard's routes, every one behind the access gate; GET and HEAD only (nothing is writable)."""
     board = Dashboard(settings, open_store)
     access.redact_access_logs()  # the one-time ?token= link must not end up in the logs
+    gate = access.Gate(settings, lambda: DashboardAccess(registry.open_store(settings.database_url)))
 
     def gated(template: str, build: Callable[..., dict[str, object]]) -> Handler:
         async def endpoint(request: Request) -> Response:
-            verdict = access.decide(request, token=settings.dashboard_token,
-                                    user_header=settings.dashboard_user_header)
+            verdict = await gate.decide(request)
             if not verdict.allowed:
                 assert verdict.response is not None
                 return secure(verdict.response)
