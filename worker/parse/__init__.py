@@ -73,10 +73,10 @@ def parse_document(
             found = extract_items(blocks, lang=lang, incident_date=meta.incident_date)
         except RecursionError:
             raise ParseError("the document is nested too deeply to read") from None
-    ident = identity or derive_identity(meta.title, meta.incident_date, meta.first_text)
-    items: tuple[ActionItem, ...] = tuple(
-        replace(item, fingerprint=fingerprint(ident, item.title)) for item in found
-    )
+        ident = identity or derive_identity(meta.title, meta.incident_date, meta.first_text)
+        items: tuple[ActionItem, ...] = tuple(
+            replace(item, fingerprint=fingerprint(ident, item.title)) for item in found
+        )
     return Postmortem(
         identity=ident,
         title=meta.title,

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 import lxml.etree as etree
 import lxml.html
 
+from worker.parse import budget
 from worker.parse.blocks import Block, Heading, ListItem, Paragraph, Table, Text
 from worker.parse.errors import ParseError
 from worker.parse.refs import is_issue_url
@@ -305,6 +306,7 @@ class _Walker:
         )
 
     def walk_block(self, el: etree._Element, name: str) -> None:
+        budget.tick()
         if name in _SKIP or name == "hr":
             return
         heading = _HEADING.fullmatch(name)
@@ -433,6 +435,7 @@ class _Walker:
         return content
 
     def _inline_into(self, el: etree._Element, out: Text) -> None:
+        budget.tick()
         name = _local(el)
         if not name or (name in _SKIP and name not in {"code"}):
             return

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from worker.parse import budget
 from worker.parse.blocks import Block, Heading, ListItem, Paragraph, Table, Text
 from worker.parse.lines import line_blocks
 from worker.parse.plaintext import checkbox
@@ -48,6 +49,7 @@ def parse_jira(text: str) -> list[Block]:
     lines = text.split("\n")
     index = 0
     while index < len(lines):
+        budget.tick()
         line = lines[index]
         index += 1
         if skip_until is not None:
@@ -156,6 +158,7 @@ def _table(rows: list[str]) -> Table:
 
 def inline(raw: str) -> Text:
     """Plain text of a line of Jira markup, with mentions and issue links collected."""
+    budget.tick()
     out = Text("")
     text = raw
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from worker.parse import budget
 from worker.parse.blocks import Block, Heading, Paragraph, Text
 
 _MAX_HEADING_CHARS = 90
@@ -56,6 +57,7 @@ def split_statements(lines: list[str]) -> list[str]:
     """Join hard-wrapped lines back into sentences, keep one-statement-per-line text apart."""
     out: list[str] = []
     for raw in lines:
+        budget.tick()
         line = raw.strip()
         if not line:
             continue
@@ -85,6 +87,7 @@ def line_blocks(lines: list[str], *, level: int, note: bool = False) -> list[Blo
         return [Paragraph(Text(text), note=note)] if text else []
     blocks: list[Block] = []
     for statement in statements:
+        budget.tick()
         title = heading_text(statement, standalone=False) if statement.endswith(":") else None
         if title:
             blocks.append(Heading(level=level, content=Text(title)))

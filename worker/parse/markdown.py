@@ -8,10 +8,12 @@ from functools import lru_cache
 from typing import Any
 
 from markdown_it import MarkdownIt
+from markdown_it.rules_block import StateBlock
 from markdown_it.rules_core import StateCore
+from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
-from mdit_py_plugins.tasklists import tasklists_plugin
 
+from worker.parse import budget
 from worker.parse.blocks import Block, Heading, ListItem, Paragraph, Table, Text
 from worker.parse.errors import ParseError
 from worker.parse.html import parse_html
@@ -33,9 +35,23 @@ def _parser() -> MarkdownIt:
     # html=True so embedded HTML blocks arrive as tokens we hand to the HTML front-end.
     md = MarkdownIt("commonmark", {"html": True, "linkify": False, "typographer": False})
     md.enable("table").enable("strikethrough")
-    md.use(tasklists_plugin)
+    # no tasklists plugin: its parent lookup is quadratic; _close_item reads the box from the text
     md.core.ruler.at("inline", _inline)
+    # The budget inside markdown-it: a rule that never matches runs first at every inline position (also
+    # when a link label is scanned ahead through skipToken) and at every block line, and checks the clock.
+    md.inline.ruler.before(md.inline.ruler.get_all_rules()[0], "followthrough_budget", _budget_inline)
+    md.block.ruler.before(md.block.ruler.get_all_rules()[0], "followthrough_budget", _budget_block)
     return md
+
+
+def _budget_inline(state: StateInline, silent: bool) -> bool:
+    budget.tick()
+    return False
+
+
+def _budget_block(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
+    budget.tick()
+    return False
 
 
 # The characters at which one of the enabled inline rules (newline, escape, backticks, strikethrough,

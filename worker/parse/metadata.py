@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from worker.parse import budget
 from worker.parse.blocks import Block, Heading, ListItem, Paragraph, Table, Text
 from worker.parse.dates import DATE_PHRASE, parse_date
 from worker.parse.empty import is_empty_value
@@ -175,6 +176,7 @@ def _pairs(blocks: list[Block]) -> list[tuple[str, Text]]:
     out: list[tuple[str, Text]] = []
     kinds: list[tuple[int, Kind]] = []
     for block in blocks:
+        budget.tick()
         if isinstance(block, Heading):
             while kinds and kinds[-1][0] >= block.level:
                 kinds.pop()
@@ -288,6 +290,14 @@ def _date_in_prose(blocks: list[Block], *, lang: str) -> date | None:
 
 
 def _title(blocks: list[Block]) -> str | None:
+    title = _title_text(blocks)
+    return title[:_MAX_TITLE] if title else None  # a 5 MB "word" is no title to show in full
+
+
+_MAX_TITLE = 300
+
+
+def _title_text(blocks: list[Block]) -> str | None:
     for block in blocks[:20]:
         if isinstance(block, Heading):
             text = " ".join(block.content.text.split())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from worker.parse import budget
 from worker.parse.blocks import Block, Heading, ListItem, Text
 from worker.parse.lines import heading_text, is_diagram, line_blocks, split_statements
 from worker.parse.sections import SectionTracker
@@ -28,6 +29,7 @@ def parse_plain(text: str) -> list[Block]:
     groups: list[list[str]] = []
     current: list[str] = []
     for line in text.split("\n"):
+        budget.tick()
         if line.strip():
             current.append(line.rstrip())
         elif current:
@@ -50,6 +52,7 @@ def parse_plain(text: str) -> list[Block]:
         last_was_heading = True
 
     for index, group in enumerate(groups):
+        budget.tick()
         if is_diagram(group):
             continue
         first = group[0]
