@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 
-from worker.parse import budget
+from worker.parse import budget, vocabulary
 from worker.parse.dates import DATE_PHRASE, parse_date
 from worker.parse.empty import is_empty_value
 from worker.parse.refs import find_ref
@@ -111,9 +111,18 @@ _ROLE_PATTERNS: tuple[tuple[Role, re.Pattern[str]], ...] = (
 )
 
 
-@lru_cache(maxsize=512)
 def column_role(header: str) -> Role:
-    """What a table column holds, judged from its header text."""
+    """What a table column holds, judged from its header text (the team's column names first)."""
+    team = vocabulary.current().columns
+    if team:
+        named = team.get(fold(header))
+        if named is not None:
+            return Role(named)
+    return _default_role(header)
+
+
+@lru_cache(maxsize=512)
+def _default_role(header: str) -> Role:
     folded = fold(header)
     for role, pattern in _ROLE_PATTERNS:
         if pattern.match(folded):

@@ -11,6 +11,8 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from worker.parse import vocabulary
+
 
 class Kind(enum.Enum):
     ACTION = "action"  # entries here are action items
@@ -95,7 +97,7 @@ def classify_heading(heading: str) -> Kind:
         return Kind.NEUTRAL
     if _PAST.search(folded) or _TIMELINE.search(folded):
         return Kind.EXCLUDED
-    if _ACTION.search(folded):
+    if _ACTION.search(folded) or vocabulary.current().names_action_section(folded):
         return Kind.ACTION
     if _EXCLUDED.search(folded):
         return Kind.EXCLUDED
