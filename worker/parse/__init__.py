@@ -11,8 +11,9 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from worker.models import ActionItem, Postmortem
-from worker.parse import budget
+from worker.parse import budget, vocabulary
 from worker.parse.blocks import Block, Heading, ListItem, Paragraph, Table, Text
+from worker.parse.decide import Decision, tracing
 from worker.parse.decode import clean_text, decode_bytes
 from worker.parse.detect import Format, detect_format
 from worker.parse.email import strip_email
@@ -25,8 +26,17 @@ from worker.parse.language import detect_language
 from worker.parse.markdown import parse_markdown
 from worker.parse.metadata import read_metadata
 from worker.parse.plaintext import parse_plain
+from worker.parse.vocabulary import Rules, Vocabulary
 
-__all__ = ["Format", "ParseError", "fingerprint", "normalise_action", "parse_document"]
+__all__ = [
+    "Decision",
+    "Format",
+    "ParseError",
+    "explain_document",
+    "fingerprint",
+    "normalise_action",
+    "parse_document",
+]
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 DEFAULT_BUDGET_SECONDS = budget.DEFAULT_BUDGET_SECONDS
@@ -47,11 +57,43 @@ def parse_document(
     identity: str | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     budget_seconds: float = DEFAULT_BUDGET_SECONDS,
+    rules: Rules | None = None,
 ) -> Postmortem:
     """Parse one postmortem document; raise ParseError (one-line message) when it cannot be read.
 
     A parse that runs past `budget_seconds` is refused (ParseError) rather than left to hold a worker.
+    `rules` are a team's own words (config.teams.ParseRules): action-section words, columns, markers.
     """
+    with vocabulary.using(Vocabulary.from_rules(rules)):
+        return _parse(
+            data, filename=filename, identity=identity, max_bytes=max_bytes, budget_seconds=budget_seconds
+        )
+
+
+def explain_document(
+    data: bytes | str,
+    *,
+    filename: str | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    budget_seconds: float = DEFAULT_BUDGET_SECONDS,
+    rules: Rules | None = None,
+) -> tuple[Postmortem, list[Decision]]:
+    """`parse_document`, and every candidate it considered with the decision and its reasons."""
+    with tracing() as decisions:
+        postmortem = parse_document(
+            data, filename=filename, max_bytes=max_bytes, budget_seconds=budget_seconds, rules=rules
+        )
+    return postmortem, decisions
+
+
+def _parse(
+    data: bytes | str,
+    *,
+    filename: str | None,
+    identity: str | None,
+    max_bytes: int,
+    budget_seconds: float,
+) -> Postmortem:
     size = len(data) if isinstance(data, bytes) else len(data.encode("utf-8", errors="replace"))
     if size > max_bytes:
         raise ParseError(

@@ -49,11 +49,20 @@ _FRAMING = re.compile(
     r"|\b(?:owners?|everyone|assignees?)\s(?:will\s)?(?:report|update|post)\s(?:\w+\s){0,2}(?:progress|status)\b"
     r"|^(?:all\s)?(?:remaining\s)?(?:work|items?|actions?|follow[-\s]?ups?)\s(?:is|are)\s(?:tracked|managed)"
     r"\s(?:in|under|on)\b"
-    r"|^(?:tracked|see)\s(?:in|under)\s(?:epic|the\s(?:epic|board|tracker|project))\b"
-    r"|^[☐☑✅✓✗☒□■\[\]xX ]{0,3}\s?(?:open|todo|to\sdo|pending)\s?[·,;/|=-]\s?[☐☑✅✓✗☒□■\[\]xX ]{0,3}\s?"
-    r"(?:done|closed|complete)",
+    r"|^(?:tracked|see)\s(?:in|under)\s(?:epic|the\s(?:epic|board|tracker|project))\b",
     re.I,
 )
+# "☐ open · ☑ done", "[ ] = todo, [x] = done": the key to the boxes, not an entry.
+_LEGEND = re.compile(
+    r"^[☐☑✅✓✗☒□■\[\]xX ]{0,3}\s?=?\s?(?:open|todo|to\sdo|pending)\s?[·,;/|=-]\s?[☐☑✅✓✗☒□■\[\]xX ]{0,3}"
+    r"\s?=?\s?(?:done|closed|complete)\W{0,3}$",
+    re.I,
+)
+
+
+def legend(text: str) -> bool:
+    """Whether a line only explains what the checkboxes mean."""
+    return len(text) < 80 and bool(_LEGEND.match(text.strip()))
 
 
 def framing(text: str) -> bool:
@@ -92,7 +101,9 @@ class Decision:
 
     def explain(self) -> str:
         """One line: TAKEN/SKIPPED, the candidate, its score and reasons."""
-        parts = [f"{name} {weight:+d}" for name, weight in self.features] or ["no feature"]
+        parts = [f"{name} {weight:+d}" for name, weight in self.features] or [
+            "no feature (not under an action heading, no marker, no checkbox)"
+        ]
         verdict = "TAKEN  " if self.taken else "SKIPPED"
         why = f"vetoed: {self.veto}" if self.veto else f"score {self.score} (needs {THRESHOLD})"
         where = f" in «{self.section}»" if self.section else ""

@@ -23,7 +23,16 @@ from datetime import date
 from worker.models import ActionItem
 from worker.parse import budget
 from worker.parse.blocks import Block, Heading, ListItem, Paragraph, Table, Text
-from worker.parse.decide import ACTION_SECTION, CHECKBOX, COMMITMENT, FRAMING, MARKER, candidate, framing
+from worker.parse.decide import (
+    ACTION_SECTION,
+    CHECKBOX,
+    COMMITMENT,
+    FRAMING,
+    MARKER,
+    candidate,
+    framing,
+    legend,
+)
 from worker.parse.field_lines import field_line
 from worker.parse.fields import MAX_FIELD_TEXT
 from worker.parse.item import (
@@ -138,7 +147,11 @@ def _heading_item(
     block: Heading, section: Section, found: Items, *, lang: str, base: date | None
 ) -> int | None:
     text = NUMBERING.sub("", block.content.text.strip(), count=1)
-    item = make_item(Text(text, refs=list(block.content.refs)), section, lang=lang, base=base)
+    decision = candidate("heading", text, section.title)
+    decision.add(ACTION_SECTION)  # a sub-heading under an action heading, followed by field lines
+    item = make_item(
+        Text(text, refs=list(block.content.refs)), section, lang=lang, base=base, decision=decision
+    )
     if item is None:
         return None
     return found.add(item)
@@ -205,6 +218,8 @@ def _list_item(
         decision.refuse(f"an excluded section ({section.title})")
     if says_nothing_to_do(text):
         decision.refuse("says there is nothing to do")
+    if legend(text):
+        decision.refuse("a legend of the checkboxes")
     if not decision.taken:
         return None
     commitments = find_commitments(text) if section.kind is Kind.ACTION else []

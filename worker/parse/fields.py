@@ -159,6 +159,7 @@ _OWNER_LABEL = re.compile(
     + r"[)\]]?",
     re.I,
 )
+_SLACK_USER = re.compile(r"<@([UW][A-Z0-9]{2,20})(?:\|([^<>|]{1,60}))?>")
 _HANDLE = re.compile(r"(?<![\w.@/])@([A-Za-z0-9][\w.-]{0,38}[A-Za-z0-9]|[A-Za-z0-9])(?![\w@])")
 _DUE_LABEL = re.compile(
     r"[(\[]?\b(?:due(?:\sdate|\sby|\son)?|deadline|target(?:\sdate)?|eta|by|until|before|fecha\slímite|fecha"
@@ -198,6 +199,10 @@ def inline_fields(text: str, *, lang: str, base: date | None, mentions: list[str
         found.owner = mentions[0]
         found.consumed.extend(mentions)
         found.owner_spans.extend(mentions)
+    elif (slack := _SLACK_USER.search(text)) is not None:
+        found.owner = slack.group(2) or slack.group(1)  # "<@U024BE7LH|ana>": the name when Slack gives one
+        found.consumed.append(slack.group(0))
+        found.owner_spans.append(slack.group(0))
     else:
         handle = _HANDLE.search(text)
         if handle:

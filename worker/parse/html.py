@@ -445,7 +445,10 @@ class _Walker:
         if name.startswith(("ac:", "ri:")) and name not in {"ac:rich-text-body", "ac:task-body"}:
             return  # parameters, placeholders (template hints), emoticons, images
         _marks(el, name, out)
+        before = len(out.text)
         self._inline_children(el, out)
+        if name in {"s", "del", "strike"}:
+            out.struck_chars += len("".join(out.text[before:].split()))
 
     def _inline_children(self, el: etree._Element, out: Text) -> None:
         out.text += el.text or ""

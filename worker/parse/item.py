@@ -122,19 +122,12 @@ def make_item(
         veto("a placeholder or a diagram")
         return None
     status = inline_status(full)
-    if status.dropped:
+    # Struck through: crossed out, unless it is also marked done ("~~Investigate GC pauses~~ (done)").
+    if status.dropped or (content.struck and not status.done):
         veto("marked won't do, dropped, duplicate or struck through")
         return None
     fields = inline_fields(full, lang=lang, base=base, mentions=content.mentions)
-    lead = read_lead(full) if commitment is None else None
-    if not owner_from_text:
-        # An owner column decides the owner, even when empty: a handle in the text stays in the title.
-        fields.consumed = [span for span in fields.consumed if span not in fields.owner_spans]
-        fields.owner = None
-        lead = lead if lead is not None and lead.marker else None
-    elif lead is not None and lead.owner and fields.owner is None:
-        fields.owner = lead.owner
-    source = commitment.title if commitment is not None else (lead.rest if lead is not None else full)
+    source = commitment.title if commitment is not None else _lead_fields(full, fields, owner_from_text)
     title, label_kind, url = _title(source, fields, status.spans, commitment=commitment is not None)
     if not title or is_placeholder(title):
         veto("no title left once the fields are cut out")
@@ -154,6 +147,19 @@ def make_item(
         done=_done(fields.done, status.done, content.checked, commitment),
         section=section.title,
     )
+
+
+def _lead_fields(full: str, fields: Fields, owner_from_text: bool) -> str:
+    """The text the title comes from (without a leading marker or person); the lead's owner into fields."""
+    lead = read_lead(full)
+    if not owner_from_text:
+        # An owner column decides the owner, even when empty: a handle in the text stays in the title.
+        fields.consumed = [span for span in fields.consumed if span not in fields.owner_spans]
+        fields.owner = None
+        lead = lead if lead is not None and lead.marker else None
+    elif lead is not None and lead.owner and fields.owner is None:
+        fields.owner = lead.owner
+    return lead.rest if lead is not None else full
 
 
 def _ignore(reason: str) -> None:

@@ -27,7 +27,11 @@ _SLACK_ID = r"<@[UW][A-Z0-9]{2,20}(?:\|[^<>]{1,60})?>"
 # change of case in the words after the name never changes what the line says (fingerprints rely on it).
 _PERSON = r"(@[\w.-]{1,40}|" + _SLACK_ID + r"|[A-ZÀ-Þ][a-zà-ÿ'’-]{1,30})"
 _PERSON_TO = re.compile(
-    _PERSON + r"\s(?i:to|will|shall|is\sto|is\sgoing\sto|va\sa|vai|wird)\s(?=\w)(.+)$", re.S
+    _PERSON + r"\s(?i:to|will|shall|is\sto|is\sgoing\sto|va\sa|vai|wird)\s"
+    # "Move to the new gateway", "Add to our runbook": "to" as a preposition after a verb, not "Bob to add".
+    r"(?!(?i:the|a|an|our|all|every|each|this|that|these|those|its|their|new|prod|production|staging)\b)"
+    r"(?=\w)(.+)$",
+    re.S,
 )
 _PERSON_COLON = re.compile(_PERSON + r"\s?:\s(?=[a-zà-ÿ])(.+)$", re.S)
 # Capitalised words that start "X to …" / "X: …" lines without naming a person.

@@ -331,7 +331,12 @@ def render_inline(token: Token, *, cell: bool = False) -> Text:
     out = Text("")
     parts: list[str] = []
     hidden = False  # inside inline <script>/<style>: content is code, never text
+    struck = 0  # depth of ~~strikethrough~~
     for child in token.children or []:
+        if child.type in ("s_open", "s_close"):
+            struck += 1 if child.type == "s_open" else -1
+        elif struck > 0 and child.type == "text":
+            out.struck_chars += len("".join(child.content.split()))
         if child.type == "html_inline" and _HIDDEN_OPEN.match(child.content):
             hidden = not child.content.rstrip().endswith("/>")
         elif child.type == "html_inline" and _HIDDEN_CLOSE.match(child.content):

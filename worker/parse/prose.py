@@ -18,6 +18,7 @@ from worker.parse.decide import (
     Decision,
     candidate,
     framing,
+    legend,
 )
 from worker.parse.field_lines import field_line
 from worker.parse.fields import MAX_FIELD_TEXT
@@ -88,6 +89,8 @@ def paragraph_items(
 def _line_vetoes(decision: Decision, head: str, section: Section, *, marked: bool) -> None:
     if says_nothing_to_do(head):
         decision.refuse("says there is nothing to do")
+    if legend(head):
+        decision.refuse("a legend of the checkboxes")
     if DIAGRAM.match(head):
         decision.refuse("a diagram")
     if field_line(head) is not None and "\n" not in head.strip():

@@ -60,6 +60,8 @@ _ACTION = re.compile(
     r"|to ?do|to dos|^todos$|todo list|todo items?|tasks?|remediations?|next steps|improvements?|fixes"
     r"|countermeasures?|recommendations?"
     r"|what we are doing|what we re doing|what we will do|what we ll do|going forward|moving forward"
+    r"|what we will change|what we ll change|what we are changing|what we re changing"
+    r"|what s next|what is next"
     r"|future work|work items?|mitigation plan|repair items?|lessons applied|prevent|preventing|to prevent"
     r"|prevenir|evitar|evitarlo|verhindern|vermeiden|eviter|empecher"
     # Spanish

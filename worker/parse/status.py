@@ -136,6 +136,12 @@ _DROPPED_ANYWHERE = re.compile(
     r"|abandonnée?)(?!\w)",
     re.I,
 )
+# "(dropped)", "[cancelled]": a bracketed word that drops the item (bare, these words can be actions).
+_DROPPED_BRACKET = re.compile(
+    r"[(\[]\s?(?:dropped|cancell?ed|abandoned|descartad[oa]|cancelad[oa]|gestrichen|abgebrochen"
+    r"|annulée?|abandonnée?|won['’]?t\sdo)\s?[)\]]",
+    re.I,
+)
 _DONE_ALTERNATION = (
     r"done|completed?|closed|resolved|fixed|finished|shipped|merged|implemented|hecho|completad[oa]"
     r"|cerrad[oa]|resuelt[oa]|terminad[oa]|implementad[oa]|concluíd[oa]|concluid[oa]|feit[oa]|fechad[oa]"
@@ -226,6 +232,6 @@ def inline_status(text: str) -> Status:
     if marker:
         done = True
         spans.append(marker.group(0))
-    if _DROPPED_ANYWHERE.search(text):
+    if _DROPPED_ANYWHERE.search(text) or _DROPPED_BRACKET.search(text):
         dropped = True
     return Status(done=done and not dropped, dropped=dropped, spans=tuple(spans))

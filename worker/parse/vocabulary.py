@@ -10,7 +10,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 #: The fields a team may name columns for (the keys of `parse.columns`).
 COLUMN_FIELDS = ("action", "owner", "due", "priority", "kind", "status", "ref")
@@ -19,9 +19,14 @@ COLUMN_FIELDS = ("action", "owner", "due", "priority", "kind", "status", "ref")
 class Rules(Protocol):
     """What config.teams.ParseRules provides (kept as a protocol so the parser does not load config)."""
 
-    action_sections: tuple[str, ...]
-    columns: Mapping[str, tuple[str, ...]]
-    markers: tuple[str, ...]
+    @property
+    def action_sections(self) -> tuple[str, ...]: ...
+
+    @property
+    def columns(self) -> Mapping[Any, tuple[str, ...]]: ...  # field name ("owner") -> column names
+
+    @property
+    def markers(self) -> tuple[str, ...]: ...
 
 
 @dataclass(frozen=True, slots=True)
