@@ -17,6 +17,7 @@ from worker.parse import budget
 from worker.parse.blocks import Block, Heading, ListItem, Paragraph, Table, Text
 from worker.parse.errors import ParseError
 from worker.parse.refs import is_issue_url
+from worker.parse.sections import Kind, classify_heading
 
 AC = "urn:followthrough:ac"
 RI = "urn:followthrough:ri"
@@ -101,10 +102,11 @@ _BLOCK_CONTAINERS = frozenset(
     }
 )
 _NOTE_CLASSES = re.compile(
-    r"\b(?:callout|confluence-information-macro|aui-message|panel|admonition|note|tip|hint|alert)\b", re.I
+    r"\b(?:callout|confluence-information-macro|aui-message|admonition|note|tip|hint|alert)\b", re.I
 )
 _HEADING = re.compile(r"h([1-6])")
-_NOTE_MACROS = frozenset({"info", "note", "warning", "tip", "panel", "excerpt-include"})
+# Callouts: never items. A panel is a container, not a callout (teams put action tables in panels).
+_NOTE_MACROS = frozenset({"info", "note", "warning", "tip", "excerpt-include"})
 _SKIP_MACROS = frozenset(
     {
         "code",
@@ -257,6 +259,7 @@ class _Walker:
     def __init__(self) -> None:
         self.blocks: list[Block] = []
         self._note_depth = 0
+        self.level = 1  # the last heading's level: a container's title nests one below it
 
     # --- block level ----------------------------------------------------------------------------
     def walk_children(self, el: etree._Element) -> None:
@@ -314,42 +317,66 @@ class _Walker:
             content = self.inline(el)
             if el.get("id") == "title-heading":
                 content.text = _strip_space_prefix(content.text)
-            if content.text:
-                self.blocks.append(Heading(level=int(heading.group(1)), content=content))
+            self._heading(content, int(heading.group(1)))
             return
-        if name == "p" or name == "dl":
-            content = self.inline(el)
-            if content.text:
-                self.blocks.append(Paragraph(content, note=self._note_depth > 0 or _wholly_emphasised(el)))
+        handler = _BLOCK_HANDLERS.get(name)
+        if handler is not None:
+            handler(self, el, name)
             return
-        if name in {"ul", "ol", "ac:task-list"}:
-            self._list(el, depth=0, ordered=name == "ol")
+        if name.startswith(("ac:", "ri:")) and name not in _TRANSPARENT_AC:
             return
-        if name == "table":
-            self._table(el)
+        classes = _classes(el)
+        if _CONTAINER_TITLE_CLASSES.search(classes) or (name == "div" and _bold_only(el)):
+            self._title_or_paragraph(el)  # a panel's or expand's title in an export, "<div><b>…</b></div>"
             return
-        if name == "ac:structured-macro":
-            macro = (_attr(el, "ac:name") or "").lower()
-            if macro in _SKIP_MACROS:
-                return
-            note = macro in _NOTE_MACROS
-            self._note_depth += note
-            for body in el:
-                if _local(body) == "ac:rich-text-body":
-                    self.walk_children(body)
-            self._note_depth -= note
-            return
-        if name.startswith(("ac:", "ri:")) and name not in {
-            "ac:layout",
-            "ac:layout-section",
-            "ac:layout-cell",
-            "ac:rich-text-body",
-            "ac:task-body",
-        }:
-            return
-        note = name == "aside" or bool(_NOTE_CLASSES.search(_classes(el)))
+        note = name == "aside" or bool(_NOTE_CLASSES.search(classes))
         self._note_depth += note
         self.walk_children(el)
+        self._note_depth -= note
+
+    def _heading(self, content: Text, level: int) -> None:
+        if content.text:
+            self.level = level
+            self.blocks.append(Heading(level=level, content=content))
+
+    def _container_title(self, title: str) -> None:
+        """A container's title (expand, panel, <summary>) counts as a heading one level down."""
+        text = _squash(title)
+        if text:
+            self.blocks.append(Heading(level=min(max(self.level + 1, 2), 6), content=Text(text)))
+
+    def _paragraph(self, el: etree._Element, name: str) -> None:
+        if _bold_only(el):
+            self._title_or_paragraph(el)
+            return
+        content = self.inline(el)
+        if content.text:
+            self.blocks.append(Paragraph(content, note=self._note_depth > 0 or _wholly_emphasised(el)))
+
+    def _title_or_paragraph(self, el: etree._Element) -> None:
+        """Mail clients and exports write section titles as bold paragraphs: such a short line that names
+        a section (or ends with a colon) is a heading; anything else stays a paragraph."""
+        content = self.inline(el)
+        text = content.text
+        short = bool(text) and "\n" not in text and len(text) <= 80 and not text.endswith(".")
+        if short and (text.endswith(":") or classify_heading(text) is not Kind.NEUTRAL):
+            self._container_title(text.rstrip(":"))
+            return
+        if text:
+            self.blocks.append(Paragraph(content, note=self._note_depth > 0))
+
+    def _macro(self, el: etree._Element, name: str) -> None:
+        macro = (_attr(el, "ac:name") or "").lower()
+        if macro in _SKIP_MACROS:
+            return
+        params = {(_attr(p, "ac:name") or ""): _itertext(p) for p in el if _local(p) == "ac:parameter"}
+        if params.get("title") and macro not in _NOTE_MACROS:
+            self._container_title(params["title"])
+        note = macro in _NOTE_MACROS
+        self._note_depth += note
+        for body in el:
+            if _local(body) == "ac:rich-text-body":
+                self.walk_children(body)
         self._note_depth -= note
 
     def _list(self, el: etree._Element, *, depth: int, ordered: bool) -> None:
@@ -460,6 +487,44 @@ class _Walker:
             if child_name in {"p", "div", "li", "tr", "td", "th"}:
                 out.text += "\n" if child_name != "td" and child_name != "th" else " | "
             out.text += child.tail or ""
+
+
+def _list_block(walker: _Walker, el: etree._Element, name: str) -> None:
+    walker._list(el, depth=0, ordered=name == "ol")
+
+
+def _table_block(walker: _Walker, el: etree._Element, name: str) -> None:
+    walker._table(el)
+
+
+def _summary_block(walker: _Walker, el: etree._Element, name: str) -> None:
+    walker._container_title(walker.inline(el).text)
+
+
+_BLOCK_HANDLERS: dict[str, Callable[[_Walker, etree._Element, str], None]] = {
+    "p": _Walker._paragraph,
+    "dl": _Walker._paragraph,
+    "ul": _list_block,
+    "ol": _list_block,
+    "ac:task-list": _list_block,
+    "table": _table_block,
+    "ac:structured-macro": _Walker._macro,
+    "summary": _summary_block,
+}
+_TRANSPARENT_AC = frozenset(
+    {"ac:layout", "ac:layout-section", "ac:layout-cell", "ac:rich-text-body", "ac:task-body"}
+)
+# Confluence exports: a panel's header, an expand's clickable title.
+_CONTAINER_TITLE_CLASSES = re.compile(r"\b(?:panelHeader|expand-control-text)\b")
+
+
+def _bold_only(el: etree._Element) -> bool:
+    """<p><b>Next steps</b></p>, <div><strong>Actions:</strong></div>: one bold child and nothing else."""
+    children = [child for child in el if _local(child) != "br"]
+    if (el.text or "").strip() or len(children) != 1:
+        return False
+    child = children[0]
+    return _local(child) in {"b", "strong"} and not (child.tail or "").strip()
 
 
 # Inline elements with a meaning of their own. Each handler returns True when it has dealt with the

@@ -14,8 +14,9 @@ _HEADING = re.compile(r"^\s{0,3}h([1-6])\.\s+(.*)$")
 _LIST = re.compile(r"^\s{0,3}([*#-]{1,6})\s+(.*)$")
 _BLOCKQUOTE = re.compile(r"^\s{0,3}bq\.\s+(.*)$")
 _MACRO_OPEN = re.compile(
-    r"^\s*\{(code|noformat|panel|quote|info|note|tip|warning|expand)(?::[^}]{0,500})?\}\s*$"
+    r"^\s*\{(code|noformat|panel|quote|info|note|tip|warning|expand)(?::([^}]{0,500}))?\}\s*$"
 )
+_TITLE_PARAM = re.compile(r"(?:^|\|)title=([^|]{1,200})")
 _MENTION = re.compile(r"\[~(?:accountid:)?([^\]\n|]{1,200})\]")
 _LINK = re.compile(r"\[([^\]\[\n|]{0,500})\|([^\]\[\n]{1,2000})\]|\[((?:https?|mailto):[^\]\[\n]{1,2000})\]")
 _EMOTICON = re.compile(r"\((?:/|x|!|\?|y|n|i|on|off|\*[rgby]?|flag|flagoff)\)")
@@ -59,12 +60,9 @@ def parse_jira(text: str) -> list[Block]:
         macro = _MACRO_OPEN.match(line)
         if macro:
             flush()
-            name = macro.group(1)
-            if name in ("code", "noformat"):
-                skip_until = name
-            else:
-                # {panel}/{info}... toggle: the same macro both opens and closes.
-                note = not note if name in ("info", "note", "tip", "warning", "panel") else note
+            skip_until, note, title = _open_macro(macro, note)
+            if title:
+                blocks.append(Heading(level=level + 1, content=inline(title)))  # a container's title
             continue
         stripped = line.strip()
         if not stripped:
@@ -98,6 +96,20 @@ def parse_jira(text: str) -> list[Block]:
         prose.append(quote.group(1) if quote else line)
     flush()
     return blocks
+
+
+def _open_macro(macro: re.Match[str], note: bool) -> tuple[str | None, bool, str | None]:
+    """A macro line: the code macro to skip to the end of, whether a callout is open, a container's title.
+
+    {info}/{note}/{tip}/{warning} are callouts (notes, never items) and toggle: the same line opens and
+    closes them. {panel} and {expand} are transparent containers; their title counts as a heading."""
+    name = macro.group(1)
+    if name in ("code", "noformat"):
+        return name, note, None
+    if name in ("info", "note", "tip", "warning"):
+        return None, not note, None
+    title = _TITLE_PARAM.search(macro.group(2) or "")
+    return None, note, title.group(1).strip() if title else None
 
 
 def _check(body: str) -> tuple[bool | None, str]:
