@@ -9,7 +9,7 @@ from datetime import date
 from functools import lru_cache
 
 from worker.parse import budget, vocabulary
-from worker.parse.dates import DATE_PHRASE, parse_date
+from worker.parse.dates import DATE_PHRASE, is_vague_date, parse_date
 from worker.parse.empty import is_empty_value
 from worker.parse.refs import find_ref
 from worker.parse.sections import fold
@@ -213,8 +213,8 @@ def inline_fields(text: str, *, lang: str, base: date | None, mentions: list[str
     if due:
         value = parse_date(due.group(1), lang=lang, base=base)
         found.due, found.due_text = value, due.group(1)
-        if value is not None or is_empty_value(due.group(1)):
-            found.consumed.append(due.group(0))
+        if value is not None or is_empty_value(due.group(1)) or is_vague_date(due.group(1)):
+            found.consumed.append(due.group(0))  # a vague "due Q3" leaves the title too, with no date
     # Literal characters a pattern cannot match without ("P" of P0-P4, ":"/"=" of a kind label) are
     # looked for first: most item text has none, and `in` costs far less than a regex search.
     priority = _PRIORITY_LABEL.search(text) or (_PRIORITY_CODE.search(text) if "P" in text else None)
