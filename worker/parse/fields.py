@@ -11,7 +11,7 @@ from functools import lru_cache
 from worker.parse import budget, vocabulary
 from worker.parse.dates import DATE_PHRASE, is_vague_date, parse_date
 from worker.parse.empty import is_empty_value
-from worker.parse.refs import find_ref
+from worker.parse.refs import find_ref, ref_span
 from worker.parse.sections import fold
 from worker.parse.status import is_done_status
 
@@ -159,6 +159,14 @@ _OWNER_LABEL = re.compile(
     + r"[)\]]?",
     re.I,
 )
+_NO_OWNER = re.compile(
+    r"[(\[]?\b(?:needs?\s(?:a\s|an\s)?(?:volunteer|owner|dri)|volunteer\s(?:needed|wanted)|owner\s(?:needed|wanted|tbd)"
+    r"|unassigned|no\sowner(?:\syet)?|sin\sresponsable|sem\sresponsável|ohne\sverantwortliche[nr]?"
+    r"|sans\sresponsable)\b[)\]]?",
+    re.I,
+)
+# GitLab scoped labels: ~"priority::1", ~priority::high.
+_SCOPED_PRIORITY = re.compile(r"~\"?(?:priority|prio|severity|sev)::\s?([\w-]{1,12})\"?", re.I)
 _SLACK_USER = re.compile(r"<@([UW][A-Z0-9]{2,20})(?:\|([^<>|]{1,60}))?>")
 _HANDLE = re.compile(r"(?<![\w.@/])@([A-Za-z0-9][\w.-]{0,38}[A-Za-z0-9]|[A-Za-z0-9])(?![\w@])")
 _DUE_LABEL = re.compile(
@@ -189,8 +197,11 @@ def inline_fields(text: str, *, lang: str, base: date | None, mentions: list[str
     found = Fields()
     text = " ".join(text[:MAX_FIELD_TEXT].split())
     budget.charge(len(text))
-    owner = _OWNER_LABEL.search(text)
-    if owner:
+    nobody = _NO_OWNER.search(text)
+    owner = _OWNER_LABEL.search(text) if nobody is None else None
+    if nobody is not None:
+        found.consumed.append(nobody.group(0))  # "(needs a volunteer)": no owner, and nothing to guess
+    elif owner:
         value = owner.group(1).strip(" .,;")
         found.owner = None if is_empty_value(value) else value
         found.consumed.append(owner.group(0))
@@ -226,6 +237,14 @@ def inline_fields(text: str, *, lang: str, base: date | None, mentions: list[str
         found.kind = kind.group(1).lower()
         found.consumed.append(kind.group(0))
     found.ref = find_ref(text)
+    span = ref_span(text) if found.ref else None
+    if span:
+        found.consumed.append(span)
+    scoped = _SCOPED_PRIORITY.search(text) if "::" in text else None
+    if scoped:
+        value = scoped.group(1)
+        found.priority = f"P{value}" if value.isdigit() else value
+        found.consumed.append(scoped.group(0))
     done = _DONE_TEXT.search(text)
     if done:
         found.done = True

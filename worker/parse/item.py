@@ -15,6 +15,7 @@ from worker.parse.empty import EMPTY_WORDS, word_core
 from worker.parse.fields import MAX_FIELD_TEXT, Fields, inline_fields
 from worker.parse.kinds import is_kind_label, normalise_kind
 from worker.parse.leads import read_lead
+from worker.parse.refs import clean_ref
 from worker.parse.sections import Kind, fold
 from worker.parse.status import inline_status
 from worker.parse.titles import first_sentence, tidy_title
@@ -143,7 +144,7 @@ def make_item(
         priority=fields.priority,
         kind=normalise_kind(kind_raw),
         kind_raw=kind_raw,
-        ref=(content.refs[0] if content.refs else None) or fields.ref or url,
+        ref=clean_ref((content.refs[0] if content.refs else None) or fields.ref or url or "") or None,
         done=_done(fields.done, status.done, content.checked, commitment),
         section=section.title,
     )

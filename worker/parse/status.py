@@ -142,6 +142,8 @@ _DROPPED_BRACKET = re.compile(
     r"|annulée?|abandonnée?|won['’]?t\sdo)\s?[)\]]",
     re.I,
 )
+# "✗ Drop the cache": a crossed box, the item is not going to be done.
+_CROSS_GLYPHS = frozenset("✗✘❌❎☒")
 _DONE_ALTERNATION = (
     r"done|completed?|closed|resolved|fixed|finished|shipped|merged|implemented|hecho|completad[oa]"
     r"|cerrad[oa]|resuelt[oa]|terminad[oa]|implementad[oa]|concluíd[oa]|concluid[oa]|feit[oa]|fechad[oa]"
@@ -232,6 +234,6 @@ def inline_status(text: str) -> Status:
     if marker:
         done = True
         spans.append(marker.group(0))
-    if _DROPPED_ANYWHERE.search(text) or _DROPPED_BRACKET.search(text):
+    if _DROPPED_ANYWHERE.search(text) or _DROPPED_BRACKET.search(text) or text[:1] in _CROSS_GLYPHS:
         dropped = True
     return Status(done=done and not dropped, dropped=dropped, spans=tuple(spans))
