@@ -92,6 +92,7 @@ _RELATIVE = re.compile(
     r"(\d{1,3}|[a-zà-ÿ]{1,6})\s+(business days?|[a-zà-ÿ]{3,10})\b",
     re.I,
 )
+_SHORT_NUMERIC = re.compile(r"(\d{1,2})([/.])(\d{1,2})\.?")
 _SENTINEL = datetime(1900, 1, 1)
 _MAX_WORDS_CHARS = 60
 
@@ -107,6 +108,9 @@ def parse_date(text: str, *, lang: str = "en", base: date | None = None) -> date
     numeric = _NUMERIC.search(text)
     if numeric:
         return _numeric(numeric, lang=lang)
+    short = _SHORT_NUMERIC.fullmatch(text)
+    if short:
+        return _short(short, lang=lang, base=base)
     if _QUARTER.search(text) or _VAGUE.search(text):
         return None  # "Q3 2025", "T3", "KW 36", "next sprint": a period, not a day (issue 16)
     relative = _RELATIVE.search(text)
@@ -119,6 +123,19 @@ def parse_date(text: str, *, lang: str = "en", base: date | None = None) -> date
     if len(text) > _MAX_WORDS_CHARS or not any(ch.isalpha() for ch in text):
         return None
     return _words(text, lang, base)
+
+
+def _short(match: re.Match[str], *, lang: str, base: date | None) -> date | None:
+    """ "3/7" or "28.2.": a day and month in the incident's year (None without an incident date)."""
+    if base is None:
+        return None
+    first, sep, second = int(match.group(1)), match.group(2), int(match.group(3))
+    if first > 12 >= second or (second <= 12 and (sep == "." or day_first(lang))):
+        first, second = second, first
+    day = _safe(base.year, first, second)
+    if day is not None and day < base:
+        day = _safe(base.year + 1, first, second)  # a due date after a December incident is next year
+    return day
 
 
 def is_vague_date(text: str) -> bool:

@@ -148,15 +148,18 @@ class Fields:
     owner_spans: list[str] = field(default_factory=list)  # the owner's part of `consumed`
 
 
-_NAME = r"(@?[\w.'’-]{1,40}(?:\s(?!and\b|due\b|by\b|to\b|until\b|before\b|para\b|bis\b)[\w.'’-]{1,40}){0,3})"
+_EMAIL = r"[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,4}"
+_NAME = (
+    r"(" + _EMAIL + r"|@?[\w.'’-]{1,40}(?:\s(?!and\b|due\b|by\b|to\b|until\b|before\b|para\b|bis\b)"
+    r"[\w.'’-]{1,40}){0,3})"
+)
 _OWNER_LABEL = re.compile(
     # A bare label word needs a separator or an @handle after it ("dri aa" in prose is not an owner);
     # "assigned to" / "owned by" read as phrases.
     r"[(\[]?(?:\b(?:owner|owners|assignee|responsible|dri|responsable|responsável|responsavel"
     r"|verantwortlich|zuständig|propriétaire|porteur|assigné|dueño|encargado|encargada)\b"
-    r"(?:\s?[:=\-–]\s?|\s(?=@))|\b(?:assigned\sto|owned\sby|asignado\sa|assigné\sà|atribuído\sa)\s?:?\s)"
-    + _NAME
-    + r"[)\]]?",
+    r"(?:\s?[:=\-–]\s?|\s(?=@)|\s(?=[\w.+-]{1,64}@))"
+    r"|\b(?:assigned\sto|owned\sby|asignado\sa|assigné\sà|atribuído\sa)\s?:?\s)" + _NAME + r"[)\]]?",
     re.I,
 )
 _NO_OWNER = re.compile(
@@ -167,6 +170,9 @@ _NO_OWNER = re.compile(
 )
 # GitLab scoped labels: ~"priority::1", ~priority::high.
 _SCOPED_PRIORITY = re.compile(r"~\"?(?:priority|prio|severity|sev)::\s?([\w-]{1,12})\"?", re.I)
+_DASH_TAIL = re.compile(
+    r"\s[—–]\s([A-ZÀ-Þ][\w'’-]{1,30}(?:\s[A-ZÀ-Þ][\w'’-]{1,30})?)\s[—–]\s(\d{1,2}[/.]\d{1,2}(?:[/.]\d{2,4})?)\.?$"
+)
 _SLACK_USER = re.compile(r"<@([UW][A-Z0-9]{2,20})(?:\|([^<>|]{1,60}))?>")
 _HANDLE = re.compile(r"(?<![\w.@/])@([A-Za-z0-9][\w.-]{0,38}[A-Za-z0-9]|[A-Za-z0-9])(?![\w@])")
 _DUE_LABEL = re.compile(
@@ -192,61 +198,82 @@ _DONE_TEXT = re.compile(
 )
 
 
+def _owner(text: str, mentions: list[str], found: Fields) -> None:
+    """The owner an item's text names: a label, a mention, a Slack id, an @handle (the first that applies)."""
+    nobody = _NO_OWNER.search(text)
+    if nobody is not None:
+        found.consumed.append(nobody.group(0))  # "(needs a volunteer)": no owner, and nothing to guess
+        return
+    owner = _OWNER_LABEL.search(text)
+    if owner:
+        value = owner.group(1).strip(" .,;")
+        found.owner = None if is_empty_value(value) else value
+        spans = [owner.group(0)]
+    elif mentions:
+        found.owner = mentions[0]
+        spans = list(mentions)
+    elif (slack := _SLACK_USER.search(text)) is not None:
+        found.owner = slack.group(2) or slack.group(1)  # "<@U024BE7LH|ana>": the name when Slack gives one
+        spans = [slack.group(0)]
+    elif (handle := _HANDLE.search(text)) is not None:
+        found.owner = "@" + handle.group(1)
+        spans = [handle.group(0)]
+    else:
+        return
+    found.consumed.extend(spans)
+    found.owner_spans.extend(spans)
+
+
 def inline_fields(text: str, *, lang: str, base: date | None, mentions: list[str]) -> Fields:
     """Fields written inside an item's own text ("Owner: Ana", "@bob", "due 15/03/2024", "(P1)")."""
     found = Fields()
     text = " ".join(text[:MAX_FIELD_TEXT].split())
     budget.charge(len(text))
-    nobody = _NO_OWNER.search(text)
-    owner = _OWNER_LABEL.search(text) if nobody is None else None
-    if nobody is not None:
-        found.consumed.append(nobody.group(0))  # "(needs a volunteer)": no owner, and nothing to guess
-    elif owner:
-        value = owner.group(1).strip(" .,;")
-        found.owner = None if is_empty_value(value) else value
-        found.consumed.append(owner.group(0))
-        found.owner_spans.append(owner.group(0))
-    elif mentions:
-        found.owner = mentions[0]
-        found.consumed.extend(mentions)
-        found.owner_spans.extend(mentions)
-    elif (slack := _SLACK_USER.search(text)) is not None:
-        found.owner = slack.group(2) or slack.group(1)  # "<@U024BE7LH|ana>": the name when Slack gives one
-        found.consumed.append(slack.group(0))
-        found.owner_spans.append(slack.group(0))
-    else:
-        handle = _HANDLE.search(text)
-        if handle:
-            found.owner = "@" + handle.group(1)
-            found.consumed.append(handle.group(0))
-            found.owner_spans.append(handle.group(0))
+    _owner(text, mentions, found)
+    _dates(text, found, lang=lang, base=base)
+    _labels(text, found)
+    found.ref = find_ref(text)
+    span = ref_span(text) if found.ref else None
+    if span:
+        found.consumed.append(span)
+    done = _DONE_TEXT.search(text)
+    if done:
+        found.done = True
+        found.consumed.append(done.group(0))
+    return found
+
+
+def _dates(text: str, found: Fields, *, lang: str, base: date | None) -> None:
+    tail = _DASH_TAIL.search(text) if "—" in text or "–" in text else None
+    if tail:
+        # "Add alert — Bob — 3/7": a person and a date as trailing dash-separated fields.
+        when = parse_date(tail.group(2), lang=lang, base=base)
+        if when is not None:
+            found.owner = found.owner or tail.group(1)
+            found.due = when
+            found.consumed.append(tail.group(0))
     due = _DUE_LABEL.search(text)
     if due:
         value = parse_date(due.group(1), lang=lang, base=base)
         found.due, found.due_text = value, due.group(1)
         if value is not None or is_empty_value(due.group(1)) or is_vague_date(due.group(1)):
             found.consumed.append(due.group(0))  # a vague "due Q3" leaves the title too, with no date
+
+
+def _labels(text: str, found: Fields) -> None:
+    """Priority and kind written as labels, codes or tags."""
     # Literal characters a pattern cannot match without ("P" of P0-P4, ":"/"=" of a kind label) are
     # looked for first: most item text has none, and `in` costs far less than a regex search.
     priority = _PRIORITY_LABEL.search(text) or (_PRIORITY_CODE.search(text) if "P" in text else None)
     if priority:
         found.priority = priority.group(1)
         found.consumed.append(priority.group(0))
-    kind = (_KIND_LABEL.search(text) if ":" in text or "=" in text else None) or _KIND_TAG.search(text)
-    if kind:
-        found.kind = kind.group(1).lower()
-        found.consumed.append(kind.group(0))
-    found.ref = find_ref(text)
-    span = ref_span(text) if found.ref else None
-    if span:
-        found.consumed.append(span)
     scoped = _SCOPED_PRIORITY.search(text) if "::" in text else None
     if scoped:
         value = scoped.group(1)
         found.priority = f"P{value}" if value.isdigit() else value
         found.consumed.append(scoped.group(0))
-    done = _DONE_TEXT.search(text)
-    if done:
-        found.done = True
-        found.consumed.append(done.group(0))
-    return found
+    kind = (_KIND_LABEL.search(text) if ":" in text or "=" in text else None) or _KIND_TAG.search(text)
+    if kind:
+        found.kind = kind.group(1).lower()
+        found.consumed.append(kind.group(0))
