@@ -68,8 +68,53 @@ def split_statements(lines: list[str]) -> list[str]:
     return out
 
 
+# A hard-wrapped line that stops at one of these words goes on in the next line ("due by⏎28 February").
+_DANGLING = frozenset(
+    [
+        "by",
+        "due",
+        "until",
+        "before",
+        "on",
+        "owner",
+        "owners",
+        "and",
+        "or",
+        "to",
+        "the",
+        "a",
+        "an",
+        "of",
+        "for",
+        "with",
+        "hasta",
+        "até",
+        "bis",
+        "avant",
+        "le",
+        "la",
+        "el",
+        "de",
+        "du",
+        "am",
+        "zum",
+        "zur",
+        "para",
+        "pour",
+    ]
+)
+
+
+def dangles(line: str) -> bool:
+    """Whether a line stops mid-phrase ("… due by"), so the next line continues it."""
+    stripped = line.rstrip()
+    return " " in stripped and stripped.rsplit(" ", 1)[-1].casefold() in _DANGLING
+
+
 def _continues(previous: str, line: str) -> bool:
     if previous.endswith((",", "-", "(", "/", "&")) and not previous.endswith(" -"):
+        return True
+    if dangles(previous):
         return True
     if previous[-1] in ".!?:;)" or previous.endswith("…"):
         return False

@@ -32,6 +32,21 @@ _OWNER_KEYS = (
     "written by",
     "prepared by",
     "responsable del postmortem",
+    "responsable del informe",
+    "responsable del analisis",
+    "responsable de la revision",
+    "responsavel pelo relatorio",
+    "responsavel pelo postmortem",
+    "responsavel pela analise",
+    "verantwortlich fur die nachbetrachtung",
+    "verantwortlich fur den bericht",
+    "verantwortlich fur das postmortem",
+    "responsable du post mortem",
+    "responsable du postmortem",
+    "responsable du rapport",
+    "postmortem author",
+    "report owner",
+    "review owner",
     "responsable",
     "lider del incidente",
     "autor",
@@ -243,7 +258,13 @@ def _value(value: Text | None) -> str | None:
     if value.mentions:
         return value.mentions[0]
     text = " ".join(value.text.split())
+    slack = _SLACK_ID.fullmatch(text)
+    if slack:
+        return slack.group(2) or slack.group(1)  # "<@U02ABC|ana>": the name when the id carries one
     return text or None
+
+
+_SLACK_ID = re.compile(r"<@([UW][A-Z0-9]{2,20})(?:\|([^<>|]{1,60}))?>")
 
 
 def _date_in(text: str, *, lang: str) -> date | None:

@@ -6,7 +6,7 @@ import re
 
 from worker.parse import budget
 from worker.parse.blocks import Block, Heading, ListItem, Text
-from worker.parse.lines import heading_text, is_diagram, line_blocks, split_statements
+from worker.parse.lines import dangles, heading_text, is_diagram, line_blocks, split_statements
 from worker.parse.sections import SectionTracker
 
 _LIST = re.compile(r"^([ \t]{0,12})(?:([-*•·+▪◦‣–])|(\(?[0-9]{1,3}[.)])|(\(?[a-z][)]))[ \t]+(\S.*)$")
@@ -109,7 +109,11 @@ def _group_blocks(group: list[str], *, level: int) -> list[Block]:
             flush_item()
             item = (len(box.group(1).expandtabs(4)), False, [box.group(2)])
         elif item is not None and (
-            line[:1] in " \t" or line.strip()[:1].islower() or line.strip()[:1] == "(" or _open_paren(item[2])
+            line[:1] in " \t"
+            or line.strip()[:1].islower()
+            or line.strip()[:1] == "("
+            or _open_paren(item[2])
+            or dangles(item[2][-1])
         ):
             item[2].append(line)
         else:

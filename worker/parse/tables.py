@@ -18,7 +18,7 @@ from worker.parse.item import (
     is_placeholder,
     make_item,
 )
-from worker.parse.sections import Kind
+from worker.parse.sections import Kind, fold
 from worker.parse.status import is_dropped_status
 from worker.parse.values import value_changes
 
@@ -51,6 +51,10 @@ def _refusal(roles: list[Role], action_col: int | None, section: Section) -> str
     if Role.TIME in roles and section.kind is not Kind.ACTION:
         return "a timeline (a time column beside the action column)"  # "Time | Action": not a plan
     return None
+
+
+# A row number column ("#", "No.", "Nr") says nothing about the action.
+_NUMBER_HEADERS = frozenset({"", "no", "nr", "n", "num", "number", "id", "nº", "item"})
 
 
 def action_column(roles: list[Role], *, in_action_section: bool) -> int | None:
@@ -113,7 +117,12 @@ def _row_context(table: Table, row: list[Text], roles: list[Role], action_col: i
     """The row's other descriptive cells, "Header: value", for the item's description."""
     context = []
     for index, role in enumerate(roles):
-        if index != action_col and index < len(row) and role in (Role.CONTEXT, Role.WEAK_ACTION):
+        if (
+            index != action_col
+            and index < len(row)
+            and role in (Role.CONTEXT, Role.WEAK_ACTION)
+            and fold(table.header[index].text) not in _NUMBER_HEADERS
+        ):
             value = row[index].text.strip()
             if value and not is_empty_value(value):
                 context.append(f"{table.header[index].text.strip()}: {value}")
