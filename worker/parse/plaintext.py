@@ -8,6 +8,7 @@ from worker.parse import budget
 from worker.parse.blocks import Block, Heading, ListItem, Text
 from worker.parse.lines import dangles, heading_text, is_diagram, line_blocks, split_statements
 from worker.parse.sections import SectionTracker
+from worker.parse.text_tables import read_text_table
 
 _LIST = re.compile(r"^([ \t]{0,12})(?:([-*•·+▪◦‣–])|(\(?[0-9]{1,3}[.)])|(\(?[a-z][)]))[ \t]+(\S.*)$")
 # "[x] Done thing" / "☐ Open thing" at the start of a line: a checkbox item even without a list marker.
@@ -53,6 +54,11 @@ def parse_plain(text: str) -> list[Block]:
 
     for index, group in enumerate(groups):
         budget.tick()
+        table = read_text_table(group)
+        if table is not None:
+            blocks.append(table)
+            last_was_heading = False
+            continue
         if is_diagram(group):
             continue
         first = group[0]
