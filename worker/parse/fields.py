@@ -173,6 +173,12 @@ _SCOPED_PRIORITY = re.compile(r"~\"?(?:priority|prio|severity|sev)::\s?([\w-]{1,
 _DASH_TAIL = re.compile(
     r"\s[—–]\s([A-ZÀ-Þ][\w'’-]{1,30}(?:\s[A-ZÀ-Þ][\w'’-]{1,30})?)\s[—–]\s(\d{1,2}[/.]\d{1,2}(?:[/.]\d{2,4})?)\.?$"
 )
+# "Rotate the keys — owner Ana, due …": a bare label word and a capitalised name after a separator.
+_OWNER_AFTER_DASH = re.compile(
+    r"(?<=[—–,;(])\s?\b(?:owner|dri|assignee|responsable|responsável|verantwortlich)\s"
+    r"((?-i:[A-ZÀ-Þ][\w'’-]{1,30}(?:\s[A-ZÀ-Þ][\w'’-]{1,30})?))",
+    re.I,
+)
 _SLACK_USER = re.compile(r"<@([UW][A-Z0-9]{2,20})(?:\|([^<>|]{1,60}))?>")
 _HANDLE = re.compile(r"(?<![\w.@/])@([A-Za-z0-9][\w.-]{0,38}[A-Za-z0-9]|[A-Za-z0-9])(?![\w@])")
 _DUE_LABEL = re.compile(
@@ -204,7 +210,7 @@ def _owner(text: str, mentions: list[str], found: Fields) -> None:
     if nobody is not None:
         found.consumed.append(nobody.group(0))  # "(needs a volunteer)": no owner, and nothing to guess
         return
-    owner = _OWNER_LABEL.search(text)
+    owner = _OWNER_LABEL.search(text) or _OWNER_AFTER_DASH.search(text)
     if owner:
         value = owner.group(1).strip(" .,;")
         found.owner = None if is_empty_value(value) else value
