@@ -12,6 +12,7 @@ from dataclasses import replace
 
 from worker.models import ActionItem, Postmortem
 from worker.parse import budget, vocabulary
+from worker.parse.asciidoc import parse_asciidoc
 from worker.parse.blocks import Block, Heading, ListItem, Paragraph, Table, Text
 from worker.parse.decide import Decision, tracing
 from worker.parse.decode import clean_text, decode_bytes
@@ -25,7 +26,9 @@ from worker.parse.jira_wiki import parse_jira
 from worker.parse.language import detect_language
 from worker.parse.markdown import parse_markdown
 from worker.parse.metadata import read_metadata
+from worker.parse.org import parse_org
 from worker.parse.plaintext import parse_plain
+from worker.parse.rst import parse_rst
 from worker.parse.vocabulary import Rules, Vocabulary
 
 __all__ = [
@@ -47,6 +50,9 @@ _FRONT_ENDS: dict[Format, Callable[[str], list[Block]]] = {
     Format.STORAGE: parse_storage,
     Format.JIRA: parse_jira,
     Format.PLAIN: parse_plain,
+    Format.RST: parse_rst,
+    Format.ASCIIDOC: parse_asciidoc,
+    Format.ORG: parse_org,
 }
 
 

@@ -132,6 +132,21 @@ def reject_entity_declarations(text: str) -> None:
         raise ParseError("the document declares XML entities (refused: entity expansion is disabled)")
 
 
+_FEED_CHUNK = 64 * 1024
+
+
+def _feed(text: str, parser: lxml.html.HTMLParser) -> etree._Element:
+    """The parsed page, fed in chunks so the budget is checked while lxml works (one call of 5 MB takes
+    over a second on a busy machine and cannot be interrupted)."""
+    for start in range(0, len(text), _FEED_CHUNK):
+        parser.feed(text[start : start + _FEED_CHUNK])
+        budget.check()
+    root = parser.close()
+    if root is None:
+        raise etree.ParserError("Document is empty")
+    return root
+
+
 def parse_html(text: str) -> list[Block]:
     """Parse an HTML page (any export flavour) into blocks."""
     reject_entity_declarations(text)
@@ -145,8 +160,8 @@ def parse_html(text: str) -> list[Block]:
         default_doctype=False,  # type: ignore[call-arg]  # missing from lxml-stubs
     )
     try:
-        root = lxml.html.document_fromstring(text, parser=parser)
-    except (etree.ParserError, ValueError) as exc:
+        root = _feed(text, parser)
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError) as exc:
         raise ParseError(f"malformed HTML: {_one_line(str(exc))}") from None
     walker = _Walker()
     walker.walk_children(root)
@@ -260,6 +275,11 @@ class _Walker:
         self.blocks: list[Block] = []
         self._note_depth = 0
         self.level = 1  # the last heading's level: a container's title nests one below it
+
+    @property
+    def note(self) -> bool:
+        """Inside a callout or aside: text here is never an item."""
+        return self._note_depth > 0
 
     # --- block level ----------------------------------------------------------------------------
     def walk_children(self, el: etree._Element) -> None:
@@ -497,13 +517,31 @@ def _table_block(walker: _Walker, el: etree._Element, name: str) -> None:
     walker._table(el)
 
 
+def _definition_list(walker: _Walker, el: etree._Element, name: str) -> None:
+    """<dt>Owner:</dt><dd>Ana</dd> pairs as "Owner: Ana" lines (field lists, docinfo, page properties)."""
+    term: Text | None = None
+    for child in el:
+        child_name = _local(child)
+        if child_name == "dt":
+            term = walker.inline(child)
+        elif child_name == "dd":
+            value = walker.inline(child)
+            key = term.text.strip().rstrip(":").strip() if term is not None else ""
+            value.text = f"{key}: {value.text}" if key else value.text
+            if term is not None:
+                value.extend(term)
+            if value.text.strip(": "):
+                walker.blocks.append(Paragraph(value, note=walker.note))
+            term = None
+
+
 def _summary_block(walker: _Walker, el: etree._Element, name: str) -> None:
     walker._container_title(walker.inline(el).text)
 
 
 _BLOCK_HANDLERS: dict[str, Callable[[_Walker, etree._Element, str], None]] = {
     "p": _Walker._paragraph,
-    "dl": _Walker._paragraph,
+    "dl": _definition_list,
     "ul": _list_block,
     "ol": _list_block,
     "ac:task-list": _list_block,
