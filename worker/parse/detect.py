@@ -74,13 +74,9 @@ def detect_format(text: str, *, filename: str | None = None) -> Format:
     if filename:
         lower = filename.lower()
         hint = next((fmt for ext, fmt in _EXTENSION_HINTS.items() if lower.endswith(ext)), None)
-    if _STORAGE.search(head):
-        return Format.STORAGE
-    if _HTML_DOC.match(head):
-        return Format.HTML
-    docs_as_code = _docs_as_code(head, hint)
-    if docs_as_code is not None:
-        return docs_as_code
+    early = _markup_document(head, hint)
+    if early is not None:
+        return early
     stripped = head.lstrip()
     if stripped.startswith(("<?xml", "<!DOCTYPE", "<!doctype")):
         return Format.STORAGE  # other XML: the XML reader refuses entity declarations and internal DTDs
@@ -103,6 +99,15 @@ def detect_format(text: str, *, filename: str | None = None) -> Format:
     if hint in (Format.MARKDOWN, Format.JIRA) and md_lines + jira_lines:
         return hint
     return Format.PLAIN
+
+
+def _markup_document(head: str, hint: Format | None) -> Format | None:
+    """Formats with unmistakable markers: Confluence storage, an HTML page, the docs-as-code formats."""
+    if _STORAGE.search(head):
+        return Format.STORAGE
+    if _HTML_DOC.match(head):
+        return Format.HTML
+    return _docs_as_code(head, hint)
 
 
 def _docs_as_code(head: str, hint: Format | None) -> Format | None:

@@ -41,7 +41,7 @@ def parse_rst(text: str) -> list[Block]:
     from docutils.utils import SystemMessage  # type: ignore[import-untyped]
 
     try:
-        html = publish_string(text, writer_name="html5", settings_overrides=_SETTINGS)
+        html = publish_string(text, writer="html5", settings_overrides=_SETTINGS)
     except (SystemMessage, ValueError, IndexError, AttributeError) as exc:
         raise ParseError(f"malformed reStructuredText: {str(exc).splitlines()[0][:200]}") from None
     return parse_html(str(html))
