@@ -127,6 +127,7 @@ _DROPPED_PHRASES = (
     "annule",
 )
 _DROPPED_EXACT = frozenset(_DROPPED_PHRASES)
+_DROPPED_PREFIXES = tuple(phrase + " " for phrase in _DROPPED_PHRASES)  # str.startswith takes a tuple
 # Phrases that mark an item dropped wherever they appear in its text (never ordinary action wording).
 _DROPPED_ANYWHERE = re.compile(
     r"\b(?:won['’]?t\s(?:do|fix)|wontfix|will\snot\s(?:do|be\sdone)|not\sdoing|not\spursued"
@@ -181,7 +182,7 @@ def is_done_status(text: str) -> bool:
     if stripped[:1] in "✓✔✅☑☒":
         return True
     folded = fold(stripped[:_MAX_STATUS_CHARS])
-    return folded in _DONE_WORDS or any(folded.startswith(w + " ") for w in ("done", "erledigt", "completed"))
+    return folded in _DONE_WORDS or folded.startswith(("done ", "erledigt ", "completed "))
 
 
 def is_dropped_status(text: str) -> bool:
@@ -189,7 +190,7 @@ def is_dropped_status(text: str) -> bool:
     folded = fold(text.strip()[:_MAX_STATUS_CHARS])
     if folded in _DROPPED_EXACT:
         return True
-    return any(folded.startswith(p + " ") for p in _DROPPED_PHRASES) or bool(_DROPPED_ANYWHERE.search(text))
+    return folded.startswith(_DROPPED_PREFIXES) or bool(_DROPPED_ANYWHERE.search(text))
 
 
 def inline_status(text: str) -> Status:
