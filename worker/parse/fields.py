@@ -40,7 +40,7 @@ _ROLE_PATTERNS: tuple[tuple[Role, re.Pattern[str]], ...] = (
         Role.OWNER,
         re.compile(
             r"^(?:owners?|owner team|owning team|assignees?|assigned owner|action owner|dri|person|persona"
-            r"|responsavel|responsavel tecnico|pessoa|verantwortliche person|qui|who owns it"
+            r"|responsavel|responsavel tecnico|pessoa|dono|dona|verantwortliche person|qui|who owns it"
             r"|assigned(?: to)?|responsibles?"
             r"|responsible (?:person|team)"
             r"|who|dri|point of contact|poc|responsables?|responsavel|responsaveis|dueno|encargad[oa]"
@@ -183,12 +183,16 @@ _SLACK_USER = re.compile(r"<@([UW][A-Z0-9]{2,20})(?:\|([^<>|]{1,60}))?>")
 _HANDLE = re.compile(r"(?<![\w.@/])@([A-Za-z0-9][\w.-]{0,38}[A-Za-z0-9]|[A-Za-z0-9])(?![\w@])")
 _DUE_LABEL = re.compile(
     r"[(\[]?\b(?:due(?:\sdate|\sby|\son)?|deadline|target(?:\sdate)?|eta|by|until|before|fecha\slímite|fecha"
-    r"|plazo|para\sel|hasta(?:\sel)?|até|prazo|data\slimite|bis(?:\szum)?|fällig(?:\sam|\sbis)?|frist|termin"
+    r"|plazo|para\sel|hasta(?:\sel)?|antes\sdel?|até|prazo|data\slimite|bis(?:\szum)?|fällig(?:\sam|\sbis)?|frist|termin"
     r"|avant(?:\sle)?|d'ici(?:\sle)?|échéance|pour\sle)\b\s?[:=]?\s?(" + DATE_PHRASE.pattern + r")[)\]]?",
     re.I,
 )
 _PRIORITY_LABEL = re.compile(
-    r"[(\[]?\b(?:priority|prio|prioridad|prioridade|priorität|priorité)\b\s?[:=]?\s?([\w-]{1,12})[)\]]?", re.I
+    # Without ":" or "=" the value must look like a priority: "priority queue" is no priority.
+    r"[(\[]?\b(?:priority|prio|prioridad|prioridade|priorität|priorité)\b(?:\s?[:=]\s?([\w-]{1,12})"
+    r"|\s((?:p?[0-5]|high|medium|low|critical|urgent|highest|lowest|alta|media|baja|hoch|mittel|niedrig"
+    r"|haute|moyenne|basse)\b))[)\]]?",
+    re.I,
 )
 _PRIORITY_CODE = re.compile(r"[(\[]?\b(P[0-4])\b[)\]]?")
 _KIND_LABEL = re.compile(
@@ -272,7 +276,7 @@ def _labels(text: str, found: Fields) -> None:
     # looked for first: most item text has none, and `in` costs far less than a regex search.
     priority = _PRIORITY_LABEL.search(text) or (_PRIORITY_CODE.search(text) if "P" in text else None)
     if priority:
-        found.priority = priority.group(1)
+        found.priority = priority.group(1) or priority.group(2)
         found.consumed.append(priority.group(0))
     scoped = _SCOPED_PRIORITY.search(text) if "::" in text else None
     if scoped:

@@ -190,6 +190,8 @@ def inline(raw: str) -> Text:
     text = _IMAGE.sub("", text)
     text = _COLOR.sub("", text)
     text = _MONO.sub(lambda m: m.group(1), text)
+    if "(/)" in text:
+        out.checked = True  # the green tick icon anywhere in the line: done
     text = _EMOTICON.sub("", text)
     for _ in range(3):  # nested emphasis (*_bold italic_*) unwraps one layer per pass
         text = _EMPHASIS.sub(lambda m: m.group(2), text)
