@@ -68,7 +68,27 @@ def legend(text: str) -> bool:
 def framing(text: str) -> bool:
     """Whether a line introduces, closes or explains the list instead of being one of its entries."""
     head = text[:300].strip()
-    return bool(_FRAMING.search(head)) or head.endswith(":")
+    if head.endswith(":"):
+        return True
+    folded = head.casefold()
+    return any(word in folded for word in _FRAMING_WORDS) and bool(_FRAMING.search(head))
+
+
+# Every _FRAMING branch needs one of these words: most lines are screened out without the regex.
+_FRAMING_WORDS = (
+    "agreed",
+    "decided",
+    "identified",
+    "following",
+    "below",
+    "here ",
+    "report",
+    "update",
+    "post",
+    "tracked",
+    "managed",
+    "see ",
+)
 
 
 @dataclass(slots=True)

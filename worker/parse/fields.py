@@ -162,6 +162,8 @@ _OWNER_LABEL = re.compile(
     r"|\b(?:assigned\sto|owned\sby|asignado\sa|assigné\sà|atribuído\sa)\s?:?\s)" + _NAME + r"[)\]]?",
     re.I,
 )
+_NO_OWNER_HINTS = ("volunt", "owner", "dri", "unassigned", "respons", "verantwortlich")
+_OWNER_WORDS = ("owner", "dri", "assignee", "respons", "verantwortlich")
 _NO_OWNER = re.compile(
     r"[(\[]?\b(?:needs?\s(?:a\s|an\s)?(?:volunteer|owner|dri)|volunteer\s(?:needed|wanted)|owner\s(?:needed|wanted|tbd)"
     r"|unassigned|no\sowner(?:\syet)?|sin\sresponsable|sem\sresponsável|ohne\sverantwortliche[nr]?"
@@ -210,11 +212,15 @@ _DONE_TEXT = re.compile(
 
 def _owner(text: str, mentions: list[str], found: Fields) -> None:
     """The owner an item's text names: a label, a mention, a Slack id, an @handle (the first that applies)."""
-    nobody = _NO_OWNER.search(text)
+    folded = text.casefold()
+    # Cheap substring screens first: most item text has none of these words, and `in` costs far less.
+    nobody = _NO_OWNER.search(text) if any(hint in folded for hint in _NO_OWNER_HINTS) else None
     if nobody is not None:
         found.consumed.append(nobody.group(0))  # "(needs a volunteer)": no owner, and nothing to guess
         return
-    owner = _OWNER_LABEL.search(text) or _OWNER_AFTER_DASH.search(text)
+    owner = _OWNER_LABEL.search(text) or (
+        _OWNER_AFTER_DASH.search(text) if any(word in folded for word in _OWNER_WORDS) else None
+    )
     if owner:
         value = owner.group(1).strip(" .,;")
         found.owner = None if is_empty_value(value) else value
@@ -222,7 +228,7 @@ def _owner(text: str, mentions: list[str], found: Fields) -> None:
     elif mentions:
         found.owner = mentions[0]
         spans = list(mentions)
-    elif (slack := _SLACK_USER.search(text)) is not None:
+    elif "<@" in text and (slack := _SLACK_USER.search(text)) is not None:
         found.owner = slack.group(2) or slack.group(1)  # "<@U024BE7LH|ana>": the name when Slack gives one
         spans = [slack.group(0)]
     elif (handle := _HANDLE.search(text)) is not None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from worker.parse import vocabulary
 from worker.parse.sections import fold
@@ -183,7 +184,12 @@ class Lead:
 def read_lead(text: str) -> Lead | None:
     """The marker and/or person a line starts with, or None when it starts with neither."""
     head = text[:2000]
-    marked = _marker(head)
+    return _read_lead(head, vocabulary.current().markers)
+
+
+@lru_cache(maxsize=2048)  # a candidate is read once to score it and once to make its item
+def _read_lead(head: str, markers: tuple[str, ...]) -> Lead | None:
+    marked = _marker(head, markers)
     if marked is not None:
         owner, rest = marked
         person = _person(rest)
@@ -197,12 +203,12 @@ def read_lead(text: str) -> Lead | None:
     return None
 
 
-def _marker(text: str) -> tuple[str | None, str] | None:
+def _marker(text: str, markers: tuple[str, ...]) -> tuple[str | None, str] | None:
     match = _MARKER.match(text)
     if match:
         owner = match.group(1).strip() if match.group(1) else None
         return owner, text[match.end() :]
-    for marker in vocabulary.current().markers:
+    for marker in markers:
         if text[: len(marker)].casefold() == marker.casefold() and len(text) > len(marker):
             return None, text[len(marker) :].lstrip(" :-–")
     return None

@@ -42,16 +42,18 @@ def clean_ref(ref: str) -> str:
 
 def ref_span(text: str) -> str | None:
     """The text of a chat link or a trailing #N reference, to cut from a title."""
+    if "#" not in text and "<http" not in text:
+        return None
     match = _CHAT_LINK.search(text) or _PROJECT_REF.search(text) or _HASH_REF.search(text.rstrip())
     return match.group(0).strip() if match else None
 
 
 def find_ref(text: str) -> str | None:
     """The first issue URL or ticket key named in the text, or None."""
-    chat = _CHAT_LINK.search(text)
+    chat = _CHAT_LINK.search(text) if "<http" in text else None
     if chat:
         return clean_ref(f"{chat.group(1)}|{chat.group(2)}")
-    project = _PROJECT_REF.search(text) or _HASH_REF.search(text.rstrip())
+    project = (_PROJECT_REF.search(text) or _HASH_REF.search(text.rstrip())) if "#" in text else None
     if project:
         return project.group(1)
     url = ISSUE_URL.search(text)

@@ -235,6 +235,7 @@ def inline_status(text: str) -> Status:
     if marker:
         done = True
         spans.append(marker.group(0))
-    if _DROPPED_ANYWHERE.search(text) or _DROPPED_BRACKET.search(text) or text[:1] in _CROSS_GLYPHS:
+    bracketed = ("(" in text or "[" in text) and _DROPPED_BRACKET.search(text) is not None
+    if _DROPPED_ANYWHERE.search(text) or bracketed or text[:1] in _CROSS_GLYPHS:
         dropped = True
     return Status(done=done and not dropped, dropped=dropped, spans=tuple(spans))
