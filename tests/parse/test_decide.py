@@ -147,3 +147,11 @@ def test_the_cli_explains_a_missed_item(tmp_path: Path) -> None:
     data = json.loads(result.stdout)
     assert data["action_items"] == []
     assert data["explain"][0]["taken"] is False and data["explain"][0]["source"] == "list item"
+
+
+def test_a_title_word_with_a_second_meaning_does_not_make_the_page_an_action_section() -> None:
+    doc = (
+        "# Suivi des colis : panne du 3 mars 2025\n\n## Résumé\n\n- Le service de suivi était lent\n"
+        "- Les clients ont appelé le support\n\n## Actions correctives\n\n- Ajouter une alerte de latence\n"
+    )
+    assert [i.title for i in parse_document(doc).action_items] == ["Ajouter une alerte de latence"]

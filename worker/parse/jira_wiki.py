@@ -38,12 +38,19 @@ def parse_jira(text: str) -> list[Block]:
     def flush() -> None:
         if prose:
             rendered = [inline(line) for line in prose]
+            # Only lines that carry facts need matching to their paragraph, and both come in document
+            # order: one pass with a pointer (matching every line against every paragraph is quadratic).
+            factual = [
+                r for r in rendered if r.text and (r.mentions or r.dates or r.refs or r.checked is not None)
+            ]
+            position = 0
             for block in line_blocks([r.text for r in rendered], level=level + 1, note=note):
-                if isinstance(block, Paragraph):
-                    # Facts of the source lines whose text ended up in this paragraph.
-                    for source in rendered:
-                        if source.text and source.text in block.content.text:
-                            block.content.extend(source)
+                # Facts of the source lines whose text ended up in this block (a heading has none).
+                shown = block.content.text if isinstance(block, Paragraph | Heading) else ""
+                while position < len(factual) and factual[position].text.rstrip(": ") in shown:
+                    if isinstance(block, Paragraph):
+                        block.content.extend(factual[position])
+                    position += 1
                 blocks.append(block)
             prose.clear()
 
