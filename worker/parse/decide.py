@@ -148,10 +148,11 @@ def tracing() -> Iterator[list[Decision]]:
 
 def candidate(source: str, text: str, section: str | None) -> Decision:
     """A new candidate, recorded when a trace is open."""
+    trace = _TRACE.get()
+    if trace is None:
+        return Decision(source=source, text="", section=section)  # decided, not shown: skip the text work
     flat = " ".join(text[: _MAX_SHOWN * 2].split())
     shown = flat if len(flat) <= _MAX_SHOWN else flat[: _MAX_SHOWN - 1] + "…"
     decision = Decision(source=source, text=shown, section=section)
-    trace = _TRACE.get()
-    if trace is not None:
-        trace.append(decision)
+    trace.append(decision)
     return decision

@@ -210,7 +210,7 @@ def _list_item(
     decision = candidate("list item", text, section.title)
     decision.add(ACTION_SECTION, section.kind is Kind.ACTION)
     decision.add(CHECKBOX, block.checked is not None)
-    lead = read_lead(text)
+    lead = read_lead(" ".join(text.split()))  # the form make_item reads it in: one cached reading
     decision.add(MARKER, lead is not None and lead.marker)
     decision.add(COMMITMENT, lead is not None and lead.owner is not None)
     decision.add(FRAMING, block.checked is None and framing(text))

@@ -45,6 +45,7 @@ def is_diagram(lines: list[str]) -> bool:
     """Whether a group of lines is ASCII art (a flow diagram or box drawing), not text."""
     boxy = 0
     for line in lines:
+        budget.tick()
         stripped = line.strip()
         if (stripped and set(stripped) <= _DIAGRAM_CHARS and len(stripped) >= 1) or (
             stripped.startswith(("|", "+")) and stripped.endswith(("|", "+")) and "  " in stripped

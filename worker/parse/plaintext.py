@@ -103,6 +103,7 @@ def _group_blocks(group: list[str], *, level: int) -> list[Block]:
             prose.clear()
 
     for line in group:
+        budget.tick()
         match = _LIST.match(line)
         box = None if match else _BOX_LINE.match(line)
         if match:
