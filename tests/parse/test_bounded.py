@@ -45,6 +45,14 @@ def _html_paragraphs() -> str:
     return "<html><body><h2>Action items</h2>" + "<p>Do <b>it</b> now</p>\n" * (_SIZE // 26)
 
 
+def _short_list_items() -> str:
+    return "# A\n\n## Action items\n\n" + "- a\n" * (_SIZE // 4 - 10)
+
+
+def _html_list_items() -> str:
+    return "<html><body><h2>Action items</h2><ul>" + "<li>a b</li>" * (_SIZE // 12 - 10) + "</ul></body></html>"
+
+
 def _field_lines() -> str:
     return "Owner: a\n" * (_SIZE // 9)
 
@@ -57,6 +65,8 @@ CRAFTED: dict[str, Callable[[], str]] = {
     "a Jira table of 200,000 rows": _jira_table,
     "200,000 HTML paragraphs": _html_paragraphs,
     "600,000 field lines": _field_lines,
+    "1.3 million one-word list items": _short_list_items,
+    "400,000 HTML list items": _html_list_items,
 }
 
 

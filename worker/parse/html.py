@@ -401,6 +401,7 @@ class _Walker:
 
     def _list(self, el: etree._Element, *, depth: int, ordered: bool) -> None:
         for li in el:
+            budget.tick()
             name = _local(li)
             if name in {"li", "ac:task"}:
                 self._list_item(li, depth=depth, ordered=ordered)
@@ -451,6 +452,7 @@ class _Walker:
     def _table(self, table: etree._Element) -> None:
         rows: list[tuple[list[Text], bool]] = []
         for tr in _rows(table):
+            budget.tick()
             cells = [c for c in tr if _local(c) in {"td", "th"}]
             if not cells:
                 continue
@@ -521,6 +523,7 @@ def _definition_list(walker: _Walker, el: etree._Element, name: str) -> None:
     """<dt>Owner:</dt><dd>Ana</dd> pairs as "Owner: Ana" lines (field lists, docinfo, page properties)."""
     term: Text | None = None
     for child in el:
+        budget.tick()
         child_name = _local(child)
         if child_name == "dt":
             term = walker.inline(child)
