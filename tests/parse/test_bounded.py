@@ -50,7 +50,9 @@ def _short_list_items() -> str:
 
 
 def _html_list_items() -> str:
-    return "<html><body><h2>Action items</h2><ul>" + "<li>a b</li>" * (_SIZE // 12 - 10) + "</ul></body></html>"
+    return (
+        "<html><body><h2>Action items</h2><ul>" + "<li>a b</li>" * (_SIZE // 12 - 10) + "</ul></body></html>"
+    )
 
 
 def _field_lines() -> str:
