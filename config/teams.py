@@ -227,6 +227,37 @@ class FollowupPolicy(_Strict):
         return self.model_copy(update=update)
 
 
+ParseField = Literal["action", "owner", "due", "priority", "kind", "status", "ref"]
+
+
+class ParseRules(_Strict):
+    """A team's own parsing words (docs/parsing.md, "Team vocabulary"): a layout the defaults miss is fixed
+    here, not in code."""
+
+    #: Heading words that mean action items ("Hausaufgaben", "Lessons applied").
+    action_sections: tuple[str, ...] = ()
+    #: Table column names per field ({"owner": ["Wer"], "action": ["Was"]}).
+    columns: dict[ParseField, tuple[str, ...]] = Field(default_factory=dict)
+    #: Line starts that mark an action item wherever it sits ("NEXT:", "➡").
+    markers: tuple[str, ...] = ()
+
+    @field_validator("action_sections", "markers")
+    @classmethod
+    def _words(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for word in value:
+            if not word.strip() or len(word) > 60:
+                raise ValueError(f"{word!r} must be 1 to 60 characters")
+        return value
+
+    @field_validator("columns")
+    @classmethod
+    def _column_names(cls, value: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+        for role, names in value.items():
+            if not names or any(not name.strip() or len(name) > 60 for name in names):
+                raise ValueError(f"columns[{role!r}] must list column names of 1 to 60 characters")
+        return value
+
+
 class Team(_Strict):
     name: str = ""
     tracker: Literal["jira", "github", "gitlab"] = "jira"
@@ -245,6 +276,8 @@ class Team(_Strict):
     #: Pause ticket writes: syncs of this team only plan (nothing is written to its tracker) until it is
     #: unpaused; the postmortems are kept, and the sweep or `resync` creates their tickets afterwards.
     paused: bool = False
+    #: The team's own parsing words (action-section words, column names, line markers).
+    parse: ParseRules = ParseRules()
 
     @field_validator("timezone")
     @classmethod

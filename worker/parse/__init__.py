@@ -11,8 +11,10 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from worker.models import ActionItem, Postmortem
-from worker.parse import budget
+from worker.parse import budget, vocabulary
+from worker.parse.asciidoc import parse_asciidoc
 from worker.parse.blocks import Block, Heading, ListItem, Paragraph, Table, Text
+from worker.parse.decide import Decision, tracing
 from worker.parse.decode import clean_text, decode_bytes
 from worker.parse.detect import Format, detect_format
 from worker.parse.email import strip_email
@@ -24,9 +26,20 @@ from worker.parse.jira_wiki import parse_jira
 from worker.parse.language import detect_language
 from worker.parse.markdown import parse_markdown
 from worker.parse.metadata import read_metadata
+from worker.parse.org import parse_org
 from worker.parse.plaintext import parse_plain
+from worker.parse.rst import parse_rst
+from worker.parse.vocabulary import Rules, Vocabulary
 
-__all__ = ["Format", "ParseError", "fingerprint", "normalise_action", "parse_document"]
+__all__ = [
+    "Decision",
+    "Format",
+    "ParseError",
+    "explain_document",
+    "fingerprint",
+    "normalise_action",
+    "parse_document",
+]
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 DEFAULT_BUDGET_SECONDS = budget.DEFAULT_BUDGET_SECONDS
@@ -37,6 +50,9 @@ _FRONT_ENDS: dict[Format, Callable[[str], list[Block]]] = {
     Format.STORAGE: parse_storage,
     Format.JIRA: parse_jira,
     Format.PLAIN: parse_plain,
+    Format.RST: parse_rst,
+    Format.ASCIIDOC: parse_asciidoc,
+    Format.ORG: parse_org,
 }
 
 
@@ -47,11 +63,43 @@ def parse_document(
     identity: str | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     budget_seconds: float = DEFAULT_BUDGET_SECONDS,
+    rules: Rules | None = None,
 ) -> Postmortem:
     """Parse one postmortem document; raise ParseError (one-line message) when it cannot be read.
 
     A parse that runs past `budget_seconds` is refused (ParseError) rather than left to hold a worker.
+    `rules` are a team's own words (config.teams.ParseRules): action-section words, columns, markers.
     """
+    with vocabulary.using(Vocabulary.from_rules(rules)):
+        return _parse(
+            data, filename=filename, identity=identity, max_bytes=max_bytes, budget_seconds=budget_seconds
+        )
+
+
+def explain_document(
+    data: bytes | str,
+    *,
+    filename: str | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    budget_seconds: float = DEFAULT_BUDGET_SECONDS,
+    rules: Rules | None = None,
+) -> tuple[Postmortem, list[Decision]]:
+    """`parse_document`, and every candidate it considered with the decision and its reasons."""
+    with tracing() as decisions:
+        postmortem = parse_document(
+            data, filename=filename, max_bytes=max_bytes, budget_seconds=budget_seconds, rules=rules
+        )
+    return postmortem, decisions
+
+
+def _parse(
+    data: bytes | str,
+    *,
+    filename: str | None,
+    identity: str | None,
+    max_bytes: int,
+    budget_seconds: float,
+) -> Postmortem:
     size = len(data) if isinstance(data, bytes) else len(data.encode("utf-8", errors="replace"))
     if size > max_bytes:
         raise ParseError(
@@ -73,10 +121,10 @@ def parse_document(
             found = extract_items(blocks, lang=lang, incident_date=meta.incident_date)
         except RecursionError:
             raise ParseError("the document is nested too deeply to read") from None
-    ident = identity or derive_identity(meta.title, meta.incident_date, meta.first_text)
-    items: tuple[ActionItem, ...] = tuple(
-        replace(item, fingerprint=fingerprint(ident, item.title)) for item in found
-    )
+        ident = identity or derive_identity(meta.title, meta.incident_date, meta.first_text)
+        items: tuple[ActionItem, ...] = tuple(
+            replace(item, fingerprint=fingerprint(ident, item.title)) for item in found
+        )
     return Postmortem(
         identity=ident,
         title=meta.title,

@@ -14,12 +14,20 @@ class Text:
     dates: list[str] = field(default_factory=list)  # ISO dates from <time datetime=..> and the like
     refs: list[str] = field(default_factory=list)  # ticket keys / issue URLs named by markup
     checked: bool | None = None  # a checkbox inside the text (table cells, storage task lists)
+    struck_chars: int = 0  # characters inside strikethrough markup (~~…~~, <s>, <del>, -…- in Jira)
+
+    @property
+    def struck(self) -> bool:
+        """Mostly struck through: an entry someone crossed out, not an action."""
+        visible = len("".join(self.text.split()))
+        return visible > 0 and self.struck_chars >= 0.6 * visible
 
     def extend(self, other: Text) -> None:
         """Absorb another text's facts (the text itself is joined by the caller)."""
         self.mentions.extend(other.mentions)
         self.dates.extend(other.dates)
         self.refs.extend(other.refs)
+        self.struck_chars += other.struck_chars
         if other.checked is not None:
             self.checked = bool(self.checked) or other.checked
 

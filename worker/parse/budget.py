@@ -28,6 +28,7 @@ class Budget:
     deadline: float
     scanned: int = 0  # characters handed to regex-bearing helpers
     checks: int = 0
+    ticks: int = 0  # steps counted by third-party parsers' hooks (see tick)
 
 
 _CURRENT: ContextVar[Budget | None] = ContextVar("followthrough_parse_budget", default=None)
@@ -68,3 +69,17 @@ def charge(chars: int) -> None:
         return
     current.scanned += chars
     check()
+
+
+_TICKS_PER_CHECK = 512  # reading the clock on every step of markdown-it's inline loop would cost ~10%
+
+
+def tick() -> None:
+    """Count one step of a third-party parser (markdown-it's block and inline rules call this through a
+    hook); the clock is read every few hundred steps, so a library's own loops respect the budget too."""
+    current = _CURRENT.get()
+    if current is None:
+        return
+    current.ticks += 1
+    if current.ticks % _TICKS_PER_CHECK == 0:
+        check()

@@ -8,7 +8,6 @@ always yields the same dates.
 
 from __future__ import annotations
 
-import calendar
 import re
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -18,7 +17,14 @@ from worker.parse.language import day_first
 
 _ISO = re.compile(r"(?<!\d)(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)")
 _NUMERIC = re.compile(r"(?<!\d)(\d{1,2})([-/.])(\d{1,2})\2(\d{4}|\d{2})(?!\d)")
-_QUARTER = re.compile(r"\bQ([1-4])\s?[/-]?\s?(\d{4})\b|\b(\d{4})\s?[/-]?\s?Q([1-4])\b", re.I)
+_QUARTER = re.compile(r"\b[QT]([1-4])\s?[/-]?\s?(\d{4})?\b|\b(\d{4})\s?[/-]?\s?[QT]([1-4])\b", re.I)
+# Weeks, sprints and halves: periods that are not a day, in five languages.
+_VAGUE = re.compile(
+    r"\b(?:kw|cw|wk|week|semana|semaine|woche|sprint)\s?\d{1,2}\b|\b[HS][12]\s?\d{4}\b"
+    r"|\b(?:next|this|the\snext|following|pr[oó]xim[oa]|siguiente|n[aä]chste[rn]?|prochain(?:e)?)\s"
+    r"(?:sprint|quarter|trimestre|quartal|half|release|iteration|iteraci[oó]n)\b",
+    re.I,
+)
 _NUMBER_WORDS = {
     "a": 1,
     "an": 1,
@@ -71,8 +77,6 @@ _UNITS = {
     "wochen": 7,
     "semaine": 7,
     "semaines": 7,
-    "sprint": 14,
-    "sprints": 14,
     "month": 30,
     "months": 30,
     "mes": 30,
@@ -82,17 +86,13 @@ _UNITS = {
     "monaten": 30,
     "monate": 30,
     "mois": 30,
-    "quarter": 91,
-    "quarters": 91,
-    "trimestre": 91,
-    "trimestres": 91,
-    "quartal": 91,
 }
 _RELATIVE = re.compile(
     r"\b(?:in|within|en|em|dentro de|innerhalb von|innerhalb|binnen|dans|d'ici|sous)\s+"
     r"(\d{1,3}|[a-zà-ÿ]{1,6})\s+(business days?|[a-zà-ÿ]{3,10})\b",
     re.I,
 )
+_SHORT_NUMERIC = re.compile(r"(\d{1,2})([/.])(\d{1,2})\.?")
 _SENTINEL = datetime(1900, 1, 1)
 _MAX_WORDS_CHARS = 60
 
@@ -108,11 +108,11 @@ def parse_date(text: str, *, lang: str = "en", base: date | None = None) -> date
     numeric = _NUMERIC.search(text)
     if numeric:
         return _numeric(numeric, lang=lang)
-    quarter = _QUARTER.search(text)
-    if quarter:
-        q = int(quarter.group(1) or quarter.group(4))
-        year = int(quarter.group(2) or quarter.group(3))
-        return date(year, q * 3, calendar.monthrange(year, q * 3)[1])
+    short = _SHORT_NUMERIC.fullmatch(text)
+    if short:
+        return _short(short, lang=lang, base=base)
+    if _QUARTER.search(text) or _VAGUE.search(text):
+        return None  # "Q3 2025", "T3", "KW 36", "next sprint": a period, not a day (issue 16)
     relative = _RELATIVE.search(text)
     if relative:
         amount_word, unit = relative.group(1).lower(), relative.group(2).lower()
@@ -123,6 +123,24 @@ def parse_date(text: str, *, lang: str = "en", base: date | None = None) -> date
     if len(text) > _MAX_WORDS_CHARS or not any(ch.isalpha() for ch in text):
         return None
     return _words(text, lang, base)
+
+
+def _short(match: re.Match[str], *, lang: str, base: date | None) -> date | None:
+    """ "3/7" or "28.2.": a day and month in the incident's year (None without an incident date)."""
+    if base is None:
+        return None
+    first, sep, second = int(match.group(1)), match.group(2), int(match.group(3))
+    if first > 12 >= second or (second <= 12 and (sep == "." or day_first(lang))):
+        first, second = second, first
+    day = _safe(base.year, first, second)
+    if day is not None and day < base:
+        day = _safe(base.year + 1, first, second)  # a due date after a December incident is next year
+    return day
+
+
+def is_vague_date(text: str) -> bool:
+    """A period rather than a day: a quarter, a week number, "next sprint"."""
+    return bool(_QUARTER.search(text) or _VAGUE.search(text))
 
 
 def _safe(year: int, month: int, day: int) -> date | None:
@@ -168,13 +186,22 @@ def _words(text: str, lang: str, base: date | None) -> date | None:
     return day
 
 
+_MONTH = (
+    r"(?:jan(?:uary|vier|eiro|uar)?|feb(?:ruary|rero|ruar)?|f[eé]v(?:rier|ereiro)?|mar(?:ch|zo|ço|co|s)?|m[aä]rz"
+    r"|apr(?:il)?|abr(?:il)?|avr(?:il)?|may(?:o)?|mai(?:o)?|jun(?:e|io|ho|i)?|juin|jul(?:y|io|ho|i)?|juil(?:let)?"
+    r"|aug(?:ust)?|ago(?:sto)?|ao[uû]t|sep(?:t(?:ember|iembre|embre)?)?|set(?:iembre|embro)?|oct(?:ober|ubre|obre)?"
+    r"|okt(?:ober)?|out(?:ubro)?|nov(?:ember|iembre|embro|embre)?|dec(?:ember)?|dic(?:iembre)?|dez(?:embro|ember)?"
+    r"|d[eé]c(?:embre)?|j[aä]n(?:ner)?|ene(?:ro)?)"
+)
 #: Date-like phrases inside free text, for "due 15/03/2024" or "by March 3, 2024" within an item.
 DATE_PHRASE = re.compile(
     r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}"
     r"|\d{1,2}[-/.]\d{1,2}[-/.](?:\d{4}|\d{2})(?!\d)"
-    r"|\d{1,2}(?:st|nd|rd|th|º|\.)?\s(?:de\s)?[A-Za-zÀ-ÿ]{3,10}\.?(?:,?\s(?:de\s)?\d{4})?"
-    r"|[A-Za-zÀ-ÿ]{3,10}\.?\s\d{1,2}(?:st|nd|rd|th)?(?:,?\s\d{4})?"
-    r"|Q[1-4]\s?\d{4}"
+    # Month words only: "before the 3-D Secure challenge" and "phase 2" are no dates.
+    r"|\d{1,2}(?:st|nd|rd|th|º|\.)?\s(?:de\s|of\s)?" + _MONTH + r"\.?(?:,?\s(?:de\s)?\d{4})?(?![A-Za-zÀ-ÿ])"
+    r"|" + _MONTH + r"\.?\s\d{1,2}(?:st|nd|rd|th)?(?:,?\s\d{4})?(?!\d)"
+    r"|[QT][1-4](?:\s?\d{4})?|(?:kw|cw|wk|week|semana|semaine|woche|sprint)\s?\d{1,2}"
+    r"|(?:next|this|following)\s(?:sprint|quarter|half|release|iteration)"
     r"|(?:in|within|en|em|dentro de|innerhalb von|binnen|dans|d'ici)"
     r"\s(?:\d{1,3}|[a-zà-ÿ]{1,6})\s[a-zà-ÿ]{3,10}"
     r"|(?:end of|fin de|final de|fim de|ende)\s[A-Za-zÀ-ÿ]{2,10}(?:\s\d{4})?"

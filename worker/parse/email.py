@@ -1,13 +1,19 @@
-"""Plain-text e-mail: the header block is not the document (its Subject is the title), nor is the signature.
+"""E-mail: the header block is not the document (its Subject is the title), nor is the signature.
 
-Recognised in five languages (From/De/Von, Subject/Asunto/Assunto/Betreff/Objet...). Only a header block
+A saved message (.eml: Return-Path/Received/MIME-Version headers) is read with the standard library's
+`email` package: multipart bodies are opened and quoted-printable or base64 decoded, and the text/html part
+is preferred (it holds the formatting that marks sections), else text/plain. A pasted plain-text e-mail
+is recognised in five languages (From/De/Von, Subject/Asunto/Assunto/Betreff/Objet...). Only a header block
 at the very top counts, and it needs a sender line and a subject line, so ordinary "Date: ..." metadata
 lines at the top of a postmortem are left alone.
 """
 
 from __future__ import annotations
 
+import email
+import email.policy
 import re
+from email.message import EmailMessage
 
 _HEADER = re.compile(
     r"^(from|to|cc|bcc|date|sent|subject|reply-to|de|para|asunto|assunto|enviado|enviada|fecha|data|von|an"
@@ -54,8 +60,26 @@ _CLOSINGS = frozenset(
 _MAX_HEADER_LINES = 20
 
 
+_RFC822_LINE = re.compile(r"^[!-9;-~]{1,76}:")
+# Headers only a saved message has, never a pasted one or a postmortem's metadata block.
+_TRANSPORT = frozenset(
+    {
+        "mime-version",
+        "received",
+        "return-path",
+        "content-type",
+        "message-id",
+        "delivered-to",
+        "dkim-signature",
+    }
+)
+
+
 def strip_email(text: str) -> tuple[str | None, str]:
     """(the subject, the body without headers and signature); (None, text) when it is not an e-mail."""
+    saved = _saved_message(text)
+    if saved is not None:
+        return saved
     lines = text.split("\n")
     index = 0
     while index < len(lines) and not lines[index].strip():
@@ -76,6 +100,34 @@ def strip_email(text: str) -> tuple[str | None, str]:
         return None, text
     body = lines[index:]
     return subject, "\n".join(_without_signature(body))
+
+
+def _saved_message(text: str) -> tuple[str | None, str] | None:
+    """A saved message's subject and best body part, or None when the text does not start like one."""
+    head = text.lstrip()[:20_000].split("\n\n", 1)[0].split("\n")
+    if not head or not _RFC822_LINE.match(head[0]):
+        return None
+    names = {line.split(":", 1)[0].strip().casefold() for line in head if _RFC822_LINE.match(line)}
+    if not names & _TRANSPORT or not all(_RFC822_LINE.match(line) or line[:1] in " \t" for line in head):
+        return None
+    message = email.message_from_string(text.lstrip(), policy=email.policy.default)
+    if not isinstance(message, EmailMessage):
+        return None
+    subject = _REPLY_PREFIX.sub("", str(message.get("subject", "") or "").strip()) or None
+    part = message.get_body(preferencelist=("html", "plain"))
+    if part is None:
+        return subject, ""
+    try:
+        body = part.get_content()
+    except (LookupError, ValueError, UnicodeError):
+        payload = part.get_payload(decode=True)
+        body = payload.decode("utf-8", errors="replace") if isinstance(payload, bytes) else ""
+    if not isinstance(body, str):
+        return subject, ""
+    body = body.replace("\r\n", "\n")
+    if part.get_content_subtype() == "plain":
+        body = "\n".join(_without_signature(body.split("\n")))
+    return subject, body
 
 
 def _without_signature(lines: list[str]) -> list[str]:

@@ -23,6 +23,16 @@ from datetime import date
 from worker.models import ActionItem
 from worker.parse import budget
 from worker.parse.blocks import Block, Heading, ListItem, Paragraph, Table, Text
+from worker.parse.decide import (
+    ACTION_SECTION,
+    CHECKBOX,
+    COMMITMENT,
+    FRAMING,
+    MARKER,
+    candidate,
+    framing,
+    legend,
+)
 from worker.parse.field_lines import field_line
 from worker.parse.fields import MAX_FIELD_TEXT
 from worker.parse.item import (
@@ -33,6 +43,7 @@ from worker.parse.item import (
     Section,
     make_item,
 )
+from worker.parse.leads import read_lead
 from worker.parse.merge import merge_duplicates
 from worker.parse.nothing import says_nothing_to_do
 from worker.parse.placement import kind_word, place
@@ -136,7 +147,11 @@ def _heading_item(
     block: Heading, section: Section, found: Items, *, lang: str, base: date | None
 ) -> int | None:
     text = NUMBERING.sub("", block.content.text.strip(), count=1)
-    item = make_item(Text(text, refs=list(block.content.refs)), section, lang=lang, base=base)
+    decision = candidate("heading", text, section.title)
+    decision.add(ACTION_SECTION)  # a sub-heading under an action heading, followed by field lines
+    item = make_item(
+        Text(text, refs=list(block.content.refs)), section, lang=lang, base=base, decision=decision
+    )
     if item is None:
         return None
     return found.add(item)
@@ -191,17 +206,27 @@ def _is_group(block: ListItem, placed: list[tuple[Block, Section]], position: in
 def _list_item(
     block: ListItem, section: Section, found: Items, *, lang: str, base: date | None
 ) -> int | None:
-    counts = section.kind is Kind.ACTION or (block.checked is not None and section.kind is not Kind.EXCLUDED)
-    if not counts:
-        return None
     text = block.content.text[:MAX_FIELD_TEXT]
+    decision = candidate("list item", text, section.title)
+    decision.add(ACTION_SECTION, section.kind is Kind.ACTION)
+    decision.add(CHECKBOX, block.checked is not None)
+    lead = read_lead(" ".join(text.split()))  # the form make_item reads it in: one cached reading
+    decision.add(MARKER, lead is not None and lead.marker)
+    decision.add(COMMITMENT, lead is not None and lead.owner is not None)
+    decision.add(FRAMING, block.checked is None and framing(text))
+    if section.kind is Kind.EXCLUDED:
+        decision.refuse(f"an excluded section ({section.title})")
     if says_nothing_to_do(text):
+        decision.refuse("says there is nothing to do")
+    if legend(text):
+        decision.refuse("a legend of the checkboxes")
+    if not decision.taken:
         return None
     commitments = find_commitments(text) if section.kind is Kind.ACTION else []
     if len(commitments) > 1 and section.kind is Kind.ACTION and "\n" not in text.strip():
         commitments = commitments[:1]
     commitment = commitments[0] if commitments else None
-    item = make_item(block.content, section, lang=lang, base=base, commitment=commitment)
+    item = make_item(block.content, section, lang=lang, base=base, commitment=commitment, decision=decision)
     if item is None:
         return None
     if block.checked:

@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 
-from worker.parse import budget
-from worker.parse.dates import DATE_PHRASE, parse_date
+from worker.parse import budget, vocabulary
+from worker.parse.dates import DATE_PHRASE, is_vague_date, parse_date
 from worker.parse.empty import is_empty_value
-from worker.parse.refs import find_ref
+from worker.parse.refs import find_ref, ref_span
 from worker.parse.sections import fold
 from worker.parse.status import is_done_status
 
@@ -40,7 +40,7 @@ _ROLE_PATTERNS: tuple[tuple[Role, re.Pattern[str]], ...] = (
         Role.OWNER,
         re.compile(
             r"^(?:owners?|owner team|owning team|assignees?|assigned owner|action owner|dri|person|persona"
-            r"|responsavel|responsavel tecnico|pessoa|verantwortliche person|qui|who owns it"
+            r"|responsavel|responsavel tecnico|pessoa|dono|dona|verantwortliche person|qui|who owns it"
             r"|assigned(?: to)?|responsibles?"
             r"|responsible (?:person|team)"
             r"|who|dri|point of contact|poc|responsables?|responsavel|responsaveis|dueno|encargad[oa]"
@@ -111,9 +111,18 @@ _ROLE_PATTERNS: tuple[tuple[Role, re.Pattern[str]], ...] = (
 )
 
 
-@lru_cache(maxsize=512)
 def column_role(header: str) -> Role:
-    """What a table column holds, judged from its header text."""
+    """What a table column holds, judged from its header text (the team's column names first)."""
+    team = vocabulary.current().columns
+    if team:
+        named = team.get(fold(header))
+        if named is not None:
+            return Role(named)
+    return _default_role(header)
+
+
+@lru_cache(maxsize=512)
+def _default_role(header: str) -> Role:
     folded = fold(header)
     for role, pattern in _ROLE_PATTERNS:
         if pattern.match(folded):
@@ -139,26 +148,53 @@ class Fields:
     owner_spans: list[str] = field(default_factory=list)  # the owner's part of `consumed`
 
 
-_NAME = r"(@?[\w.'’-]{1,40}(?:\s(?!and\b|due\b|by\b|to\b|until\b|before\b|para\b|bis\b)[\w.'’-]{1,40}){0,3})"
+_EMAIL = r"[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,4}"
+_NAME = (
+    r"(" + _EMAIL + r"|@?[\w.'’-]{1,40}(?:\s(?!and\b|due\b|by\b|to\b|until\b|before\b|para\b|bis\b)"
+    r"[\w.'’-]{1,40}){0,3})"
+)
 _OWNER_LABEL = re.compile(
     # A bare label word needs a separator or an @handle after it ("dri aa" in prose is not an owner);
     # "assigned to" / "owned by" read as phrases.
     r"[(\[]?(?:\b(?:owner|owners|assignee|responsible|dri|responsable|responsável|responsavel"
     r"|verantwortlich|zuständig|propriétaire|porteur|assigné|dueño|encargado|encargada)\b"
-    r"(?:\s?[:=\-–]\s?|\s(?=@))|\b(?:assigned\sto|owned\sby|asignado\sa|assigné\sà|atribuído\sa)\s?:?\s)"
-    + _NAME
-    + r"[)\]]?",
+    r"(?:\s?[:=\-–]\s?|\s(?=@)|\s(?=[\w.+-]{1,64}@))"
+    r"|\b(?:assigned\sto|owned\sby|asignado\sa|assigné\sà|atribuído\sa)\s?:?\s)" + _NAME + r"[)\]]?",
     re.I,
 )
+_NO_OWNER_HINTS = ("volunt", "owner", "dri", "unassigned", "respons", "verantwortlich")
+_OWNER_WORDS = ("owner", "dri", "assignee", "respons", "verantwortlich")
+_NO_OWNER = re.compile(
+    r"[(\[]?\b(?:needs?\s(?:a\s|an\s)?(?:volunteer|owner|dri)|volunteer\s(?:needed|wanted)|owner\s(?:needed|wanted|tbd)"
+    r"|unassigned|no\sowner(?:\syet)?|sin\sresponsable|sem\sresponsável|ohne\sverantwortliche[nr]?"
+    r"|sans\sresponsable)\b[)\]]?",
+    re.I,
+)
+# GitLab scoped labels: ~"priority::1", ~priority::high.
+_SCOPED_PRIORITY = re.compile(r"~\"?(?:priority|prio|severity|sev)::\s?([\w-]{1,12})\"?", re.I)
+_DASH_TAIL = re.compile(
+    r"\s[—–]\s([A-ZÀ-Þ][\w'’-]{1,30}(?:\s[A-ZÀ-Þ][\w'’-]{1,30})?)\s[—–]\s(\d{1,2}[/.]\d{1,2}(?:[/.]\d{2,4})?)\.?$"
+)
+# "Rotate the keys — owner Ana, due …": a bare label word and a capitalised name after a separator.
+_OWNER_AFTER_DASH = re.compile(
+    r"(?<=[—–,;(])\s?\b(?:owner|dri|assignee|responsable|responsável|verantwortlich)\s"
+    r"((?-i:[A-ZÀ-Þ][\w'’-]{1,30}(?:\s[A-ZÀ-Þ][\w'’-]{1,30})?))",
+    re.I,
+)
+_SLACK_USER = re.compile(r"<@([UW][A-Z0-9]{2,20})(?:\|([^<>|]{1,60}))?>")
 _HANDLE = re.compile(r"(?<![\w.@/])@([A-Za-z0-9][\w.-]{0,38}[A-Za-z0-9]|[A-Za-z0-9])(?![\w@])")
 _DUE_LABEL = re.compile(
     r"[(\[]?\b(?:due(?:\sdate|\sby|\son)?|deadline|target(?:\sdate)?|eta|by|until|before|fecha\slímite|fecha"
-    r"|plazo|para\sel|hasta(?:\sel)?|até|prazo|data\slimite|bis(?:\szum)?|fällig(?:\sam|\sbis)?|frist|termin"
+    r"|plazo|para\sel|hasta(?:\sel)?|antes\sdel?|até|prazo|data\slimite|bis(?:\szum)?|fällig(?:\sam|\sbis)?|frist|termin"
     r"|avant(?:\sle)?|d'ici(?:\sle)?|échéance|pour\sle)\b\s?[:=]?\s?(" + DATE_PHRASE.pattern + r")[)\]]?",
     re.I,
 )
 _PRIORITY_LABEL = re.compile(
-    r"[(\[]?\b(?:priority|prio|prioridad|prioridade|priorität|priorité)\b\s?[:=]?\s?([\w-]{1,12})[)\]]?", re.I
+    # Without ":" or "=" the value must look like a priority: "priority queue" is no priority.
+    r"[(\[]?\b(?:priority|prio|prioridad|prioridade|priorität|priorité)\b(?:\s?[:=]\s?([\w-]{1,12})"
+    r"|\s((?:p?[0-5]|high|medium|low|critical|urgent|highest|lowest|alta|media|baja|hoch|mittel|niedrig"
+    r"|haute|moyenne|basse)\b))[)\]]?",
+    re.I,
 )
 _PRIORITY_CODE = re.compile(r"[(\[]?\b(P[0-4])\b[)\]]?")
 _KIND_LABEL = re.compile(
@@ -174,46 +210,86 @@ _DONE_TEXT = re.compile(
 )
 
 
+def _owner(text: str, mentions: list[str], found: Fields) -> None:
+    """The owner an item's text names: a label, a mention, a Slack id, an @handle (the first that applies)."""
+    folded = text.casefold()
+    # Cheap substring screens first: most item text has none of these words, and `in` costs far less.
+    nobody = _NO_OWNER.search(text) if any(hint in folded for hint in _NO_OWNER_HINTS) else None
+    if nobody is not None:
+        found.consumed.append(nobody.group(0))  # "(needs a volunteer)": no owner, and nothing to guess
+        return
+    owner = _OWNER_LABEL.search(text) or (
+        _OWNER_AFTER_DASH.search(text) if any(word in folded for word in _OWNER_WORDS) else None
+    )
+    if owner:
+        value = owner.group(1).strip(" .,;")
+        found.owner = None if is_empty_value(value) else value
+        spans = [owner.group(0)]
+    elif mentions:
+        found.owner = mentions[0]
+        spans = list(mentions)
+    elif "<@" in text and (slack := _SLACK_USER.search(text)) is not None:
+        found.owner = slack.group(2) or slack.group(1)  # "<@U024BE7LH|ana>": the name when Slack gives one
+        spans = [slack.group(0)]
+    elif (handle := _HANDLE.search(text)) is not None:
+        found.owner = "@" + handle.group(1)
+        spans = [handle.group(0)]
+    else:
+        return
+    found.consumed.extend(spans)
+    found.owner_spans.extend(spans)
+
+
 def inline_fields(text: str, *, lang: str, base: date | None, mentions: list[str]) -> Fields:
     """Fields written inside an item's own text ("Owner: Ana", "@bob", "due 15/03/2024", "(P1)")."""
     found = Fields()
     text = " ".join(text[:MAX_FIELD_TEXT].split())
     budget.charge(len(text))
-    owner = _OWNER_LABEL.search(text)
-    if owner:
-        value = owner.group(1).strip(" .,;")
-        found.owner = None if is_empty_value(value) else value
-        found.consumed.append(owner.group(0))
-        found.owner_spans.append(owner.group(0))
-    elif mentions:
-        found.owner = mentions[0]
-        found.consumed.extend(mentions)
-        found.owner_spans.extend(mentions)
-    else:
-        handle = _HANDLE.search(text)
-        if handle:
-            found.owner = "@" + handle.group(1)
-            found.consumed.append(handle.group(0))
-            found.owner_spans.append(handle.group(0))
-    due = _DUE_LABEL.search(text)
-    if due:
-        value = parse_date(due.group(1), lang=lang, base=base)
-        found.due, found.due_text = value, due.group(1)
-        if value is not None or is_empty_value(due.group(1)):
-            found.consumed.append(due.group(0))
-    # Literal characters a pattern cannot match without ("P" of P0-P4, ":"/"=" of a kind label) are
-    # looked for first: most item text has none, and `in` costs far less than a regex search.
-    priority = _PRIORITY_LABEL.search(text) or (_PRIORITY_CODE.search(text) if "P" in text else None)
-    if priority:
-        found.priority = priority.group(1)
-        found.consumed.append(priority.group(0))
-    kind = (_KIND_LABEL.search(text) if ":" in text or "=" in text else None) or _KIND_TAG.search(text)
-    if kind:
-        found.kind = kind.group(1).lower()
-        found.consumed.append(kind.group(0))
+    _owner(text, mentions, found)
+    _dates(text, found, lang=lang, base=base)
+    _labels(text, found)
     found.ref = find_ref(text)
+    span = ref_span(text) if found.ref else None
+    if span:
+        found.consumed.append(span)
     done = _DONE_TEXT.search(text)
     if done:
         found.done = True
         found.consumed.append(done.group(0))
     return found
+
+
+def _dates(text: str, found: Fields, *, lang: str, base: date | None) -> None:
+    tail = _DASH_TAIL.search(text) if "—" in text or "–" in text else None
+    if tail:
+        # "Add alert — Bob — 3/7": a person and a date as trailing dash-separated fields.
+        when = parse_date(tail.group(2), lang=lang, base=base)
+        if when is not None:
+            found.owner = found.owner or tail.group(1)
+            found.due = when
+            found.consumed.append(tail.group(0))
+    due = _DUE_LABEL.search(text)
+    if due:
+        value = parse_date(due.group(1), lang=lang, base=base)
+        found.due, found.due_text = value, due.group(1)
+        if value is not None or is_empty_value(due.group(1)) or is_vague_date(due.group(1)):
+            found.consumed.append(due.group(0))  # a vague "due Q3" leaves the title too, with no date
+
+
+def _labels(text: str, found: Fields) -> None:
+    """Priority and kind written as labels, codes or tags."""
+    # Literal characters a pattern cannot match without ("P" of P0-P4, ":"/"=" of a kind label) are
+    # looked for first: most item text has none, and `in` costs far less than a regex search.
+    priority = _PRIORITY_LABEL.search(text) or (_PRIORITY_CODE.search(text) if "P" in text else None)
+    if priority:
+        found.priority = priority.group(1) or priority.group(2)
+        found.consumed.append(priority.group(0))
+    scoped = _SCOPED_PRIORITY.search(text) if "::" in text else None
+    if scoped:
+        value = scoped.group(1)
+        found.priority = f"P{value}" if value.isdigit() else value
+        found.consumed.append(scoped.group(0))
+    kind = (_KIND_LABEL.search(text) if ":" in text or "=" in text else None) or _KIND_TAG.search(text)
+    if kind:
+        found.kind = kind.group(1).lower()
+        found.consumed.append(kind.group(0))

@@ -20,6 +20,7 @@ from datetime import date
 _LINK = re.compile(r"!?\[([^\]\n]{0,500})\]\([^)\n]{0,2000}\)|\[([^\]|\n]{0,500})\|[^\]\n]{0,2000}\]")
 _TAG = re.compile(r"</?[A-Za-z][^<>]{0,1000}>")
 _NON_WORD = re.compile(r"[\W_]+")
+_MAX_BASIS = 4000
 
 
 def normalise_action(text: str) -> str:
@@ -39,8 +40,10 @@ def fingerprint(identity: str, action: str) -> str:
 
 def derive_identity(title: str | None, incident_date: date | None, first_text: str | None) -> str:
     """A postmortem identity that survives formatting edits (see the module docstring)."""
-    basis = normalise_action(title or "")
+    # Bounded input: the link pattern tries up to 500 characters at each "[", so a 5 MB run of "[" as the
+    # first text would cost billions of steps; 12 words never need more than a few thousand characters.
+    basis = normalise_action((title or "")[:_MAX_BASIS])
     if not basis:
-        basis = " ".join(normalise_action(first_text or "").split()[:12])
+        basis = " ".join(normalise_action((first_text or "")[:_MAX_BASIS]).split()[:12])
     when = incident_date.isoformat() if incident_date else "-"
     return f"doc:{basis}@{when}"

@@ -13,9 +13,11 @@ from collections.abc import Callable, Iterator
 import lxml.etree as etree
 import lxml.html
 
+from worker.parse import budget
 from worker.parse.blocks import Block, Heading, ListItem, Paragraph, Table, Text
 from worker.parse.errors import ParseError
 from worker.parse.refs import is_issue_url
+from worker.parse.sections import Kind, classify_heading
 
 AC = "urn:followthrough:ac"
 RI = "urn:followthrough:ri"
@@ -100,10 +102,11 @@ _BLOCK_CONTAINERS = frozenset(
     }
 )
 _NOTE_CLASSES = re.compile(
-    r"\b(?:callout|confluence-information-macro|aui-message|panel|admonition|note|tip|hint|alert)\b", re.I
+    r"\b(?:callout|confluence-information-macro|aui-message|admonition|note|tip|hint|alert)\b", re.I
 )
 _HEADING = re.compile(r"h([1-6])")
-_NOTE_MACROS = frozenset({"info", "note", "warning", "tip", "panel", "excerpt-include"})
+# Callouts: never items. A panel is a container, not a callout (teams put action tables in panels).
+_NOTE_MACROS = frozenset({"info", "note", "warning", "tip", "excerpt-include"})
 _SKIP_MACROS = frozenset(
     {
         "code",
@@ -129,6 +132,21 @@ def reject_entity_declarations(text: str) -> None:
         raise ParseError("the document declares XML entities (refused: entity expansion is disabled)")
 
 
+_FEED_CHUNK = 64 * 1024
+
+
+def _feed(text: str, parser: lxml.html.HTMLParser) -> etree._Element:
+    """The parsed page, fed in chunks so the budget is checked while lxml works (one call of 5 MB takes
+    over a second on a busy machine and cannot be interrupted)."""
+    for start in range(0, len(text), _FEED_CHUNK):
+        parser.feed(text[start : start + _FEED_CHUNK])
+        budget.check()
+    root = parser.close()
+    if root is None:
+        raise etree.ParserError("Document is empty")
+    return root
+
+
 def parse_html(text: str) -> list[Block]:
     """Parse an HTML page (any export flavour) into blocks."""
     reject_entity_declarations(text)
@@ -142,8 +160,8 @@ def parse_html(text: str) -> list[Block]:
         default_doctype=False,  # type: ignore[call-arg]  # missing from lxml-stubs
     )
     try:
-        root = lxml.html.document_fromstring(text, parser=parser)
-    except (etree.ParserError, ValueError) as exc:
+        root = _feed(text, parser)
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError) as exc:
         raise ParseError(f"malformed HTML: {_one_line(str(exc))}") from None
     walker = _Walker()
     walker.walk_children(root)
@@ -256,6 +274,12 @@ class _Walker:
     def __init__(self) -> None:
         self.blocks: list[Block] = []
         self._note_depth = 0
+        self.level = 1  # the last heading's level: a container's title nests one below it
+
+    @property
+    def note(self) -> bool:
+        """Inside a callout or aside: text here is never an item."""
+        return self._note_depth > 0
 
     # --- block level ----------------------------------------------------------------------------
     def walk_children(self, el: etree._Element) -> None:
@@ -305,6 +329,7 @@ class _Walker:
         )
 
     def walk_block(self, el: etree._Element, name: str) -> None:
+        budget.tick()
         if name in _SKIP or name == "hr":
             return
         heading = _HEADING.fullmatch(name)
@@ -312,46 +337,71 @@ class _Walker:
             content = self.inline(el)
             if el.get("id") == "title-heading":
                 content.text = _strip_space_prefix(content.text)
-            if content.text:
-                self.blocks.append(Heading(level=int(heading.group(1)), content=content))
+            self._heading(content, int(heading.group(1)))
             return
-        if name == "p" or name == "dl":
-            content = self.inline(el)
-            if content.text:
-                self.blocks.append(Paragraph(content, note=self._note_depth > 0 or _wholly_emphasised(el)))
+        handler = _BLOCK_HANDLERS.get(name)
+        if handler is not None:
+            handler(self, el, name)
             return
-        if name in {"ul", "ol", "ac:task-list"}:
-            self._list(el, depth=0, ordered=name == "ol")
+        if name.startswith(("ac:", "ri:")) and name not in _TRANSPARENT_AC:
             return
-        if name == "table":
-            self._table(el)
+        classes = _classes(el)
+        if _CONTAINER_TITLE_CLASSES.search(classes) or (name == "div" and _bold_only(el)):
+            self._title_or_paragraph(el)  # a panel's or expand's title in an export, "<div><b>…</b></div>"
             return
-        if name == "ac:structured-macro":
-            macro = (_attr(el, "ac:name") or "").lower()
-            if macro in _SKIP_MACROS:
-                return
-            note = macro in _NOTE_MACROS
-            self._note_depth += note
-            for body in el:
-                if _local(body) == "ac:rich-text-body":
-                    self.walk_children(body)
-            self._note_depth -= note
-            return
-        if name.startswith(("ac:", "ri:")) and name not in {
-            "ac:layout",
-            "ac:layout-section",
-            "ac:layout-cell",
-            "ac:rich-text-body",
-            "ac:task-body",
-        }:
-            return
-        note = name == "aside" or bool(_NOTE_CLASSES.search(_classes(el)))
+        note = name == "aside" or bool(_NOTE_CLASSES.search(classes))
         self._note_depth += note
         self.walk_children(el)
         self._note_depth -= note
 
+    def _heading(self, content: Text, level: int) -> None:
+        if content.text:
+            self.level = level
+            self.blocks.append(Heading(level=level, content=content))
+
+    def _container_title(self, title: str) -> None:
+        """A container's title (expand, panel, <summary>) counts as a heading one level down."""
+        text = _squash(title)
+        if text:
+            self.blocks.append(Heading(level=min(max(self.level + 1, 2), 6), content=Text(text)))
+
+    def _paragraph(self, el: etree._Element, name: str) -> None:
+        if _bold_only(el):
+            self._title_or_paragraph(el)
+            return
+        content = self.inline(el)
+        if content.text:
+            self.blocks.append(Paragraph(content, note=self._note_depth > 0 or _wholly_emphasised(el)))
+
+    def _title_or_paragraph(self, el: etree._Element) -> None:
+        """Mail clients and exports write section titles as bold paragraphs: such a short line that names
+        a section (or ends with a colon) is a heading; anything else stays a paragraph."""
+        content = self.inline(el)
+        text = content.text
+        short = bool(text) and "\n" not in text and len(text) <= 80 and not text.endswith(".")
+        if short and (text.endswith(":") or classify_heading(text) is not Kind.NEUTRAL):
+            self._container_title(text.rstrip(":"))
+            return
+        if text:
+            self.blocks.append(Paragraph(content, note=self._note_depth > 0))
+
+    def _macro(self, el: etree._Element, name: str) -> None:
+        macro = (_attr(el, "ac:name") or "").lower()
+        if macro in _SKIP_MACROS:
+            return
+        params = {(_attr(p, "ac:name") or ""): _itertext(p) for p in el if _local(p) == "ac:parameter"}
+        if params.get("title") and macro not in _NOTE_MACROS:
+            self._container_title(params["title"])
+        note = macro in _NOTE_MACROS
+        self._note_depth += note
+        for body in el:
+            if _local(body) == "ac:rich-text-body":
+                self.walk_children(body)
+        self._note_depth -= note
+
     def _list(self, el: etree._Element, *, depth: int, ordered: bool) -> None:
         for li in el:
+            budget.tick()
             name = _local(li)
             if name in {"li", "ac:task"}:
                 self._list_item(li, depth=depth, ordered=ordered)
@@ -402,6 +452,7 @@ class _Walker:
     def _table(self, table: etree._Element) -> None:
         rows: list[tuple[list[Text], bool]] = []
         for tr in _rows(table):
+            budget.tick()
             cells = [c for c in tr if _local(c) in {"td", "th"}]
             if not cells:
                 continue
@@ -433,6 +484,7 @@ class _Walker:
         return content
 
     def _inline_into(self, el: etree._Element, out: Text) -> None:
+        budget.tick()
         name = _local(el)
         if not name or (name in _SKIP and name not in {"code"}):
             return
@@ -442,7 +494,10 @@ class _Walker:
         if name.startswith(("ac:", "ri:")) and name not in {"ac:rich-text-body", "ac:task-body"}:
             return  # parameters, placeholders (template hints), emoticons, images
         _marks(el, name, out)
+        before = len(out.text)
         self._inline_children(el, out)
+        if name in {"s", "del", "strike"}:
+            out.struck_chars += len("".join(out.text[before:].split()))
 
     def _inline_children(self, el: etree._Element, out: Text) -> None:
         out.text += el.text or ""
@@ -454,6 +509,63 @@ class _Walker:
             if child_name in {"p", "div", "li", "tr", "td", "th"}:
                 out.text += "\n" if child_name != "td" and child_name != "th" else " | "
             out.text += child.tail or ""
+
+
+def _list_block(walker: _Walker, el: etree._Element, name: str) -> None:
+    walker._list(el, depth=0, ordered=name == "ol")
+
+
+def _table_block(walker: _Walker, el: etree._Element, name: str) -> None:
+    walker._table(el)
+
+
+def _definition_list(walker: _Walker, el: etree._Element, name: str) -> None:
+    """<dt>Owner:</dt><dd>Ana</dd> pairs as "Owner: Ana" lines (field lists, docinfo, page properties)."""
+    term: Text | None = None
+    for child in el:
+        budget.tick()
+        child_name = _local(child)
+        if child_name == "dt":
+            term = walker.inline(child)
+        elif child_name == "dd":
+            value = walker.inline(child)
+            key = term.text.strip().rstrip(":").strip() if term is not None else ""
+            value.text = f"{key}: {value.text}" if key else value.text
+            if term is not None:
+                value.extend(term)
+            if value.text.strip(": "):
+                walker.blocks.append(Paragraph(value, note=walker.note))
+            term = None
+
+
+def _summary_block(walker: _Walker, el: etree._Element, name: str) -> None:
+    walker._container_title(walker.inline(el).text)
+
+
+_BLOCK_HANDLERS: dict[str, Callable[[_Walker, etree._Element, str], None]] = {
+    "p": _Walker._paragraph,
+    "dl": _definition_list,
+    "ul": _list_block,
+    "ol": _list_block,
+    "ac:task-list": _list_block,
+    "table": _table_block,
+    "ac:structured-macro": _Walker._macro,
+    "summary": _summary_block,
+}
+_TRANSPARENT_AC = frozenset(
+    {"ac:layout", "ac:layout-section", "ac:layout-cell", "ac:rich-text-body", "ac:task-body"}
+)
+# Confluence exports: a panel's header, an expand's clickable title.
+_CONTAINER_TITLE_CLASSES = re.compile(r"\b(?:panelHeader|expand-control-text)\b")
+
+
+def _bold_only(el: etree._Element) -> bool:
+    """<p><b>Next steps</b></p>, <div><strong>Actions:</strong></div>: one bold child and nothing else."""
+    children = [child for child in el if _local(child) != "br"]
+    if (el.text or "").strip() or len(children) != 1:
+        return False
+    child = children[0]
+    return _local(child) in {"b", "strong"} and not (child.tail or "").strip()
 
 
 # Inline elements with a meaning of their own. Each handler returns True when it has dealt with the

@@ -12,8 +12,11 @@ from worker.models import ActionItem
 from worker.parse import budget
 from worker.parse.blocks import Text
 from worker.parse.dates import parse_date
+from worker.parse.decide import Decision
 from worker.parse.empty import EMPTY_WORDS, word_core
 from worker.parse.fields import MAX_FIELD_TEXT, Fields, inline_fields
+from worker.parse.leads import read_lead
+from worker.parse.refs import clean_ref
 from worker.parse.sections import Kind, fold
 from worker.parse.status import inline_status
 from worker.parse.titles import first_sentence, tidy_title
@@ -112,22 +115,27 @@ def make_item(
     commitment: Commitment | None = None,
     context: list[str] | None = None,
     owner_from_text: bool = True,
+    decision: Decision | None = None,
 ) -> ActionItem | None:
+    """The item an entry states, or None (with the reason given to `decision`) when nothing is left."""
+    veto = decision.refuse if decision is not None else _ignore
     full = " ".join(content.text[:MAX_FIELD_TEXT].split())
     if is_placeholder(full) or DIAGRAM.match(full):
+        veto("a placeholder or a diagram")
         return None
     status = inline_status(full)
-    if status.dropped:
+    # Struck through: crossed out, unless it is also marked done ("~~Investigate GC pauses~~ (done)").
+    if status.dropped or (content.struck and not status.done):
+        veto("marked won't do, dropped, duplicate or struck through")
         return None
     fields = inline_fields(full, lang=lang, base=base, mentions=content.mentions)
-    if not owner_from_text:
-        # An owner column decides the owner, even when empty: a handle in the text stays in the title.
-        fields.consumed = [span for span in fields.consumed if span not in fields.owner_spans]
-        fields.owner = None
-    source = commitment.title if commitment is not None else full
+    source = commitment.title if commitment is not None else _lead_fields(full, fields, owner_from_text)
     title, label_kind, url = _title(source, fields, status.spans, commitment=commitment is not None)
     if not title or is_placeholder(title):
+        veto("no title left once the fields are cut out")
         return None
+    if decision is not None:
+        decision.title = title
     kind_raw = fields.kind or label_kind or section.category
     return ActionItem(
         title=title,
@@ -137,10 +145,27 @@ def make_item(
         priority=fields.priority,
         kind=normalise_kind(kind_raw),
         kind_raw=kind_raw,
-        ref=(content.refs[0] if content.refs else None) or fields.ref or url,
+        ref=clean_ref((content.refs[0] if content.refs else None) or fields.ref or url or "") or None,
         done=_done(fields.done, status.done, content.checked, commitment),
         section=section.title,
     )
+
+
+def _lead_fields(full: str, fields: Fields, owner_from_text: bool) -> str:
+    """The text the title comes from (without a leading marker or person); the lead's owner into fields."""
+    lead = read_lead(full)
+    if not owner_from_text:
+        # An owner column decides the owner, even when empty: a handle in the text stays in the title.
+        fields.consumed = [span for span in fields.consumed if span not in fields.owner_spans]
+        fields.owner = None
+        lead = lead if lead is not None and lead.marker else None
+    elif lead is not None and lead.owner and fields.owner is None:
+        fields.owner = lead.owner
+    return lead.rest if lead is not None else full
+
+
+def _ignore(reason: str) -> None:
+    """No decision to tell (a heading item's fields, a caller outside the candidate walk)."""
 
 
 def _description(content: Text, title: str, context: list[str] | None) -> str | None:

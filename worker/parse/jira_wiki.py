@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from worker.parse import budget
 from worker.parse.blocks import Block, Heading, ListItem, Paragraph, Table, Text
 from worker.parse.lines import line_blocks
 from worker.parse.plaintext import checkbox
@@ -13,8 +14,9 @@ _HEADING = re.compile(r"^\s{0,3}h([1-6])\.\s+(.*)$")
 _LIST = re.compile(r"^\s{0,3}([*#-]{1,6})\s+(.*)$")
 _BLOCKQUOTE = re.compile(r"^\s{0,3}bq\.\s+(.*)$")
 _MACRO_OPEN = re.compile(
-    r"^\s*\{(code|noformat|panel|quote|info|note|tip|warning|expand)(?::[^}]{0,500})?\}\s*$"
+    r"^\s*\{(code|noformat|panel|quote|info|note|tip|warning|expand)(?::([^}]{0,500}))?\}\s*$"
 )
+_TITLE_PARAM = re.compile(r"(?:^|\|)title=([^|]{1,200})")
 _MENTION = re.compile(r"\[~(?:accountid:)?([^\]\n|]{1,200})\]")
 _LINK = re.compile(r"\[([^\]\[\n|]{0,500})\|([^\]\[\n]{1,2000})\]|\[((?:https?|mailto):[^\]\[\n]{1,2000})\]")
 _EMOTICON = re.compile(r"\((?:/|x|!|\?|y|n|i|on|off|\*[rgby]?|flag|flagoff)\)")
@@ -36,18 +38,26 @@ def parse_jira(text: str) -> list[Block]:
     def flush() -> None:
         if prose:
             rendered = [inline(line) for line in prose]
+            # Only lines that carry facts need matching to their paragraph, and both come in document
+            # order: one pass with a pointer (matching every line against every paragraph is quadratic).
+            factual = [
+                r for r in rendered if r.text and (r.mentions or r.dates or r.refs or r.checked is not None)
+            ]
+            position = 0
             for block in line_blocks([r.text for r in rendered], level=level + 1, note=note):
-                if isinstance(block, Paragraph):
-                    # Facts of the source lines whose text ended up in this paragraph.
-                    for source in rendered:
-                        if source.text and source.text in block.content.text:
-                            block.content.extend(source)
+                # Facts of the source lines whose text ended up in this block (a heading has none).
+                shown = block.content.text if isinstance(block, Paragraph | Heading) else ""
+                while position < len(factual) and factual[position].text.rstrip(": ") in shown:
+                    if isinstance(block, Paragraph):
+                        block.content.extend(factual[position])
+                    position += 1
                 blocks.append(block)
             prose.clear()
 
     lines = text.split("\n")
     index = 0
     while index < len(lines):
+        budget.tick()
         line = lines[index]
         index += 1
         if skip_until is not None:
@@ -57,12 +67,9 @@ def parse_jira(text: str) -> list[Block]:
         macro = _MACRO_OPEN.match(line)
         if macro:
             flush()
-            name = macro.group(1)
-            if name in ("code", "noformat"):
-                skip_until = name
-            else:
-                # {panel}/{info}... toggle: the same macro both opens and closes.
-                note = not note if name in ("info", "note", "tip", "warning", "panel") else note
+            skip_until, note, title = _open_macro(macro, note)
+            if title:
+                blocks.append(Heading(level=level + 1, content=inline(title)))  # a container's title
             continue
         stripped = line.strip()
         if not stripped:
@@ -96,6 +103,20 @@ def parse_jira(text: str) -> list[Block]:
         prose.append(quote.group(1) if quote else line)
     flush()
     return blocks
+
+
+def _open_macro(macro: re.Match[str], note: bool) -> tuple[str | None, bool, str | None]:
+    """A macro line: the code macro to skip to the end of, whether a callout is open, a container's title.
+
+    {info}/{note}/{tip}/{warning} are callouts (notes, never items) and toggle: the same line opens and
+    closes them. {panel} and {expand} are transparent containers; their title counts as a heading."""
+    name = macro.group(1)
+    if name in ("code", "noformat"):
+        return name, note, None
+    if name in ("info", "note", "tip", "warning"):
+        return None, not note, None
+    title = _TITLE_PARAM.search(macro.group(2) or "")
+    return None, note, title.group(1).strip() if title else None
 
 
 def _check(body: str) -> tuple[bool | None, str]:
@@ -156,6 +177,7 @@ def _table(rows: list[str]) -> Table:
 
 def inline(raw: str) -> Text:
     """Plain text of a line of Jira markup, with mentions and issue links collected."""
+    budget.tick()
     out = Text("")
     text = raw
 
@@ -175,6 +197,8 @@ def inline(raw: str) -> Text:
     text = _IMAGE.sub("", text)
     text = _COLOR.sub("", text)
     text = _MONO.sub(lambda m: m.group(1), text)
+    if "(/)" in text:
+        out.checked = True  # the green tick icon anywhere in the line: done
     text = _EMOTICON.sub("", text)
     for _ in range(3):  # nested emphasis (*_bold italic_*) unwraps one layer per pass
         text = _EMPHASIS.sub(lambda m: m.group(2), text)

@@ -134,7 +134,8 @@ def detect_language(text: str) -> str:
     if not counts:
         return "en"
     best, score = counts.most_common(1)[0]
-    return best if score > counts["en"] else "en"
+    # One stopword ("a", "e" in an e-mail address) is no evidence: another language needs two.
+    return best if score > counts["en"] and score >= 2 else "en"
 
 
 def day_first(lang: str) -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from worker.parse import budget
 from worker.parse.blocks import Block, Heading, Paragraph, Text
 
 _MAX_HEADING_CHARS = 90
@@ -44,6 +45,7 @@ def is_diagram(lines: list[str]) -> bool:
     """Whether a group of lines is ASCII art (a flow diagram or box drawing), not text."""
     boxy = 0
     for line in lines:
+        budget.tick()
         stripped = line.strip()
         if (stripped and set(stripped) <= _DIAGRAM_CHARS and len(stripped) >= 1) or (
             stripped.startswith(("|", "+")) and stripped.endswith(("|", "+")) and "  " in stripped
@@ -56,6 +58,7 @@ def split_statements(lines: list[str]) -> list[str]:
     """Join hard-wrapped lines back into sentences, keep one-statement-per-line text apart."""
     out: list[str] = []
     for raw in lines:
+        budget.tick()
         line = raw.strip()
         if not line:
             continue
@@ -66,8 +69,53 @@ def split_statements(lines: list[str]) -> list[str]:
     return out
 
 
+# A hard-wrapped line that stops at one of these words goes on in the next line ("due by⏎28 February").
+_DANGLING = frozenset(
+    [
+        "by",
+        "due",
+        "until",
+        "before",
+        "on",
+        "owner",
+        "owners",
+        "and",
+        "or",
+        "to",
+        "the",
+        "a",
+        "an",
+        "of",
+        "for",
+        "with",
+        "hasta",
+        "até",
+        "bis",
+        "avant",
+        "le",
+        "la",
+        "el",
+        "de",
+        "du",
+        "am",
+        "zum",
+        "zur",
+        "para",
+        "pour",
+    ]
+)
+
+
+def dangles(line: str) -> bool:
+    """Whether a line stops mid-phrase ("… due by"), so the next line continues it."""
+    stripped = line.rstrip()
+    return " " in stripped and stripped.rsplit(" ", 1)[-1].casefold() in _DANGLING
+
+
 def _continues(previous: str, line: str) -> bool:
     if previous.endswith((",", "-", "(", "/", "&")) and not previous.endswith(" -"):
+        return True
+    if dangles(previous):
         return True
     if previous[-1] in ".!?:;)" or previous.endswith("…"):
         return False
@@ -85,6 +133,7 @@ def line_blocks(lines: list[str], *, level: int, note: bool = False) -> list[Blo
         return [Paragraph(Text(text), note=note)] if text else []
     blocks: list[Block] = []
     for statement in statements:
+        budget.tick()
         title = heading_text(statement, standalone=False) if statement.endswith(":") else None
         if title:
             blocks.append(Heading(level=level, content=Text(title)))

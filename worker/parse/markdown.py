@@ -8,10 +8,14 @@ from functools import lru_cache
 from typing import Any
 
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import isStrSpace
+from markdown_it.rules_block import StateBlock
 from markdown_it.rules_core import StateCore
+from markdown_it.rules_core import block as _core_block
+from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
-from mdit_py_plugins.tasklists import tasklists_plugin
 
+from worker.parse import budget
 from worker.parse.blocks import Block, Heading, ListItem, Paragraph, Table, Text
 from worker.parse.errors import ParseError
 from worker.parse.html import parse_html
@@ -33,9 +37,74 @@ def _parser() -> MarkdownIt:
     # html=True so embedded HTML blocks arrive as tokens we hand to the HTML front-end.
     md = MarkdownIt("commonmark", {"html": True, "linkify": False, "typographer": False})
     md.enable("table").enable("strikethrough")
-    md.use(tasklists_plugin)
+    # no tasklists plugin: its parent lookup is quadratic; _close_item reads the box from the text
     md.core.ruler.at("inline", _inline)
+    md.core.ruler.at("block", _block)
+    # The budget inside markdown-it: a rule that never matches runs first at every inline position (also
+    # when a link label is scanned ahead through skipToken) and at every block line, and checks the clock.
+    md.inline.ruler.before(md.inline.ruler.get_all_rules()[0], "followthrough_budget", _budget_inline)
+    md.block.ruler.before(md.block.ruler.get_all_rules()[0], "followthrough_budget", _budget_block)
     return md
+
+
+def _block(state: StateCore) -> None:
+    """markdown-it's core "block" rule, with the line scan (one Python step per line: 2 s for 5 MB of
+    short lines, which no rule hook can interrupt) done here under the budget. The markers are computed
+    exactly as StateBlock.__init__ computes them (markdown-it-py 4.x, pinned in constraints.txt)."""
+    if state.inlineMode or not state.src:
+        _core_block(state)
+        return
+    block = StateBlock("", state.md, state.env, state.tokens)  # empty source: no scan, markers set below
+    block.src = state.src
+    _line_marks(block, state.src)
+    state.md.block.tokenize(block, block.line, block.lineMax)
+
+
+def _line_marks(block: StateBlock, src: str) -> None:
+    b_marks, e_marks, t_shift, s_count, bs_count = [], [], [], [], []
+    start, length, find = 0, len(src), src.find
+    while start < length:
+        budget.tick()
+        end = find("\n", start)
+        if end < 0:
+            end = length
+        indent = offset = 0
+        pos = start
+        while pos < end:
+            character = src[pos]
+            if not isStrSpace(character):
+                break
+            indent += 1
+            offset += 4 - offset % 4 if character == "\t" else 1
+            pos += 1
+        if pos == end == length:
+            break  # a final line of only spaces/tabs with no "\n" gets no marker, as upstream
+        b_marks.append(start)
+        e_marks.append(end)
+        t_shift.append(indent)
+        s_count.append(offset)
+        bs_count.append(0)
+        start = end + 1 if end < length else length
+    for marks, last in ((b_marks, length), (e_marks, length), (t_shift, 0), (s_count, 0), (bs_count, 0)):
+        marks.append(last)  # the fake entry that simplifies bounds checks
+    block.bMarks, block.eMarks, block.tShift, block.sCount, block.bsCount = (
+        b_marks,
+        e_marks,
+        t_shift,
+        s_count,
+        bs_count,
+    )
+    block.lineMax = len(b_marks) - 1
+
+
+def _budget_inline(state: StateInline, silent: bool) -> bool:
+    budget.tick()
+    return False
+
+
+def _budget_block(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
+    budget.tick()
+    return False
 
 
 # The characters at which one of the enabled inline rules (newline, escape, backticks, strikethrough,
@@ -133,6 +202,7 @@ class _Builder:
     def build(self, tokens: list[Token]) -> list[Block]:
         i = 0
         while i < len(tokens):
+            budget.tick()
             token = tokens[i]
             kind = token.type
             if kind == "heading_open":
@@ -315,7 +385,12 @@ def render_inline(token: Token, *, cell: bool = False) -> Text:
     out = Text("")
     parts: list[str] = []
     hidden = False  # inside inline <script>/<style>: content is code, never text
+    struck = 0  # depth of ~~strikethrough~~
     for child in token.children or []:
+        if child.type in ("s_open", "s_close"):
+            struck += 1 if child.type == "s_open" else -1
+        elif struck > 0 and child.type == "text":
+            out.struck_chars += len("".join(child.content.split()))
         if child.type == "html_inline" and _HIDDEN_OPEN.match(child.content):
             hidden = not child.content.rstrip().endswith("/>")
         elif child.type == "html_inline" and _HIDDEN_CLOSE.match(child.content):

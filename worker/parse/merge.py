@@ -142,7 +142,7 @@ def _groups(keys: list[str], words: list[Counter[str]], numbers: list[frozenset[
         short = words[index]
         if len(short) < _MIN_SHARED_WORDS:
             continue
-        rarest = min(sorted(short), key=lambda w: len(postings[w]))
+        rarest = min(short, key=lambda w: (len(postings[w]), w))  # the rarest word, ties alphabetical
         for other in postings[rarest][:_MAX_CANDIDATES]:
             if other != index and _restates(short, numbers[index], words[other], numbers[other]):
                 union.join(index, other)

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from worker.parse import budget
 from worker.parse.blocks import Block, Heading, ListItem, Paragraph, Table, Text
 from worker.parse.dates import DATE_PHRASE, parse_date
 from worker.parse.empty import is_empty_value
@@ -31,6 +32,21 @@ _OWNER_KEYS = (
     "written by",
     "prepared by",
     "responsable del postmortem",
+    "responsable del informe",
+    "responsable del analisis",
+    "responsable de la revision",
+    "responsavel pelo relatorio",
+    "responsavel pelo postmortem",
+    "responsavel pela analise",
+    "verantwortlich fur die nachbetrachtung",
+    "verantwortlich fur den bericht",
+    "verantwortlich fur das postmortem",
+    "responsable du post mortem",
+    "responsable du postmortem",
+    "responsable du rapport",
+    "postmortem author",
+    "report owner",
+    "review owner",
     "responsable",
     "lider del incidente",
     "autor",
@@ -175,6 +191,7 @@ def _pairs(blocks: list[Block]) -> list[tuple[str, Text]]:
     out: list[tuple[str, Text]] = []
     kinds: list[tuple[int, Kind]] = []
     for block in blocks:
+        budget.tick()
         if isinstance(block, Heading):
             while kinds and kinds[-1][0] >= block.level:
                 kinds.pop()
@@ -241,7 +258,13 @@ def _value(value: Text | None) -> str | None:
     if value.mentions:
         return value.mentions[0]
     text = " ".join(value.text.split())
+    slack = _SLACK_ID.fullmatch(text)
+    if slack:
+        return slack.group(2) or slack.group(1)  # "<@U02ABC|ana>": the name when the id carries one
     return text or None
+
+
+_SLACK_ID = re.compile(r"<@([UW][A-Z0-9]{2,20})(?:\|([^<>|]{1,60}))?>")
 
 
 def _date_in(text: str, *, lang: str) -> date | None:
@@ -288,6 +311,14 @@ def _date_in_prose(blocks: list[Block], *, lang: str) -> date | None:
 
 
 def _title(blocks: list[Block]) -> str | None:
+    title = _title_text(blocks)
+    return title[:_MAX_TITLE] if title else None  # a 5 MB "word" is no title to show in full
+
+
+_MAX_TITLE = 300
+
+
+def _title_text(blocks: list[Block]) -> str | None:
     for block in blocks[:20]:
         if isinstance(block, Heading):
             text = " ".join(block.content.text.split())

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from worker.parse import budget
 from worker.parse.blocks import Table, Text
 
 MARKER_PREFIX = "<!--ft-pipe-table:"
@@ -84,6 +85,7 @@ def extract_tables(lines: list[str], render: Callable[[str], Text]) -> tuple[lis
             width = len(header)
             rows = []
             for row_line in lines[index + 2 : end]:
+                budget.tick()
                 cells = [render(cell) for cell in split_row(row_line)[:width]]
                 rows.append(cells + [Text("") for _ in range(width - len(cells))])
             out[index] = f"{MARKER_PREFIX}{len(tables)}-->"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from config.kinds import is_kind_label
 from worker.parse.blocks import Block, Heading, ListItem, Paragraph, Table
 from worker.parse.empty import word_core
@@ -14,7 +16,7 @@ from worker.parse.item import (
     clean,
 )
 from worker.parse.prose import read_commitments
-from worker.parse.sections import Kind, classify_heading, effective_kind
+from worker.parse.sections import Kind, classify_heading, effective_kind, fold
 
 
 def kind_word(text: str) -> str | None:
@@ -28,33 +30,14 @@ def place(blocks: list[Block], read: dict[str, list[Commitment]]) -> list[tuple[
     stack: list[Section] = []
     top = Section(title=None, kind=Kind.NEUTRAL, level=0)
     placed: list[tuple[Block, Section]] = []
+    # The first heading is the document's title when more headings follow (it names the incident).
+    title_seen = sum(1 for block in blocks if isinstance(block, Heading)) < 2
     for index, block in enumerate(blocks):
         if isinstance(block, Heading):
             while stack and stack[-1].level >= block.level:
                 stack.pop()
-            parent = stack[-1] if stack else None
-            title = clean(block.content.text[:1000])
-            own = classify_heading(title)
-            raw_kind = kind_word(title)
-            section = Section(
-                title=title,
-                kind=effective_kind(own, parent.kind if parent else Kind.NEUTRAL),
-                level=block.level,
-                category=parent.category if parent else None,
-            )
-            if raw_kind and parent is not None and parent.kind is Kind.ACTION:
-                section.category = raw_kind
-                section.kind = Kind.ACTION  # "### Detect" under "## Action items" is a category, not a title
-                section.title = parent.title
-            elif (
-                parent is not None
-                and parent.kind is Kind.ACTION
-                and own is not Kind.EXCLUDED
-                and _heads_an_item(title, blocks, index)
-            ):
-                section.kind = Kind.ACTION
-                section.heading_item = True
-                section.title = parent.title
+            section = _section(block, stack[-1] if stack else None, blocks, index, is_title=not title_seen)
+            title_seen = True
             stack.append(section)
             placed.append((block, section))
             continue
@@ -65,6 +48,45 @@ def place(blocks: list[Block], read: dict[str, list[Commitment]]) -> list[tuple[
             current.committed = True
         placed.append((block, current))
     return placed
+
+
+def _section(
+    block: Heading, parent: Section | None, blocks: list[Block], index: int, *, is_title: bool
+) -> Section:
+    """The section a heading opens, given the one it sits in."""
+    title = clean(block.content.text[:1000])
+    own = _own_kind(title, is_title=is_title and block.level == 1)
+    raw_kind = kind_word(title)
+    section = Section(
+        title=title,
+        kind=effective_kind(own, parent.kind if parent else Kind.NEUTRAL),
+        level=block.level,
+        category=parent.category if parent else None,
+    )
+    if parent is None or parent.kind is not Kind.ACTION:
+        return section
+    if raw_kind:
+        section.category = raw_kind
+        section.kind = Kind.ACTION  # "### Detect" under "## Action items" is a category, not a title
+        section.title = parent.title
+    elif own is not Kind.EXCLUDED and _heads_an_item(title, blocks, index):
+        section.kind = Kind.ACTION
+        section.heading_item = True
+        section.title = parent.title
+    return section
+
+
+def _own_kind(title: str, *, is_title: bool) -> Kind:
+    """A heading's own kind. The document's title names the incident: a word with a second meaning in it
+    ("Suivi des colis", parcel tracking) must not make the whole page an action section, so a title of
+    more than three words is neutral unless it is only about actions ("Action items for the outage")."""
+    own = classify_heading(title)
+    if is_title and own is Kind.ACTION and len(title.split()) > 3 and not _ACTION_TITLE.match(fold(title)):
+        return Kind.NEUTRAL
+    return own
+
+
+_ACTION_TITLE = re.compile(r"^(?:action items?|actions?|follow ?ups?|next steps|tasks|todos?|to dos?)\b")
 
 
 def _heads_an_item(title: str, blocks: list[Block], index: int) -> bool:

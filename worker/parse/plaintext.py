@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 
+from worker.parse import budget
 from worker.parse.blocks import Block, Heading, ListItem, Text
-from worker.parse.lines import heading_text, is_diagram, line_blocks, split_statements
+from worker.parse.lines import dangles, heading_text, is_diagram, line_blocks, split_statements
 from worker.parse.sections import SectionTracker
+from worker.parse.text_tables import read_text_table
 
 _LIST = re.compile(r"^([ \t]{0,12})(?:([-*•·+▪◦‣–])|(\(?[0-9]{1,3}[.)])|(\(?[a-z][)]))[ \t]+(\S.*)$")
 # "[x] Done thing" / "☐ Open thing" at the start of a line: a checkbox item even without a list marker.
@@ -28,6 +30,7 @@ def parse_plain(text: str) -> list[Block]:
     groups: list[list[str]] = []
     current: list[str] = []
     for line in text.split("\n"):
+        budget.tick()
         if line.strip():
             current.append(line.rstrip())
         elif current:
@@ -50,6 +53,12 @@ def parse_plain(text: str) -> list[Block]:
         last_was_heading = True
 
     for index, group in enumerate(groups):
+        budget.tick()
+        table = read_text_table(group)
+        if table is not None:
+            blocks.append(table)
+            last_was_heading = False
+            continue
         if is_diagram(group):
             continue
         first = group[0]
@@ -94,6 +103,7 @@ def _group_blocks(group: list[str], *, level: int) -> list[Block]:
             prose.clear()
 
     for line in group:
+        budget.tick()
         match = _LIST.match(line)
         box = None if match else _BOX_LINE.match(line)
         if match:
@@ -106,7 +116,11 @@ def _group_blocks(group: list[str], *, level: int) -> list[Block]:
             flush_item()
             item = (len(box.group(1).expandtabs(4)), False, [box.group(2)])
         elif item is not None and (
-            line[:1] in " \t" or line.strip()[:1].islower() or line.strip()[:1] == "(" or _open_paren(item[2])
+            line[:1] in " \t"
+            or line.strip()[:1].islower()
+            or line.strip()[:1] == "("
+            or _open_paren(item[2])
+            or dangles(item[2][-1])
         ):
             item[2].append(line)
         else:

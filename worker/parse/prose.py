@@ -8,6 +8,18 @@ from datetime import date
 
 from worker.parse import budget
 from worker.parse.blocks import Paragraph, Text
+from worker.parse.decide import (
+    ACTION_SECTION,
+    BESIDE_STRUCTURE,
+    COMMITMENT,
+    FRAMING,
+    MARKER,
+    NOTE,
+    Decision,
+    candidate,
+    framing,
+    legend,
+)
 from worker.parse.field_lines import field_line
 from worker.parse.fields import MAX_FIELD_TEXT
 from worker.parse.item import (
@@ -17,6 +29,7 @@ from worker.parse.item import (
     Section,
     make_item,
 )
+from worker.parse.leads import read_lead
 from worker.parse.nothing import says_nothing_to_do
 from worker.parse.phrases import DONE, FUTURE_VERB, ONGOING, PLANNED, PLANNED_ANYWHERE
 from worker.parse.sections import Kind
@@ -47,37 +60,74 @@ def paragraph_items(
     base: date | None,
     read: dict[str, list[Commitment]],
 ) -> int | None:
-    if section.kind is not Kind.ACTION or block.note:
-        return None
+    """The items of one paragraph line: its commitment sentences, or the line itself when it scores."""
     text = block.content.text
-    if says_nothing_to_do(text[:MAX_FIELD_TEXT]):
-        return None
-    commitments = read_commitments(text, read)
-    if commitments:
-        last = None
-        for commitment in commitments:
-            budget.check()
-            # Fields come from the sentence itself: each is read once, whatever the paragraph's length.
-            sentence = Text(
-                commitment.sentence,
-                mentions=[m for m in block.content.mentions if m in commitment.sentence],
-                refs=[r for r in block.content.refs if r in commitment.sentence],
-            )
-            item = make_item(sentence, section, lang=lang, base=base, commitment=commitment)
-            if item is not None:
-                if len(text) <= _MAX_CONTEXT_PARAGRAPH:
-                    item = replace(item, description=" ".join(text.split()))  # the reasons around it
-                last = found.add(item)
-        return last
-    if section.structured or section.committed:
-        return None
     head = text[:MAX_FIELD_TEXT]
-    if _CLOSING.search(head) or head.rstrip().endswith((":", "?")) or DIAGRAM.match(head):
+    lead = read_lead(head)
+    marked = lead is not None and lead.marker
+    if section.kind is not Kind.ACTION and not marked:
+        return None  # prose outside action sections is no candidate unless a marker says so
+    if not marked and not block.note:
+        commitments = read_commitments(text, read)
+        if commitments:
+            return _commitment_items(block, section, found, commitments, lang=lang, base=base)
+    decision = candidate("line", head, section.title)
+    decision.add(ACTION_SECTION, section.kind is Kind.ACTION)
+    decision.add(MARKER, marked)
+    person = lead is not None and lead.owner is not None
+    decision.add(COMMITMENT, person)
+    decision.add(NOTE, block.note)
+    decision.add(BESIDE_STRUCTURE, (section.structured or section.committed) and not marked and not person)
+    decision.add(FRAMING, bool(_CLOSING.search(head)) or head.rstrip().endswith("?") or framing(head))
+    _line_vetoes(decision, head, section, marked=marked)
+    if not decision.taken:
         return None
-    if field_line(head) is not None and "\n" not in head.strip():
-        return None  # "Owner: Ana" with no action above it
-    item = make_item(block.content, section, lang=lang, base=base)
+    item = make_item(block.content, section, lang=lang, base=base, decision=decision)
     return found.add(item) if item is not None else None
+
+
+def _line_vetoes(decision: Decision, head: str, section: Section, *, marked: bool) -> None:
+    if says_nothing_to_do(head):
+        decision.refuse("says there is nothing to do")
+    if legend(head):
+        decision.refuse("a legend of the checkboxes")
+    if DIAGRAM.match(head):
+        decision.refuse("a diagram")
+    if field_line(head) is not None and "\n" not in head.strip():
+        decision.refuse("a field line with no item above it")  # "Owner: Ana"
+    if section.kind is Kind.EXCLUDED and not marked:
+        decision.refuse(f"an excluded section ({section.title})")
+
+
+def _commitment_items(
+    block: Paragraph,
+    section: Section,
+    found: Items,
+    commitments: list[Commitment],
+    *,
+    lang: str,
+    base: date | None,
+) -> int | None:
+    """One item per commitment sentence ("We will …"), described by its whole paragraph."""
+    text = block.content.text
+    last = None
+    for commitment in commitments:
+        budget.check()
+        decision = candidate("sentence", commitment.sentence, section.title)
+        decision.add(ACTION_SECTION, section.kind is Kind.ACTION)
+        decision.add(COMMITMENT)
+        # Fields come from the sentence itself: each is read once, whatever the paragraph's length.
+        sentence = Text(
+            commitment.sentence,
+            mentions=[m for m in block.content.mentions if m in commitment.sentence],
+            refs=[r for r in block.content.refs if r in commitment.sentence],
+        )
+        item = make_item(sentence, section, lang=lang, base=base, commitment=commitment, decision=decision)
+        if item is not None and decision.taken:
+            if len(text) <= _MAX_CONTEXT_PARAGRAPH:
+                item = replace(item, description=" ".join(text.split()))  # the reasons around it
+            last = found.add(item)
+    return last
 
 
 def read_commitments(text: str, read: dict[str, list[Commitment]]) -> list[Commitment]:

@@ -21,8 +21,41 @@ def is_issue_url(url: str) -> bool:
     return ISSUE_URL.fullmatch(url.strip()) is not None or ISSUE_URL.match(url.strip()) is not None
 
 
+# "<https://jira.example.com/browse/OPS-12|OPS-12>": a chat client's link with its label.
+_CHAT_LINK = re.compile(r"<(https?://[^\s<>|]{1,300})\|([^<>|]{1,80})>")
+# "#5141" or "group/project#77" at the end of an item: a GitLab or GitHub issue.
+_HASH_REF = re.compile(
+    r"(?:^|[\s(\[])((?:[A-Za-z0-9_.-]{1,60}/){1,4}[A-Za-z0-9_.-]{1,60}#[0-9]{1,7}|#[0-9]{1,7})[)\].,;]?$"
+)
+_PROJECT_REF = re.compile(r"(?<![\w/])((?:[A-Za-z0-9_.-]{1,60}/){1,4}[A-Za-z0-9_.-]{1,60}#[0-9]{1,7})\b")
+
+
+def clean_ref(ref: str) -> str:
+    """A reference without a chat label glued to it ("…/OPS-12|OPS-12" or "%7COPS-12" -> the key)."""
+    for glue in ("|", "%7C", "%7c"):
+        if glue in ref:
+            url, _, label = ref.partition(glue)
+            key = TICKET_KEY.fullmatch(label.strip())
+            return key.group(1) if key else url
+    return ref
+
+
+def ref_span(text: str) -> str | None:
+    """The text of a chat link or a trailing #N reference, to cut from a title."""
+    if "#" not in text and "<http" not in text:
+        return None
+    match = _CHAT_LINK.search(text) or _PROJECT_REF.search(text) or _HASH_REF.search(text.rstrip())
+    return match.group(0).strip() if match else None
+
+
 def find_ref(text: str) -> str | None:
     """The first issue URL or ticket key named in the text, or None."""
+    chat = _CHAT_LINK.search(text) if "<http" in text else None
+    if chat:
+        return clean_ref(f"{chat.group(1)}|{chat.group(2)}")
+    project = (_PROJECT_REF.search(text) or _HASH_REF.search(text.rstrip())) if "#" in text else None
+    if project:
+        return project.group(1)
     url = ISSUE_URL.search(text)
     if url:
         return url.group(0)

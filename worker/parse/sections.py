@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import enum
 import re
-import unicodedata
 from functools import lru_cache
+
+from config.kinds import fold as _fold
+from worker.parse import vocabulary
 
 
 class Kind(enum.Enum):
@@ -18,7 +20,6 @@ class Kind(enum.Enum):
     NEUTRAL = "neutral"  # anything else: inherits from the enclosing section
 
 
-_ASCII_NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _FOLD_CACHE_CHARS = 200
 
 
@@ -31,15 +32,7 @@ def fold(text: str) -> str:
 
 @lru_cache(maxsize=16384)
 def _fold_cached(text: str) -> str:
-    return _fold(text)
-
-
-def _fold(text: str) -> str:
-    if text.isascii():
-        return " ".join(_ASCII_NON_ALNUM.sub(" ", text.lower()).split())
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    letters = "".join(ch if ch.isalnum() else " " for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(letters.split())
+    return _fold(text)  # the one fold (config/kinds.py), remembered for the short texts headings are
 
 
 # Done-in-the-past lists ("Actions taken") are narrative, however much they look like action items.
@@ -58,6 +51,8 @@ _ACTION = re.compile(
     r"|to ?do|to dos|^todos$|todo list|todo items?|tasks?|remediations?|next steps|improvements?|fixes"
     r"|countermeasures?|recommendations?"
     r"|what we are doing|what we re doing|what we will do|what we ll do|going forward|moving forward"
+    r"|what we will change|what we ll change|what we are changing|what we re changing"
+    r"|what s next|what is next"
     r"|future work|work items?|mitigation plan|repair items?|lessons applied|prevent|preventing|to prevent"
     r"|prevenir|evitar|evitarlo|verhindern|vermeiden|eviter|empecher"
     # Spanish
@@ -95,7 +90,7 @@ def classify_heading(heading: str) -> Kind:
         return Kind.NEUTRAL
     if _PAST.search(folded) or _TIMELINE.search(folded):
         return Kind.EXCLUDED
-    if _ACTION.search(folded):
+    if _ACTION.search(folded) or vocabulary.current().names_action_section(folded):
         return Kind.ACTION
     if _EXCLUDED.search(folded):
         return Kind.EXCLUDED

@@ -127,6 +127,7 @@ _DROPPED_PHRASES = (
     "annule",
 )
 _DROPPED_EXACT = frozenset(_DROPPED_PHRASES)
+_DROPPED_PREFIXES = tuple(phrase + " " for phrase in _DROPPED_PHRASES)  # str.startswith takes a tuple
 # Phrases that mark an item dropped wherever they appear in its text (never ordinary action wording).
 _DROPPED_ANYWHERE = re.compile(
     r"\b(?:won['’]?t\s(?:do|fix)|wontfix|will\snot\s(?:do|be\sdone)|not\sdoing|not\spursued"
@@ -136,6 +137,14 @@ _DROPPED_ANYWHERE = re.compile(
     r"|abandonnée?)(?!\w)",
     re.I,
 )
+# "(dropped)", "[cancelled]": a bracketed word that drops the item (bare, these words can be actions).
+_DROPPED_BRACKET = re.compile(
+    r"[(\[]\s?(?:dropped|cancell?ed|abandoned|descartad[oa]|cancelad[oa]|gestrichen|abgebrochen"
+    r"|annulée?|abandonnée?|won['’]?t\sdo)\s?[)\]]",
+    re.I,
+)
+# "✗ Drop the cache": a crossed box, the item is not going to be done.
+_CROSS_GLYPHS = frozenset("✗✘❌❎☒")
 _DONE_ALTERNATION = (
     r"done|completed?|closed|resolved|fixed|finished|shipped|merged|implemented|hecho|completad[oa]"
     r"|cerrad[oa]|resuelt[oa]|terminad[oa]|implementad[oa]|concluíd[oa]|concluid[oa]|feit[oa]|fechad[oa]"
@@ -173,7 +182,7 @@ def is_done_status(text: str) -> bool:
     if stripped[:1] in "✓✔✅☑☒":
         return True
     folded = fold(stripped[:_MAX_STATUS_CHARS])
-    return folded in _DONE_WORDS or any(folded.startswith(w + " ") for w in ("done", "erledigt", "completed"))
+    return folded in _DONE_WORDS or folded.startswith(("done ", "erledigt ", "completed "))
 
 
 def is_dropped_status(text: str) -> bool:
@@ -181,7 +190,7 @@ def is_dropped_status(text: str) -> bool:
     folded = fold(text.strip()[:_MAX_STATUS_CHARS])
     if folded in _DROPPED_EXACT:
         return True
-    return any(folded.startswith(p + " ") for p in _DROPPED_PHRASES) or bool(_DROPPED_ANYWHERE.search(text))
+    return folded.startswith(_DROPPED_PREFIXES) or bool(_DROPPED_ANYWHERE.search(text))
 
 
 def inline_status(text: str) -> Status:
@@ -226,6 +235,7 @@ def inline_status(text: str) -> Status:
     if marker:
         done = True
         spans.append(marker.group(0))
-    if _DROPPED_ANYWHERE.search(text):
+    bracketed = ("(" in text or "[" in text) and _DROPPED_BRACKET.search(text) is not None
+    if _DROPPED_ANYWHERE.search(text) or bracketed or text[:1] in _CROSS_GLYPHS:
         dropped = True
     return Status(done=done and not dropped, dropped=dropped, spans=tuple(spans))

@@ -8,6 +8,7 @@ from datetime import date
 from worker.models import ActionItem
 from worker.parse import budget
 from worker.parse.blocks import Table, Text
+from worker.parse.decide import ACTION_TABLE, candidate
 from worker.parse.empty import is_empty_value
 from worker.parse.fields import Role, column_role
 from worker.parse.item import (
@@ -17,26 +18,43 @@ from worker.parse.item import (
     is_placeholder,
     make_item,
 )
-from worker.parse.sections import Kind
+from worker.parse.sections import Kind, fold
 from worker.parse.status import is_dropped_status
 from worker.parse.values import value_changes
 
 
 def table_items(table: Table, section: Section, found: Items, *, lang: str, base: date | None) -> None:
     """Add one item per row of an action table (rows marked won't do and placeholder rows aside)."""
-    if section.kind is Kind.EXCLUDED or not table.header:
+    if not table.header:
         return
     roles = [column_role(cell.text[:200]) for cell in table.header]
     action_col = action_column(roles, in_action_section=section.kind is Kind.ACTION)
-    if action_col is None:
+    reason = _refusal(roles, action_col, section)
+    if reason is not None or action_col is None:
+        columns = zip(table.header, roles, strict=False)
+        header = " | ".join(f"{cell.text[:30]} ({role.value})" for cell, role in columns)
+        candidate("table", header, section.title).refuse(reason or "no action column")
         return
-    if Role.TIME in roles and section.kind is not Kind.ACTION:
-        return  # "Time | Action": a timeline, not a plan
     for row in table.rows:
         budget.check()
         item = _row_item(table, row, roles, action_col, section, lang=lang, base=base)
         if item is not None:
             found.add(item, weight=2)
+
+
+def _refusal(roles: list[Role], action_col: int | None, section: Section) -> str | None:
+    """Why a whole table holds no items, or None when its rows are candidates."""
+    if section.kind is Kind.EXCLUDED:
+        return f"an excluded section ({section.title})"
+    if action_col is None:
+        return "no column is an action column (outside an action section only Action/Task/… columns count)"
+    if Role.TIME in roles and section.kind is not Kind.ACTION:
+        return "a timeline (a time column beside the action column)"  # "Time | Action": not a plan
+    return None
+
+
+# A row number column ("#", "No.", "Nr") says nothing about the action.
+_NUMBER_HEADERS = frozenset({"", "no", "nr", "n", "num", "number", "id", "nº", "item"})
 
 
 def action_column(roles: list[Role], *, in_action_section: bool) -> int | None:
@@ -61,13 +79,19 @@ def _row_item(
     lang: str,
     base: date | None,
 ) -> ActionItem | None:
-    if action_col >= len(row) or is_placeholder(row[action_col].text.strip()):
+    if action_col >= len(row):
         return None
+    decision = candidate("table row", row[action_col].text, section.title)
+    decision.add(ACTION_TABLE)
+    if is_placeholder(row[action_col].text.strip()):
+        decision.refuse("a placeholder")
     if any(
         role is Role.STATUS and index < len(row) and is_dropped_status(row[index].text)
         for index, role in enumerate(roles)
     ):
-        return None  # won't do / duplicate: not an action
+        decision.refuse("its status column says won't do, dropped or duplicate")
+    if not decision.taken:
+        return None
     context = _row_context(table, row, roles, action_col)
     item = make_item(
         row[action_col],
@@ -76,6 +100,7 @@ def _row_item(
         base=base,
         context=context,
         owner_from_text=Role.OWNER not in roles,
+        decision=decision,
     )
     if item is None:
         return None
@@ -92,7 +117,12 @@ def _row_context(table: Table, row: list[Text], roles: list[Role], action_col: i
     """The row's other descriptive cells, "Header: value", for the item's description."""
     context = []
     for index, role in enumerate(roles):
-        if index != action_col and index < len(row) and role in (Role.CONTEXT, Role.WEAK_ACTION):
+        if (
+            index != action_col
+            and index < len(row)
+            and role in (Role.CONTEXT, Role.WEAK_ACTION)
+            and fold(table.header[index].text) not in _NUMBER_HEADERS
+        ):
             value = row[index].text.strip()
             if value and not is_empty_value(value):
                 context.append(f"{table.header[index].text.strip()}: {value}")

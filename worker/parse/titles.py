@@ -16,6 +16,8 @@ _BRACKETED_REF = re.compile(
     r"\s?[(\[]\s?(?:(?:done|fixed|tracked|see|in|ticket|jira)\s){0,3}"
     r"(?:https?://[^\s()\[\]]{1,300}|[A-Z][A-Z0-9_]{1,14}-[0-9]{1,8})\s?[)\]]"
 )
+# Markup left in a title: "{#anchor}" ids, empty "< >" placeholders, "· assigned to < >".
+_RESIDUE = re.compile(r"\{#[\w.:-]{1,80}\}|(?:[·|-]\s)?(?:assigned\sto\s)?<\s{0,3}>")
 _SEPARATOR_CHARS = frozenset("-–—|;,·•/:.>→")
 _STRIP = " -–—,;|·•/:"
 _REF_FILLER = frozenset({"see", "in", "ticket", "jira", "tracked", "ref", "issue", "bug", "link", "tracking"})
@@ -68,6 +70,9 @@ def tidy_title(title: str, *, removed: bool) -> str:
     """Collapse separator runs and empty brackets, drop trailing ticket keys, separators and, when
     something was cut out of the text (`removed`), the words left dangling ("... due", "... by")."""
     title = " ".join(title.split())
+    if "{#" in title or "\\" in title or "<" in title:
+        title = _RESIDUE.sub(" ", title).replace("\\_", "_").replace("\\*", "*")
+        title = " ".join(title.split())
     if "(" in title or "[" in title:  # both patterns start at a bracket: without one they cannot match
         title = _EMPTY_BRACKETS.sub(" ", title)
         stripped = _BRACKETED_REF.sub("", title)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from config.settings import Settings
-from config.teams import Team
+from config.teams import ParseRules, Team
 from connectors.factory import build_tracker, tracker_configured
 from connectors.throttle import WriteThrottle
 from worker.errors import Locked, UserError
@@ -94,8 +94,11 @@ def parse_with_limits(
     filename: str | None,
     identity: str | None,
     record_as: str | None = None,
+    team: str | None = None,
 ) -> Postmortem:
-    """Parse under the settings' size limit and time budget. With `record_as` (the document's source), a
+    """Parse under the settings' size limit and time budget, with the parsing words (`parse:`) of `team`,
+    else of the default team (the team a document names is known only after parsing). With `record_as`
+    (the document's source), a
     refusal is recorded as a parse failure, so the sweep stops re-queueing it and `followthrough` can show
     it, and a success clears an earlier record; the ParseError is re-raised either way."""
     from worker.parse import ParseError, parse_document  # heavy libraries; load on use
@@ -107,6 +110,7 @@ def parse_with_limits(
             identity=identity,
             max_bytes=settings.max_document_bytes,
             budget_seconds=settings.parse_budget_seconds,
+            rules=_parse_rules(settings, team),
         )
     except ParseError as exc:
         if record_as is not None:
@@ -117,6 +121,11 @@ def parse_with_limits(
     if record_as is not None:
         open_store(settings).clear_parse_failure(record_as)
     return parsed
+
+
+def _parse_rules(settings: Settings, team: str | None) -> ParseRules | None:
+    named = settings.teams.get(team or settings.default_team)
+    return named.parse if named is not None else None
 
 
 def ingest(
@@ -138,7 +147,8 @@ def ingest(
     of equal ones the later `sequence` (the receiver's arrival order) wins.
     A document the parser refuses is recorded as a parse failure (source, content hash, reason).
     """
-    parsed = parse_with_limits(settings, content, filename=filename, identity=postmortem_id, record_as=source)
+    parsed = parse_with_limits(settings, content, filename=filename, identity=postmortem_id, record_as=source,
+                              team=team)
     return _store_parsed(settings, parsed, content=content, source=source,
                          identity=postmortem_id or parsed.identity, team=team, title=title,
                          approved_at=approved_at, version=version, sequence=sequence)
@@ -228,7 +238,7 @@ def preview(
     A dry run that stored the document would make it what later syncs (the worker's sweep of
     unsynced postmortems, its next resync) act on, and would move the postmortem to `team`.
     """
-    parsed = parse_with_limits(settings, content, filename=filename, identity=postmortem_id)
+    parsed = parse_with_limits(settings, content, filename=filename, identity=postmortem_id, team=team)
     return _preview_parsed(settings, parsed, content=content, source=source, team=team,
                            identity=postmortem_id or parsed.identity, throttle=throttle)
 
@@ -295,7 +305,7 @@ def sync_document(
     A plan writes nothing at all: not the document, not its items, not a sync-run row (and creates no
     store), so a cron job with a missing token cannot quietly move the store ahead of the tracker.
     """
-    parsed = parse_with_limits(settings, content, filename=filename, identity=postmortem_id)
+    parsed = parse_with_limits(settings, content, filename=filename, identity=postmortem_id, team=team)
     identity = postmortem_id or parsed.identity
     if not dry_run:
         store = existing_store(settings)

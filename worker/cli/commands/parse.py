@@ -11,7 +11,9 @@ import click
 from worker.cli.output import FORMAT_CHOICES
 
 if TYPE_CHECKING:
+    from config.teams import ParseRules
     from worker.models import Postmortem
+    from worker.parse.decide import Decision
 
 
 def read_input(path: str, *, max_bytes: int) -> tuple[bytes, str | None]:
@@ -40,36 +42,107 @@ def read_input(path: str, *, max_bytes: int) -> tuple[bytes, str | None]:
     return data, name
 
 
-def parse_path(path: str, *, max_bytes: int, budget_seconds: float | None = None) -> Postmortem:
+def parse_path(
+    path: str, *, max_bytes: int, budget_seconds: float | None = None, rules: ParseRules | None = None
+) -> Postmortem:
     """Parse a file or stdin ("-") under the size limit and time budget; errors name the path."""
-    from worker.parse import DEFAULT_BUDGET_SECONDS, parse_document
+    return explain_path(path, max_bytes=max_bytes, budget_seconds=budget_seconds, rules=rules, explain=False)[
+        0
+    ]
+
+
+def explain_path(
+    path: str,
+    *,
+    max_bytes: int,
+    budget_seconds: float | None = None,
+    rules: ParseRules | None = None,
+    explain: bool = True,
+) -> tuple[Postmortem, list[Decision]]:
+    """`parse_path`, and with `explain` every candidate the parser considered, taken or skipped, and why."""
+    from worker.parse import DEFAULT_BUDGET_SECONDS, explain_document, parse_document
     from worker.parse.errors import ParseError
 
     data, name = read_input(path, max_bytes=max_bytes)
     budget = DEFAULT_BUDGET_SECONDS if budget_seconds is None else budget_seconds
     try:
-        return parse_document(data, filename=name, max_bytes=max_bytes, budget_seconds=budget)
+        if explain:
+            return explain_document(
+                data, filename=name, max_bytes=max_bytes, budget_seconds=budget, rules=rules
+            )
+        return parse_document(
+            data, filename=name, max_bytes=max_bytes, budget_seconds=budget, rules=rules
+        ), []
     except ParseError as exc:
         raise ParseError(f"{path}: {exc}") from None
 
 
 @click.command("parse", help="Extract the action items of one postmortem (PATH, or - for stdin).")
 @click.argument("path", metavar="PATH")
-@click.option("--format", "fmt", type=click.Choice(FORMAT_CHOICES), default="table", show_default=True,
-              help="Output format.")
-def command(path: str, fmt: str) -> int:
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMAT_CHOICES),
+    default="table",
+    show_default=True,
+    help="Output format.",
+)
+@click.option(
+    "--explain",
+    is_flag=True,
+    help="Also list every candidate (list item, table row, line, sentence) taken or skipped, and why.",
+)
+@click.option(
+    "--team",
+    "team_name",
+    metavar="TEAM",
+    default=None,
+    help="Read with this team's parse words (action sections, columns, markers) from its config.",
+)
+def command(path: str, fmt: str, explain: bool, team_name: str | None) -> int:
     from config.settings import load_settings
+    from worker.parse.errors import ParseError
 
     settings = load_settings()
-    postmortem = parse_path(
-        path, max_bytes=settings.max_document_bytes, budget_seconds=settings.parse_budget_seconds
+    rules = None
+    if team_name is not None:
+        team = settings.team(team_name)
+        if team is None:
+            raise ParseError(f"no team named {team_name!r} in the configuration")
+        rules = team.parse
+    postmortem, decisions = explain_path(
+        path,
+        max_bytes=settings.max_document_bytes,
+        budget_seconds=settings.parse_budget_seconds,
+        rules=rules,
+        explain=explain,
     )
     if fmt == "json":
         from worker.cli.output import print_json
 
-        print_json(postmortem.to_json())
+        data = postmortem.to_json()
+        if explain:
+            data["explain"] = [_decision_json(decision) for decision in decisions]
+        print_json(data)
     else:
         from worker.cli.render import print_postmortem
 
         print_postmortem(postmortem, source=path)
+        if explain:
+            click.echo("\ncandidates:")
+            for decision in decisions:
+                click.echo("  " + decision.explain())
     return 0
+
+
+def _decision_json(decision: Decision) -> dict[str, object]:
+    return {
+        "source": decision.source,
+        "text": decision.text,
+        "section": decision.section,
+        "taken": decision.taken,
+        "score": decision.score,
+        "features": [{"feature": name, "weight": weight} for name, weight in decision.features],
+        "veto": decision.veto,
+        "title": decision.title if decision.taken else None,
+    }
