@@ -200,6 +200,13 @@ class GitHubTracker:
         self._comment_once(key, issue, body, _marker(github_label(label)))
         self._call(f"label {key}", lambda: issue.add_to_labels(github_label(label)), write=True)
 
+    def adopt(self, key: str, labels: Sequence[str], *, comment: str) -> None:
+        """Post one marked comment (never twice), then add our labels; the issue is otherwise untouched."""
+        issue = self._issue(key)
+        self._comment_once(key, issue, neutralise_markdown(comment), _marker("adopted"))
+        names = [github_label(label) for label in labels]
+        self._call(f"label {key}", lambda: issue.add_to_labels(*names), write=True)
+
     def unlabel(self, key: str, label: str, *, comment: str) -> None:
         """Post the comment once (hidden marker), then remove the label; a retry repeats neither."""
         issue = self._issue(key)

@@ -82,7 +82,21 @@ def unsynced(settings: Settings, *, settle: timedelta | None = None,
             continue
         if record.synced_at is None or _aware(record.synced_at) < ingested:
             stale.append(str(record.key))
-    return stale
+    return _not_waiting(settings, stale)
+
+
+def _not_waiting(settings: Settings, keys: list[str]) -> list[str]:
+    """Leave out postmortems whose items failed for good under the team's current config: they wait for a
+    config change (then they are synced again) or a `resync`, not for every sweep."""
+    from worker.store import outcomes
+    from worker.sync.outcome_log import config_digest
+
+    if not keys:
+        return keys
+    store = pipeline.open_store(settings)
+    digests = {name: config_digest(settings, team) for name, team in settings.teams.items()}
+    changed = set(outcomes.stale_permanent(store, digests))
+    return [key for key in keys if key in changed or not outcomes.has_failures(store, key)]
 
 
 def _aware(moment: datetime) -> datetime:

@@ -17,7 +17,9 @@ from connectors.throttle import WriteThrottle
 from worker.errors import Locked, UserError
 from worker.models import Postmortem
 from worker.store import ParseFailureRecord, PostmortemRecord, StaleVersion, Store, registry
+from worker.sync import identity as ids
 from worker.sync.execute import ItemResult, SyncResult, SyncRun
+from worker.sync.identity import Identity
 
 __all__ = [
     "IngestResult",
@@ -68,9 +70,13 @@ def plan_store(settings: Settings) -> Store:
 close_stores = registry.close_stores
 
 
-def postmortem_key(identity: str) -> str:
-    """Short stable id of a postmortem: the first 12 hex digits of sha256(identity)."""
-    return hashlib.sha256(identity.encode("utf-8")).hexdigest()[:12]
+postmortem_key = ids.key_for
+
+
+def _identified(store: Store | None, parsed: Postmortem, explicit: str | None) -> tuple[Postmortem, Identity]:
+    """The parsed document under the identity this postmortem already has (see worker.sync.identity)."""
+    found = ids.resolve(store, explicit=explicit, content=parsed.identity)
+    return ids.with_identity(parsed, found.identity), found
 
 
 def route_team(settings: Settings, *, option: str | None, metadata: str | None, stored: str | None) -> str:
@@ -141,9 +147,10 @@ def ingest(
     `version` is the source's time of this content; an older one than the store holds is not stored.
     A document the parser refuses is recorded as a parse failure (source, content hash, reason).
     """
-    parsed = parse_with_limits(settings, content, filename=filename, identity=postmortem_id, record_as=source)
+    parsed = parse_with_limits(settings, content, filename=filename, identity=None, record_as=source)
+    parsed, found = _identified(open_store(settings), parsed, postmortem_id)
     return _store_parsed(settings, parsed, content=content, source=source,
-                         identity=postmortem_id or parsed.identity, team=team, title=title,
+                         identity=found, team=team, title=title,
                          approved_at=approved_at, version=version)
 
 
@@ -153,7 +160,7 @@ def _store_parsed(
     *,
     content: bytes,
     source: str,
-    identity: str,
+    identity: Identity,
     team: str | None,
     title: str | None,
     approved_at: datetime | None,
@@ -161,7 +168,7 @@ def _store_parsed(
 ) -> IngestResult:
     if title and not parsed.title:
         parsed = replace(parsed, title=title)
-    key = postmortem_key(identity)
+    key = identity.key
     store = open_store(settings)
     previous = store.get_postmortem(key)
     chosen = route_team(
@@ -179,8 +186,10 @@ def _store_parsed(
             version=version,
         )
     except StaleVersion:
+        ids.remember(store, identity)
         return IngestResult(postmortem_key=key, changed=False, item_count=len(parsed.action_items),
                             team=chosen, stale=True)
+    ids.remember(store, identity)
     return IngestResult(postmortem_key=key, changed=changed, item_count=len(parsed.action_items), team=chosen)
 
 
@@ -229,9 +238,10 @@ def preview(
     A dry run that stored the document would make it what later syncs (the worker's sweep of
     unsynced postmortems, its next resync) act on, and would move the postmortem to `team`.
     """
-    parsed = parse_with_limits(settings, content, filename=filename, identity=postmortem_id)
+    parsed = parse_with_limits(settings, content, filename=filename, identity=None)
+    parsed, found = _identified(existing_store(settings), parsed, postmortem_id)
     return _preview_parsed(settings, parsed, content=content, source=source, team=team,
-                           identity=postmortem_id or parsed.identity, throttle=throttle)
+                           identity=found, throttle=throttle)
 
 
 def _preview_parsed(
@@ -241,10 +251,10 @@ def _preview_parsed(
     content: bytes,
     source: str,
     team: str | None,
-    identity: str,
+    identity: Identity,
     throttle: WriteThrottle | None,
 ) -> SyncResult:
-    key = postmortem_key(identity)
+    key = identity.key
     store = plan_store(settings)
     previous = store.get_postmortem(key)
     chosen = route_team(
@@ -252,7 +262,7 @@ def _preview_parsed(
     )
     pm = PostmortemRecord(
         key=key,
-        identity=identity,
+        identity=identity.identity,
         source=source,
         team=chosen,
         title=parsed.title,
@@ -288,11 +298,11 @@ def sync_document(
     A plan writes nothing at all: not the document, not its items, not a sync-run row (and creates no
     store), so a cron job with a missing token cannot quietly move the store ahead of the tracker.
     """
-    parsed = parse_with_limits(settings, content, filename=filename, identity=postmortem_id)
-    identity = postmortem_id or parsed.identity
+    parsed = parse_with_limits(settings, content, filename=filename, identity=None)
+    store = existing_store(settings)
+    parsed, identity = _identified(store, parsed, postmortem_id)
     if not dry_run:
-        store = existing_store(settings)
-        previous = store.get_postmortem(postmortem_key(identity)) if store is not None else None
+        previous = store.get_postmortem(identity.key) if store is not None else None
         chosen = route_team(
             settings, option=team, metadata=parsed.team, stored=previous.team if previous else None
         )

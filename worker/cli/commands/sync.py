@@ -50,9 +50,12 @@ def fallback_note(settings: Settings, result: SyncResult) -> None:
 @click.argument("path", metavar="PATH")
 @click.option("--team", help="Owning team (default: the document's metadata, else default_team).")
 @click.option("--dry-run", is_flag=True, help="Show the plan; write nothing, neither tickets nor the store.")
+@click.option("--id", "postmortem_id", metavar="ID",
+              help="The postmortem's id, as a webhook would send it (its `id`): the same document through "
+              "the CLI and a hook is then one postmortem. Default: the content identity hooks also match.")
 @click.option("--format", "fmt", type=click.Choice(FORMAT_CHOICES), default="table", show_default=True,
               help="Output format.")
-def command(path: str, team: str | None, dry_run: bool, fmt: str) -> int:
+def command(path: str, team: str | None, dry_run: bool, postmortem_id: str | None, fmt: str) -> int:
     from config.settings import load_settings
     from worker.cli.progress import spinner
     from worker.sync.pipeline import sync_document
@@ -61,7 +64,7 @@ def command(path: str, team: str | None, dry_run: bool, fmt: str) -> int:
     content, source, filename = read_input(path, max_bytes=settings.max_document_bytes)
     with spinner(f"{'planning' if dry_run else 'syncing'} {filename or 'stdin'}"):
         result = sync_document(settings, content=content, source=source, team=team, filename=filename,
-                               dry_run=dry_run)
+                               dry_run=dry_run, postmortem_id=_checked_id(postmortem_id))
     fell_back = result.dry_run and not dry_run
     if fell_back:
         fallback_note(settings, result)
@@ -76,6 +79,17 @@ def command(path: str, team: str | None, dry_run: bool, fmt: str) -> int:
     if result.failed:
         return EXIT_PARTIAL
     return EXIT_DRY_RUN_FALLBACK if fell_back else EXIT_OK
+
+
+def _checked_id(value: str | None) -> str | None:
+    """The `--id` value, refused when empty or not printable (it becomes the postmortem's identity)."""
+    from worker.errors import UserError
+
+    if value is None:
+        return None
+    if not value.strip() or len(value) > 500 or not value.isprintable():
+        raise UserError("--id must be 1 to 500 printable characters")
+    return value.strip()
 
 
 def result_json(result: SyncResult) -> dict[str, Any]:

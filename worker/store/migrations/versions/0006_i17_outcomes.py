@@ -1,0 +1,56 @@
+"""Issue 17: per-item sync outcomes, the identities of a postmortem, and store facts (the sweep cutoff).
+
+Revision ID: 0006_i17_outcomes
+Revises: 0003_unconfirmed
+Create Date: 2026-12-06
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+from worker.store.models import UTCDateTime
+
+revision = "0006_i17_outcomes"
+down_revision = "0003_unconfirmed"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "item_outcomes",
+        sa.Column("postmortem_key", sa.String(12), nullable=False),
+        sa.Column("fingerprint", sa.String(16), nullable=False),
+        sa.Column("outcome", sa.String(20), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("permanent", sa.Boolean(), nullable=False),
+        sa.Column("config_digest", sa.String(64), nullable=False),
+        sa.Column("ticket_ref", sa.String(300)),
+        sa.Column("updated_at", UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("postmortem_key", "fingerprint", name="pk_item_outcomes"),
+    )
+    op.create_table(
+        "postmortem_identities",
+        sa.Column("identity", sa.String(700), nullable=False),
+        sa.Column("postmortem_key", sa.String(12), nullable=False),
+        sa.Column("explicit", sa.Boolean(), nullable=False),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("identity", name="pk_postmortem_identities"),
+    )
+    op.create_index("ix_postmortem_identities_postmortem_key", "postmortem_identities", ["postmortem_key"])
+    op.create_table(
+        "store_facts",
+        sa.Column("name", sa.String(100), nullable=False),
+        sa.Column("value", sa.Text(), nullable=False),
+        sa.Column("updated_at", UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("name", name="pk_store_facts"),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("store_facts")
+    op.drop_index("ix_postmortem_identities_postmortem_key", "postmortem_identities")
+    op.drop_table("postmortem_identities")
+    op.drop_table("item_outcomes")
