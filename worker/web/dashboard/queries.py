@@ -7,6 +7,7 @@ from sqlalchemy import Connection
 
 from config.kinds import normalise_kind
 from worker.store import reads
+from worker.store.outcomes import failed_items as sync_failures
 from worker.store.reads import (
     NEEDS_OWNER,
     ItemFilter,
@@ -51,5 +52,6 @@ __all__ = [
     "postmortem_items",
     "postmortems",
     "removed_still_open",
+    "sync_failures",
     "tracked_items",
 ]

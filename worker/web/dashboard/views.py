@@ -170,7 +170,8 @@ class Dashboard:
         has_failures = queries.has_table(conn, PARSE_FAILURES_TABLE)
         return {"needs_owner": queries.needs_owner(conn, names), "conflicts": queries.conflicts(conn, names),
                 "removed": queries.removed_still_open(conn, names), "has_failures": has_failures,
-                "failures": queries.parse_failures(conn, PARSE_FAILURES_TABLE) if has_failures else []}
+                "failures": queries.parse_failures(conn, PARSE_FAILURES_TABLE) if has_failures else [],
+                "sync_failures": queries.sync_failures(conn, names)}
 
 
 def _overdue_order(line: OverdueLine) -> tuple[int, str, str]:
