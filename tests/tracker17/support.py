@@ -19,7 +19,9 @@ def write_config(tmp_path: Path, teams: dict[str, Any], **extra: object) -> Path
     config = {
         "default_team": next(iter(teams)),
         "teams": teams,
-        "people": [{"name": "Ana Lima", "jira_account_id": "5b10a2844c20165700ede0aa", "github_login": "ana"}],
+        "people": [
+            {"name": "Ana Lima", "jira_account_id": "5b10a2844c20165700ede0aa", "github_login": "ana"}
+        ],
         **extra,
     }
     path = tmp_path / "followthrough.yaml"

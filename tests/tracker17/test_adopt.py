@@ -49,7 +49,8 @@ def test_jira_refs_are_adopted_and_an_unreadable_ref_is_reported(tmp_path: Path,
     assert len(jira.issues) == 2
     fields = jira.issues[existing]
     assert fields["summary"] == "Circuit breaker for the payment client (filed in the review)"
-    assert {"followthrough", f"ftpm-{out['postmortem']}", f"ft-{adopted['fingerprint']}"} <= set(fields["labels"])
+    ours = {"followthrough", f"ftpm-{out['postmortem']}", f"ft-{adopted['fingerprint']}"}
+    assert ours <= set(fields["labels"])
     posts = jira.count("POST", r"/issue(/bulk)?$")
 
     again = json.loads(cli(tmp_path, "sync", str(doc), "--format", "json", env=jira_env(jira)).stdout)
@@ -67,8 +68,8 @@ def test_adopted_ticket_is_followed_like_a_created_one(tmp_path: Path, jira: Jir
     jira.close_issue(existing)
     report = cli(tmp_path, "report", "--refresh", "--format", "json", env=jira_env(jira))
     assert report.returncode == 0, report.stderr
-    show = json.loads(cli(tmp_path, "show", json.loads(
-        cli(tmp_path, "list", "--format", "json", env={}).stdout)[0]["key"], "--format", "json", env={}).stdout)
+    key = json.loads(cli(tmp_path, "list", "--format", "json", env={}).stdout)[0]["key"]
+    show = json.loads(cli(tmp_path, "show", key, "--format", "json", env={}).stdout)
     item = show["action_items"][0]
     assert item["ticket"] == existing and item["outcome"] == "adopted" and item["state"] == "done"
 
@@ -90,7 +91,8 @@ def test_github_refs_owner_repo_and_bare_number_are_adopted(tmp_path: Path, gh: 
     assert results["Fix retries in the webhook sender"]["ticket"] == f"acme/ops#{first.number}"
     assert results["Fix retries in the webhook sender"]["result"] == "adopted"
     assert results["Document the cache TTLs"]["result"] == "adopted"
-    assert results["Tune the pool"]["result"] == "failed" and "acme/other#5" in results["Tune the pool"]["reason"]
+    pool = results["Tune the pool"]
+    assert pool["result"] == "failed" and "acme/other#5" in pool["reason"]
     assert results["Add a dashboard"]["result"] == "failed" and "#404" in results["Add a dashboard"]["reason"]
     assert results["Page on saturation"]["result"] == "created"
     assert len(gh.issues) == 3  # two seeded, one created
