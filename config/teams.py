@@ -189,6 +189,9 @@ class Team(_Strict):
     timezone: str = "UTC"
     #: Follow-up policy overrides; unset fields fall back to `Settings.followup`.
     followup: FollowupPolicy = FollowupPolicy()
+    #: True: a document naming a team that is not configured is refused rather than routed to this team
+    #: (when this is the default team); False: it comes here with a warning naming both teams.
+    strict_routing: bool = False
 
     @field_validator("timezone")
     @classmethod

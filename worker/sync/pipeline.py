@@ -7,6 +7,7 @@ again with the same arguments (ingest is keyed by the postmortem's identity, syn
 from __future__ import annotations
 
 import hashlib
+import logging
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
@@ -38,6 +39,9 @@ __all__ = [
     "sync",
     "sync_document",
 ]
+
+log = logging.getLogger(__name__)
+
 
 class SyncBusy(Locked, UserError):
     """Another sync of this postmortem holds its store lock (workers retry; the CLI says so)."""
@@ -95,7 +99,23 @@ def route_team(settings: Settings, *, option: str | None, metadata: str | None, 
         return names[metadata.strip().casefold()]
     if stored and (not settings.teams or stored in settings.teams):
         return stored
+    if metadata and metadata.strip() and settings.teams:
+        default = settings.team(settings.default_team)
+        if default is not None and default.strict_routing:
+            raise UserError(
+                f"the document names team {metadata.strip()[:80]!r}, which is not configured, and the "
+                f"default team {settings.default_team} takes no unrouted documents (strict_routing); add "
+                "the team or pass --team"
+            )
     return settings.default_team
+
+
+def unknown_team(settings: Settings, *, option: str | None, metadata: str | None) -> str | None:
+    """The team the document asked for when it is not configured (and no option chose one), else None."""
+    if option or not metadata or not metadata.strip() or not settings.teams:
+        return None
+    wanted = metadata.strip()
+    return None if wanted.casefold() in {name.casefold() for name in settings.teams} else wanted[:80]
 
 
 def parse_with_limits(
@@ -174,6 +194,10 @@ def _store_parsed(
     chosen = route_team(
         settings, option=team, metadata=parsed.team, stored=previous.team if previous else None
     )
+    requested = unknown_team(settings, option=team, metadata=parsed.team)
+    if requested is not None:
+        log.warning("postmortem %s names team %r, which is not configured; routed to team %s",
+                    key, requested, chosen)
     try:
         changed = store.save_postmortem(
             parsed,
@@ -310,11 +334,16 @@ def sync_document(
         # No team to sync to: the preview raises the same error as sync would, before anything is written.
         dry_run = destination is None or not tracker_configured(settings, destination)
     if dry_run:
-        return _preview_parsed(settings, parsed, content=content, source=source, team=team,
-                               identity=identity, throttle=throttle)
+        return _requested(_preview_parsed(settings, parsed, content=content, source=source, team=team,
+                                          identity=identity, throttle=throttle), settings, team, parsed)
     ingested = _store_parsed(settings, parsed, content=content, source=source, identity=identity,
                              team=team, title=None, approved_at=None)
-    return sync(settings, ingested.postmortem_key, throttle=throttle)
+    return _requested(sync(settings, ingested.postmortem_key, throttle=throttle), settings, team, parsed)
+
+
+def _requested(result: SyncResult, settings: Settings, option: str | None, parsed: Postmortem) -> SyncResult:
+    """The result, saying which unconfigured team the document asked for (if it did)."""
+    return replace(result, team_requested=unknown_team(settings, option=option, metadata=parsed.team))
 
 
 def _team(settings: Settings, pm: PostmortemRecord) -> Team:

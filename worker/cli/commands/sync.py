@@ -65,6 +65,9 @@ def command(path: str, team: str | None, dry_run: bool, postmortem_id: str | Non
     with spinner(f"{'planning' if dry_run else 'syncing'} {filename or 'stdin'}"):
         result = sync_document(settings, content=content, source=source, team=team, filename=filename,
                                dry_run=dry_run, postmortem_id=_checked_id(postmortem_id))
+    if result.team_requested:
+        note(f"warning: the document names team {result.team_requested!r}, which is not configured; "
+             f"used team {result.team}")
     fell_back = result.dry_run and not dry_run
     if fell_back:
         fallback_note(settings, result)
@@ -98,6 +101,8 @@ def result_json(result: SyncResult) -> dict[str, Any]:
     return {
         "postmortem": result.postmortem_key,
         "team": result.team,
+        "team_used": result.team,
+        "team_requested": result.team_requested,
         "dry_run": result.dry_run,
         "dry_run_reason": result.dry_run_reason or None,
         "counts": result.counts(),
