@@ -286,3 +286,15 @@ store_facts = Table(
     Column("value", Text, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
 )
+
+#: An update whose answer may have been lost: the values sent, so the next sync re-reads the ticket and
+#: records what is really there before it decides that a person edited the ticket.
+update_attempts = Table(
+    "update_attempts",
+    Base.metadata,
+    Column("postmortem_key", String(12), primary_key=True),
+    Column("fingerprint", String(16), primary_key=True),
+    Column("ticket_key", String(200), nullable=False),
+    Column("fields", Text, nullable=False),  # JSON of the sent fields: {"due": "YYYY-MM-DD", ...}
+    Column("attempted_at", UTCDateTime, nullable=False),
+)

@@ -6,6 +6,7 @@ adopted, or failed or waits and why; `show`, `list`, the dashboard and /metrics 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -13,7 +14,13 @@ from typing import Any
 
 from sqlalchemy import Connection, RowMapping, and_, delete, func, select
 
-from worker.store.models import PostmortemRow, item_outcomes, postmortem_identities, store_facts
+from worker.store.models import (
+    PostmortemRow,
+    item_outcomes,
+    postmortem_identities,
+    store_facts,
+    update_attempts,
+)
 from worker.store.store import Store
 
 CREATED, ADOPTED, FAILED, WAITING, OK = "created", "adopted", "failed", "waiting", "ok"
@@ -220,3 +227,32 @@ def clear_outcomes(store: Store, key: str) -> None:
     """Forget the outcomes of one postmortem (before a resync starts afresh)."""
     with store.session() as s:
         s.execute(delete(item_outcomes).where(item_outcomes.c.postmortem_key == key))
+
+
+# --- update attempts ------------------------------------------------------------------------------
+
+
+def record_attempt(
+    store: Store, key: str, fingerprint: str, ticket_key: str, fields: dict[str, str | None]
+) -> None:
+    """Remember an update about to be sent (replaces an earlier one of the same item)."""
+    values = {"ticket_key": ticket_key, "fields": json.dumps(fields, sort_keys=True), "attempted_at": _now()}
+    stmt = store.insert(update_attempts).values(postmortem_key=key, fingerprint=fingerprint, **values)
+    with store.session() as s:
+        s.execute(stmt.on_conflict_do_update(index_elements=["postmortem_key", "fingerprint"], set_=values))
+
+
+def attempts(store: Store, key: str) -> dict[str, tuple[str, dict[str, str | None]]]:
+    """Unsettled updates of one postmortem: fingerprint -> (ticket key, the sent field values)."""
+    with store.session() as s:
+        rows = s.execute(select(update_attempts).where(update_attempts.c.postmortem_key == key)).mappings()
+        return {row["fingerprint"]: (row["ticket_key"], json.loads(row["fields"])) for row in rows}
+
+
+def clear_attempt(store: Store, key: str, fingerprint: str) -> None:
+    with store.session() as s:
+        s.execute(
+            delete(update_attempts).where(
+                update_attempts.c.postmortem_key == key, update_attempts.c.fingerprint == fingerprint
+            )
+        )

@@ -18,7 +18,7 @@ from config.teams import Team
 from connectors.errors import TrackerError
 from connectors.factory import destination_name
 from connectors.tracker import REMOVED_LABEL, Ticket, Tracker, postmortem_label
-from worker.store import ItemRecord, PostmortemRecord, Store
+from worker.store import ItemRecord, PostmortemRecord, Store, outcomes
 from worker.sync import outcome_log
 from worker.sync.adopt import Adoptions, RefAdopter
 from worker.sync.create import Creator
@@ -27,6 +27,7 @@ from worker.sync.owners import LOOKUP_TTL, Directory, OwnerResolution, OwnerReso
 from worker.sync.plan import PlanContext, Step, filter_reason, plan_sync
 from worker.sync.results import ItemResult, SyncResult, describe
 from worker.sync.settle import SettlePolicy
+from worker.sync.update_settle import sent_values, settle_updates
 
 __all__ = ["ItemResult", "StoreLookupCache", "SyncResult", "SyncRun", "source_url"]
 
@@ -116,6 +117,11 @@ class SyncRun:
             tickets = self.tracker.find_tickets(key) if self.tracker is not None else None
         except TrackerError as exc:
             return self._search_failed(started, exc)
+        if self.tracker is not None and not self.dry_run and settle_updates(
+            self.store, self.tracker, key, self.team, records
+        ):
+            records = self._items()
+            self._by_fp = {record.fingerprint: record for record in records}
         self._adoptions = self._adopter().run(records, tickets)
         records = [r for r in records if r.fingerprint not in self._adoptions.rows]
         resolver = self._resolver()
@@ -312,9 +318,13 @@ class SyncRun:
     def _update(self, step: Step) -> None:
         tracker, key, desired = self.tracker, step.ticket_key, step.desired
         assert tracker is not None and key is not None and desired is not None
+        # Stored first: if the answer is lost, the next sync re-reads the ticket (sync/update_settle.py).
+        sent = sent_values(desired, step.update)
+        outcomes.record_attempt(self.store, self.pm.key, step.fingerprint, key, sent)
         error = self.ledger.call(lambda: tracker.update_ticket(key, desired, only=step.update))
         if error is None:
             self.store.record_written(self.pm.key, step.fingerprint, desired, only=step.update)
+            outcomes.clear_attempt(self.store, self.pm.key, step.fingerprint)
             self.ledger.done(step, step.result, step.reason)
         else:
             self.ledger.failed(step, error)

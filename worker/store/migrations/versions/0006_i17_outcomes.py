@@ -1,4 +1,4 @@
-"""Issue 17: per-item sync outcomes, the identities of a postmortem, and store facts (the sweep cutoff).
+"""Issue 17: per-item sync outcomes, postmortem identities, store facts (the sweep cutoff), update attempts.
 
 Revision ID: 0006_i17_outcomes
 Revises: 0003_unconfirmed
@@ -49,7 +49,19 @@ def upgrade() -> None:
     )
 
 
+    op.create_table(
+        "update_attempts",
+        sa.Column("postmortem_key", sa.String(12), nullable=False),
+        sa.Column("fingerprint", sa.String(16), nullable=False),
+        sa.Column("ticket_key", sa.String(200), nullable=False),
+        sa.Column("fields", sa.Text(), nullable=False),
+        sa.Column("attempted_at", UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("postmortem_key", "fingerprint", name="pk_update_attempts"),
+    )
+
+
 def downgrade() -> None:
+    op.drop_table("update_attempts")
     op.drop_table("store_facts")
     op.drop_index("ix_postmortem_identities_postmortem_key", "postmortem_identities")
     op.drop_table("postmortem_identities")
