@@ -121,18 +121,19 @@ class GitHubReader:
     def list_postmortems(self, source: GitHubSource) -> list[GitHubFile]:
         """Every postmortem file under the configured folder on the branch, pinned to its commit."""
 
-        def walk() -> list[GitHubFile]:
-            repository = self._github.get_repo(source.repo)
-            branch = source.branch or repository.default_branch
-            sha = repository.get_branch(branch).commit.sha
-            tree = repository.get_git_tree(sha, recursive=True)
-            return [
-                GitHubFile(source.repo, sha, element.path)
-                for element in tree.tree
-                if element.type == "blob" and source.covers(element.path)
-            ]
-
-        return self._call(source.repo, walk)
+        # One call each, so an error names what failed: the repository, the branch or the tree.
+        repository = self._call(f"{source.repo}: read repository", lambda: self._github.get_repo(source.repo))
+        branch = source.branch or self._call(f"{source.repo}: default branch",
+                                             lambda: str(repository.default_branch))
+        sha = self._call(f"{source.repo}: branches ({branch!r})",
+                         lambda: repository.get_branch(branch).commit.sha)
+        tree = self._call(f"{source.repo}: tree of {branch!r}",
+                          lambda: repository.get_git_tree(sha, recursive=True))
+        return [
+            GitHubFile(source.repo, sha, element.path)
+            for element in tree.tree
+            if element.type == "blob" and source.covers(element.path)
+        ]
 
     def merged_pull(self, repo: str, number: int) -> MergedPull:
         """A pull request's merge state and the paths it added or modified (not removed ones)."""

@@ -13,6 +13,7 @@ webhook deliveries in the outbox whose task never finished. Both wait `sweep_gra
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -45,20 +46,36 @@ def _known(settings: Settings) -> tuple[set[tuple[str, str]], set[str]]:
 
 def find_unseen(settings: Settings) -> list[IngestRequest]:
     """Ingest requests for every approved postmortem in the configured sources not yet in the store."""
-    sources = settings.sources
-    if sources.github is None and sources.jira is None:
-        return []
-    files, issues = _known(settings)
     unseen: list[IngestRequest] = []
-    if sources.github is not None:
-        for ref in GitHubReader(settings).list_postmortems(sources.github):
-            if (ref.repo.lower(), ref.path) not in files:
-                unseen.append(IngestRequest(source=str(ref), team=sources.github.team))
-    if sources.jira is not None:
-        for issue in JiraReader(settings).approved(sources.jira):
-            if issue.key not in issues:
-                unseen.append(IngestRequest(source=str(issue), team=sources.jira.team))
+    for _name, sweep in source_sweeps(settings):
+        unseen.extend(sweep())
     return unseen
+
+
+def source_sweeps(settings: Settings) -> list[tuple[str, Callable[[], list[IngestRequest]]]]:
+    """One sweep per configured source, each run on its own so one broken source never stops the others."""
+    sources = settings.sources
+    sweeps: list[tuple[str, Callable[[], list[IngestRequest]]]] = []
+    if sources.github is not None:
+        github = sources.github
+
+        def sweep_github() -> list[IngestRequest]:
+            files, _ = _known(settings)
+            return [IngestRequest(source=str(ref), team=github.team)
+                    for ref in GitHubReader(settings).list_postmortems(github)
+                    if (ref.repo.lower(), ref.path) not in files]
+
+        sweeps.append((f"github:{github.repo}", sweep_github))
+    if sources.jira is not None:
+        jira = sources.jira
+
+        def sweep_jira() -> list[IngestRequest]:
+            _, issues = _known(settings)
+            return [IngestRequest(source=str(issue), team=jira.team)
+                    for issue in JiraReader(settings).approved(jira) if issue.key not in issues]
+
+        sweeps.append(("jira", sweep_jira))
+    return sweeps
 
 
 #: Re-drives of one outbox row before it is given up as failed (its dedupe key is then released).
