@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -133,6 +134,12 @@ class Settings(BaseSettings):
     #: How long the sweep leaves a fresh postmortem or accepted delivery to its own tasks before it
     #: queues them again (a sync never completed, an outbox row never finished).
     sweep_grace_minutes: float = Field(default=10, gt=0)
+    #: The sweep ingests no postmortem approved before this moment (FOLLOWTHROUGH_SINCE, a date or time;
+    #: unset: the first start, recorded in the store). History comes in on purpose: `followthrough backfill`.
+    since: datetime | None = None
+    #: Seconds between two tracker writes to GitHub (its secondary limit asks for >= 1 s; benchmarks and
+    #: stand-ins may scale it down).
+    github_write_interval: float = Field(default=1.0, gt=0)
     refresh_every_minutes: float = Field(default=60, gt=0)
     beat_schedule_file: str = "celerybeat-schedule"
     sources: Sources = Field(default_factory=Sources)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import requests
@@ -134,6 +134,17 @@ class GitHubReader:
             for element in tree.tree
             if element.type == "blob" and source.covers(element.path)
         ]
+
+    def commit_time(self, ref: GitHubFile) -> datetime | None:
+        """When the file last changed at `ref` (its newest commit's committer date); None if unknown."""
+
+        def read() -> datetime | None:
+            for commit in self._github.get_repo(ref.repo).get_commits(sha=ref.ref, path=ref.path):
+                when = commit.commit.committer.date
+                return when if when.tzinfo else when.replace(tzinfo=UTC)
+            return None
+
+        return self._call(f"{ref.repo}: commits of {ref.path}", read)
 
     def merged_pull(self, repo: str, number: int) -> MergedPull:
         """A pull request's merge state and the paths it added or modified (not removed ones)."""

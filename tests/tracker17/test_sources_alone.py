@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -51,6 +52,7 @@ def test_broken_github_source_leaves_jira_reconciled(redis_url: str, redis_clien
             sources={"github": {"repo": "acme/ops", "path": "docs/postmortems/", "branch": "no-such-branch"},
                      "jira": {"projects": ["PIR"], "approved_status": "Done"}},
             teams={"ops": {"tracker": "jira", "jira": {"project": "OPS"}}}, default_team="ops", people=people,
+            since=datetime(2000, 1, 1, tzinfo=UTC),  # no cutoff: this review is new
         )
         review = JiraReader(settings)._jira().create_issue(
             fields={"project": {"key": "PIR"}, "summary": "review", "description": REVIEW,

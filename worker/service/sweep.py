@@ -23,6 +23,7 @@ from connectors.sources.github import GitHubReader
 from connectors.sources.jira import JiraReader
 from worker.service.enqueue import republish
 from worker.service.requests import IngestRequest
+from worker.store import Store, outcomes
 from worker.store.outbox import Outbox
 from worker.sync import pipeline
 
@@ -53,7 +54,11 @@ def find_unseen(settings: Settings) -> list[IngestRequest]:
 
 
 def source_sweeps(settings: Settings) -> list[tuple[str, Callable[[], list[IngestRequest]]]]:
-    """One sweep per configured source, each run on its own so one broken source never stops the others."""
+    """One sweep per configured source, each run on its own so one broken source never stops the others.
+
+    A document approved before the cutoff (`since`: the setting, else the first start recorded in the
+    store) is history: it is remembered as skipped, never ingested by the sweep, and left to `backfill`.
+    """
     sources = settings.sources
     sweeps: list[tuple[str, Callable[[], list[IngestRequest]]]] = []
     if sources.github is not None:
@@ -61,9 +66,20 @@ def source_sweeps(settings: Settings) -> list[tuple[str, Callable[[], list[Inges
 
         def sweep_github() -> list[IngestRequest]:
             files, _ = _known(settings)
-            return [IngestRequest(source=str(ref), team=github.team)
-                    for ref in GitHubReader(settings).list_postmortems(github)
-                    if (ref.repo.lower(), ref.path) not in files]
+            store, since = _history(settings)
+            skipped = outcomes.skipped_history(store)
+            reader = GitHubReader(settings)
+            wanted: list[IngestRequest] = []
+            for ref in reader.list_postmortems(github):
+                name = history_name(ref)
+                if (ref.repo.lower(), ref.path) in files or name in skipped:
+                    continue
+                approved = reader.commit_time(ref)
+                if approved is not None and approved < since:
+                    outcomes.skip_history(store, name, approved)
+                    continue
+                wanted.append(IngestRequest(source=str(ref), team=github.team, approved_at=approved))
+            return wanted
 
         sweeps.append((f"github:{github.repo}", sweep_github))
     if sources.jira is not None:
@@ -71,11 +87,33 @@ def source_sweeps(settings: Settings) -> list[tuple[str, Callable[[], list[Inges
 
         def sweep_jira() -> list[IngestRequest]:
             _, issues = _known(settings)
-            return [IngestRequest(source=str(issue), team=jira.team)
-                    for issue in JiraReader(settings).approved(jira) if issue.key not in issues]
+            store, since = _history(settings)
+            skipped = outcomes.skipped_history(store)
+            wanted: list[IngestRequest] = []
+            for issue, approved in JiraReader(settings).approved_times(jira):
+                name = history_name(issue)
+                if issue.key in issues or name in skipped:
+                    continue
+                if approved is not None and approved < since:
+                    outcomes.skip_history(store, name, approved)
+                    continue
+                wanted.append(IngestRequest(source=str(issue), team=jira.team, approved_at=approved))
+            return wanted
 
         sweeps.append(("jira", sweep_jira))
     return sweeps
+
+
+def history_name(ref: GitHubFile | JiraIssue) -> str:
+    """How a source document is named in the skipped history (a file at any commit is one document)."""
+    if isinstance(ref, GitHubFile):
+        return f"github:{ref.repo.lower()}:{ref.path}"
+    return f"jira:{ref.key}"
+
+
+def _history(settings: Settings) -> tuple[Store, datetime]:
+    store = pipeline.open_store(settings)
+    return store, outcomes.cutoff(store, settings.since)
 
 
 #: Re-drives of one outbox row before it is given up as failed (its dedupe key is then released).
@@ -105,7 +143,6 @@ def unsynced(settings: Settings, *, settle: timedelta | None = None,
 def _not_waiting(settings: Settings, keys: list[str]) -> list[str]:
     """Leave out postmortems whose items failed for good under the team's current config: they wait for a
     config change (then they are synced again) or a `resync`, not for every sweep."""
-    from worker.store import outcomes
     from worker.sync.outcome_log import config_digest
 
     if not keys:

@@ -298,3 +298,12 @@ update_attempts = Table(
     Column("fields", Text, nullable=False),  # JSON of the sent fields: {"due": "YYYY-MM-DD", ...}
     Column("attempted_at", UTCDateTime, nullable=False),
 )
+
+#: Documents in the configured sources approved before the sweep's cutoff: history, left to `backfill`.
+history_skipped = Table(
+    "history_skipped",
+    Base.metadata,
+    Column("source", String(700), primary_key=True),  # "github:<repo>:<path>" or "jira:<key>"
+    Column("approved_at", UTCDateTime),
+    Column("skipped_at", UTCDateTime, nullable=False),
+)

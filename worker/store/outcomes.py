@@ -16,6 +16,7 @@ from sqlalchemy import Connection, RowMapping, and_, delete, func, select
 
 from worker.store.models import (
     PostmortemRow,
+    history_skipped,
     item_outcomes,
     postmortem_identities,
     store_facts,
@@ -256,3 +257,32 @@ def clear_attempt(store: Store, key: str, fingerprint: str) -> None:
                 update_attempts.c.postmortem_key == key, update_attempts.c.fingerprint == fingerprint
             )
         )
+
+
+# --- history before the cutoff --------------------------------------------------------------------
+
+
+def skip_history(store: Store, source: str, approved_at: datetime | None) -> None:
+    """Remember a document approved before the sweep's cutoff, so the sweep does not look at it again."""
+    stmt = store.insert(history_skipped).values(source=source, approved_at=approved_at, skipped_at=_now())
+    with store.session() as s:
+        s.execute(stmt.on_conflict_do_nothing(index_elements=["source"]))
+
+
+def skipped_history(store: Store) -> dict[str, datetime | None]:
+    """Documents left to `backfill`: source -> when approved."""
+    with store.session() as s:
+        rows = s.execute(select(history_skipped.c.source, history_skipped.c.approved_at))
+        return {row[0]: row[1] for row in rows}
+
+
+def forget_history(store: Store, source: str) -> None:
+    with store.session() as s:
+        s.execute(delete(history_skipped).where(history_skipped.c.source == source))
+
+
+def cutoff(store: Store, configured: datetime | None) -> datetime:
+    """The sweep's cutoff: the configured one, else the first start recorded in the store (set now if new)."""
+    if configured is not None:
+        return configured if configured.tzinfo else configured.replace(tzinfo=UTC)
+    return datetime.fromisoformat(set_fact(store, "since", _now().isoformat(), replace=False))

@@ -59,8 +59,17 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("postmortem_key", "fingerprint", name="pk_update_attempts"),
     )
 
+    op.create_table(
+        "history_skipped",
+        sa.Column("source", sa.String(700), nullable=False),
+        sa.Column("approved_at", UTCDateTime()),
+        sa.Column("skipped_at", UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("source", name="pk_history_skipped"),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("history_skipped")
     op.drop_table("update_attempts")
     op.drop_table("store_facts")
     op.drop_index("ix_postmortem_identities_postmortem_key", "postmortem_identities")
