@@ -121,8 +121,15 @@ class GitHubStandIn:
         milestones: dict[int, str] | None = None,
         latency: float = 0.0,
         list_lag: float = 0.0,
+        permissions: dict[str, bool] | None = None,
     ) -> None:
         self.repo = repo
+        #: The token's permissions on the repository, as GET /repos/{repo} reports them. Without push,
+        #: GitHub creates issues but silently drops their labels, assignees and milestone.
+        self.permissions: dict[str, bool] = {
+            "admin": False, "maintain": False, "push": True, "triage": True, "pull": True,
+            **(permissions or {}),
+        }
         #: Seconds before a new issue shows in the list endpoint (replica lag); GETs by number see it at once.
         self.list_lag = list_lag
         #: Token the client must send (`Authorization: token ...`); None accepts any request.
@@ -337,6 +344,7 @@ class GitHubStandIn:
                 "html_url": f"{self.url}/{self.repo}",
                 "url": f"{self.url}/repos/{self.repo}",
                 "has_issues": True,
+                "permissions": dict(self.permissions),
             },
         )
 
@@ -373,6 +381,8 @@ class GitHubStandIn:
         labels = self._checked_labels(data.get("labels") or [])
         assignees = self._checked_assignees(data)
         milestone = self._checked_milestone(data.get("milestone"))
+        if not self.permissions.get("push"):
+            labels, assignees, milestone = [], [], None  # dropped without a word, as GitHub does
         issue = StandInIssue(
             number=self._take_number(),
             title=title,

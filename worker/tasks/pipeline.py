@@ -71,10 +71,11 @@ def _github_throttle(task: Task, settings: Settings) -> WriteThrottle:
         return NoThrottle()
     client = _redis(task)
     if client is not None:
-        return RedisWriteThrottle(client, token_key(settings.github_token.get_secret_value()))
+        return RedisWriteThrottle(client, token_key(settings.github_token.get_secret_value()),
+                                  min_interval=settings.github_write_interval)
     with _local_throttle_guard:
         if _local_throttle is None:
-            _local_throttle = LocalWriteThrottle(max_wait=15.0)
+            _local_throttle = LocalWriteThrottle(max_wait=15.0, min_interval=settings.github_write_interval)
         return _local_throttle
 
 

@@ -1,0 +1,42 @@
+"""A read-only GitHub token: `check` names what it lacks, and `sync` never reports a dropped field as set."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.standins.github import GitHubStandIn
+from tests.tracker17.support import GITHUB_TEAMS, cli, write_doc
+
+
+@pytest.fixture
+def gh() -> Iterator[GitHubStandIn]:
+    with GitHubStandIn(repo="acme/ops", collaborators={"ana"},
+                       permissions={"push": False, "triage": False}) as standin:
+        yield standin
+
+
+def env(gh: GitHubStandIn) -> dict[str, str]:
+    return {"GITHUB_TOKEN": "test-token", "GITHUB_API_URL": gh.url}
+
+
+def test_check_names_missing_push_and_triage(tmp_path: Path, gh: GitHubStandIn) -> None:
+    proc = cli(tmp_path, "check", env=env(gh), teams=GITHUB_TEAMS)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    text = proc.stdout + proc.stderr
+    assert "lacks push permission on acme/ops" in text and "lacks triage permission on acme/ops" in text
+    assert "Traceback" not in text
+
+
+def test_sync_does_not_report_dropped_assignee_or_labels_as_set(tmp_path: Path, gh: GitHubStandIn) -> None:
+    doc = write_doc(tmp_path, [("Add a circuit breaker", "")])
+    proc = cli(tmp_path, "sync", str(doc), "--format", "json", env=env(gh), teams=GITHUB_TEAMS)
+    [item] = json.loads(proc.stdout)["items"]
+    assert item["result"] == "created" and item["assignee"] is None
+    assert "assignee ana dropped by the tracker" in item["reason"]
+    assert "labels dropped by the tracker" in item["reason"] and "followthrough check" in item["reason"]
+    [issue] = gh.issues.values()
+    assert issue.assignees == [] and issue.labels == []
