@@ -19,8 +19,10 @@ if TYPE_CHECKING:
     help="Check the configuration against the trackers: credentials work; each team's Jira project and "
     "issue type, or GitHub repository and milestone, exist; the priority mapping names real priorities; "
     "each directory person can be assigned; and no field Jira requires on create is left unfilled (set "
-    "those in the team's jira.fields). Prints one line per problem; exits 2 when there is any, 3 when a "
-    "tracker could not be reached, 0 when all is well. It only reads.",
+    "those in the team's jira.fields); the GitHub token's push and triage permissions; and each configured "
+    "source (repository, branch, folder; Jira projects, approved status and JQL). Prints one line per "
+    "problem; exits 2 when there is any, 3 when a tracker could not be reached, 0 when all is well. It only "
+    "reads.",
 )
 def command() -> int:
     from config.settings import load_settings
@@ -52,7 +54,9 @@ def diagnose(settings: Settings) -> list[Finding]:
         findings += _jira(settings, jira_teams)
     if github_teams:
         findings += _github(settings, github_teams)
-    return findings
+    from worker.service.source_check import check_sources
+
+    return findings + check_sources(settings)
 
 
 def _no_credentials(settings: Settings, teams: list[Team], names: str) -> list[Finding]:
