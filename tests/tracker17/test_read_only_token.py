@@ -40,3 +40,16 @@ def test_sync_does_not_report_dropped_assignee_or_labels_as_set(tmp_path: Path, 
     assert "labels dropped by the tracker" in item["reason"] and "followthrough check" in item["reason"]
     [issue] = gh.issues.values()
     assert issue.assignees == [] and issue.labels == []
+
+
+def test_check_names_missing_jira_permissions(tmp_path: Path) -> None:
+    from tests.standins.jira import JiraStandIn
+    from tests.tracker17.support import JIRA_TEAMS, jira_env
+
+    with JiraStandIn(hang=1.0) as jira:
+        jira.denied_permissions = {"ASSIGN_ISSUES", "EDIT_ISSUES"}
+        proc = cli(tmp_path, "check", env=jira_env(jira), teams=JIRA_TEAMS)
+    assert proc.returncode == 2
+    assert "jira OPS: the bot lacks the assign permission (ASSIGN_ISSUES) in OPS" in proc.stdout
+    assert "jira OPS: the bot lacks the edit permission (EDIT_ISSUES) in OPS" in proc.stdout
+    assert "CREATE_ISSUES" not in proc.stdout
