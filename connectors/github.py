@@ -113,6 +113,7 @@ class GitHubTracker:
         # With connect_github's lazy client this makes no request.
         self._repo: Repository = gh.get_repo(destination.repo)
         self._assignable: dict[str, bool] = {}
+        self._can_push: bool | None = None
 
     # --- Tracker protocol ------------------------------------------------------------------------
 
@@ -264,6 +265,12 @@ class GitHubTracker:
     def _create_one(self, draft: TicketDraft) -> Ticket:
         if not FINGERPRINT_RE.fullmatch(draft.fingerprint):
             raise Invalid(f"fingerprint {draft.fingerprint!r} cannot be written into a GitHub issue")
+        if not self._labels_kept():
+            # Without push GitHub drops our labels, so the label search cannot find what we made before a
+            # store loss: the body marker can. Search it before creating, so a create is never repeated.
+            found = self._find_marker(draft.fingerprint)
+            if found is not None:
+                return found
         wanted = draft.fields.assignee
         assignee = wanted if wanted and self.is_assignable(wanted) else None
         note = None
@@ -290,6 +297,26 @@ class GitHubTracker:
             write=True,
         )
         return self._ticket(issue)
+
+    def _labels_kept(self) -> bool:
+        """Whether the token may set labels on create (push permission); read once per tracker."""
+        if self._can_push is None:
+            granted = self._call(f"read permissions on {self._repo_name}", lambda: self._repo.permissions)
+            # No permissions in the answer (an old Enterprise server): trust the labels, as before.
+            self._can_push = granted is None or bool(granted.push or granted.admin or granted.maintain)
+        return self._can_push
+
+    def _find_marker(self, fingerprint: str) -> Ticket | None:
+        """An issue of this repository whose body carries the item's fingerprint marker, if any."""
+        query = f'repo:{self._repo_name} is:issue in:body "followthrough:fingerprint={fingerprint}"'
+
+        def search() -> Ticket | None:
+            for issue in self._gh.search_issues(query):
+                if parse_fingerprint(issue.body) == fingerprint:
+                    return self._ticket(issue)
+            return None
+
+        return self._call(f"search the marker of {fingerprint}", search)
 
     def _labels(self, draft: TicketDraft, *, needs_owner: bool) -> list[str]:
         names: list[str] = [

@@ -297,6 +297,8 @@ class GitHubStandIn:
         user = re.fullmatch(r"/users/([^/]+)", path)
         if user and method == "GET":
             return _Reply(200, self._user_json(self._known_user(urllib.parse.unquote(user[1]))))
+        if method == "GET" and path == "/search/issues":  # rest/search/search#search-issues-and-pull-requests
+            return self._search_issues(_first(query, "q", ""))
         match = re.fullmatch(r"/repos/([^/]+)/([^/]+)(/.*)?", path)
         if match is None or f"{match[1]}/{match[2]}".lower() != self.repo.lower():
             raise _Missing()
@@ -347,6 +349,17 @@ class GitHubStandIn:
                 "permissions": dict(self.permissions),
             },
         )
+
+    def _search_issues(self, q: str) -> _Reply:
+        """Issues of this repository whose body holds every quoted phrase of `q` (the `in:body` search)."""
+        repo = re.search(r"repo:(\S+)", q)
+        phrases = re.findall(r'"([^"]+)"', q)
+        if repo is None or repo[1].lower() != self.repo.lower():
+            items: list[dict[str, Any]] = []
+        else:
+            items = [self._issue_json(issue) for issue in self.issues.values()
+                     if not issue.is_pull_request and all(p in (issue.body or "") for p in phrases)]
+        return _Reply(200, {"total_count": len(items), "incomplete_results": False, "items": items})
 
     def _list_issues(self, *, query: dict[str, list[str]], payload: Any) -> _Reply:
         now = time.monotonic()

@@ -53,3 +53,15 @@ def test_check_names_missing_jira_permissions(tmp_path: Path) -> None:
     assert "jira OPS: the bot lacks the assign permission (ASSIGN_ISSUES) in OPS" in proc.stdout
     assert "jira OPS: the bot lacks the edit permission (EDIT_ISSUES) in OPS" in proc.stdout
     assert "CREATE_ISSUES" not in proc.stdout
+
+
+def test_read_only_token_store_lost_finds_the_issue_by_its_marker(tmp_path: Path, gh: GitHubStandIn) -> None:
+    doc = write_doc(tmp_path, [("Add a circuit breaker", ""), ("Alert on error rate", "")])
+    first = cli(tmp_path, "sync", str(doc), "--format", "json", env=env(gh), teams=GITHUB_TEAMS)
+    assert json.loads(first.stdout)["counts"] == {"created": 2} and len(gh.issues) == 2
+    (tmp_path / "ft.db").unlink()  # the store is lost; the issues carry no labels to find them by
+    again = cli(tmp_path, "sync", str(doc), "--format", "json", env=env(gh), teams=GITHUB_TEAMS)
+    assert again.returncode in (0, 1), again.stderr
+    assert len(gh.issues) == 2  # found by the body marker, not created twice
+    assert sorted(i["ticket"] for i in json.loads(again.stdout)["items"]) == sorted(
+        i["ticket"] for i in json.loads(first.stdout)["items"])
