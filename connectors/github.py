@@ -125,6 +125,10 @@ class GitHubTracker:
         """One POST per draft; a rejected draft does not stop the rest, a rate limit or auth failure does."""
         outcomes: list[CreateOutcome] = []
         stopped: TrackerError | None = None
+        try:
+            self._labels_kept()  # a read, before any POST: its failure leaves nothing uncertain
+        except TrackerError as exc:
+            stopped = exc
         for draft in drafts:
             if stopped is not None:
                 outcomes.append(CreateOutcome(draft=draft, error=stopped))
