@@ -92,17 +92,16 @@ class RefAdopter:
             if exc.retryable:
                 self.ledger.pending(step, exc, f"reading ref {target.key}")
             else:
-                self._refuse(step, f"ref {target.key} cannot be read ({describe(exc)})", key=target.key)
+                self._refuse(step, f"ref {target.key} cannot be read ({describe(exc)})")
             return
         if not read:
-            self._refuse(step, f"ref {target.key} names no ticket the {self.team.tracker} token can read",
-                         key=target.key)
+            self._refuse(step, f"ref {target.key} names no ticket the {self.team.tracker} token can read")
             return
         self._adopt(step, read[0])
 
     def _adopt(self, step: Step, ticket: Ticket) -> None:
         if ticket.fingerprint and ticket.fingerprint != step.fingerprint:
-            self._refuse(step, f"ticket {ticket.key} already tracks another action item", key=ticket.key)
+            self._refuse(step, f"ticket {ticket.key} already tracks another action item")
             return
         step = replace(step, ticket=ticket, ticket_key=ticket.key, ticket_url=ticket.url)
         if self.dry_run:
@@ -124,8 +123,7 @@ class RefAdopter:
             if error.retryable:
                 self.ledger.failed(step, error)
             else:
-                self._refuse(step, f"ticket {ticket.key} could not be labelled ({describe(error)})",
-                             key=ticket.key)
+                self._refuse(step, f"ticket {ticket.key} could not be labelled ({describe(error)})",)
             return
         adopted = replace(ticket, fingerprint=step.fingerprint, labels=ticket.labels | set(labels))
         self.store.record_ticket(self.key, step.fingerprint, adopted, tracker=self.team.tracker,
@@ -133,7 +131,7 @@ class RefAdopter:
         self.ledger.done(step, "adopted", f"ticket {ticket.key} named by the document's ref: tracked, "
                          "its fields left as people keep them")
 
-    def _refuse(self, step: Step, why: str, *, key: str | None = None) -> None:
-        del key  # named in the reason; a refused ref is not the item's ticket
+    def _refuse(self, step: Step, why: str) -> None:
+        # The ref is named in the reason only: a refused ref is not the item's ticket.
         self.ledger.done(step, "failed", f"{why}; not adopted, and no new ticket made: "
                          + FIX_HINT.format(key=self.key))
