@@ -1,4 +1,4 @@
-"""Chaos benchmark: the real service against a faulty, lagging Jira, with processes killed under it.
+"""Chaos benchmark: the real service against faulty, lagging Jira and GitHub, with processes killed under it.
 
     python bench/chaos.py                    # full run: >= 1,000 faults (4 to 10 minutes on 2 cores)
     python bench/chaos.py --postmortems 10 --duration 30 --min-faults 0    # a quick look
@@ -56,6 +56,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import requests  # noqa: E402
+from chaos_standin import GITHUB_REPO  # noqa: E402
 from chaos_standin import serve as standin_main  # noqa: E402
 from pydantic import SecretStr  # noqa: E402
 
@@ -101,14 +102,19 @@ def version_items(pm: str, items: int, version: int) -> list[tuple[str, date]]:
     return rows
 
 
-def payload(pm: str, items: int, version: int) -> bytes:
+def team_of(pm: str, config: Config) -> str:
+    """Which team (so which tracker) a postmortem goes to: every other one to GitHub, when covered."""
+    return "web" if config.github and int(pm.rsplit("-", 1)[1]) % 2 else "ops"
+
+
+def payload(pm: str, items: int, version: int, team: str = "ops") -> bytes:
     rows = "\n".join(f"| {title} | ann@example.com | {due.isoformat()} | P2 |"
                      for title, due in version_items(pm, items, version))
     content = (f"# Postmortem: {pm}\n\nOwner: Ann Example\n\n## Summary\n\nThe service was down.\n\n"
                f"## Action items\n\n| Action | Owner | Due | Priority |\n|---|---|---|---|\n{rows}\n")
     approved = (APPROVED + timedelta(minutes=version)).isoformat()
     return json.dumps({"id": pm, "title": pm, "content": content, "sequence": version,
-                       "approved_at": approved}).encode()
+                       "approved_at": approved, "team": team}).encode()
 
 
 @dataclass(frozen=True)
@@ -215,6 +221,10 @@ class Config:
     visibility_timeout: int = 45
     seed: int = 1
     folder: Path | None = None
+    #: Route every other postmortem to a GitHub team (the stand-in's repository), with the write pacing
+    #: scaled down by `github_write_interval` (GitHub asks for 1 s between writes).
+    github: bool = True
+    github_write_interval: float = 0.05
 
 
 @dataclass
@@ -300,9 +310,10 @@ def run(config: Config) -> Report:
     try:
         with postgres_database("ft_chaos") as database_url:
             people = [{"name": "Ann Example", "email": "ann@example.com", "aliases": ["ann"],
-                       "jira_account_id": jira["users"]["ann@example.com"]}]
-            config_file = write_config(folder, teams={"ops": {"tracker": "jira", "jira": {"project": "OPS"}}},
-                                       default_team="ops", people=people)
+                       "jira_account_id": jira["users"]["ann@example.com"], "github_login": "ann"}]
+            teams: dict[str, Any] = {"ops": {"tracker": "jira", "jira": {"project": "OPS"}},
+                                     "web": {"tracker": "github", "github": {"repo": GITHUB_REPO}}}
+            config_file = write_config(folder, teams=teams, default_team="ops", people=people)
             port = free_port()
             env = service_env(
                 config_file, REDIS_URL=redis.url, FOLLOWTHROUGH_DATABASE_URL=database_url,
@@ -314,6 +325,8 @@ def run(config: Config) -> Report:
                 FOLLOWTHROUGH_TASK_TIME_LIMIT_SECONDS=max(5, config.visibility_timeout // 2),
                 FOLLOWTHROUGH_VISIBILITY_TIMEOUT_SECONDS=config.visibility_timeout,
                 FOLLOWTHROUGH_BEAT_SCHEDULE_FILE=str(folder / "celerybeat-schedule"), **EXTRA_ENV,
+                GITHUB_TOKEN=jira["github_token"], GITHUB_API_URL=jira["github_url"],
+                FOLLOWTHROUGH_GITHUB_WRITE_INTERVAL=config.github_write_interval,
             )
             processes = {
                 "receiver": ServiceProcess("receiver", ["serve", "--port", str(port), "--log-level",
@@ -354,7 +367,8 @@ def _chaos(config: Config, rng: random.Random, processes: dict[str, ServiceProce
     standin.send(("faults", config.fault_rate))
     standin.recv()
     start, wall = time.monotonic(), time.time()
-    bodies = {(d.pm, d.version): payload(d.pm, config.items, d.version) for d in deliveries}
+    bodies = {(d.pm, d.version): payload(d.pm, config.items, d.version, team_of(d.pm, config))
+              for d in deliveries}
     lock = threading.Lock()
 
     def send(delivery: Delivery) -> None:
@@ -517,16 +531,24 @@ def main(argv: list[str] | None = None, *, out: Callable[[str], None] = print) -
                         help="comma-separated: duplicate, replay, out-of-order (empty: none)")
     parser.add_argument("--settle-timeout", type=float, default=defaults.settle_timeout)
     parser.add_argument("--seed", type=int, default=defaults.seed)
+    parser.add_argument("--no-github", dest="github", action="store_false",
+                        help="Jira only (default: every other postmortem goes to a GitHub team).")
+    parser.add_argument("--github-write-interval", type=float, default=defaults.github_write_interval,
+                        help="FOLLOWTHROUGH_GITHUB_WRITE_INTERVAL of the service (GitHub's own: 1 s).")
     args = parser.parse_args(argv)
     config = Config(postmortems=args.postmortems, items=args.items, duration=args.duration,
                     min_faults=args.min_faults, fault_rate=args.fault_rate, lag=args.lag,
                     settle_window=args.settle_window, redis_every=args.redis_every,
                     kill_every=args.kill_every, seed=args.seed, settle_timeout=args.settle_timeout,
-                    delivery_faults=tuple(k for k in args.delivery_faults.split(",") if k))
+                    delivery_faults=tuple(k for k in args.delivery_faults.split(",") if k),
+                    github=args.github, github_write_interval=args.github_write_interval)
+    trackers = (f"Jira and GitHub (write interval {config.github_write_interval} s)" if config.github
+                else "Jira")
     out(f"chaos: {config.postmortems} postmortems x {config.items} items x {config.versions} versions, "
         f"{config.duration:.0f} s of faults, tracker fault rate {config.fault_rate}, "
         f"search lag 0-{config.lag} s, "
-        f"settling window {config.settle_window} s, seed {config.seed}")
+        f"settling window {config.settle_window} s, seed {config.seed}, "
+        f"{trackers}")
     report = run(config)
     for line in report.lines():
         out(line)

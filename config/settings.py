@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -254,6 +255,13 @@ class Settings(BaseSettings):
     sweep_grace_minutes: float = Field(
         default=10, gt=0, description="How long the sweep leaves fresh work to its own tasks before queueing "
         "it again.")
+    since: datetime | None = Field(
+        default=None, description="The sweep ingests no postmortem approved before this date or time "
+        "(unset: the first start, recorded in the store); history comes in on purpose with "
+        "`followthrough backfill`.")
+    github_write_interval: float = Field(
+        default=1.0, gt=0, description="Seconds between two GitHub writes (GitHub's secondary limit asks "
+        "for at least 1 s; benchmarks and stand-ins scale it down).")
     refresh_every_minutes: float = Field(
         default=60, gt=0, description="Beat: how often ticket statuses are refreshed from the trackers.")
     beat_schedule_file: str = Field(

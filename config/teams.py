@@ -278,6 +278,9 @@ class Team(_Strict):
     paused: bool = False
     #: The team's own parsing words (action-section words, column names, line markers).
     parse: ParseRules = ParseRules()
+    #: True: a document naming a team that is not configured is refused rather than routed to this team
+    #: (when this is the default team); False: it comes here with a warning naming both teams.
+    strict_routing: bool = False
 
     @field_validator("timezone")
     @classmethod

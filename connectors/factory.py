@@ -43,7 +43,8 @@ def build_tracker(settings: Settings, team: Team, *, throttle: WriteThrottle | N
         tracker: Tracker = GitHubTracker(
             connect_github(settings, timeout=settings.tracker_timeout, max_wait=MAX_INLINE_WAIT),
             team.github,
-            throttle=throttle or LocalWriteThrottle(max_wait=MAX_INLINE_WAIT),
+            throttle=throttle or LocalWriteThrottle(max_wait=MAX_INLINE_WAIT,
+                                                    min_interval=settings.github_write_interval),
             max_wait=MAX_INLINE_WAIT,
         )
         return tracker

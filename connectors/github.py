@@ -115,6 +115,7 @@ class GitHubTracker:
         # With connect_github's lazy client this makes no request.
         self._repo: Repository = gh.get_repo(destination.repo)
         self._assignable: dict[str, bool] = {}
+        self._can_push: bool | None = None
 
     # --- Tracker protocol ------------------------------------------------------------------------
 
@@ -126,6 +127,10 @@ class GitHubTracker:
         """One POST per draft; a rejected draft does not stop the rest, a rate limit or auth failure does."""
         outcomes: list[CreateOutcome] = []
         stopped: TrackerError | None = None
+        try:
+            self._labels_kept()  # a read, before any POST: its failure leaves nothing uncertain
+        except TrackerError as exc:
+            stopped = exc
         for draft in drafts:
             if stopped is not None:
                 outcomes.append(CreateOutcome(draft=draft, error=stopped))
@@ -203,6 +208,13 @@ class GitHubTracker:
         self._comment_once(key, issue, body, _marker(github_label(label)))
         self._call(f"label {key}", lambda: issue.add_to_labels(github_label(label)), write=True)
 
+    def adopt(self, key: str, labels: Sequence[str], *, comment: str) -> None:
+        """Post one marked comment (never twice), then add our labels; the issue is otherwise untouched."""
+        issue = self._issue(key)
+        self._comment_once(key, issue, neutralise_markdown(comment), _marker("adopted"))
+        names = [github_label(label) for label in labels]
+        self._call(f"label {key}", lambda: issue.add_to_labels(*names), write=True)
+
     def unlabel(self, key: str, label: str, *, comment: str) -> None:
         """Post the comment once (hidden marker), then remove the label; a retry repeats neither."""
         issue = self._issue(key)
@@ -260,6 +272,12 @@ class GitHubTracker:
     def _create_one(self, draft: TicketDraft) -> Ticket:
         if not FINGERPRINT_RE.fullmatch(draft.fingerprint):
             raise Invalid(f"fingerprint {draft.fingerprint!r} cannot be written into a GitHub issue")
+        if not self._labels_kept():
+            # Without push GitHub drops our labels, so the label search cannot find what we made before a
+            # store loss: the body marker can. Search it before creating, so a create is never repeated.
+            found = self._find_marker(draft.fingerprint)
+            if found is not None:
+                return found
         wanted = draft.fields.assignee
         assignee = wanted if wanted and self.is_assignable(wanted) else None
         note = None
@@ -286,6 +304,26 @@ class GitHubTracker:
             write=True,
         )
         return self._ticket(issue)
+
+    def _labels_kept(self) -> bool:
+        """Whether the token may set labels on create (push permission); read once per tracker."""
+        if self._can_push is None:
+            granted = self._call(f"read permissions on {self._repo_name}", lambda: self._repo.permissions)
+            # No permissions in the answer (an old Enterprise server): trust the labels, as before.
+            self._can_push = granted is None or bool(granted.push or granted.admin or granted.maintain)
+        return self._can_push
+
+    def _find_marker(self, fingerprint: str) -> Ticket | None:
+        """An issue of this repository whose body carries the item's fingerprint marker, if any."""
+        query = f'repo:{self._repo_name} is:issue in:body "followthrough:fingerprint={fingerprint}"'
+
+        def search() -> Ticket | None:
+            for issue in self._gh.search_issues(query):
+                if parse_fingerprint(issue.body) == fingerprint:
+                    return self._ticket(issue)
+            return None
+
+        return self._call(f"search the marker of {fingerprint}", search)
 
     def _labels(self, draft: TicketDraft, *, needs_owner: bool) -> list[str]:
         names: list[str] = [

@@ -41,6 +41,24 @@ def check_destination(
         return [Finding(where, f"check could not finish: {exc}", unreachable=isinstance(exc, Transient))]
 
 
+#: What Followthrough needs of the token on a repository, and what goes wrong without it.
+_NEEDED = (
+    ("push", "issues are created without their labels, assignee and milestone (GitHub drops them silently)"),
+    ("triage", "labels (removed, needs-owner) cannot be changed on existing issues"),
+)
+
+
+def _permissions(repository: object, repo: str, where: str) -> Iterator[Finding]:
+    """Name each permission the token lacks on the repository (from GET /repos: `permissions`)."""
+    granted = repository.get("permissions") if isinstance(repository, dict) else None
+    if not isinstance(granted, dict):
+        yield Finding(where, f"cannot read the token's permissions on {repo} (none in the answer)")
+        return
+    for name, effect in _NEEDED:
+        if not granted.get(name) and not granted.get("admin") and not granted.get("maintain"):
+            yield Finding(where, f"the token lacks {name} permission on {repo}: {effect}")
+
+
 def _findings(
     gh: github.Github,
     tracker: GitHubTracker,
@@ -50,10 +68,11 @@ def _findings(
 ) -> Iterator[Finding]:
     try:
         with github_errors(f"read repository {destination.repo}"):
-            gh.requester.requestJsonAndCheck("GET", f"/repos/{destination.repo}")
+            _, repository = gh.requester.requestJsonAndCheck("GET", f"/repos/{destination.repo}")
     except NotFound:
         yield Finding(where, f"repository {destination.repo} does not exist or the token cannot see it")
         return
+    yield from _permissions(repository, destination.repo, where)
     if destination.milestone is not None:
         try:
             with github_errors(f"read milestone {destination.milestone}"):

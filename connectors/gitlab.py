@@ -205,6 +205,19 @@ class GitLabTracker:
         self._call(f"comment on {key}",
                    lambda gl: gl.http_post(f"{self._base}/issues/{iid}/notes", post_data={"body": note}))
 
+    def adopt(self, key: str, labels: Sequence[str], *, comment: str) -> None:
+        """One marked note (never twice), then our labels; the issue is otherwise left as people keep it."""
+        iid = self._iid(key)
+        notes = f"{self._base}/issues/{iid}/notes"
+        marker = "\n\n<!-- followthrough:comment=adopted -->"
+        posted = any(marker.strip() in str(n.get("body", "")) for n in self._list(f"notes of {key}", notes))
+        if not posted:
+            body = neutralise_note(comment) + marker
+            self._call(f"comment on {key}", lambda gl: gl.http_post(notes, post_data={"body": body}))
+        names = ",".join(_clean_label(label) for label in labels)
+        self._call(f"label {key}", lambda gl: gl.http_put(f"{self._base}/issues/{iid}",
+                                                          post_data={"add_labels": names}))
+
     def find_users(self, text: str) -> list[UserMatch]:
         """Users whose username is exactly `text` (an @handle), or whose name or email is exactly it."""
         value = text.strip().removeprefix("@")

@@ -227,6 +227,20 @@ class JiraTracker:
                 },
             )
 
+    def adopt(self, key: str, labels: Sequence[str], *, comment: str) -> None:
+        """Add our labels and one comment to an existing issue in one edit (together or not at all)."""
+        with jira_errors(f"adopt {key}"):
+            self._rest.request(
+                "PUT",
+                f"issue/{key}",
+                body={
+                    "update": {
+                        "comment": [{"add": {"body": comment_text(comment)}}],
+                        "labels": [{"add": sanitize_label(label)} for label in labels],
+                    }
+                },
+            )
+
     def _mention(self, user_id: str) -> str:
         # Cloud mentions by accountId (`[~accountid:...]`); Data Center by username (`[~name]`).
         if self.cloud:

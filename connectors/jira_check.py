@@ -59,6 +59,7 @@ def _findings(
     except NotFound:
         yield Finding(where, f"project {destination.project} does not exist or the bot cannot see it")
         return
+    yield from _permission_findings(rest, destination.project, where)
     types = _issue_types(rest, destination.project)
     wanted = destination.issue_type.casefold()
     chosen = next((t for t in types if str(t.get("name", "")).casefold() == wanted), None)
@@ -74,6 +75,25 @@ def _findings(
         if person.jira_account_id and not tracker.is_assignable(person.jira_account_id):
             yield Finding(where, f"{person.name} (accountId {person.jira_account_id}) cannot be assigned "
                                  f"issues in {destination.project}")
+
+
+#: Project permissions Followthrough needs, and what fails without each.
+_PERMISSIONS = (
+    ("CREATE_ISSUES", "create", "tickets cannot be created"),
+    ("ASSIGN_ISSUES", "assign", "tickets cannot be assigned to their owners"),
+    ("EDIT_ISSUES", "edit", "due dates, labels and owners cannot be updated"),
+)
+
+
+def _permission_findings(rest: JiraRest, project: str, where: str) -> Iterator[Finding]:
+    """Name each permission the bot lacks in the project (GET mypermissions)."""
+    keys = ",".join(key for key, _, _ in _PERMISSIONS)
+    with jira_errors(f"read permissions in {project}"):
+        answer = rest.request("GET", "mypermissions", params={"projectKey": project, "permissions": keys})
+    held = answer.get("permissions", {}) if isinstance(answer, dict) else {}
+    for key, name, effect in _PERMISSIONS:
+        if not (held.get(key) or {}).get("havePermission", False):
+            yield Finding(where, f"the bot lacks the {name} permission ({key}) in {project}: {effect}")
 
 
 def _field_findings(

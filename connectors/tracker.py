@@ -143,6 +143,14 @@ class Tracker(Protocol):
         """Remove a marker label and say so in one neutralised comment; safe to repeat after a lost answer."""
         ...
 
+    def adopt(self, key: str, labels: Sequence[str], *, comment: str) -> None:
+        """Mark an existing ticket as tracked: add `labels` and one neutralised comment saying so.
+
+        Nothing else on the ticket changes (title, assignee, dates stay as people keep them). Safe to
+        repeat after a lost answer: the labels are checked first by the caller, the comment goes once.
+        """
+        ...
+
     def find_users(self, text: str) -> list[UserMatch]:
         """Users matching `text` exactly (email, exact display name, or login); never fuzzy."""
         ...

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import requests
@@ -121,18 +121,30 @@ class GitHubReader:
     def list_postmortems(self, source: GitHubSource) -> list[GitHubFile]:
         """Every postmortem file under the configured folder on the branch, pinned to its commit."""
 
-        def walk() -> list[GitHubFile]:
-            repository = self._github.get_repo(source.repo)
-            branch = source.branch or repository.default_branch
-            sha = repository.get_branch(branch).commit.sha
-            tree = repository.get_git_tree(sha, recursive=True)
-            return [
-                GitHubFile(source.repo, sha, element.path)
-                for element in tree.tree
-                if element.type == "blob" and source.covers(element.path)
-            ]
+        # One call each, so an error names what failed: the repository, the branch or the tree.
+        repository = self._call(f"{source.repo}: read repository", lambda: self._github.get_repo(source.repo))
+        branch = source.branch or self._call(f"{source.repo}: default branch",
+                                             lambda: str(repository.default_branch))
+        sha = self._call(f"{source.repo}: branches ({branch!r})",
+                         lambda: repository.get_branch(branch).commit.sha)
+        tree = self._call(f"{source.repo}: tree of {branch!r}",
+                          lambda: repository.get_git_tree(sha, recursive=True))
+        return [
+            GitHubFile(source.repo, sha, element.path)
+            for element in tree.tree
+            if element.type == "blob" and source.covers(element.path)
+        ]
 
-        return self._call(source.repo, walk)
+    def commit_time(self, ref: GitHubFile) -> datetime | None:
+        """When the file last changed at `ref` (its newest commit's committer date); None if unknown."""
+
+        def read() -> datetime | None:
+            for commit in self._github.get_repo(ref.repo).get_commits(sha=ref.ref, path=ref.path):
+                when = commit.commit.committer.date
+                return when if when.tzinfo else when.replace(tzinfo=UTC)
+            return None
+
+        return self._call(f"{ref.repo}: commits of {ref.path}", read)
 
     def merged_pull(self, repo: str, number: int) -> MergedPull:
         """A pull request's merge state and the paths it added or modified (not removed ones)."""

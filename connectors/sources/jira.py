@@ -120,3 +120,17 @@ class JiraReader:
             return [JiraIssue(str(issue.key)) for issue in found]
 
         return self._call("jira search", search)
+
+    def approved_times(self, source: JiraSource) -> list[tuple[JiraIssue, datetime | None]]:
+        """Every issue the configured JQL finds, with when it was approved (resolved, else last updated)."""
+
+        def search() -> list[tuple[JiraIssue, datetime | None]]:
+            found = self._jira().enhanced_search_issues(source.search_jql(), maxResults=0,
+                                                        fields="summary,updated,resolutiondate")
+            if found is None:
+                raise Invalid("Jira search/jql is unavailable on this server")
+            return [(JiraIssue(str(issue.key)),
+                     _jira_time(getattr(issue.fields, "resolutiondate", None))
+                     or _jira_time(getattr(issue.fields, "updated", None))) for issue in found]
+
+        return self._call("jira search", search)

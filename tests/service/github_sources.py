@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -35,13 +36,17 @@ class GitHubSourcesStandIn(GitHubStandIn):  # type: ignore[misc,valid-type]
         self.branches: dict[str, str] = {}
         #: number -> {"merged": bool, "merge_commit_sha": str | None, "base": str, "files": [(path, status)]}
         self.pulls: dict[int, dict[str, Any]] = {}
+        self.commit_dates: dict[str, datetime] = {}
+        self.parents: dict[str, str | None] = {}
 
-    def commit(self, branch: str, files: dict[str, bytes]) -> str:
-        """Make a commit on `branch` holding exactly `files`; returns its sha."""
+    def commit(self, branch: str, files: dict[str, bytes], *, at: datetime | None = None) -> str:
+        """Make a commit on `branch` holding exactly `files`, made `at` (default now); returns its sha."""
         with self.lock:
             seed = repr(sorted(files.items())).encode() + str(len(self.commits)).encode()
             sha = hashlib.sha1(seed).hexdigest()
             self.commits[sha] = dict(files)
+            self.commit_dates[sha] = at or datetime.now(UTC)
+            self.parents[sha] = self.branches.get(branch)
             self.branches[branch] = sha
             return sha
 
@@ -50,6 +55,7 @@ class GitHubSourcesStandIn(GitHubStandIn):  # type: ignore[misc,valid-type]
             (r"/contents/(.+)", "GET", self._get_contents),
             (r"/branches/([^/]+)", "GET", self._get_branch),
             (r"/git/trees/([^/]+)", "GET", self._get_tree),
+            (r"/commits", "GET", self._list_commits),
             (r"/pulls/(\d+)", "GET", self._get_pull),
             (r"/pulls/(\d+)/files", "GET", self._pull_files),
             *super()._routes(),
@@ -77,6 +83,23 @@ class GitHubSourcesStandIn(GitHubStandIn):  # type: ignore[misc,valid-type]
             "path": path, "sha": blob_sha(content), "content": base64.b64encode(content).decode(),
             "url": f"{self.url}/repos/{self.repo}/contents/{path}",
         })
+
+    def _list_commits(self, *, query: dict[str, list[str]], payload: Any) -> Any:
+        """Commits reachable from `sha` (newest first) that changed `path`, as GitHub lists them."""
+        sha: str | None = self.branches.get((query.get("sha") or [self.default_branch])[0],
+                                            (query.get("sha") or [""])[0])
+        path = query["path"][0] if query.get("path") else None
+        listed = []
+        while sha is not None and sha in self.commits:
+            parent = self.parents.get(sha)
+            before = self.commits.get(parent, {}) if parent else {}
+            if path is None or self.commits[sha].get(path) != before.get(path):
+                when = self.commit_dates[sha].strftime("%Y-%m-%dT%H:%M:%SZ")
+                person = {"name": "Ann", "email": "ann@example.com", "date": when}
+                listed.append({"sha": sha, "url": f"{self.url}/repos/{self.repo}/commits/{sha}",
+                               "commit": {"message": "commit", "author": person, "committer": person}})
+            sha = parent
+        return Reply(200, listed)
 
     def _get_branch(self, name: str, *, query: Any, payload: Any) -> Any:
         if name not in self.branches:

@@ -173,6 +173,7 @@ def test_reconcile_sweep_ingests_missed_jira_reviews_once(
         jira_url=jira.url, jira_email=jira.email, jira_api_token=SecretStr(jira.api_token),
         # The default JQL: project in (PIR) AND status = "Done" (the stand-in's approved status).
         sources={"jira": {"projects": ["PIR"], "approved_status": "Done"}},
+        since=datetime(2000, 1, 1, tzinfo=UTC),  # no cutoff: these tests are about the sweep itself
         teams={"ops": {"tracker": "jira", "jira": {"project": "OPS"}}}, default_team="ops", people=people,
     )
     review = JiraReader(settings)._jira().create_issue(
@@ -257,6 +258,7 @@ def test_sweep_stops_requeueing_a_document_the_parser_refused(jira: Any, tmp_pat
         redis_url=None, celery_broker_url=None, database_url=f"sqlite:///{tmp_path / 'ft.db'}",
         github_token=None, jira_url=jira.url, jira_email=jira.email, jira_api_token=SecretStr(jira.api_token),
         sources={"jira": {"projects": ["PIR"], "approved_status": "Done"}},
+        since=datetime(2000, 1, 1, tzinfo=UTC),  # no cutoff: these tests are about the sweep itself
         teams={"ops": {"tracker": "jira", "jira": {"project": "OPS"}}}, default_team="ops",
     )
     hostile = '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaa">]><r>&a;</r>'

@@ -122,8 +122,15 @@ class GitHubStandIn(ContentsMixin):
         milestones: dict[int, str] | None = None,
         latency: float = 0.0,
         list_lag: float = 0.0,
+        permissions: dict[str, bool] | None = None,
     ) -> None:
         self.repo = repo
+        #: The token's permissions on the repository, as GET /repos/{repo} reports them. Without push,
+        #: GitHub creates issues but silently drops their labels, assignees and milestone.
+        self.permissions: dict[str, bool] = {
+            "admin": False, "maintain": False, "push": True, "triage": True, "pull": True,
+            **(permissions or {}),
+        }
         #: Seconds before a new issue shows in the list endpoint (replica lag); GETs by number see it at once.
         self.list_lag = list_lag
         #: Token the client must send (`Authorization: token ...`); None accepts any request.
@@ -294,6 +301,8 @@ class GitHubStandIn(ContentsMixin):
         user = re.fullmatch(r"/users/([^/]+)", path)
         if user and method == "GET":
             return _Reply(200, self._user_json(self._known_user(urllib.parse.unquote(user[1]))))
+        if method == "GET" and path == "/search/issues":  # rest/search/search#search-issues-and-pull-requests
+            return self._search_issues(_first(query, "q", ""))
         match = re.fullmatch(r"/repos/([^/]+)/([^/]+)(/.*)?", path)
         if match is None or f"{match[1]}/{match[2]}".lower() != self.repo.lower():
             raise _Missing()
@@ -343,9 +352,21 @@ class GitHubStandIn(ContentsMixin):
                 "url": f"{self.url}/repos/{self.repo}",
                 "has_issues": True,
                 "default_branch": self.contents_default_branch,
-                "permissions": {"admin": False, "push": self.push_allowed, "pull": True},
+                "permissions": {**self.permissions,
+                                "push": self.permissions.get("push", False) and self.push_allowed},
             },
         )
+
+    def _search_issues(self, q: str) -> _Reply:
+        """Issues of this repository whose body holds every quoted phrase of `q` (the `in:body` search)."""
+        repo = re.search(r"repo:(\S+)", q)
+        phrases = re.findall(r'"([^"]+)"', q)
+        if repo is None or repo[1].lower() != self.repo.lower():
+            items: list[dict[str, Any]] = []
+        else:
+            items = [self._issue_json(issue) for issue in self.issues.values()
+                     if not issue.is_pull_request and all(p in (issue.body or "") for p in phrases)]
+        return _Reply(200, {"total_count": len(items), "incomplete_results": False, "items": items})
 
     def _list_issues(self, *, query: dict[str, list[str]], payload: Any) -> _Reply:
         now = time.monotonic()
@@ -380,6 +401,8 @@ class GitHubStandIn(ContentsMixin):
         labels = self._checked_labels(data.get("labels") or [])
         assignees = self._checked_assignees(data)
         milestone = self._checked_milestone(data.get("milestone"))
+        if not self.permissions.get("push"):
+            labels, assignees, milestone = [], [], None  # dropped without a word, as GitHub does
         issue = StandInIssue(
             number=self._take_number(),
             title=title,

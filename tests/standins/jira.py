@@ -143,6 +143,8 @@ class JiraStandIn:
         self.remote_links: dict[str, list[dict[str, Any]]] = {}
         self.users: dict[str, dict[str, Any]] = {}
         self.issue_types = {"Task": "10001", "Bug": "10002", "Story": "10003"}
+        #: Project permissions the bot holds (GET mypermissions); every one unless a test takes some away.
+        self.denied_permissions: set[str] = set()
         self.priorities = {name: str(i + 1) for i, name in enumerate(PRIORITIES)}
         #: project key -> issue type name -> field id -> create metadata (the create screen).
         self.create_meta: dict[str, dict[str, dict[str, dict[str, Any]]]] = {}
@@ -340,6 +342,8 @@ class JiraStandIn:
         get = _GETS.get(head)
         if get is not None and method == "GET":
             return 200, get(self)
+        if head == "mypermissions" and method == "GET":
+            return 200, self._my_permissions(q)
         if head == "project" and len(parts) == 2 and method == "GET":
             project = self.projects.get(parts[1])
             if project is None:
@@ -383,6 +387,14 @@ class JiraStandIn:
         ]
 
     # --- create metadata --------------------------------------------------------------------------
+
+    def _my_permissions(self, q: dict[str, str]) -> dict[str, Any]:
+        """GET /mypermissions?projectKey=&permissions=A,B: whether the caller holds each permission."""
+        wanted = [p for p in q.get("permissions", "").split(",") if p]
+        if not wanted:
+            raise StandInError(400, ["The 'permissions' query parameter is required."])
+        return {"permissions": {p: {"key": p, "havePermission": p not in self.denied_permissions}
+                                for p in wanted}}
 
     def _create_meta(self, parts: list[str], q: dict[str, str]) -> dict[str, Any]:
         key = next((k for k, p in self.projects.items() if parts[0] in (k, p["id"])), None)

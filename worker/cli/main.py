@@ -25,6 +25,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "parse": ("worker.cli.commands.parse", "command", "Extract the action items of one postmortem."),
     "sync": ("worker.cli.commands.sync", "command", "Create or update the tickets of a postmortem's items."),
     "resync": ("worker.cli.commands.resync", "command", "Re-read stored postmortems and reconcile tickets."),
+    "backfill": ("worker.cli.commands.backfill", "command", "Import postmortems from before the cutoff."),
     "list": ("worker.cli.commands.list", "command", "List the stored postmortems with their ticket counts."),
     "items": ("worker.cli.commands.items", "command", "Export every action item (CSV or JSON), filtered."),
     "show": ("worker.cli.commands.show", "command", "Show one postmortem's items, tickets and last sync."),

@@ -16,7 +16,8 @@ from zoneinfo import ZoneInfo
 from config.settings import Settings
 from config.teams import FollowupPolicy, Person, Team
 from connectors import notify
-from connectors.tracker import TicketStatus, Tracker
+from connectors.errors import TrackerError
+from connectors.tracker import MANAGED_LABEL, TicketStatus, Tracker
 from worker.followup import rules
 from worker.followup.reminder_rules import Trigger, trigger
 from worker.followup.render.reminder_message import reminder_notification, reminder_text
@@ -143,8 +144,13 @@ def send_team_reminders(team: Team, policy: FollowupPolicy, items: Iterable[Trac
         return []
     channels = _Channels(team, policy, now, deliver, tracker)
     outcomes: list[ReminderOutcome] = []
-    for reminder in due_reminders(items, policy, directory, now):
+    due = list(due_reminders(items, policy, directory, now))
+    closed = _closed_since(channels.tracker(), due) if due else set()
+    for reminder in due:
         fingerprint, fired = reminder.item.fingerprint, reminder.trigger.value
+        if reminder.item.ticket_key in closed:
+            outcomes.append(ReminderOutcome(fingerprint, fired, "none", "closed"))
+            continue
         route = channels.route(reminder)
         if route is None:
             outcomes.append(ReminderOutcome(fingerprint, fired, "none", "no-channel"))
@@ -155,6 +161,20 @@ def send_team_reminders(team: Team, policy: FollowupPolicy, items: Iterable[Trac
                                  target=target, now=now, action=action)
         outcomes.append(ReminderOutcome(fingerprint, fired, via, state, error))
     return outcomes
+
+
+def _closed_since(tracker: Tracker | None, due: list[Reminder]) -> set[str]:
+    """Tickets about to be reminded that the tracker now shows closed: the stored status may be up to an
+    hour old. One listing of the managed tickets per tracker (paged), not one read per ticket; when it
+    fails the stored status stands."""
+    keys = {r.item.ticket_key for r in due if r.item.ticket_key}
+    if tracker is None or not keys:
+        return set()
+    try:
+        tickets = tracker.fetch_status(label=MANAGED_LABEL)
+    except TrackerError:
+        return set()
+    return {t.key for t in tickets if t.key in keys and t.status is not TicketStatus.OPEN}
 
 
 def send_reminders(settings: Settings, store: FollowupStore, now: datetime, *, teams: Iterable[Team],

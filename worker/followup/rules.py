@@ -118,7 +118,10 @@ def escalation_due(item: TrackedItem, due: date | None, now: datetime, policy: F
         return False
     if state(item, due, now, policy) is not ItemState.OVERDUE:
         return False
-    return days_overdue(due, now, policy) >= max(policy.escalate_after_days, 1)
+    # Counted from the approval when that came later (a backfilled postmortem: its import day), so history
+    # imported today is not escalated at once.
+    start = max(due, local_date(item.approved_at, zone(policy))) if item.approved_at is not None else due
+    return days_overdue(start, now, policy) >= max(policy.escalate_after_days, 1)
 
 
 def done_on_time(item: TrackedItem, due: date | None, policy: FollowupPolicy) -> bool:

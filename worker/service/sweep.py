@@ -34,6 +34,7 @@ from connectors.sources.notion import NotionReader
 from worker.service import poll_confluence, poll_gdocs
 from worker.service.enqueue import republish
 from worker.service.requests import IngestRequest
+from worker.store import Store, outcomes
 from worker.store.outbox import Outbox
 from worker.sync import pipeline
 
@@ -57,43 +58,81 @@ def _known(settings: Settings) -> tuple[set[tuple[str, str]], set[str]]:
 
 def find_unseen(settings: Settings) -> list[IngestRequest]:
     """Ingest requests for every approved postmortem in the configured sources not yet in the store."""
-    sources = settings.sources
-    unseen = _vendor_unseen(settings) + _document_unseen(settings)
-    if sources.github is None and sources.jira is None:
-        return unseen
-    files, issues = _known(settings)
-    if sources.github is not None:
-        for ref in GitHubReader(settings).list_postmortems(sources.github):
-            if (ref.repo.lower(), ref.path) not in files:
-                unseen.append(IngestRequest(source=str(ref), team=sources.github.team))
-    if sources.jira is not None:
-        for issue in JiraReader(settings).approved(sources.jira):
-            if issue.key not in issues:
-                unseen.append(IngestRequest(source=str(issue), team=sources.jira.team))
+    unseen: list[IngestRequest] = []
+    for name, sweep in source_sweeps(settings):
+        try:
+            unseen.extend(sweep())
+        except TrackerError as exc:  # one broken source never stops the others
+            log.warning("sweep: the %s source failed (%s: %s); the next sweep tries again",
+                        name, type(exc).__name__, exc)
     return unseen
 
 
 log = logging.getLogger(__name__)
 
 
-def _vendor_unseen(settings: Settings) -> list[IngestRequest]:
-    """Notion and GitLab: each source swept in its own try, so one failing source never stops another."""
-    sweeps: list[tuple[str, Callable[[Settings, dict[str, Any]], list[IngestRequest]]]] = []
-    if settings.sources.notion is not None:
-        sweeps.append(("notion", _notion_unseen))
-    if settings.sources.gitlab is not None:
-        sweeps.append(("gitlab", _gitlab_unseen))
-    if not sweeps:
-        return []
-    stored = _stored(settings)
-    found: list[IngestRequest] = []
-    for name, sweep in sweeps:
-        try:
-            found += sweep(settings, stored)
-        except TrackerError as exc:
-            log.warning("sweep: the %s source failed (%s: %s); the next sweep tries again",
-                        name, type(exc).__name__, exc)
-    return found
+
+def source_sweeps(settings: Settings) -> list[tuple[str, Callable[[], list[IngestRequest]]]]:
+    """One sweep per configured source, each run on its own so one broken source never stops the others.
+
+    A document approved before the cutoff (`since`: the setting, else the first start recorded in the
+    store) is history: it is remembered as skipped, never ingested by the sweep, and left to `backfill`.
+    """
+    sources = settings.sources
+    sweeps: list[tuple[str, Callable[[], list[IngestRequest]]]] = []
+    if sources.github is not None:
+        github = sources.github
+
+        def sweep_github() -> list[IngestRequest]:
+            files, _ = _known(settings)
+            store, since = _history(settings)
+            skipped = outcomes.skipped_history(store)
+            reader = GitHubReader(settings)
+            wanted: list[IngestRequest] = []
+            for ref in reader.list_postmortems(github):
+                name = history_name(ref)
+                if (ref.repo.lower(), ref.path) in files or name in skipped:
+                    continue
+                approved = reader.commit_time(ref)
+                if approved is not None and approved < since:
+                    outcomes.skip_history(store, name, approved)
+                    continue
+                wanted.append(IngestRequest(source=str(ref), team=github.team, approved_at=approved))
+            return wanted
+
+        sweeps.append((f"github:{github.repo}", sweep_github))
+    if sources.jira is not None:
+        jira = sources.jira
+
+        def sweep_jira() -> list[IngestRequest]:
+            _, issues = _known(settings)
+            store, since = _history(settings)
+            skipped = outcomes.skipped_history(store)
+            wanted: list[IngestRequest] = []
+            for issue, approved in JiraReader(settings).approved_times(jira):
+                name = history_name(issue)
+                if issue.key in issues or name in skipped:
+                    continue
+                if approved is not None and approved < since:
+                    outcomes.skip_history(store, name, approved)
+                    continue
+                wanted.append(IngestRequest(source=str(issue), team=jira.team, approved_at=approved))
+            return wanted
+
+        sweeps.append(("jira", sweep_jira))
+    return sweeps + _vendor_sweeps(settings)
+
+
+def history_name(ref: GitHubFile | JiraIssue) -> str:
+    """How a source document is named in the skipped history (a file at any commit is one document)."""
+    if isinstance(ref, GitHubFile):
+        return f"github:{ref.repo.lower()}:{ref.path}"
+    return f"jira:{ref.key}"
+
+
+def _history(settings: Settings) -> tuple[Store, datetime]:
+    store = pipeline.open_store(settings)
+    return store, outcomes.cutoff(store, settings.since)
 
 
 #: The document sources' sweeps: each polls its source through the cursor it keeps in the store.
@@ -103,18 +142,19 @@ DOCUMENT_SWEEPS: dict[str, Callable[[Settings], list[IngestRequest]]] = {
 }
 
 
-def _document_unseen(settings: Settings) -> list[IngestRequest]:
-    """Confluence and Google Docs: each swept in its own try, so one failing source never stops another."""
-    found: list[IngestRequest] = []
-    for name, sweep in DOCUMENT_SWEEPS.items():
-        if getattr(settings.sources, name) is None:
-            continue
-        try:
-            found += sweep(settings)
-        except TrackerError as exc:
-            log.warning("sweep: the %s source failed (%s: %s); the next sweep tries again",
-                        name, type(exc).__name__, exc)
-    return found
+def _vendor_sweeps(settings: Settings) -> list[tuple[str, Callable[[], list[IngestRequest]]]]:
+    """Notion and GitLab (through the versions stored) and Confluence and Google Docs (through their
+    cursors): one sweep each, run on its own like the others."""
+    sources = settings.sources
+    sweeps: list[tuple[str, Callable[[], list[IngestRequest]]]] = []
+    if sources.notion is not None:
+        sweeps.append(("notion", lambda: _notion_unseen(settings, _stored(settings))))
+    if sources.gitlab is not None:
+        sweeps.append(("gitlab", lambda: _gitlab_unseen(settings, _stored(settings))))
+    for name, poll in DOCUMENT_SWEEPS.items():
+        if getattr(sources, name) is not None:
+            sweeps.append((name, lambda poll=poll: poll(settings)))  # type: ignore[misc]
+    return sweeps
 
 
 def _stored(settings: Settings) -> dict[str, Any]:
@@ -193,7 +233,20 @@ def unsynced(settings: Settings, *, settle: timedelta | None = None,
             continue
         if record.synced_at is None or _aware(record.synced_at) < ingested:
             stale.append(str(record.key))
-    return stale
+    return _not_waiting(settings, stale)
+
+
+def _not_waiting(settings: Settings, keys: list[str]) -> list[str]:
+    """Leave out postmortems whose items failed for good under the team's current config: they wait for a
+    config change (then they are synced again) or a `resync`, not for every sweep."""
+    from worker.sync.outcome_log import config_digest
+
+    if not keys:
+        return keys
+    store = pipeline.open_store(settings)
+    digests = {name: config_digest(settings, team) for name, team in settings.teams.items()}
+    changed = set(outcomes.stale_permanent(store, digests))
+    return [key for key in keys if key in changed or not outcomes.has_failures(store, key)]
 
 
 def _aware(moment: datetime) -> datetime:

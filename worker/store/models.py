@@ -292,3 +292,61 @@ class DashboardSessionRow(Base):
     token_id: Mapped[str] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+# Issue 17's tables: per-item sync outcomes, the identities that name one postmortem, and store facts.
+
+#: The last outcome of each item's sync: created, adopted, failed (and why) or waiting (and why). A
+#: permanent failure records the team's config digest, so a config change lets the sweep try it again.
+item_outcomes = Table(
+    "item_outcomes",
+    Base.metadata,
+    Column("postmortem_key", String(12), primary_key=True),
+    Column("fingerprint", String(16), primary_key=True),
+    Column("outcome", String(20), nullable=False),  # created | adopted | failed | waiting | ok
+    Column("reason", Text, nullable=False, default=""),
+    Column("permanent", Boolean, nullable=False, default=False),
+    Column("config_digest", String(64), nullable=False, default=""),
+    Column("ticket_ref", String(300)),  # the document's ref an adopted (or refused) ticket came from
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+#: Every identity a postmortem was ingested under (hook id, source id, content identity) -> its key.
+postmortem_identities = Table(
+    "postmortem_identities",
+    Base.metadata,
+    Column("identity", String(700), primary_key=True),
+    Column("postmortem_key", String(12), nullable=False, index=True),
+    Column("explicit", Boolean, nullable=False, default=False),  # given by a caller, not derived
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+#: Named facts the store keeps about itself (e.g. "since": the first start, the sweep's cutoff).
+store_facts = Table(
+    "store_facts",
+    Base.metadata,
+    Column("name", String(100), primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+#: An update whose answer may have been lost: the values sent, so the next sync re-reads the ticket and
+#: records what is really there before it decides that a person edited the ticket.
+update_attempts = Table(
+    "update_attempts",
+    Base.metadata,
+    Column("postmortem_key", String(12), primary_key=True),
+    Column("fingerprint", String(16), primary_key=True),
+    Column("ticket_key", String(200), nullable=False),
+    Column("fields", Text, nullable=False),  # JSON of the sent fields: {"due": "YYYY-MM-DD", ...}
+    Column("attempted_at", UTCDateTime, nullable=False),
+)
+
+#: Documents in the configured sources approved before the sweep's cutoff: history, left to `backfill`.
+history_skipped = Table(
+    "history_skipped",
+    Base.metadata,
+    Column("source", String(700), primary_key=True),  # "github:<repo>:<path>" or "jira:<key>"
+    Column("approved_at", UTCDateTime),
+    Column("skipped_at", UTCDateTime, nullable=False),
+)

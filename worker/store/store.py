@@ -565,7 +565,8 @@ class Store:
                     retry_error=retry_error,
                 )
             )
-            if not dry_run and retry_error is None:
+            # Failed items are not done: the sweep looks at them again when the team's config changes.
+            if not dry_run and retry_error is None and not counts.get("failed") and not counts.get("missing"):
                 s.execute(update(PostmortemRow).where(PostmortemRow.key == key).values(synced_at=finished_at))
 
     def last_sync_run(self, key: str) -> SyncRunRecord | None:

@@ -14,7 +14,15 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from connectors.errors import RateLimited, TrackerError
-from connectors.tracker import OWNED_FIELDS, CreateOutcome, Ticket, TicketFields, Tracker
+from connectors.tracker import (
+    MANAGED_LABEL,
+    OWNED_FIELDS,
+    CreateOutcome,
+    Ticket,
+    TicketDraft,
+    TicketFields,
+    Tracker,
+)
 from worker.store import ItemRecord, Store
 from worker.sync.ledger import BACKOFF, MAX_ATTEMPTS, Ledger
 from worker.sync.plan import Step
@@ -119,7 +127,8 @@ class Creator:
             written=_as_created(outcome.draft.fields, ticket),
             owned=OWNED_FIELDS,
         )
-        self.ledger.done(step, "created", step.reason, key=ticket.key, url=ticket.url)
+        step, note = _as_reported(step, outcome.draft, ticket)
+        self.ledger.done(step, "created", join(step.reason, note), key=ticket.key, url=ticket.url)
         del batch.pending[step.fingerprint]
 
     def _lost(self, batch: _Batch, step: Step, outcome: CreateOutcome) -> None:
@@ -234,6 +243,24 @@ def _outcome_kind(outcome: CreateOutcome) -> str:
     if outcome.error is None:
         return "none"
     return "retry" if outcome.error.retryable else "refused"
+
+
+def _as_reported(step: Step, draft: TicketDraft, ticket: Ticket) -> tuple[Step, str]:
+    """The step as the tracker really made it: a dropped assignee or label is never reported as set."""
+    notes: list[str] = []
+    if draft.fields.assignee and not ticket.fields.assignee:
+        notes.append(f"assignee {draft.fields.assignee} dropped by the tracker")
+        if step.desired is not None:
+            step = replace(step, desired=replace(step.desired, assignee=None))
+    wanted = {label.casefold() for label in (*draft.labels, MANAGED_LABEL)}
+    have = {label.casefold() for label in ticket.labels}
+    if wanted - have:
+        notes.append("labels dropped by the tracker: " + ", ".join(sorted(wanted - have)))
+    if notes:
+        log.warning("%s: ticket %s was created without what was asked: %s (check the token's permissions "
+                    "with `followthrough check`)", draft.postmortem_key, ticket.key, "; ".join(notes))
+        notes.append("the token may lack push permission: run `followthrough check`")
+    return step, "; ".join(notes)
 
 
 def _as_created(sent: TicketFields, ticket: Ticket) -> TicketFields:

@@ -19,13 +19,16 @@ from config.teams import Team
 from connectors.errors import TrackerError
 from connectors.factory import destination_name
 from connectors.tracker import REMOVED_LABEL, Ticket, Tracker, postmortem_label
-from worker.store import ItemRecord, PostmortemRecord, Store
+from worker.store import ItemRecord, PostmortemRecord, Store, outcomes
+from worker.sync import outcome_log
+from worker.sync.adopt import Adoptions, RefAdopter
 from worker.sync.create import Creator
 from worker.sync.ledger import Ledger
 from worker.sync.owners import LOOKUP_TTL, Directory, OwnerResolution, OwnerResolver
 from worker.sync.plan import PlanContext, Step, filter_reason, plan_sync
 from worker.sync.results import ItemResult, SyncResult, describe
 from worker.sync.settle import SettlePolicy
+from worker.sync.update_settle import sent_values, settle_updates
 
 __all__ = ["ItemResult", "StoreLookupCache", "SyncResult", "SyncRun", "source_url"]
 
@@ -106,6 +109,7 @@ class SyncRun:
             raise ValueError("items not read from the store can only be previewed (dry_run=True)")
         self.ledger = Ledger(team.tracker, sleep)
         self._by_fp: dict[str, ItemRecord] = {}
+        self._adoptions = Adoptions()
 
     # --- orchestration --------------------------------------------------------------------------
 
@@ -119,6 +123,13 @@ class SyncRun:
             tickets = self.tracker.find_tickets(key) if self.tracker is not None else None
         except TrackerError as exc:
             return self._search_failed(started, exc)
+        if self.tracker is not None and not self.dry_run and settle_updates(
+            self.store, self.tracker, key, self.team, records
+        ):
+            records = self._items()
+            self._by_fp = {record.fingerprint: record for record in records}
+        self._adoptions = self._adopter().run(records, tickets)
+        records = [r for r in records if r.fingerprint not in self._adoptions.rows]
         resolver = self._resolver()
         resolutions = self._resolve(resolver, records)
         ctx = PlanContext(
@@ -126,6 +137,7 @@ class SyncRun:
             team=self.team,
             postmortem_title=self.pm.title,
             postmortem_url=source_url(self.pm.source, self.settings),
+            adopted=outcome_log.adopted(self.store, key),
         )
         steps = plan_sync(ctx, records, tickets, resolutions)
         if self.dry_run:
@@ -141,6 +153,12 @@ class SyncRun:
         self._execute(steps, tickets, resolver, searched_at=searched_at)
         self.store.record_resolutions(key, {fp: r.how for fp, r in resolutions.items()})
         return self._finish(started, [self.ledger.results[s.fingerprint] for s in steps])
+
+    def _adopter(self) -> RefAdopter:
+        return RefAdopter(
+            self.store, self.tracker, self.ledger, team=self.team, postmortem_key=self.pm.key,
+            postmortem_title=self.pm.title or "", jira_url=self.settings.jira_url, dry_run=self.dry_run,
+        )
 
     def _search_failed(self, started: datetime, exc: TrackerError) -> SyncResult:
         """A label search that failed: every item waits for the worker's retry, or the error stands."""
@@ -224,6 +242,7 @@ class SyncRun:
         return self._records if self._records is not None else self.store.items(self.pm.key)
 
     def _finish(self, started: datetime, items: Sequence[ItemResult]) -> SyncResult:
+        items = self._in_order([*self._adoptions.rows.values(), *items])
         result = SyncResult(
             postmortem_key=self.pm.key,
             team=self.team.name,
@@ -234,6 +253,8 @@ class SyncRun:
         )
         if self._records is not None or self.dry_run:
             return result  # a plan writes nothing, not even its run (the postmortem may not be stored)
+        digest = outcome_log.config_digest(self.settings, self.team)
+        outcome_log.record(self.store, self.pm.key, result.items, digest=digest, refs=self._adoptions.refs)
         self.store.record_sync(
             self.pm.key,
             started_at=started,
@@ -246,6 +267,11 @@ class SyncRun:
         return result
 
     # --- results --------------------------------------------------------------------------------
+
+    def _in_order(self, rows: Sequence[ItemResult]) -> list[ItemResult]:
+        """Result rows in the document's order (tickets of items the store never saw last)."""
+        order = {fp: n for n, fp in enumerate(self._by_fp)}
+        return sorted(rows, key=lambda row: order.get(row.fingerprint, len(order)))
 
     def _planned(self, step: Step) -> ItemResult:
         names = {"create": "planned-create", "update": "planned-update", "comment-removed": "planned-comment"}
@@ -298,9 +324,13 @@ class SyncRun:
     def _update(self, step: Step) -> None:
         tracker, key, desired = self.tracker, step.ticket_key, step.desired
         assert tracker is not None and key is not None and desired is not None
+        # Stored first: if the answer is lost, the next sync re-reads the ticket (sync/update_settle.py).
+        sent = sent_values(desired, step.update)
+        outcomes.record_attempt(self.store, self.pm.key, step.fingerprint, key, sent)
         error = self.ledger.call(lambda: tracker.update_ticket(key, desired, only=step.update))
         if error is None:
             self.store.record_written(self.pm.key, step.fingerprint, desired, only=step.update)
+            outcomes.clear_attempt(self.store, self.pm.key, step.fingerprint)
             self.ledger.done(step, step.result, step.reason)
         else:
             self.ledger.failed(step, error)

@@ -7,6 +7,7 @@ again with the same arguments (ingest is keyed by the postmortem's identity, syn
 from __future__ import annotations
 
 import hashlib
+import logging
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
@@ -17,7 +18,9 @@ from connectors.throttle import WriteThrottle
 from worker.errors import Locked, UserError
 from worker.models import Postmortem, postmortem_key
 from worker.store import ParseFailureRecord, PostmortemRecord, StaleVersion, Store, registry
+from worker.sync import identity as ids
 from worker.sync.execute import ItemResult, SyncResult, SyncRun
+from worker.sync.identity import Identity
 
 __all__ = [
     "IngestResult",
@@ -36,6 +39,9 @@ __all__ = [
     "sync",
     "sync_document",
 ]
+
+log = logging.getLogger(__name__)
+
 
 class SyncBusy(Locked, UserError):
     """Another sync of this postmortem holds its store lock (workers retry; the CLI says so)."""
@@ -68,6 +74,12 @@ def plan_store(settings: Settings) -> Store:
 close_stores = registry.close_stores
 
 
+def _identified(store: Store | None, parsed: Postmortem, explicit: str | None) -> tuple[Postmortem, Identity]:
+    """The parsed document under the identity this postmortem already has (see worker.sync.identity)."""
+    found = ids.resolve(store, explicit=explicit, content=parsed.identity)
+    return ids.with_identity(parsed, found.identity), found
+
+
 def route_team(settings: Settings, *, option: str | None, metadata: str | None, stored: str | None) -> str:
     """The owning team: the command's option, else the document's metadata, else as before, else default.
 
@@ -84,7 +96,23 @@ def route_team(settings: Settings, *, option: str | None, metadata: str | None, 
         return names[metadata.strip().casefold()]
     if stored and (not settings.teams or stored in settings.teams):
         return stored
+    if metadata and metadata.strip() and settings.teams:
+        default = settings.team(settings.default_team)
+        if default is not None and default.strict_routing:
+            raise UserError(
+                f"the document names team {metadata.strip()[:80]!r}, which is not configured, and the "
+                f"default team {settings.default_team} takes no unrouted documents (strict_routing); add "
+                "the team or pass --team"
+            )
     return settings.default_team
+
+
+def unknown_team(settings: Settings, *, option: str | None, metadata: str | None) -> str | None:
+    """The team the document asked for when it is not configured (and no option chose one), else None."""
+    if option or not metadata or not metadata.strip() or not settings.teams:
+        return None
+    wanted = metadata.strip()
+    return None if wanted.casefold() in {name.casefold() for name in settings.teams} else wanted[:80]
 
 
 def parse_with_limits(
@@ -147,10 +175,11 @@ def ingest(
     of equal ones the later `sequence` (the receiver's arrival order) wins.
     A document the parser refuses is recorded as a parse failure (source, content hash, reason).
     """
-    parsed = parse_with_limits(settings, content, filename=filename, identity=postmortem_id, record_as=source,
+    parsed = parse_with_limits(settings, content, filename=filename, identity=None, record_as=source,
                               team=team)
+    parsed, found = _identified(open_store(settings), parsed, postmortem_id)
     return _store_parsed(settings, parsed, content=content, source=source,
-                         identity=postmortem_id or parsed.identity, team=team, title=title,
+                         identity=found, team=team, title=title,
                          approved_at=approved_at, version=version, sequence=sequence)
 
 
@@ -160,7 +189,7 @@ def _store_parsed(
     *,
     content: bytes,
     source: str,
-    identity: str,
+    identity: Identity,
     team: str | None,
     title: str | None,
     approved_at: datetime | None,
@@ -169,12 +198,16 @@ def _store_parsed(
 ) -> IngestResult:
     if title and not parsed.title:
         parsed = replace(parsed, title=title)
-    key = postmortem_key(identity)
+    key = identity.key
     store = open_store(settings)
     previous = store.get_postmortem(key)
     chosen = route_team(
         settings, option=team, metadata=parsed.team, stored=previous.team if previous else None
     )
+    requested = unknown_team(settings, option=team, metadata=parsed.team)
+    if requested is not None:
+        log.warning("postmortem %s names team %r, which is not configured; routed to team %s",
+                    key, requested, chosen)
     try:
         changed = store.save_postmortem(
             parsed,
@@ -188,8 +221,10 @@ def _store_parsed(
             sequence=sequence,
         )
     except StaleVersion:
+        ids.remember(store, identity)
         return IngestResult(postmortem_key=key, changed=False, item_count=len(parsed.action_items),
                             team=chosen, stale=True)
+    ids.remember(store, identity)
     return IngestResult(postmortem_key=key, changed=changed, item_count=len(parsed.action_items), team=chosen)
 
 
@@ -238,9 +273,10 @@ def preview(
     A dry run that stored the document would make it what later syncs (the worker's sweep of
     unsynced postmortems, its next resync) act on, and would move the postmortem to `team`.
     """
-    parsed = parse_with_limits(settings, content, filename=filename, identity=postmortem_id, team=team)
+    parsed = parse_with_limits(settings, content, filename=filename, identity=None, team=team)
+    parsed, found = _identified(existing_store(settings), parsed, postmortem_id)
     return _preview_parsed(settings, parsed, content=content, source=source, team=team,
-                           identity=postmortem_id or parsed.identity, throttle=throttle)
+                           identity=found, throttle=throttle)
 
 
 def _preview_parsed(
@@ -250,10 +286,10 @@ def _preview_parsed(
     content: bytes,
     source: str,
     team: str | None,
-    identity: str,
+    identity: Identity,
     throttle: WriteThrottle | None,
 ) -> SyncResult:
-    key = postmortem_key(identity)
+    key = identity.key
     store = plan_store(settings)
     previous = store.get_postmortem(key)
     chosen = route_team(
@@ -261,7 +297,7 @@ def _preview_parsed(
     )
     pm = PostmortemRecord(
         key=key,
-        identity=identity,
+        identity=identity.identity,
         source=source,
         team=chosen,
         title=parsed.title,
@@ -305,11 +341,11 @@ def sync_document(
     A plan writes nothing at all: not the document, not its items, not a sync-run row (and creates no
     store), so a cron job with a missing token cannot quietly move the store ahead of the tracker.
     """
-    parsed = parse_with_limits(settings, content, filename=filename, identity=postmortem_id, team=team)
-    identity = postmortem_id or parsed.identity
+    parsed = parse_with_limits(settings, content, filename=filename, identity=None, team=team)
+    store = existing_store(settings)
+    parsed, identity = _identified(store, parsed, postmortem_id)
     if not dry_run:
-        store = existing_store(settings)
-        previous = store.get_postmortem(postmortem_key(identity)) if store is not None else None
+        previous = store.get_postmortem(identity.key) if store is not None else None
         chosen = route_team(
             settings, option=team, metadata=parsed.team, stored=previous.team if previous else None
         )
@@ -317,11 +353,16 @@ def sync_document(
         # No team to sync to: the preview raises the same error as sync would, before anything is written.
         dry_run = destination is None or destination.paused or not tracker_configured(settings, destination)
     if dry_run:
-        return _preview_parsed(settings, parsed, content=content, source=source, team=team,
-                               identity=identity, throttle=throttle)
+        return _requested(_preview_parsed(settings, parsed, content=content, source=source, team=team,
+                                          identity=identity, throttle=throttle), settings, team, parsed)
     ingested = _store_parsed(settings, parsed, content=content, source=source, identity=identity,
                              team=team, title=None, approved_at=None)
-    return sync(settings, ingested.postmortem_key, throttle=throttle)
+    return _requested(sync(settings, ingested.postmortem_key, throttle=throttle), settings, team, parsed)
+
+
+def _requested(result: SyncResult, settings: Settings, option: str | None, parsed: Postmortem) -> SyncResult:
+    """The result, saying which unconfigured team the document asked for (if it did)."""
+    return replace(result, team_requested=unknown_team(settings, option=option, metadata=parsed.team))
 
 
 def _team(settings: Settings, pm: PostmortemRecord) -> Team:

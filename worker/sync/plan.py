@@ -69,6 +69,8 @@ class PlanContext:
     team: Team
     postmortem_title: str | None = None
     postmortem_url: str | None = None
+    #: Items whose ticket was adopted from the document's ref: tracked, but their fields are people's.
+    adopted: frozenset[str] = frozenset()
 
 
 def filter_reason(flt: ItemFilter, item: ActionItem) -> str | None:
@@ -330,6 +332,8 @@ def _plan_live(
             reason=_owner_note(resolution),
             draft=make_draft(ctx, item, resolution),
         )
+    if record.fingerprint in ctx.adopted:
+        return replace(base, reason="adopted from the document's ref; its fields stay as people left them")
     return _plan_update(ctx.team, record, ticket, base, desired, resolution)
 
 

@@ -35,6 +35,8 @@ class SyncResult:
     retry_error: TrackerError | None = None
     #: Why this was a dry run when nobody asked for one (no tracker credentials), else "".
     dry_run_reason: str = ""
+    #: The team the document named when that team is not configured (it went to `team`), else None.
+    team_requested: str | None = None
 
     def counts(self) -> dict[str, int]:
         """Number of items per result."""

@@ -9,11 +9,11 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from celery import Task, shared_task
 from celery.exceptions import Retry
@@ -28,7 +28,7 @@ from worker.errors import Locked, UserError
 from worker.parse.errors import ParseError
 from worker.service.fetch import fetch_document
 from worker.service.requests import IngestRequest, parse_request
-from worker.service.sweep import find_unseen, poll_source, redrive_outbox, unsynced
+from worker.service.sweep import poll_source, redrive_outbox, source_sweeps, unsynced
 from worker.service.trust import check_source
 from worker.store.outbox import Outbox
 from worker.sync import pipeline
@@ -44,6 +44,7 @@ from worker.tasks.names import (
 from worker.tasks.retry import RETRYABLE, countdown_for
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 #: Attempts for rate-limited or transient tracker errors before the task fails for good (the next
 #: reconcile sweep or a resync picks the postmortem up again).
@@ -85,10 +86,11 @@ def _github_throttle(task: Task, settings: Settings) -> WriteThrottle:
         return NoThrottle()
     client = _redis(task)
     if client is not None:
-        return RedisWriteThrottle(client, token_key(settings.github_token.get_secret_value()))
+        return RedisWriteThrottle(client, token_key(settings.github_token.get_secret_value()),
+                                  min_interval=settings.github_write_interval)
     with _local_throttle_guard:
         if _local_throttle is None:
-            _local_throttle = LocalWriteThrottle(max_wait=15.0)
+            _local_throttle = LocalWriteThrottle(max_wait=15.0, min_interval=settings.github_write_interval)
         return _local_throttle
 
 
@@ -291,21 +293,33 @@ def sync_postmortem(self: Task, postmortem_key: str) -> dict[str, int]:
 @shared_task(  # type: ignore[untyped-decorator]
     bind=True, name=RECONCILE_TASK, max_retries=3
 )
-def reconcile(self: Task) -> dict[str, int]:
+def reconcile(self: Task) -> dict[str, Any]:
     """Sweep the configured sources for approved postmortems that were never ingested; queue them."""
     settings = _settings(self)
-    # First the webhook deliveries accepted but never finished: they need no tracker, only the store.
-    redriven = redrive_outbox(settings, self.app)
-    try:
-        unseen = find_unseen(settings)
-    except RETRYABLE as exc:
-        raise _retry(self, exc) from None
-    for request in unseen:
-        enqueue_ingest(self.app, request)
-    stale = unsynced(settings)
+    # Each part in its own try: a broken source (a wrong branch, say) never stops the others, the
+    # re-queueing of lost syncs or the outbox; its error names the call that failed, and beat tries again.
+    failed: list[str] = []
+    redriven = _part(failed, "outbox", lambda: redrive_outbox(settings, self.app)) or 0
+    queued = 0
+    for name, sweep in source_sweeps(settings):
+        for request in _part(failed, f"source {name}", sweep) or []:
+            enqueue_ingest(self.app, request)
+            queued += 1
+    stale = _part(failed, "unsynced postmortems", lambda: unsynced(settings)) or []
     for postmortem_key in stale:
         enqueue_sync(self.app, postmortem_key)
-    return {"queued": len(unseen), "resynced": len(stale), "redriven": redriven}
+    return {"queued": queued, "resynced": len(stale), "redriven": redriven, "failed": failed}
+
+
+def _part(failed: list[str], name: str, call: Callable[[], T]) -> T | None:
+    """Run one part of the reconcile task; a failure is one WARNING line naming the part and the call."""
+    try:
+        return call()
+    except Exception as exc:  # any failure of one part: the other parts still run
+        message = f"{name} failed: {type(exc).__name__}: {exc}"
+        log.warning("reconcile: %s", message)
+        failed.append(message)
+        return None
 
 
 @shared_task(  # type: ignore[untyped-decorator]

@@ -25,6 +25,7 @@ from starlette.responses import Response
 from config.metrics import receiver_registry
 from config.settings import Settings
 from worker.followup.overdue import overdue_counts
+from worker.store.outcomes import failed_per_team
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,12 @@ def overdue_by_team(engine: Engine, settings: Settings, now: datetime) -> dict[s
     with engine.connect() as conn:
         counts = overdue_counts(conn, settings, list(settings.teams.values()), now)
     return {team: count for team, count in counts.items() if count}
+
+
+def failed_by_team(engine: Engine) -> dict[str, int]:
+    """Items whose last sync failed, per team (one aggregate query over the stored outcomes)."""
+    with engine.connect() as conn:
+        return failed_per_team(conn)
 
 
 class SystemCollector:
@@ -85,8 +92,12 @@ class SystemCollector:
         overdue = GaugeMetricFamily("followthrough_overdue_items",
                                     "Action items overdue by the follow-up report's rules, per team.",
                                     labels=["team"])
+        failed = GaugeMetricFamily("followthrough_failed_items",
+                                   "Action items whose ticket could not be made or adopted, per team.",
+                                   labels=["team"])
         try:
             counts = overdue_by_team(self._engine(), self._settings, self._clock())
+            failing = failed_by_team(self._engine())
         except Exception as exc:
             log.warning("metrics: overdue items unavailable: %s", type(exc).__name__)
             ok.add_metric(["store"], 0)
@@ -94,8 +105,11 @@ class SystemCollector:
             ok.add_metric(["store"], 1)
             for team in sorted(set(self._settings.teams) | set(counts)):
                 overdue.add_metric([team], counts.get(team, 0))
+            for team in sorted(set(self._settings.teams) | set(failing)):
+                failed.add_metric([team], failing.get(team, 0))
         yield depth
         yield overdue
+        yield failed
         yield ok
 
 

@@ -19,9 +19,10 @@ if TYPE_CHECKING:
     help="Check the configuration against the trackers: credentials work; each team's Jira project and "
     "issue type, or GitHub repository and milestone, exist; the priority mapping names real priorities; "
     "each directory person can be assigned; and no field Jira requires on create is left unfilled (set "
-    "those in the team's jira.fields); each Confluence or Google Docs source's credentials, spaces or "
-    "folders, and approval rule. Prints one line per problem; exits 2 when there is any, 3 when a "
-    "tracker could not be reached, 0 when all is well. It only reads.",
+    "those in the team's jira.fields); the GitHub token's push and triage permissions; each configured "
+    "source (repository, branch, folder; Jira projects, approved status and JQL; Confluence or Google Docs "
+    "credentials, spaces or folders and approval rule; Notion and GitLab). Prints one line per problem; "
+    "exits 2 when there is any, 3 when a tracker could not be reached, 0 when all is well. It only reads.",
 )
 def command() -> int:
     from config.settings import load_settings
@@ -77,8 +78,10 @@ def diagnose(settings: Settings) -> list[Finding]:
     if gitlab_teams:
         findings += _gitlab(settings, gitlab_teams)
     from connectors.contract_check import check_contract  # previews and write-back, where turned on
+    from worker.service.source_check import check_sources
 
-    return findings + _vendor_sources(settings) + _sources(settings) + check_contract(settings)
+    return (findings + check_sources(settings) + _vendor_sources(settings) + _sources(settings)
+            + check_contract(settings))
 
 
 def _vendor_sources(settings: Settings) -> list[Finding]:

@@ -17,7 +17,8 @@ if TYPE_CHECKING:
 @click.command(
     "list",
     help="List the stored postmortems (oldest first): key (for resync and show), title, team, and how "
-    "many items, tickets, open, overdue (as the follow-up report counts them) and done each has.",
+    "many items, tickets, open, overdue (as the follow-up report counts them), done and failed (items whose "
+    "ticket could not be made or adopted: `show` says why) each has.",
 )
 @click.option("--team", shell_complete=team_names, help="Only this team's postmortems.")
 @click.option("--format", "fmt", type=click.Choice(FORMAT_CHOICES), default="table", show_default=True,
@@ -38,13 +39,19 @@ def command(team: str | None, fmt: str, failed: bool) -> int:
         return _failures(store.parse_failures() if store is not None else [], fmt)
     postmortems = store.list_postmortems(team=team) if store is not None else []
     rows = []
+    failing: dict[str, int] = {}
     if store is not None and postmortems:
+        from worker.store.outcomes import failed_counts
+
         overdue = holdings.overdue_by_postmortem(store, settings, datetime.now(UTC), team)
         rows = [(pm, holdings.tally(store.items(pm.key), overdue.get(pm.key, 0))) for pm in postmortems]
+        with store.engine.connect() as conn:
+            failing = failed_counts(conn)
     if fmt == "json":
         from worker.cli.output import print_json
 
-        print_json([holdings.postmortem_json(pm, counts) for pm, counts in rows])
+        print_json([{**holdings.postmortem_json(pm, counts), "failed": failing.get(pm.key, 0)}
+                    for pm, counts in rows])
         return 0
     from rich.text import Text
 
@@ -55,10 +62,10 @@ def command(team: str | None, fmt: str, failed: bool) -> int:
         out.print(Text("no stored postmortems" + (f" of team {team}" if team else "")))
         return 0
     out.print(table(
-        ("key", "title", "team", "items", "tickets", "open", "overdue", "done", "synced"),
+        ("key", "title", "team", "items", "tickets", "open", "overdue", "done", "failed", "synced"),
         [
             (pm.key, pm.title or pm.identity, pm.team, str(c.items), str(c.tickets), str(c.open),
-             str(c.overdue), str(c.done),
+             str(c.overdue), str(c.done), str(failing.get(pm.key, 0)),
              pm.synced_at.strftime("%Y-%m-%d %H:%M") if pm.synced_at else "never")
             for pm, c in rows
         ],

@@ -12,6 +12,7 @@ from worker.cli.output import FORMAT_CHOICES
 
 if TYPE_CHECKING:
     from worker.store import ItemRecord, PostmortemRecord
+    from worker.store.outcomes import Outcome
     from worker.store.records import SyncRunRecord
 
 
@@ -34,10 +35,13 @@ def command(postmortem: str, fmt: str) -> int:
     pm = holdings.find(store.list_postmortems(), postmortem) if store is not None else None
     if store is None or pm is None:
         raise UserError(f"no stored postmortem has key or id {postmortem!r} (see `followthrough list`)")
+    from worker.store.outcomes import outcomes
+
     records = store.items(pm.key)
     last = store.last_sync_run(pm.key)
     overdue = holdings.overdue_items(store, settings, pm, datetime.now(UTC))
-    items = [_item(r, overdue) for r in records]
+    known = outcomes(store, pm.key)
+    items = [_with_outcome(_item(r, overdue), known.get(r.fingerprint)) for r in records]
     if fmt == "json":
         _print_json(pm, holdings.tally(records, len(overdue)), items, last)
     else:
@@ -63,6 +67,17 @@ def _item(r: ItemRecord, overdue: dict[str, date]) -> dict[str, Any]:
         "overdue": r.fingerprint in overdue,
         "removed": r.removed,
     }
+
+
+def _with_outcome(item: dict[str, Any], outcome: Outcome | None) -> dict[str, Any]:
+    """The item with its last sync outcome; an item whose ticket failed or waits shows that, not "open"."""
+    item["outcome"] = outcome.outcome if outcome else None
+    item["outcome_reason"] = outcome.reason if outcome and outcome.outcome in ("failed", "waiting") else None
+    item["outcome_permanent"] = bool(outcome and outcome.outcome == "failed" and outcome.permanent)
+    if outcome is not None and outcome.outcome in ("failed", "waiting") and not item["ticket"]:
+        item["state"] = outcome.outcome
+        item["assignee"] = None  # nobody was assigned: there is no ticket
+    return item
 
 
 def _print_json(pm: PostmortemRecord, counts: Any, items: list[dict[str, Any]],
@@ -106,6 +121,9 @@ def _print_table(people: Any, pm: PostmortemRecord, items: list[dict[str, Any]],
         Layout(main="action", drop=("owner", "due", "assignee"), caps={"assignee": 16, "owner": 12}),
         width=out.width,
     ))
+    for n, i in enumerate(items, start=1):
+        if i["outcome_reason"]:
+            out.print(Text.assemble((f"  #{n} {i['outcome']}: ", "red"), i["outcome_reason"]))
 
 
 def _last_sync_text(last: SyncRunRecord | None) -> str:

@@ -55,9 +55,12 @@ def fallback_note(settings: Settings, result: SyncResult) -> None:
 @click.option("--team", shell_complete=team_names,
               help="Owning team (default: the document's metadata, else default_team).")
 @click.option("--dry-run", is_flag=True, help="Show the plan; write nothing, neither tickets nor the store.")
+@click.option("--id", "postmortem_id", metavar="ID",
+              help="The postmortem's id, as a webhook would send it (its `id`): the same document through "
+              "the CLI and a hook is then one postmortem. Default: the content identity hooks also match.")
 @click.option("--format", "fmt", type=click.Choice(FORMAT_CHOICES), default="table", show_default=True,
               help="Output format.")
-def command(path: str, team: str | None, dry_run: bool, fmt: str) -> int:
+def command(path: str, team: str | None, dry_run: bool, postmortem_id: str | None, fmt: str) -> int:
     from config.settings import load_settings
     from worker.cli.progress import spinner
     from worker.sync.pipeline import sync_document
@@ -66,7 +69,10 @@ def command(path: str, team: str | None, dry_run: bool, fmt: str) -> int:
     content, source, filename = read_input(path, max_bytes=settings.max_document_bytes)
     with spinner(f"{'planning' if dry_run else 'syncing'} {filename or 'stdin'}"):
         result = sync_document(settings, content=content, source=source, team=team, filename=filename,
-                               dry_run=dry_run)
+                               dry_run=dry_run, postmortem_id=_checked_id(postmortem_id))
+    if result.team_requested:
+        note(f"warning: the document names team {result.team_requested!r}, which is not configured; "
+             f"used team {result.team}")
     fell_back = result.dry_run and not dry_run
     if fell_back:
         fallback_note(settings, result)
@@ -83,12 +89,25 @@ def command(path: str, team: str | None, dry_run: bool, fmt: str) -> int:
     return EXIT_DRY_RUN_FALLBACK if fell_back else EXIT_OK
 
 
+def _checked_id(value: str | None) -> str | None:
+    """The `--id` value, refused when empty or not printable (it becomes the postmortem's identity)."""
+    from worker.errors import UserError
+
+    if value is None:
+        return None
+    if not value.strip() or len(value) > 500 or not value.isprintable():
+        raise UserError("--id must be 1 to 500 printable characters")
+    return value.strip()
+
+
 def result_json(result: SyncResult) -> dict[str, Any]:
     """The sync result as one JSON object."""
     error = result.retry_error
     return {
         "postmortem": result.postmortem_key,
         "team": result.team,
+        "team_used": result.team,
+        "team_requested": result.team_requested,
         "dry_run": result.dry_run,
         "dry_run_reason": result.dry_run_reason or None,
         "counts": result.counts(),

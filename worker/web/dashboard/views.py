@@ -17,7 +17,7 @@ from starlette.responses import HTMLResponse, Response
 from config.settings import Settings
 from config.teams import Team
 from worker.followup.overdue import OverdueLine, overdue_lines
-from worker.store import reads
+from worker.store import outcomes, reads
 from worker.store.tracked import FollowupStore, display_names
 from worker.web.dashboard import aggregate, queries
 from worker.web.dashboard.chart import trend_chart
@@ -171,7 +171,8 @@ class Dashboard:
         has_failures = reads.has_table(conn, PARSE_FAILURES_TABLE)
         return {"needs_owner": reads.needs_owner(conn, names), "conflicts": reads.conflicts(conn, names),
                 "removed": reads.removed_still_open(conn, names), "has_failures": has_failures,
-                "failures": reads.parse_failures(conn, PARSE_FAILURES_TABLE) if has_failures else []}
+                "failures": reads.parse_failures(conn, PARSE_FAILURES_TABLE) if has_failures else [],
+                "sync_failures": outcomes.failed_items(conn, names)}
 
 
 def _overdue_order(line: OverdueLine) -> tuple[int, str, str]:
