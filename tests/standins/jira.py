@@ -152,8 +152,6 @@ class JiraStandIn:
         self.extra_fields: dict[str, dict[str, Any]] = {}
         #: Called (under the lock) with (method, key) before GET/PUT issue/{key}: a person's edit landing.
         self.on_issue_request: Callable[[str, str], None] | None = None
-        #: The bot's permissions, as GET mypermissions answers them.
-        self.granted: set[str] = {"BROWSE_PROJECTS", "CREATE_ISSUES", "EDIT_ISSUES", "ADD_COMMENTS"}
         self._next_id = 10000
         self._counters: dict[str, int] = {}
         self._server: ThreadingHTTPServer | None = None
@@ -997,10 +995,6 @@ _GETS: dict[str, Callable[[JiraStandIn], Any]] = {
     "myself": lambda s: s._user_json(s.users[s.bot]),
     "field": JiraStandIn._fields,
     "priority": lambda s: [{"id": i, "name": n} for n, i in s.priorities.items()],
-    # api-group-permissions/#api-rest-api-2-mypermissions-get (the bot's own permissions)
-    "mypermissions": lambda s: {"permissions": {
-        name: {"key": name, "havePermission": name in s.granted}
-        for name in ("BROWSE_PROJECTS", "CREATE_ISSUES", "EDIT_ISSUES", "ADD_COMMENTS")}},
 }
 
 #: Resource families with their own routing, by the first path segment.
