@@ -926,6 +926,9 @@ class JiraStandIn:
 class _Handler(BaseHTTPRequestHandler):
     standin: JiraStandIn
     protocol_version = "HTTP/1.1"  # keep-alive, like Jira; every answer carries Content-Length
+    # Headers and body go out in separate writes; without TCP_NODELAY, Nagle's algorithm and the
+    # client's delayed ACK add ~40 ms to every kept-alive reply.
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: Any) -> None:
         return None
