@@ -19,8 +19,6 @@ import hashlib
 import hmac
 import json
 import os
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -30,15 +28,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from floors import Pair, cpu_seconds  # noqa: E402
+from floors import SERVE, Pair, Served  # noqa: E402
 
-from tests.servers import RedisServer, free_port, postgres_database  # noqa: E402
+from tests.servers import RedisServer, postgres_database  # noqa: E402
 
 SECRET = "bench-secret"
 PATH = "/hooks/postmortem-approved"
-#: `followthrough serve`, run from this checkout whatever is installed.
-SERVE = [sys.executable, "-c", "import sys; from worker.cli.main import main; sys.exit(main(sys.argv[1:]))",
-         "serve"]
 
 
 def request_bytes(port: int, n: int, tag: str) -> bytes:
@@ -82,40 +77,18 @@ def blast(port: int, requests: list[bytes], connections: int) -> tuple[float, Co
     return time.perf_counter() - started, statuses
 
 
-def wait_listening(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            if time.monotonic() > deadline or process.poll() is not None:
-                raise SystemExit(f"a server did not start; see {log}") from None
-            time.sleep(0.1)
-
-
-class Server:
-    """One receiver under test: its process, port and a round of deliveries against it."""
-
-    def __init__(self, name: str, argv: list[str], env: dict[str, str], folder: Path) -> None:
-        self.name, self.port, self.log = name, free_port(), folder / f"{name}.log"
-        self.process = subprocess.Popen([*argv, "--port", str(self.port)], cwd=folder, env=env,
-                                        stdout=subprocess.DEVNULL, stderr=self.log.open("wb"))
-        wait_listening(self.port, self.process, self.log)
+class Server(Served):
+    """One receiver under test and a round of deliveries against it."""
 
     def round(self, tag: str, deliveries: int, connections: int) -> tuple[float, float]:
         """Deliveries per second and server CPU ms per delivery, every answer checked to be 202."""
         requests = [request_bytes(self.port, n, tag) for n in range(deliveries)]
-        cpu = cpu_seconds(self.process.pid)
+        cpu = self.cpu()
         elapsed, statuses = blast(self.port, requests, connections)
-        used = cpu_seconds(self.process.pid) - cpu
+        used = self.cpu() - cpu
         if set(statuses) != {202}:
             raise SystemExit(f"{self.name}: answers {dict(statuses)}; see {self.log}")
         return deliveries / elapsed, used * 1000 / deliveries
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(10)
 
 
 def main() -> None:
@@ -155,7 +128,7 @@ def main() -> None:
             print(f"{args.deliveries} signed deliveries per round, {args.rounds} rounds, PostgreSQL store")
             print(rate.line() + "  (goal >= 0.6)")
             print(cpu.line() + "  (goal <= 2x)")
-            tracebacks = sum(s.log.read_text(errors="replace").count("Traceback") for s in servers)
+            tracebacks = sum(s.tracebacks() for s in servers)
             print(f"traceback lines in the servers' logs: {tracebacks}")
             for server in servers:
                 server.stop()

@@ -9,7 +9,11 @@ two from run to run, the ratio much less.
 from __future__ import annotations
 
 import os
+import socket
 import statistics
+import subprocess
+import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,3 +59,44 @@ def cpu_seconds(pid: int) -> float:
     """User plus system CPU time a process has used so far (Linux /proc)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / _TICKS
+
+
+#: `followthrough serve`, run from the checkout on PYTHONPATH whatever is installed.
+SERVE = [sys.executable, "-c", "import sys; from worker.cli.main import main; sys.exit(main(sys.argv[1:]))",
+         "serve"]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class Served:
+    """A server process under test (`followthrough serve` or a floor), listening on a free loopback port."""
+
+    def __init__(self, name: str, argv: list[str], env: dict[str, str], folder: Path) -> None:
+        self.name, self.port, self.log = name, free_port(), folder / f"{name}.log"
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process = subprocess.Popen([*argv, "--port", str(self.port)], cwd=folder, env=env,
+                                        stdout=subprocess.DEVNULL, stderr=self.log.open("wb"))
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return
+            except OSError:
+                if time.monotonic() > deadline or self.process.poll() is not None:
+                    raise SystemExit(f"{name} did not start; see {self.log}") from None
+                time.sleep(0.1)
+
+    def cpu(self) -> float:
+        return cpu_seconds(self.process.pid)
+
+    def tracebacks(self) -> int:
+        return self.log.read_text(errors="replace").count("Traceback")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(10)
