@@ -111,92 +111,125 @@ def main() -> int:
         try:
             db = args.database_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
             store = Store(db)
-            teams: dict[str, Team] = {}
-            trackers: dict[str, Tracker] = {}
-            settings_base = Settings(jira_url=jira_api.url, jira_email=jira_api.email,
-                                     jira_api_token=SecretStr(jira_api.api_token), _env_file=None)  # type: ignore[call-arg]
-            jira_client = connect_jira(settings_base, timeout=30)
-            print(f"seeding {per_team * args.teams} items across {args.teams} teams ...", file=sys.stderr)
-            for n in range(args.teams):
-                name = f"team{n:02d}"
-                keys: list[str] = []
-                urls: list[str] = []
-                if n < jira_teams:
-                    project = f"T{n:02d}"
-                    jira_api.add_project(project)
-                    for i in range(per_team):
-                        created = jira_api._commit_create({
-                            "project": {"key": project}, "issuetype": {"name": "Task"},
-                            "summary": f"Action {i}",
-                            "labels": [MANAGED_LABEL, fingerprint_label(f"{name}-{i}")],
-                            "duedate": None})
-                        keys.append(created["key"])
-                        urls.append(f"{jira_api.url}/browse/{created['key']}")
-                    teams[name] = Team(name=name, tracker="jira", jira=JiraDestination(project=project))
-                    trackers[name] = JiraTracker(jira_client, JiraDestination(project=project))
-                else:
-                    api = github_apis[n - jira_teams]
-                    for i in range(per_team):
-                        issue = api.add_issue(f"Action {i}", labels=[MANAGED_LABEL])
-                        keys.append(f"{api.repo}#{issue.number}")
-                        urls.append(f"https://github.com/{api.repo}/issues/{issue.number}")
-                    settings_gh = Settings(github_token=SecretStr(api.token or "x"), github_api_url=api.url,
-                                           _env_file=None)  # type: ignore[call-arg]
-                    teams[name] = Team(name=name, tracker="github", github=GitHubDestination(repo=api.repo))
-                    trackers[name] = GitHubTracker(connect_github(settings_gh, timeout=30),
-                                                   GitHubDestination(repo=api.repo), throttle=NoThrottle())
-                seed_team(store, name, keys, urls, teams[name].tracker)
-            # people close a third of the tickets, a tenth as won't do
-            for key in list(jira_api.issues)[::3]:
-                jira_api.close_issue(key)
-            for key in list(jira_api.issues)[1::10]:
-                jira_api.close_issue(key, resolution="Won't Do")
-            for api in github_apis:
-                for number in list(api.issues)[::3]:
-                    api.close_issue(number)
-                for number in list(api.issues)[1::10]:
-                    api.close_issue(number, reason="not_planned")
-
-            settings = Settings(database_url=db, teams=teams, default_team="team00",  # type: ignore[arg-type]
+            teams, trackers = seed_all(store, jira_api, github_apis, teams=args.teams, per_team=per_team)
+            close_some(jira_api, github_apis)
+            settings = Settings(database_url=db, teams=teams, default_team="team00",
                                 _env_file=None)  # type: ignore[call-arg]
-            fstore = FollowupStore(store)
             jira_api.reset_calls()
             for api in github_apis:
                 api.reset_calls()
-
-            tracemalloc.start()
-            started = time.perf_counter()
-            outcome = jobs.refresh(settings, fstore, NOW, tracker_for=lambda team: trackers[team.name])
-            refreshed = time.perf_counter()
-            sizes = []
-            for team in settings.teams.values():
-                report = jobs.team_report(settings, fstore, team, NOW)
-                message = notification(report)  # what is sent: each channel's fitted digest
-                sizes.append(len(str(message.slack)) + len(str(message.teams)) + len(message.email_html)
-                             + len(message.markdown))
-            reported = time.perf_counter()
-            _, peak = tracemalloc.get_traced_memory()
-            tracemalloc.stop()
-
-            jira_reads = jira_api.count(None, r"search")
-            github_reads = sum(api.count("GET", r"/issues") for api in github_apis)
-            items = per_team * args.teams
-            target = math.ceil(items / 100) + args.teams
-            print(f"items tracked:            {items} across {args.teams} teams "
-                  f"({jira_teams} Jira projects, {args.teams - jira_teams} GitHub repos)")
-            print(f"tickets listed:           {outcome.result.tickets}, changed: {outcome.result.changed}")
-            print(f"tracker read calls:       {jira_reads + github_reads} "
-                  f"(Jira {jira_reads}, GitHub {github_reads}; target <= {target})")
-            print(f"refresh wall time:        {refreshed - started:.2f} s")
-            print(f"report build+fit+render:  {reported - refreshed:.2f} s for {len(sizes)} teams "
-                  f"({sum(sizes) // 1024} KiB rendered)")
-            print(f"peak Python memory:       {peak / 1024 / 1024:.1f} MiB (tracemalloc)")
+            ok = measure(settings, FollowupStore(store), trackers, jira_api, github_apis,
+                         items=per_team * args.teams, jira_teams=jira_teams)
             store.close()
             channel_sizes()
-            return 0 if jira_reads + github_reads <= target else 1
+            return 0 if ok else 1
         finally:
             for api in github_apis:
                 api.stop()
+
+
+def seed_all(store: Store, jira_api: JiraStandIn, github_apis: list[GitHubStandIn], *, teams: int,
+             per_team: int) -> tuple[dict[str, Team], dict[str, Tracker]]:
+    """The first half of the teams on Jira projects, the rest on GitHub repositories, each seeded."""
+    jira_teams = teams // 2
+    settings_base = Settings(jira_url=jira_api.url, jira_email=jira_api.email,
+                             jira_api_token=SecretStr(jira_api.api_token), _env_file=None)  # type: ignore[call-arg]
+    jira_client = connect_jira(settings_base, timeout=30)
+    print(f"seeding {per_team * teams} items across {teams} teams ...", file=sys.stderr)
+    seeded: dict[str, Team] = {}
+    trackers: dict[str, Tracker] = {}
+    for n in range(teams):
+        name = f"team{n:02d}"
+        if n < jira_teams:
+            project = f"T{n:02d}"
+            keys, urls = seed_jira_tickets(jira_api, project, name, per_team)
+            seeded[name] = Team(name=name, tracker="jira", jira=JiraDestination(project=project))
+            trackers[name] = JiraTracker(jira_client, JiraDestination(project=project))
+        else:
+            api = github_apis[n - jira_teams]
+            keys, urls = seed_github_issues(api, per_team)
+            settings_gh = Settings(github_token=SecretStr(api.token or "x"), github_api_url=api.url,
+                                   _env_file=None)  # type: ignore[call-arg]
+            seeded[name] = Team(name=name, tracker="github", github=GitHubDestination(repo=api.repo))
+            trackers[name] = GitHubTracker(connect_github(settings_gh, timeout=30),
+                                           GitHubDestination(repo=api.repo), throttle=NoThrottle())
+        seed_team(store, name, keys, urls, seeded[name].tracker)
+    return seeded, trackers
+
+
+def seed_jira_tickets(
+    jira_api: JiraStandIn, project: str, name: str, count: int
+) -> tuple[list[str], list[str]]:
+    """`count` managed tickets in a new Jira project: their keys and links."""
+    keys: list[str] = []
+    urls: list[str] = []
+    jira_api.add_project(project)
+    for i in range(count):
+        created = jira_api._commit_create({
+            "project": {"key": project}, "issuetype": {"name": "Task"},
+            "summary": f"Action {i}",
+            "labels": [MANAGED_LABEL, fingerprint_label(f"{name}-{i}")],
+            "duedate": None})
+        keys.append(created["key"])
+        urls.append(f"{jira_api.url}/browse/{created['key']}")
+    return keys, urls
+
+
+def seed_github_issues(api: GitHubStandIn, count: int) -> tuple[list[str], list[str]]:
+    """`count` managed issues in one GitHub repository: their keys and links."""
+    keys: list[str] = []
+    urls: list[str] = []
+    for i in range(count):
+        issue = api.add_issue(f"Action {i}", labels=[MANAGED_LABEL])
+        keys.append(f"{api.repo}#{issue.number}")
+        urls.append(f"https://github.com/{api.repo}/issues/{issue.number}")
+    return keys, urls
+
+
+def close_some(jira_api: JiraStandIn, github_apis: list[GitHubStandIn]) -> None:
+    """People close a third of the tickets, a tenth as won't do."""
+    for key in list(jira_api.issues)[::3]:
+        jira_api.close_issue(key)
+    for key in list(jira_api.issues)[1::10]:
+        jira_api.close_issue(key, resolution="Won't Do")
+    for api in github_apis:
+        for number in list(api.issues)[::3]:
+            api.close_issue(number)
+        for number in list(api.issues)[1::10]:
+            api.close_issue(number, reason="not_planned")
+
+
+def measure(settings: Settings, fstore: FollowupStore, trackers: dict[str, Tracker], jira_api: JiraStandIn,
+            github_apis: list[GitHubStandIn], *, items: int, jira_teams: int) -> bool:
+    """Refresh, then build and render every team's report; print the figures. True: reads on target."""
+    teams = len(settings.teams)
+    tracemalloc.start()
+    started = time.perf_counter()
+    outcome = jobs.refresh(settings, fstore, NOW, tracker_for=lambda team: trackers[team.name])
+    refreshed = time.perf_counter()
+    sizes = []
+    for team in settings.teams.values():
+        report = jobs.team_report(settings, fstore, team, NOW)
+        message = notification(report)  # what is sent: each channel's fitted digest
+        sizes.append(len(str(message.slack)) + len(str(message.teams)) + len(message.email_html)
+                     + len(message.markdown))
+    reported = time.perf_counter()
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+
+    jira_reads = jira_api.count(None, r"search")
+    github_reads = sum(api.count("GET", r"/issues") for api in github_apis)
+    target = math.ceil(items / 100) + teams
+    print(f"items tracked:            {items} across {teams} teams "
+          f"({jira_teams} Jira projects, {teams - jira_teams} GitHub repos)")
+    print(f"tickets listed:           {outcome.result.tickets}, changed: {outcome.result.changed}")
+    print(f"tracker read calls:       {jira_reads + github_reads} "
+          f"(Jira {jira_reads}, GitHub {github_reads}; target <= {target})")
+    print(f"refresh wall time:        {refreshed - started:.2f} s")
+    print(f"report build+fit+render:  {reported - refreshed:.2f} s for {len(sizes)} teams "
+          f"({sum(sizes) // 1024} KiB rendered)")
+    print(f"peak Python memory:       {peak / 1024 / 1024:.1f} MiB (tracemalloc)")
+    return jira_reads + github_reads <= target
 
 
 if __name__ == "__main__":

@@ -3,6 +3,11 @@
 Run exactly one `followthrough beat`. If a second one is started by mistake (or kept as a warm standby),
 it finds the lock held and stays idle; when the active one dies, its lock expires within LOCK_TTL seconds
 and the standby takes over. Without Redis (embedded broker) there is no lock: run one beat.
+
+The lock is redis-py's own `Lock` (acquire, reacquire each tick, release). celery-redbeat was not taken: it
+keeps the schedule in Redis as JSON and encodes only Celery's interval, crontab and its rrule schedules,
+so the per-team `PeriodSchedule` (a cron in the team's own zone) cannot be stored, and it needs Redis
+where the embedded broker has none; this class adds the lock and nothing else to Celery's scheduler.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ was chosen because a claim is one `BEGIN IMMEDIATE` transaction, so two workers 
 same message, while `filesystem://` moves files between folders and can hand a file to two consumers when
 the folders sit on different file systems. Neither redelivers a message whose worker was killed mid-task
 (only a clean shutdown restores unacked messages), so the embedded broker is for a single host and a
-trial run; use Redis in production. Locks and the shared GitHub write throttle need Redis.
+trial run; use Redis in production. The beat lock and the shared GitHub write throttle need Redis.
 """
 
 from __future__ import annotations
@@ -24,32 +24,28 @@ from celery import Celery
 from kombu.entity import Exchange, Queue
 
 from config.settings import ConfigError, Settings, load_settings
-
-#: Stable task names other systems may call (see worker/tasks/pipeline.py).
-INGEST_TASK = "followthrough.ingest_postmortem"
-INGEST_PULL_TASK = "followthrough.ingest_pull_request"
-SYNC_TASK = "followthrough.sync_postmortem"
-RECONCILE_TASK = "followthrough.reconcile"
-RESYNC_TASK = "followthrough.resync"
+from worker.followup.schedule import REMIND_EVERY, PeriodSchedule
+from worker.tasks.names import (
+    DEFAULT_QUEUE,
+    INGEST_QUEUE,
+    INGEST_TASK,
+    INGEST_TASKS,
+    RECONCILE_TASK,
+    REFRESH_TASK,
+    REMIND_TASK,
+    RESYNC_TASK,
+    SEND_TASK,
+    SYNC_TASK,
+    TRACKER_QUEUE,
+    TRACKER_TASK_PATTERNS,
+)
 
 #: kombu's Redis transport with the restart fix of config/redis_transport.py.
 REDIS_TRANSPORT = "config.redis_transport:Transport"
 
-#: Parsing and fetching documents; cheap and bounded by CPU.
-INGEST_QUEUE = "ingest"
-#: Tracker writes; bounded by the trackers' rate limits, so kept apart from parsing.
-TRACKER_QUEUE = "tracker"
-
-#: Celery's own default queue: where `send_task(name)` lands when the sender's app has no routes.
-#: Workers consume it too, so a task sent by name alone from any Celery client still runs.
-DEFAULT_QUEUE = "celery"
-
-#: Optional tasks defined by other packages (reports); routed to the tracker queue when they exist.
-TRACKER_TASK_PATTERNS = ("followthrough.sync_*", "followthrough.refresh_*", "followthrough.send_*")
-
 
 def is_redis_url(url: str | None) -> bool:
-    """Whether a broker URL points at Redis (the only broker with locks and the shared throttle)."""
+    """Whether a broker URL points at Redis (the only broker with the beat lock and the shared throttle)."""
     return bool(url) and str(url).startswith(("redis://", "rediss://", "redis+socket://", "unix://"))
 
 
@@ -59,7 +55,7 @@ def broker_url(settings: Settings) -> str:
 
 
 def redis_url(settings: Settings) -> str | None:
-    """The Redis server for locks, throttle and results, if one is configured."""
+    """The Redis server for the beat lock, throttle and results, if one is configured."""
     if settings.redis_url:
         return settings.redis_url
     return settings.celery_broker_url if is_redis_url(settings.celery_broker_url) else None
@@ -146,8 +142,7 @@ def _queue(name: str) -> Queue:
 def _routes() -> dict[str, dict[str, str]]:
     # Routed by name, so `send_task(INGEST_TASK, ...)` with this app's configuration needs no queue.
     routes = {name: {"queue": TRACKER_QUEUE} for name in TRACKER_TASK_PATTERNS}
-    routes.update({name: {"queue": INGEST_QUEUE} for name in (INGEST_TASK, INGEST_PULL_TASK,
-                                                               RECONCILE_TASK, RESYNC_TASK)})
+    routes.update({name: {"queue": INGEST_QUEUE} for name in INGEST_TASKS})
     return routes
 
 
@@ -164,7 +159,7 @@ def worker_queues(queues: str) -> str:
 
 
 def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
-    """Periodic tasks; the reports package adds its own entries when it is installed."""
+    """Periodic tasks: the reconcile sweep and the follow-up entries."""
     reconcile = settings.reconcile_every_minutes * 60
     schedule: dict[str, dict[str, Any]] = {
         "reconcile": {
@@ -174,10 +169,39 @@ def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
             "options": {"expires": reconcile},
         },
     }
-    from worker.followup.schedule import beat_entries  # the reports package's per-team entries
-
     schedule.update(beat_entries(settings))
     return schedule
+
+
+def beat_entries(settings: Settings, *,
+                 refresh_every_minutes: float | None = None) -> dict[str, dict[str, Any]]:
+    """Beat entries: one `send_reports` per team on its own schedule, a periodic bulk refresh, and the
+    owner reminders every half hour."""
+    if refresh_every_minutes is None:
+        refresh_every_minutes = settings.refresh_every_minutes
+    entries: dict[str, dict[str, Any]] = {
+        "followup-refresh": {
+            "task": REFRESH_TASK,
+            "schedule": timedelta(minutes=refresh_every_minutes),
+            "options": {"expires": refresh_every_minutes * 60},
+        },
+    }
+    if any(settings.followup_policy(team).enabled for team in settings.teams.values()):
+        entries["followup-reminders"] = {
+            "task": REMIND_TASK,
+            "schedule": REMIND_EVERY,
+            "options": {"expires": REMIND_EVERY.total_seconds()},
+        }
+    for name, team in sorted(settings.teams.items()):
+        policy = settings.followup_policy(team)
+        if not policy.enabled:
+            continue
+        entries[f"followup-report-{name}"] = {
+            "task": SEND_TASK,
+            "schedule": PeriodSchedule(policy.schedule, policy.timezone or "UTC"),
+            "kwargs": {"team": name},
+        }
+    return entries
 
 
 class FollowthroughCelery(Celery):  # type: ignore[misc]
@@ -200,7 +224,7 @@ class FollowthroughCelery(Celery):  # type: ignore[misc]
 
     @cached_property
     def redis(self) -> Any:
-        """A redis-py client for locks and throttle, or None without a Redis server."""
+        """A redis-py client for the shared write throttle, or None without a Redis server."""
         url = redis_url(self.settings)
         if url is None:
             return None

@@ -122,7 +122,7 @@ class Settings(BaseSettings):
     #: Longest retry countdown; the visibility timeout must exceed it plus the task time limit.
     max_retry_countdown_seconds: int = Field(default=1800, gt=0)
     visibility_timeout_seconds: int = Field(default=7200, gt=0)
-    #: TTL of the per-postmortem sync lock; a live holder renews it, a killed one lets it expire.
+    #: A sync that finds its document's sync lock held is retried after half of this (seconds).
     sync_lock_seconds: int = Field(default=60, gt=0)
     webhook_dedupe_ttl_seconds: int = Field(default=7 * 24 * 3600, gt=0)
     #: Seconds a webhook body may take to arrive before the request is refused (408).

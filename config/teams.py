@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from croniter import croniter
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
-from worker.followup.kinds import DEFAULT_PREVENTATIVE, normalise_kind
+from config.kinds import DEFAULT_PREVENTATIVE, normalise_kind
 
 OwnerFallback = Literal["postmortem_owner", "triage_owner"]
 

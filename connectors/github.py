@@ -159,20 +159,7 @@ class GitHubTracker:
             body, labels = self._call(
                 f"read {key}", lambda: (issue.body or "", [lb.name for lb in issue.labels])
             )
-            new_labels = list(labels)
-            if "due" in wanted:
-                edits["body"] = replace_due(body, fields.due)
-            if "priority" in wanted:
-                new_labels = [lb for lb in new_labels if not lb.lower().startswith(PRIORITY_LABEL_PREFIX)]
-                if fields.priority:
-                    new_labels.append(github_label(PRIORITY_LABEL_PREFIX + fields.priority))
-            if "assignee" in wanted:
-                edits["assignees"] = [fields.assignee] if fields.assignee else []
-                new_labels = [lb for lb in new_labels if lb.lower() != NEEDS_OWNER_LABEL]
-                if not fields.assignee:
-                    new_labels.append(NEEDS_OWNER_LABEL)
-            if new_labels != labels:
-                edits["labels"] = new_labels
+            edits.update(_body_and_label_edits(wanted, fields, body, labels))
         if edits:
             self._call(f"update {key}", lambda: issue.edit(**edits), write=True)
 
@@ -344,7 +331,7 @@ class GitHubTracker:
     def _ticket(self, issue: Issue) -> Ticket:
         labels = frozenset(lb.name for lb in issue.labels)
         body = issue.body
-        status, status_name = _status(issue.state, issue.state_reason)
+        status, status_name = issue_status(issue.state, issue.state_reason)
         return Ticket(
             key=self._key(issue.number),
             url=issue.html_url,
@@ -408,15 +395,40 @@ def _fit(body: str, marker: str) -> str:
     return body + marker
 
 
+def _body_and_label_edits(wanted: set[str], fields: TicketFields, body: str,
+                          labels: list[str]) -> dict[str, Any]:
+    """The body, assignee and label edits for the wanted due date, priority and assignee."""
+    edits: dict[str, Any] = {}
+    new_labels = list(labels)
+    if "due" in wanted:
+        edits["body"] = replace_due(body, fields.due)
+    if "priority" in wanted:
+        new_labels = [lb for lb in new_labels if not lb.lower().startswith(PRIORITY_LABEL_PREFIX)]
+        if fields.priority:
+            new_labels.append(github_label(PRIORITY_LABEL_PREFIX + fields.priority))
+    if "assignee" in wanted:
+        edits["assignees"] = [fields.assignee] if fields.assignee else []
+        new_labels = [lb for lb in new_labels if lb.lower() != NEEDS_OWNER_LABEL]
+        if not fields.assignee:
+            new_labels.append(NEEDS_OWNER_LABEL)
+    if new_labels != labels:
+        edits["labels"] = new_labels
+    return edits
+
+
 def _is_pull_request(issue: Issue) -> bool:
     # Listed issues carry a `pull_request` key only when they are pull requests, and PyGithub answers a
     # missing attribute with one GET per issue; the html_url (`.../pull/N` vs `.../issues/N`) costs nothing.
     return "/pull/" in issue.html_url
 
 
-def _status(state: str, reason: str | None) -> tuple[TicketStatus, str]:
+def issue_status(state: object, reason: object) -> tuple[TicketStatus, str]:
+    """Our status and the tracker's status name for an issue's `state` and `state_reason`.
+
+    Shared with the webhook parser (connectors.github_events), whose payload fields may be of any type.
+    """
     if state != "closed":
-        return TicketStatus.OPEN, state
+        return TicketStatus.OPEN, str(state or "open")
     if reason in ("not_planned", "duplicate"):
         return TicketStatus.DROPPED, f"closed ({reason})"
     return TicketStatus.DONE, f"closed ({reason or 'completed'})"

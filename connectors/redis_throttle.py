@@ -5,6 +5,11 @@ minute and 500 an hour. Each `acquire()` reserves the next free slot for the tok
 queue up instead of racing) and sleeps until it; a slot further away than `max_wait` is not reserved and
 raises RateLimited, which the Celery task turns into a scheduled retry. Time comes from the Redis server,
 so workers on hosts with skewed clocks agree. The key holds a hash of the token, never the token.
+
+Hand-written on purpose: `limits` and pyrate-limiter test a window and refuse (or sleep and poll) when it is
+full; neither reserves the next free slot for the caller, so concurrent workers would race for each
+opening instead of queueing, and neither tells the wait before sleeping (needed to refuse a long one and
+retry the task instead, and to count the wait in the metrics).
 """
 
 from __future__ import annotations

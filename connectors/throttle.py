@@ -1,7 +1,7 @@
 """Write throttles for trackers with secondary rate limits (GitHub: >= 1 s between writes, <= 80/min).
 
 A throttle is injected into a connector. `LocalWriteThrottle` is for a single process (the CLI);
-the worker injects a Redis token bucket shared by every worker process (see `config.celery_app`).
+the worker injects a Redis token bucket shared by every worker process (see `worker/tasks/pipeline.py`).
 """
 
 from __future__ import annotations

@@ -6,16 +6,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-#: The fixed vocabulary of `ActionItem.kind`; follow-up policies and routing rely on it.
-KINDS: tuple[str, ...] = ("prevent", "detect", "mitigate", "process", "repair", "investigate")
-
 
 @dataclass(frozen=True, slots=True)
 class ActionItem:
     """One follow-up action found in a postmortem.
 
     The parser builds these without a fingerprint (it needs the postmortem's identity, known last) and
-    fills it in at the end; `kind` is one of KINDS or None, `kind_raw` the word the document used.
+    fills it in at the end; `kind` is one of KINDS (config/kinds.py) or None, `kind_raw` the word the
+    document used.
     """
 
     title: str

@@ -20,13 +20,12 @@ from celery.contrib.testing.worker import start_worker
 from pydantic import SecretStr
 
 import worker.tasks.followup  # noqa: F401  (registers the follow-up tasks)
-from config.celery_app import make_celery
+from config.celery_app import beat_entries, make_celery
 from config.settings import load_settings
 from tests.followup import receivers
 from tests.servers import RedisServer
 from tests.standins.github import GitHubStandIn
 from tests.standins.jira import JiraStandIn
-from worker.followup.schedule import beat_entries
 from worker.sync import pipeline
 
 APPROVED = datetime(2026, 9, 28, 9, tzinfo=UTC)

@@ -25,11 +25,11 @@ from tests.servers import RedisServer
 from tests.standins.github import GitHubStandIn
 from tests.standins.jira import JiraStandIn
 from worker.followup import jobs
-from worker.followup.remind import ReminderOutcome
-from worker.followup.reminders import Trigger, trigger
-from worker.followup.schedule import REMIND_TASK
+from worker.followup.reminder_rules import Trigger, trigger
+from worker.followup.reminder_send import ReminderOutcome
 from worker.store import Store
 from worker.store.tracked import FollowupStore
+from worker.tasks.names import REMIND_TASK
 
 BERLIN = ZoneInfo("Europe/Berlin")
 APPROVED = datetime(2026, 3, 2, 9, tzinfo=UTC)

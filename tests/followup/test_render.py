@@ -2,22 +2,40 @@
 
 from __future__ import annotations
 
+import inspect
 import json
+from dataclasses import replace
 from datetime import date, timedelta
 from html.parser import HTMLParser
+from typing import get_args
 
 from markdown_it import MarkdownIt
 
 from tests.followup.fixtures import HOSTILE, NOW, policy, sample_items, tracked
 from worker.followup.deliver import notification
-from worker.followup.render.chart import weekly_points
 from worker.followup.render.email import render_email, render_html
+from worker.followup.render.history_bars import weekly_points
 from worker.followup.render.json import render_json
 from worker.followup.render.markdown import render_markdown
+from worker.followup.render.outline import (
+    AllClear,
+    Closing,
+    Dropped,
+    Escalation,
+    History,
+    OutlineWriter,
+    Owner,
+    Period,
+    Section,
+    SummaryTable,
+    Title,
+    outline,
+    write,
+)
 from worker.followup.render.slack import MAX_BLOCKS, render_slack
 from worker.followup.render.teams import render_teams
 from worker.followup.render.text import render_text
-from worker.followup.report import HistoryPoint, TeamReport, build_report
+from worker.followup.report import HistoryPoint, TeamReport, build_report, trim
 
 ZWSP = "\u200b"
 HISTORY = [HistoryPoint(day=date(2026, 1, 5) + timedelta(days=d), open=10 + d % 7, overdue=d // 7)
@@ -175,3 +193,78 @@ def test_text_report_fits_100_columns() -> None:
     text = render_text(build_report("ops", items, policy(escalate_to=["N" * 150]), NOW))
     assert max(len(line) for line in text.splitlines()) <= 100
     assert "x" * 90 in text.replace("\n", "").replace(" ", "")
+
+
+class _Recorder(OutlineWriter):
+    """Records which hook each section calls, in order."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def title(self, section: Title) -> None:
+        self.calls.append("title")
+
+    def period(self, section: Period) -> None:
+        self.calls.append("period")
+
+    def summary(self, section: SummaryTable) -> None:
+        self.calls.append("summary")
+
+    def escalation(self, section: Escalation) -> None:
+        self.calls.append("escalation")
+
+    def history(self, section: History) -> None:
+        self.calls.append("history")
+
+    def owner(self, section: Owner) -> None:
+        self.calls.append(f"owner {section.name}")
+
+    def all_clear(self, section: AllClear) -> None:
+        self.calls.append("all clear")
+
+    def dropped(self, section: Dropped) -> None:
+        self.calls.append("dropped")
+
+    def closing(self, section: Closing) -> None:
+        self.calls.append("closing")
+
+
+def test_outline_walks_the_sections_in_display_order() -> None:
+    recorder = _Recorder()
+    write(outline(_report()), recorder)
+    owners = [call for call in recorder.calls if call.startswith("owner ")]
+    assert recorder.calls == ["title", "period", "summary", "escalation", "history", *owners, "dropped",
+                              "closing"]
+    assert owners and owners[-1] == "owner (unassigned)"
+    quiet = _Recorder()
+    write(outline(build_report("web", [], policy(), NOW)), quiet)
+    assert quiet.calls == ["title", "period", "summary", "history", "all clear", "closing"]
+
+
+def _channel_texts() -> dict[str, str]:
+    """Every channel's rendering of one digest with every section, as one searchable string each."""
+    report = replace(trim(_report(), per_owner=1, max_owners=2), full_report_url="https://ft.example/teams/ops")
+    email = render_email(report)
+    return {"text": render_text(report), "markdown": render_markdown(report), "email": email.html,
+            "slack": json.dumps(render_slack(report), ensure_ascii=False),
+            "teams": json.dumps(render_teams(report), ensure_ascii=False)}
+
+
+def test_every_channel_writes_every_kind_of_section() -> None:
+    # A new kind of section is a new abstract hook: a channel that does not write it cannot be built.
+    writers = OutlineWriter.__subclasses__()
+    assert {writer.__name__ for writer in writers} >= {"_TextWriter", "_MarkdownWriter", "_HtmlWriter",
+                                                       "_SlackWriter", "_TeamsWriter"}
+    assert not any(inspect.isabstract(writer) for writer in writers)
+    # One hook per kind of section.
+    assert len(OutlineWriter.__abstractmethods__) == len(get_args(Section))
+    for channel, text in _channel_texts().items():
+        assert "Follow-up report for ops" in text, channel  # title
+        assert "period starting 2026-03" in text, channel  # period
+        assert "Completion rate" in text, channel  # summary
+        assert "escalated" in text, channel  # escalation
+        assert "Dana" in text, channel  # owners
+        assert "more overdue or due soon" in text, channel  # "and K more"
+        assert "Dropped this period" in text and "Action 8" in text, channel  # dropped
+        assert "due later" in text, channel  # the digest's notes
+        assert "https://ft.example/teams/ops" in text, channel  # link

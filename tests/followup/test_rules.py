@@ -8,11 +8,11 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
+from config.kinds import KINDS, normalise_kind
 from config.teams import FollowupPolicy
 from connectors.tracker import TicketStatus
 from worker.followup import rules
 from worker.followup.items import ItemState, TrackedItem
-from worker.followup.kinds import KINDS, normalise_kind
 from worker.followup.workdays import add_business_days, holiday_calendar, next_business_day
 
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -5,8 +5,10 @@ from __future__ import annotations
 import pickle
 from datetime import UTC, datetime, timedelta
 
+from config.celery_app import beat_entries
 from config.settings import Settings
-from worker.followup.schedule import SEND_TASK, PeriodSchedule, beat_entries
+from worker.followup.schedule import PeriodSchedule
+from worker.tasks.names import SEND_TASK
 
 
 def at(moment: datetime) -> PeriodSchedule:

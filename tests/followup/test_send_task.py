@@ -21,10 +21,10 @@ from tests.followup.storeflow import seed
 from tests.standins.jira import JiraStandIn
 from worker.followup import rules
 from worker.followup.ledger import SENT, Ledger, channel_id
-from worker.followup.schedule import SEND_TASK
 from worker.store import Store
 from worker.store.tracked import open_followup_store
 from worker.tasks.followup import DeliveryFailed
+from worker.tasks.names import SEND_TASK
 
 # Monday 2026-03-30, 09:01 in Berlin: just after the team's weekly report time.
 AT = datetime(2026, 3, 30, 7, 1, tzinfo=UTC)

@@ -23,7 +23,8 @@ from tests.followup.storeflow import seed
 from tests.followup.test_webhook_events import github_event, jira_event
 from worker.store import Store
 from worker.store.tracked import FollowupStore
-from worker.web.status_hooks import _verified, status_routes
+from worker.web.hooks import status_routes
+from worker.web.signatures import verify as _verified
 
 SECRET = SecretStr("hook-secret")
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from connectors.status_events import ticket_from_github_event, ticket_from_jira_event
+from connectors.github_events import ticket_from_github_event
+from connectors.jira_events import ticket_from_jira_event
 from connectors.tracker import TicketStatus
 
 

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from worker.models import KINDS, Postmortem
+from config.kinds import KINDS
+from worker.models import Postmortem
 from worker.parse import parse_document
 
 CORPUS = Path(__file__).resolve().parent.parent / "fixtures" / "parse" / "corpus"

@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import worker.parse
+from config.kinds import document_kind as normalise_kind
 from tests.parse.regex_audit import problems
 from worker.parse import ParseError, budget, parse_document
 from worker.parse.dates import parse_date
@@ -24,7 +25,6 @@ from worker.parse.empty import is_empty_value, word_core
 from worker.parse.fields import column_role, inline_fields
 from worker.parse.fingerprint import normalise_action
 from worker.parse.jira_wiki import inline as jira_inline
-from worker.parse.kinds import normalise_kind
 from worker.parse.nothing import says_nothing_to_do
 from worker.parse.refs import find_ref
 from worker.parse.status import inline_status, is_done_status, is_dropped_status

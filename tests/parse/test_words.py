@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from worker.models import KINDS
+from config.kinds import KINDS
+from config.kinds import document_kind as normalise_kind
 from worker.parse import parse_document
 from worker.parse.empty import is_empty_value
-from worker.parse.kinds import normalise_kind
 from worker.parse.nothing import says_nothing_to_do
 from worker.parse.status import inline_status, is_done_status, is_dropped_status
 

@@ -8,16 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from config.celery_app import (
-    INGEST_QUEUE,
-    SYNC_TASK,
-    TRACKER_QUEUE,
-    broker_url,
-    celery_config,
-    make_celery,
-)
+from config.celery_app import broker_url, celery_config, make_celery
 from config.settings import ConfigError, load_settings
 from connectors.errors import AuthError, RateLimited, Transient
+from worker.tasks.names import INGEST_QUEUE, SYNC_TASK, TRACKER_QUEUE
 from worker.tasks.retry import RETRYABLE, countdown_for
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 import time
 from typing import Any
@@ -12,8 +14,8 @@ from redis import Redis
 from config.beat import LOCK_KEY
 from connectors.errors import RateLimited
 from connectors.redis_throttle import RedisWriteThrottle, token_key
-from worker.errors import Locked
-from worker.service.locks import file_lock, postmortem_lock
+from tests.servers import postgres_database
+from worker.store.store import Store
 
 
 class FakeSleep:
@@ -100,38 +102,55 @@ def test_concurrent_acquires_get_distinct_slots(redis_client: Redis) -> None:
     assert sorted(round(w) for w in waits) == list(range(1, 8))
 
 
-def test_postmortem_lock_excludes_a_second_holder(redis_client: Redis) -> None:
-    with postmortem_lock(redis_client, "abc", ttl=5), pytest.raises(Locked), \
-            postmortem_lock(redis_client, "abc", ttl=5):
-        pass
-    # Released at the end of the block: taken again at once.
-    with postmortem_lock(redis_client, "abc", ttl=5):
-        pass
+# The sync task takes no lock of its own: the store's sync lock keeps two syncs of a document apart, for
+# every worker and the CLI alike (worker/tasks/pipeline.py). These pin what the task relies on.
+
+_HOLD = """
+import sys, time
+from worker.store.store import Store
+store = Store(sys.argv[1])
+with store.sync_lock("held") as taken:
+    print("taken" if taken else "busy", flush=True)
+    time.sleep(60)
+"""
 
 
-def test_postmortem_lock_is_renewed_while_held(redis_client: Redis) -> None:
-    with postmortem_lock(redis_client, "slow", ttl=2):
-        time.sleep(2.5)
-        # Past the TTL, still held thanks to the renewer.
-        with pytest.raises(Locked), postmortem_lock(redis_client, "slow", ttl=2):
-            pass
+def _sync_lock_guarantees(url: str) -> None:
+    store, other = Store(url), Store(url, migrate=False)
+    try:
+        with store.sync_lock("abc") as first, other.sync_lock("abc") as second:
+            assert (first, second) == (True, False)
+        # Released at the end of the block: taken again at once.
+        with store.sync_lock("abc") as again:
+            assert again is True
+        # A holder killed with SIGKILL frees the lock: no TTL to wait out.
+        holder = subprocess.Popen([sys.executable, "-c", _HOLD, url], stdout=subprocess.PIPE, text=True)
+        try:
+            assert holder.stdout is not None and holder.stdout.readline().strip() == "taken"
+            with store.sync_lock("held") as taken:
+                assert taken is False
+        finally:
+            holder.kill()
+            holder.wait(10)
+        deadline = time.monotonic() + 10
+        while True:
+            with store.sync_lock("held") as taken:
+                if taken or time.monotonic() > deadline:
+                    break
+            time.sleep(0.1)
+        assert taken is True
+    finally:
+        other.close()
+        store.close()
 
 
-def test_an_abandoned_lock_expires(redis_client: Redis) -> None:
-    # A holder that died without releasing (no renewer): the key expires after its TTL.
-    redis_client.set("followthrough:lock:sync:dead", b"token", px=300)
-    with pytest.raises(Locked), postmortem_lock(redis_client, "dead", ttl=5):
-        pass
-    time.sleep(0.4)
-    with postmortem_lock(redis_client, "dead", ttl=5):
-        pass
+def test_store_sync_lock_on_sqlite(tmp_path: Any) -> None:
+    _sync_lock_guarantees(f"sqlite:///{tmp_path / 'ft.db'}")
 
 
-def test_file_lock_without_redis(tmp_path: Any) -> None:
-    with file_lock("k", folder=str(tmp_path)), pytest.raises(Locked), file_lock("k", folder=str(tmp_path)):
-        pass
-    with file_lock("k", folder=str(tmp_path)):
-        pass
+def test_store_sync_lock_on_postgresql() -> None:
+    with postgres_database("ft_lock") as url:
+        _sync_lock_guarantees(url)
 
 
 def test_only_one_beat_sends(redis_url: str, redis_client: Redis, tmp_path: Any) -> None:

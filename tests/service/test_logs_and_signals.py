@@ -13,11 +13,12 @@ from celery.exceptions import Retry
 from prometheus_client import REGISTRY
 
 from config import logs
-from config.celery_app import INGEST_TASK, RESYNC_TASK, SYNC_TASK, make_celery
+from config.celery_app import make_celery
 from config.settings import load_settings
 from config.task_signals import postmortem_of
 from connectors.errors import RateLimited, Transient
 from worker.errors import UserError
+from worker.tasks.names import INGEST_TASK, RESYNC_TASK, SYNC_TASK
 
 
 @pytest.fixture

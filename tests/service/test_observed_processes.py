@@ -143,8 +143,9 @@ def worker_env(folder: Path, config: Path, redis_url: str, redis_client: Any) ->
 
 def test_prefork_worker_serves_its_pool_metrics_and_logs_json(folder: Path, worker_env: dict[str, str]
                                                                ) -> None:
-    from config.celery_app import INGEST_QUEUE, INGEST_TASK, make_celery
+    from config.celery_app import make_celery
     from config.settings import load_settings
+    from worker.tasks.names import INGEST_QUEUE, INGEST_TASK
 
     port = worker_env["FOLLOWTHROUGH_METRICS_PORT"]
     args = [sys.executable, "-m", "celery", "-A", "config.celery_app", "worker", "-Q", "ingest,tracker",

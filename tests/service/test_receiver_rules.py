@@ -8,13 +8,14 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from config.celery_app import DEFAULT_QUEUE, INGEST_TASK, make_celery, worker_queues
+from config.celery_app import make_celery, worker_queues
 from config.settings import load_settings
 from worker.errors import UserError
 from worker.service.requests import IngestRequest, parse_request
 from worker.service.trust import Refused, check_source
 from worker.store import Store
 from worker.store.outbox import DONE, FAILED, PENDING, Outbox
+from worker.tasks.names import DEFAULT_QUEUE, INGEST_TASK
 from worker.web.signatures import BadSignature, sign, sign_timestamped, verify_timestamped
 
 SECRET = SecretStr("s3cret")

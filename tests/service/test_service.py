@@ -399,8 +399,8 @@ def test_a_task_from_the_broker_never_reads_local_files_or_unconfigured_sources(
     from celery.contrib.testing.worker import start_worker
 
     import worker.tasks.pipeline  # noqa: F401  (registers the shared tasks on every app)
-    from config.celery_app import INGEST_TASK
     from worker.store import Store
+    from worker.tasks.names import INGEST_TASK
 
     secret = tmp_path / "secret.md"
     secret.write_text(postmortem_markdown("Secret", 2))

@@ -16,13 +16,14 @@ from pydantic import SecretStr
 from redis import Redis
 from starlette.testclient import TestClient
 
-from config.celery_app import RECONCILE_TASK, make_celery
+from config.celery_app import make_celery
 from config.settings import Settings, load_settings
 from connectors.sources import GitHubFile, JiraIssue
 from connectors.sources.github import GitHubReader
 from connectors.sources.jira import JiraReader
 from tests.servers import postgres_database
 from tests.service.harness import PEOPLE, ROOT, postmortem_markdown, service_env, wait_for, write_config
+from worker.tasks.names import RECONCILE_TASK
 
 pytest.importorskip("worker.parse")
 from tests.service.github_sources import GitHubSourcesStandIn

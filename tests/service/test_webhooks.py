@@ -17,9 +17,10 @@ from redis import Redis
 from starlette.testclient import TestClient
 from starlette.types import Message
 
-from config.celery_app import INGEST_PULL_TASK, INGEST_QUEUE, INGEST_TASK, make_celery
+from config.celery_app import make_celery
 from config.settings import Settings, load_settings
 from worker.store import Store
+from worker.tasks.names import INGEST_PULL_TASK, INGEST_QUEUE, INGEST_TASK
 from worker.web.app import create_app
 from worker.web.signatures import sign, sign_timestamped
 

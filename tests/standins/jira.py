@@ -46,7 +46,8 @@ import struct
 import threading
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -332,28 +333,20 @@ class JiraStandIn:
         body: Any,
     ) -> tuple[int, Any]:
         head = parts[0]
-        if head == "serverInfo" and method == "GET":
-            return 200, self._server_info()
-        if head == "myself" and method == "GET":
-            return 200, self._user_json(self.users[self.bot])
-        if head == "field" and method == "GET":
-            return 200, self._fields()
-        if head == "priority" and method == "GET":
-            return 200, [{"id": i, "name": n} for n, i in self.priorities.items()]
+        get = _GETS.get(head)
+        if get is not None and method == "GET":
+            return 200, get(self)
         if head == "project" and len(parts) == 2 and method == "GET":
             project = self.projects.get(parts[1])
             if project is None:
                 raise StandInError(404, [f"No project could be found with key '{parts[1]}'."])
             return 200, project
-        if head == "search":
-            return self._search(method, parts, q, multi, body)
         if head == "issue" and len(parts) >= 4 and parts[1] == "createmeta" and method == "GET":
             return 200, self._create_meta(parts[2:], q)
-        if head == "issue":
-            return self._issue(method, version, parts, q, body)
-        if head == "user":
-            return self._user(method, parts, q)
-        raise StandInError(404, [f"No resource at {'/'.join(parts)}"])
+        route = _ROUTES.get(head)
+        if route is None:
+            raise StandInError(404, [f"No resource at {'/'.join(parts)}"])
+        return route(self, _Request(method, version, parts, q, multi, body))
 
     # --- server info, fields -----------------------------------------------------------------------
 
@@ -576,50 +569,63 @@ class JiraStandIn:
         if parts == ["issue", "bulk"] and method == "POST":
             return self._bulk_create(body, version)
         if parts == ["issue"] and method == "POST":
-            if not isinstance(body, dict):
-                raise StandInError(400, ["Request body is not a JSON object"])
-            errors = self._validate(body.get("fields") or {}, version, creating=True)
-            if errors:
-                raise StandInError(400, errors=errors)
-            return 201, self._commit_create(body["fields"])
+            return self._create_one(body, version)
         if len(parts) < 2:
             raise StandInError(404, ["Not found"])
         key = self._resolve_key(parts[1])
-        rest = parts[2:]
-        if not rest and method == "GET":
-            return 200, self._issue_json(key, ["*all"])
-        if not rest and method == "PUT":
-            self._edit(key, body if isinstance(body, dict) else {}, version)
-            return 204, None
-        if rest == ["comment"] and method == "POST":
-            text = (body or {}).get("body")
-            if not isinstance(text, str) or not text.strip():
-                raise StandInError(400, errors={"comment": "Comment body can not be empty!"})
-            return 201, self._add_comment(key, text)
-        if rest == ["comment"] and method == "GET":
-            comments = self.comments.get(key, [])
-            total = len(comments)
-            return 200, {"startAt": 0, "maxResults": total, "total": total, "comments": comments}
-        if rest == ["remotelink"] and method == "POST":
-            return self._remote_link(key, body or {})
-        if rest == ["remotelink"] and method == "GET":
-            return 200, list(self.remote_links.get(key, []))
-        if rest == ["transitions"] and method == "GET":
-            listed = [{"id": i, "name": n, "to": self._status(n)} for i, n in TRANSITIONS.items()]
-            return 200, {"transitions": listed}
-        if rest == ["transitions"] and method == "POST":
-            transition = str(((body or {}).get("transition") or {}).get("id"))  # Jira takes "31" or 31
-            if transition not in TRANSITIONS:
-                raise StandInError(400, ["Transition id is not valid for this issue."])
-            fields = self.issues[key]
-            fields["status"] = self._status(TRANSITIONS[transition])
-            resolution = (((body or {}).get("fields") or {}).get("resolution") or {}).get("name")
-            done = TRANSITIONS[transition] == "Done"
-            fields["resolution"] = {"name": resolution or "Done"} if done else None
-            fields["updated"] = _now()
-            self.index.touch(key, fields)
-            return 204, None
-        raise StandInError(404, ["Not found"])
+        handler = _ISSUE_ROUTES.get((tuple(parts[2:]), method))
+        if handler is None:
+            raise StandInError(404, ["Not found"])
+        return handler(self, key, body, version)
+
+    def _create_one(self, body: Any, version: str) -> tuple[int, Any]:
+        if not isinstance(body, dict):
+            raise StandInError(400, ["Request body is not a JSON object"])
+        errors = self._validate(body.get("fields") or {}, version, creating=True)
+        if errors:
+            raise StandInError(400, errors=errors)
+        return 201, self._commit_create(body["fields"])
+
+    def _get_issue(self, key: str, body: Any, version: str) -> tuple[int, Any]:
+        return 200, self._issue_json(key, ["*all"])
+
+    def _put_issue(self, key: str, body: Any, version: str) -> tuple[int, Any]:
+        self._edit(key, body if isinstance(body, dict) else {}, version)
+        return 204, None
+
+    def _post_comment(self, key: str, body: Any, version: str) -> tuple[int, Any]:
+        text = (body or {}).get("body")
+        if not isinstance(text, str) or not text.strip():
+            raise StandInError(400, errors={"comment": "Comment body can not be empty!"})
+        return 201, self._add_comment(key, text)
+
+    def _get_comments(self, key: str, body: Any, version: str) -> tuple[int, Any]:
+        comments = self.comments.get(key, [])
+        total = len(comments)
+        return 200, {"startAt": 0, "maxResults": total, "total": total, "comments": comments}
+
+    def _post_remote_link(self, key: str, body: Any, version: str) -> tuple[int, Any]:
+        return self._remote_link(key, body or {})
+
+    def _get_remote_links(self, key: str, body: Any, version: str) -> tuple[int, Any]:
+        return 200, list(self.remote_links.get(key, []))
+
+    def _get_transitions(self, key: str, body: Any, version: str) -> tuple[int, Any]:
+        listed = [{"id": i, "name": n, "to": self._status(n)} for i, n in TRANSITIONS.items()]
+        return 200, {"transitions": listed}
+
+    def _post_transition(self, key: str, body: Any, version: str) -> tuple[int, Any]:
+        transition = str(((body or {}).get("transition") or {}).get("id"))  # Jira takes "31" or 31
+        if transition not in TRANSITIONS:
+            raise StandInError(400, ["Transition id is not valid for this issue."])
+        fields = self.issues[key]
+        fields["status"] = self._status(TRANSITIONS[transition])
+        resolution = (((body or {}).get("fields") or {}).get("resolution") or {}).get("name")
+        done = TRANSITIONS[transition] == "Done"
+        fields["resolution"] = {"name": resolution or "Done"} if done else None
+        fields["updated"] = _now()
+        self.index.touch(key, fields)
+        return 204, None
 
     def _resolve_key(self, key_or_id: str) -> str:
         if key_or_id in self.issues:
@@ -664,56 +670,81 @@ class JiraStandIn:
             if meta["required"] and not meta["hasDefaultValue"] and missing:
                 errors.setdefault(field_id, f"{meta['name']} is required.")
         if creating:
-            project = fields.get("project") or {}
-            if self._project_key(project) is None:
+            if self._project_key(fields.get("project") or {}) is None:
                 errors["project"] = "valid project is required"
             issuetype = fields.get("issuetype") or {}
             type_ids = self.issue_types.values()
             known = issuetype.get("name") in self.issue_types or issuetype.get("id") in type_ids
             if not known:
                 errors["issuetype"] = "valid issue type is required"
-        if creating or "summary" in fields:
-            summary = fields.get("summary")
-            if not isinstance(summary, str) or not summary.strip():
-                errors["summary"] = "You must specify a summary of the issue."
-            elif "\n" in summary or "\r" in summary:
-                errors["summary"] = "The summary is invalid because it contains newline characters."
-            elif len(summary) > 255:
-                errors["summary"] = "Summary must be less than 255 characters."
-        if "description" in fields and fields["description"] is not None:
-            if version == "2" and not isinstance(fields["description"], str):
-                errors["description"] = "Operation value must be a string"
-            if version == "3" and not isinstance(fields["description"], dict):
-                errors["description"] = "Operation value must be an Atlassian Document."
-        if "labels" in fields:
-            labels = fields["labels"]
-            if not isinstance(labels, list) or not all(isinstance(x, str) for x in labels):
-                errors["labels"] = "Labels must be a list of strings."
-            else:
-                for label in labels:
-                    if not label or re.search(r"\s", label):
-                        errors["labels"] = f"The label '{label}' contains spaces which is invalid."
-                    elif len(label) > 255:
-                        errors["labels"] = "The label must not exceed 255 characters."
-        if fields.get("duedate") is not None:
-            try:
-                date.fromisoformat(str(fields["duedate"]))
-                if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(fields["duedate"])):
-                    raise ValueError
-            except ValueError:
-                errors["duedate"] = f"Error parsing date string: {fields['duedate']}"
-        if fields.get("priority") is not None:
-            priority = fields["priority"]
-            if not isinstance(priority, dict) or (
-                priority.get("name") not in self.priorities
-                and priority.get("id") not in self.priorities.values()
-            ):
-                errors["priority"] = "The priority selected is invalid."
-        if fields.get("assignee") is not None:
-            problem = self._assignee_problem(fields["assignee"])
+        # Each field's own rule, in the order Jira reports them.
+        for name, check in _FIELD_CHECKS:
+            problem = check(self, fields, version, creating)
             if problem:
-                errors["assignee"] = problem
+                errors[name] = problem
         return errors
+
+    def _summary_problem(self, fields: dict[str, Any], version: str, creating: bool) -> str | None:
+        if not creating and "summary" not in fields:
+            return None
+        summary = fields.get("summary")
+        if not isinstance(summary, str) or not summary.strip():
+            return "You must specify a summary of the issue."
+        if "\n" in summary or "\r" in summary:
+            return "The summary is invalid because it contains newline characters."
+        if len(summary) > 255:
+            return "Summary must be less than 255 characters."
+        return None
+
+    def _description_problem(self, fields: dict[str, Any], version: str, creating: bool) -> str | None:
+        description = fields.get("description")
+        if description is None:
+            return None
+        if version == "2" and not isinstance(description, str):
+            return "Operation value must be a string"
+        if version == "3" and not isinstance(description, dict):
+            return "Operation value must be an Atlassian Document."
+        return None
+
+    def _labels_problem(self, fields: dict[str, Any], version: str, creating: bool) -> str | None:
+        if "labels" not in fields:
+            return None
+        labels = fields["labels"]
+        if not isinstance(labels, list) or not all(isinstance(x, str) for x in labels):
+            return "Labels must be a list of strings."
+        problem = None  # Jira reports the last bad label
+        for label in labels:
+            if not label or re.search(r"\s", label):
+                problem = f"The label '{label}' contains spaces which is invalid."
+            elif len(label) > 255:
+                problem = "The label must not exceed 255 characters."
+        return problem
+
+    def _duedate_problem(self, fields: dict[str, Any], version: str, creating: bool) -> str | None:
+        if fields.get("duedate") is None:
+            return None
+        try:
+            date.fromisoformat(str(fields["duedate"]))
+            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(fields["duedate"])):
+                raise ValueError
+        except ValueError:
+            return f"Error parsing date string: {fields['duedate']}"
+        return None
+
+    def _priority_problem(self, fields: dict[str, Any], version: str, creating: bool) -> str | None:
+        priority = fields.get("priority")
+        if priority is None:
+            return None
+        if not isinstance(priority, dict) or (
+            priority.get("name") not in self.priorities and priority.get("id") not in self.priorities.values()
+        ):
+            return "The priority selected is invalid."
+        return None
+
+    def _assignee_field_problem(self, fields: dict[str, Any], version: str, creating: bool) -> str | None:
+        if fields.get("assignee") is None:
+            return None
+        return self._assignee_problem(fields["assignee"])
 
     def _assignee_problem(self, assignee: Any) -> str | None:
         if not isinstance(assignee, dict):
@@ -783,16 +814,9 @@ class JiraStandIn:
 
     def _edit(self, key: str, body: dict[str, Any], version: str) -> None:
         fields = body.get("fields") or {}
-        errors = self._validate(fields, version, creating=False)
         update = body.get("update") or {}
-        for name in update:
-            if name not in ("labels", "comment", "summary", "duedate"):
-                errors[name] = NOT_ON_SCREEN.format(name=name)
-        for op in update.get("labels", []):
-            for verb, value in op.items():
-                values = value if verb == "set" else [value]
-                if any(not isinstance(v, str) or re.search(r"\s", v) or not v for v in values):
-                    errors["labels"] = f"The label '{value}' contains spaces which is invalid."
+        errors = self._validate(fields, version, creating=False)
+        errors.update(_update_errors(update))
         if errors:
             raise StandInError(400, errors=errors)
         stored = self.issues[key]
@@ -805,13 +829,7 @@ class JiraStandIn:
                 stored[name] = value
         for op in update.get("labels", []):
             for verb, value in op.items():
-                labels = stored.setdefault("labels", [])
-                if verb == "add" and value not in labels:
-                    labels.append(value)
-                elif verb == "remove" and value in labels:
-                    labels.remove(value)
-                elif verb == "set":
-                    stored["labels"] = list(value)
+                _LABEL_VERBS.get(verb, _keep_labels)(stored, value)
         for op in update.get("comment", []):
             if "add" in op:
                 self._add_comment(key, str(op["add"].get("body", "")))
@@ -874,29 +892,35 @@ class JiraStandIn:
     def _user(self, method: str, parts: list[str], q: dict[str, str]) -> tuple[int, Any]:
         if method != "GET":
             raise StandInError(405, ["Method not allowed"])
-        if parts == ["user"]:
-            account_id = q.get("accountId")
-            user = self.users.get(account_id or "") if self.cloud else next(
-                (u for u in self.users.values() if u["name"] == q.get("username")), None
-            )
-            if user is None:
-                raise StandInError(404, [NO_USER])
-            return 200, self._user_json(user)
-        if parts == ["user", "search"]:
-            return 200, [self._user_json(u) for u in self._user_search(q)]
-        if parts == ["user", "assignable", "search"]:
-            if not q.get("project") and not q.get("issueKey"):
-                raise StandInError(400, ["Either project or issueKey must be given."])
-            if q.get("project") and q["project"] not in self.projects:
-                raise StandInError(404, [f"No project could be found with key '{q['project']}'."])
-            if self.cloud and q.get("accountId"):
-                found = [u for u in self.users.values() if u["accountId"] == q["accountId"]]
-            elif not self.cloud and q.get("username"):
-                found = [u for u in self.users.values() if u["name"] == q["username"]]
-            else:
-                found = self._user_search(q)
-            return 200, [self._user_json(u) for u in found if u["active"] and u["_assignable"]]
-        raise StandInError(404, ["Not found"])
+        handler = _USER_ROUTES.get(tuple(parts))
+        if handler is None:
+            raise StandInError(404, ["Not found"])
+        return 200, handler(self, q)
+
+    def _get_user(self, q: dict[str, str]) -> Any:
+        account_id = q.get("accountId")
+        user = self.users.get(account_id or "") if self.cloud else next(
+            (u for u in self.users.values() if u["name"] == q.get("username")), None
+        )
+        if user is None:
+            raise StandInError(404, [NO_USER])
+        return self._user_json(user)
+
+    def _search_users(self, q: dict[str, str]) -> Any:
+        return [self._user_json(u) for u in self._user_search(q)]
+
+    def _assignable_users(self, q: dict[str, str]) -> Any:
+        if not q.get("project") and not q.get("issueKey"):
+            raise StandInError(400, ["Either project or issueKey must be given."])
+        if q.get("project") and q["project"] not in self.projects:
+            raise StandInError(404, [f"No project could be found with key '{q['project']}'."])
+        if self.cloud and q.get("accountId"):
+            found = [u for u in self.users.values() if u["accountId"] == q["accountId"]]
+        elif not self.cloud and q.get("username"):
+            found = [u for u in self.users.values() if u["name"] == q["username"]]
+        else:
+            found = self._user_search(q)
+        return [self._user_json(u) for u in found if u["active"] and u["_assignable"]]
 
     def _user_search(self, q: dict[str, str]) -> list[dict[str, Any]]:
         if self.cloud and "username" in q:
@@ -921,6 +945,113 @@ class JiraStandIn:
                 found.append(user)
         limit = int(q.get("maxResults", 50) or 50)
         return found[:limit]
+
+
+@dataclass(frozen=True)
+class _Request:
+    """One API request as the routes see it."""
+
+    method: str
+    version: str
+    parts: list[str]
+    q: dict[str, str]
+    multi: dict[str, list[str]]
+    body: Any
+
+
+#: GET resources answered from the stand-in's own state.
+_GETS: dict[str, Callable[[JiraStandIn], Any]] = {
+    "serverInfo": JiraStandIn._server_info,
+    "myself": lambda s: s._user_json(s.users[s.bot]),
+    "field": JiraStandIn._fields,
+    "priority": lambda s: [{"id": i, "name": n} for n, i in s.priorities.items()],
+}
+
+#: Resource families with their own routing, by the first path segment.
+_ROUTES: dict[str, Callable[[JiraStandIn, _Request], tuple[int, Any]]] = {
+    "search": lambda s, r: s._search(r.method, r.parts, r.q, r.multi, r.body),
+    "issue": lambda s, r: s._issue(r.method, r.version, r.parts, r.q, r.body),
+    "user": lambda s, r: s._user(r.method, r.parts, r.q),
+}
+
+_IssueRoute = Callable[[JiraStandIn, str, Any, str], tuple[int, Any]]
+
+#: /issue/{key}/... by (the path after the key, method).
+_ISSUE_ROUTES: dict[tuple[tuple[str, ...], str], _IssueRoute] = {
+    ((), "GET"): JiraStandIn._get_issue,
+    ((), "PUT"): JiraStandIn._put_issue,
+    (("comment",), "POST"): JiraStandIn._post_comment,
+    (("comment",), "GET"): JiraStandIn._get_comments,
+    (("remotelink",), "POST"): JiraStandIn._post_remote_link,
+    (("remotelink",), "GET"): JiraStandIn._get_remote_links,
+    (("transitions",), "GET"): JiraStandIn._get_transitions,
+    (("transitions",), "POST"): JiraStandIn._post_transition,
+}
+
+#: GET /user/... by path.
+_USER_ROUTES: dict[tuple[str, ...], Callable[[JiraStandIn, dict[str, str]], Any]] = {
+    ("user",): JiraStandIn._get_user,
+    ("user", "search"): JiraStandIn._search_users,
+    ("user", "assignable", "search"): JiraStandIn._assignable_users,
+}
+
+_FieldCheck = Callable[[JiraStandIn, dict[str, Any], str, bool], "str | None"]
+
+#: Per-field validation of a create or edit, in the order the errors are reported.
+_FIELD_CHECKS: tuple[tuple[str, _FieldCheck], ...] = (
+    ("summary", JiraStandIn._summary_problem),
+    ("description", JiraStandIn._description_problem),
+    ("labels", JiraStandIn._labels_problem),
+    ("duedate", JiraStandIn._duedate_problem),
+    ("priority", JiraStandIn._priority_problem),
+    ("assignee", JiraStandIn._assignee_field_problem),
+)
+
+#: The `update` operations an edit accepts.
+_UPDATABLE = ("labels", "comment", "summary", "duedate")
+
+
+def _update_errors(update: dict[str, Any]) -> dict[str, str]:
+    """What Jira says of an edit's `update` operations: unknown fields, bad labels."""
+    errors: dict[str, str] = {}
+    for name in update:
+        if name not in _UPDATABLE:
+            errors[name] = NOT_ON_SCREEN.format(name=name)
+    for op in update.get("labels", []):
+        for verb, value in op.items():
+            values = value if verb == "set" else [value]
+            if any(not isinstance(v, str) or re.search(r"\s", v) or not v for v in values):
+                errors["labels"] = f"The label '{value}' contains spaces which is invalid."
+    return errors
+
+
+def _add_label(stored: dict[str, Any], value: Any) -> None:
+    labels = stored.setdefault("labels", [])
+    if value not in labels:
+        labels.append(value)
+
+
+def _remove_label(stored: dict[str, Any], value: Any) -> None:
+    labels = stored.setdefault("labels", [])
+    if value in labels:
+        labels.remove(value)
+
+
+def _set_labels(stored: dict[str, Any], value: Any) -> None:
+    stored.setdefault("labels", [])
+    stored["labels"] = list(value)
+
+
+def _keep_labels(stored: dict[str, Any], value: Any) -> None:
+    stored.setdefault("labels", [])  # an unknown verb changes nothing
+
+
+#: Label operations of an edit's `update`, by verb.
+_LABEL_VERBS: dict[str, Callable[[dict[str, Any], Any], None]] = {
+    "add": _add_label,
+    "remove": _remove_label,
+    "set": _set_labels,
+}
 
 
 class _Handler(BaseHTTPRequestHandler):

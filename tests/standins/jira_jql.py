@@ -59,64 +59,95 @@ def _tokens(jql: str) -> list[tuple[str, str]]:
 
 def parse(jql: str) -> Query:
     """Parse the supported JQL subset, or raise JqlError."""
-    toks = _tokens(jql)
-    i = 0
+    parser = _Parser(_tokens(jql))
     clauses: list[Clause] = []
-
-    def value(at: int) -> tuple[str, int]:
-        if at >= len(toks) or toks[at][0] == "op":
-            raise JqlError("Error in the JQL Query: Expecting a value.")
-        return toks[at][1], at + 1
-
-    while i < len(toks):
-        kind, text = toks[i]
-        if kind == "word" and text.lower() == "order":
-            break
+    while not parser.done() and not parser.at_word("order"):
         if clauses:
-            if kind != "word" or text.lower() != "and":
-                raise JqlError(f"Error in the JQL Query: Expecting 'AND' but got '{text}'.")
-            i += 1
-            kind, text = toks[i] if i < len(toks) else ("", "")
+            parser.expect_and()
+        clauses.append(parser.clause())
+    order_by, descending = parser.order_by()
+    return Query(tuple(clauses), order_by, descending)
+
+
+class _Parser:
+    """A cursor over the tokens of one query."""
+
+    def __init__(self, toks: list[tuple[str, str]]) -> None:
+        self.toks = toks
+        self.i = 0
+
+    def done(self) -> bool:
+        return self.i >= len(self.toks)
+
+    def at_word(self, word: str) -> bool:
+        kind, text = self.toks[self.i]
+        return kind == "word" and text.lower() == word
+
+    def at(self, token: tuple[str, str]) -> bool:
+        return self.i < len(self.toks) and self.toks[self.i] == token
+
+    def expect_and(self) -> None:
+        if not self.at_word("and"):
+            raise JqlError(f"Error in the JQL Query: Expecting 'AND' but got '{self.toks[self.i][1]}'.")
+        self.i += 1
+
+    def value(self) -> str:
+        if self.done() or self.toks[self.i][0] == "op":
+            raise JqlError("Error in the JQL Query: Expecting a value.")
+        self.i += 1
+        return self.toks[self.i - 1][1]
+
+    def clause(self) -> Clause:
+        text = "" if self.done() else self.toks[self.i][1]
         name = text.lower()
         if name not in FIELDS:
             raise JqlError(f"Field '{text}' does not exist or you do not have permission to view it.")
-        i += 1
-        if i >= len(toks):
+        self.i += 1
+        if self.done():
             raise JqlError("Error in the JQL Query: Expecting an operator.")
-        op = toks[i][1].lower()
-        if op == "not" and i + 1 < len(toks) and toks[i + 1][1].lower() == "in":
-            op, i = "not in", i + 1
-        i += 1
-        if op in ("=", "!="):
-            v, i = value(i)
-            clauses.append(Clause(name, op, (v,)))
-        elif op in ("in", "not in"):
-            if i >= len(toks) or toks[i] != ("op", "("):
-                raise JqlError("Error in the JQL Query: Expecting '(' after IN.")
-            i += 1
-            values: list[str] = []
-            while True:
-                v, i = value(i)
-                values.append(v)
-                if i < len(toks) and toks[i] == ("op", ","):
-                    i += 1
-                    continue
-                if i < len(toks) and toks[i] == ("op", ")"):
-                    i += 1
-                    break
-                raise JqlError("Error in the JQL Query: Expecting ',' or ')'.")
-            clauses.append(Clause(name, op, tuple(values)))
-        else:
+        op = self.toks[self.i][1].lower()
+        if op == "not" and self.i + 1 < len(self.toks) and self.toks[self.i + 1][1].lower() == "in":
+            op, self.i = "not in", self.i + 1
+        self.i += 1
+        operand = _OPERANDS.get(op)
+        if operand is None:
             raise JqlError(f"Error in the JQL Query: unsupported operator '{op}'.")
-    order_by: str | None = None
-    descending = False
-    if i < len(toks):
-        rest = [t[1].lower() for t in toks[i:]]
+        return Clause(name, op, operand(self))
+
+    def single(self) -> tuple[str, ...]:
+        return (self.value(),)
+
+    def listed(self) -> tuple[str, ...]:
+        if not self.at(("op", "(")):
+            raise JqlError("Error in the JQL Query: Expecting '(' after IN.")
+        self.i += 1
+        values: list[str] = []
+        while True:
+            values.append(self.value())
+            if self.at(("op", ",")):
+                self.i += 1
+                continue
+            if self.at(("op", ")")):
+                self.i += 1
+                return tuple(values)
+            raise JqlError("Error in the JQL Query: Expecting ',' or ')'.")
+
+    def order_by(self) -> tuple[str | None, bool]:
+        if self.done():
+            return None, False
+        rest = [t[1].lower() for t in self.toks[self.i :]]
         if len(rest) < 3 or rest[1] != "by":
             raise JqlError("Error in the JQL Query: Expecting 'BY' after 'ORDER'.")
-        order_by = rest[2]
-        descending = len(rest) > 3 and rest[3] == "desc"
-    return Query(tuple(clauses), order_by, descending)
+        return rest[2], len(rest) > 3 and rest[3] == "desc"
+
+
+#: How each operator reads its operand: one value, or a parenthesised list.
+_OPERANDS: dict[str, Callable[[_Parser], tuple[str, ...]]] = {
+    "=": _Parser.single,
+    "!=": _Parser.single,
+    "in": _Parser.listed,
+    "not in": _Parser.listed,
+}
 
 
 Lookup = Callable[[Mapping[str, Any], str], list[str]]

@@ -12,11 +12,11 @@ from config.teams import Team
 from connectors import notify
 from connectors.tracker import Tracker
 from worker.errors import UserError
-from worker.followup import remind, rules
+from worker.followup import reminder_send, rules
 from worker.followup.deliver import Commenter, Deliver, SendResult, send_team_report
 from worker.followup.ledger import Ledger
 from worker.followup.refresh import RefreshResult, destination_key, group_by_destination, refresh_statuses
-from worker.followup.remind import ReminderOutcome
+from worker.followup.reminder_send import ReminderOutcome
 from worker.followup.report import ReportLine, TeamReport, build_report
 from worker.store.tracked import FollowupStore
 
@@ -132,5 +132,5 @@ def send_reminders(settings: Settings, store: FollowupStore, now: datetime, *, t
                    deliver: Deliver = notify.deliver,
                    tracker_for: TrackerFor | None = None) -> dict[str, list[ReminderOutcome]]:
     """Send the owner reminders of each selected team that are due at `now` and were never sent."""
-    return remind.send_reminders(settings, store, now, teams=select_teams(settings, team), deliver=deliver,
-                                 tracker_for=tracker_for)
+    return reminder_send.send_reminders(settings, store, now, teams=select_teams(settings, team),
+                                        deliver=deliver, tracker_for=tracker_for)

@@ -223,42 +223,53 @@ def trim(report: TeamReport, *, per_owner: int, max_owners: int | None = None,
                    hidden_dropped=len(report.dropped) - len(dropped))
 
 
+def _summary(lines: Sequence[ReportLine], policy: FollowupPolicy, period: rules.Period,
+             today: date) -> Summary:
+    """The counts over the report's lines (see the module's definitions)."""
+    open_lines = [line for line in lines if line.state not in (ItemState.DONE, ItemState.DROPPED)]
+    due_so_far = [line for line in lines
+                  if line.state is not ItemState.DROPPED and line.due is not None and line.due <= today]
+    return Summary(
+        open=len(open_lines),
+        overdue=sum(line.state is ItemState.OVERDUE for line in open_lines),
+        due_soon=sum(line.state is ItemState.DUE_SOON for line in open_lines),
+        done_this_period=sum(line.state is ItemState.DONE and _in_last_period(line.item.resolved_at, period)
+                             for line in lines),
+        dropped=sum(line.state is ItemState.DROPPED for line in lines),
+        due_so_far=len(due_so_far),
+        done_on_time=sum(rules.done_on_time(line.item, line.due, policy) for line in due_so_far),
+    )
+
+
+def _in_last_period(moment: datetime | None, period: rules.Period) -> bool:
+    return moment is not None and period.previous_start <= moment < period.start
+
+
+def _since_last_period(moment: datetime | None, period: rules.Period, now: datetime) -> bool:
+    """From the start of the last completed period up to now: where a report lists what was dropped."""
+    return moment is not None and period.previous_start <= moment <= now
+
+
+def _escalation_names(policy: FollowupPolicy) -> tuple[str, ...]:
+    """The escalation contacts that are names (the URLs are channels the escalation digest is sent to)."""
+    return tuple(target.get_secret_value() for target in policy.escalate_to
+                 if "://" not in target.get_secret_value())
+
+
 def build_report(team: str, items: Iterable[TrackedItem], policy: FollowupPolicy, now: datetime, *,
                  history: Sequence[HistoryPoint] = (), full_report_url: str | None = None) -> TeamReport:
     """The team's report at `now` over the items its policy follows up."""
     tz = rules.zone(policy)
     period = rules.report_period(policy.schedule, now, tz)
-    today = rules.local_date(now, tz)
     lines = [_line(item, policy, now) for item in items if rules.is_followed(item, policy)]
-
-    def in_last_period(moment: datetime | None) -> bool:
-        return moment is not None and period.previous_start <= moment < period.start
-
-    def since_last_period(moment: datetime | None) -> bool:
-        return moment is not None and period.previous_start <= moment <= now
-
     open_lines = [line for line in lines if line.state not in (ItemState.DONE, ItemState.DROPPED)]
-    dropped = [line for line in lines if line.state is ItemState.DROPPED]
-    done = [line for line in lines if line.state is ItemState.DONE]
-    due_so_far = [line for line in lines
-                  if line.state is not ItemState.DROPPED and line.due is not None and line.due <= today]
-    summary = Summary(
-        open=len(open_lines),
-        overdue=sum(line.state is ItemState.OVERDUE for line in open_lines),
-        due_soon=sum(line.state is ItemState.DUE_SOON for line in open_lines),
-        done_this_period=sum(in_last_period(line.item.resolved_at) for line in done),
-        dropped=len(dropped),
-        due_so_far=len(due_so_far),
-        done_on_time=sum(rules.done_on_time(line.item, line.due, policy) for line in due_so_far),
-    )
     escalations = sorted((line for line in open_lines if line.escalate), key=_sort_key)
-    names = tuple(target.get_secret_value() for target in policy.escalate_to
-                  if "://" not in target.get_secret_value())
-    recent_dropped = sorted((line for line in dropped if since_last_period(line.item.resolved_at)),
-                            key=_sort_key)
+    recent_dropped = sorted((line for line in lines if line.state is ItemState.DROPPED
+                             and _since_last_period(line.item.resolved_at, period, now)), key=_sort_key)
     return TeamReport(
         team=team, generated_at=now, timezone=policy.timezone or "UTC", period=period,
         owners=_group(open_lines), dropped=tuple(recent_dropped), escalations=tuple(escalations),
-        escalate_to_names=names if escalations else (), summary=summary, history=tuple(history),
+        escalate_to_names=_escalation_names(policy) if escalations else (),
+        summary=_summary(lines, policy, period, rules.local_date(now, tz)), history=tuple(history),
         full_report_url=full_report_url,
     )

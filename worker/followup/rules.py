@@ -12,10 +12,10 @@ from zoneinfo import ZoneInfo
 
 from croniter import croniter
 
+from config.kinds import normalise_kind
 from config.teams import FollowupPolicy
 from connectors.tracker import TicketStatus
 from worker.followup.items import ItemState, TrackedItem
-from worker.followup.kinds import normalise_kind
 from worker.followup.workdays import add_business_days, holiday_calendar, next_business_day
 
 #: Largest distance between a local wall-clock time and the instant it names, as DST shifts go (Lord Howe's

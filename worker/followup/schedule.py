@@ -1,4 +1,4 @@
-"""Celery beat entries: one per team, due when the team's cron (in its own zone) starts a new period.
+"""The per-team beat schedule: due when the team's cron (in its own zone) starts a new period.
 
 Celery's `crontab` runs in the app's single timezone; a team's schedule runs in the team's. So each team
 gets a `PeriodSchedule`, which reuses `rules.report_period` (DST-tested): the entry is due whenever the
@@ -15,12 +15,8 @@ from zoneinfo import ZoneInfo
 
 from celery.schedules import BaseSchedule, schedstate
 
-from config.settings import Settings
 from worker.followup import rules
 
-SEND_TASK = "followthrough.send_reports"
-REFRESH_TASK = "followthrough.refresh_statuses"
-REMIND_TASK = "followthrough.send_reminders"
 #: How often beat looks for owner reminders to send (each is sent once; hours are checked per owner).
 REMIND_EVERY = timedelta(minutes=30)
 #: Beat wakes at least this often to look at the schedules (seconds).
@@ -71,34 +67,3 @@ class PeriodSchedule(BaseSchedule):  # type: ignore[misc]
 
     def __repr__(self) -> str:
         return f"<PeriodSchedule {self.cron!r} in {self.zone}>"
-
-
-def beat_entries(settings: Settings, *,
-                 refresh_every_minutes: float | None = None) -> dict[str, dict[str, Any]]:
-    """Beat entries: one `send_reports` per team on its own schedule, a periodic bulk refresh, and the
-    owner reminders every half hour."""
-    if refresh_every_minutes is None:
-        refresh_every_minutes = settings.refresh_every_minutes
-    entries: dict[str, dict[str, Any]] = {
-        "followup-refresh": {
-            "task": REFRESH_TASK,
-            "schedule": timedelta(minutes=refresh_every_minutes),
-            "options": {"expires": refresh_every_minutes * 60},
-        },
-    }
-    if any(settings.followup_policy(team).enabled for team in settings.teams.values()):
-        entries["followup-reminders"] = {
-            "task": REMIND_TASK,
-            "schedule": REMIND_EVERY,
-            "options": {"expires": REMIND_EVERY.total_seconds()},
-        }
-    for name, team in sorted(settings.teams.items()):
-        policy = settings.followup_policy(team)
-        if not policy.enabled:
-            continue
-        entries[f"followup-report-{name}"] = {
-            "task": SEND_TASK,
-            "schedule": PeriodSchedule(policy.schedule, policy.timezone or "UTC"),
-            "kwargs": {"team": name},
-        }
-    return entries

@@ -1,4 +1,8 @@
-"""Bytes to text: BOMs, UTF-8, UTF-16, cp1252, and repair of mojibake such as UTF-8 read as Mac Roman."""
+"""Bytes to text: BOMs, UTF-8, UTF-16, cp1252, and repair of mojibake such as UTF-8 read as Mac Roman.
+
+Text that is not UTF-8 is read as cp1252, not guessed: charset-normalizer reads short cp1252 text such as
+"Né à Zürich — 5 €" as cp1250 and returns other letters, while office exports are nearly always cp1252.
+"""
 
 from __future__ import annotations
 

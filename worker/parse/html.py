@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html as html_lib
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import lxml.etree as etree
 import lxml.html
@@ -50,8 +50,33 @@ _SKIP = frozenset(
 )
 #: Inline HTML elements: never containers, whatever they hold.
 _INLINE = frozenset(
-    {"a", "span", "b", "strong", "i", "em", "u", "s", "del", "ins", "code", "kbd", "mark", "small", "sub",
-     "sup", "time", "label", "font", "abbr", "cite", "q", "li", "td", "th"}
+    {
+        "a",
+        "span",
+        "b",
+        "strong",
+        "i",
+        "em",
+        "u",
+        "s",
+        "del",
+        "ins",
+        "code",
+        "kbd",
+        "mark",
+        "small",
+        "sub",
+        "sup",
+        "time",
+        "label",
+        "font",
+        "abbr",
+        "cite",
+        "q",
+        "li",
+        "td",
+        "th",
+    }
 )
 _BLOCK_CONTAINERS = frozenset(
     {
@@ -262,11 +287,15 @@ class _Walker:
             return True
         if _HEADING.fullmatch(name):
             return True
-        if ":" not in name and name not in _INLINE and any(
-            _local(child) in _BLOCK_CONTAINERS
-            or _local(child) in {"p", "ul", "ol", "table"}
-            or _HEADING.fullmatch(_local(child))
-            for child in el
+        if (
+            ":" not in name
+            and name not in _INLINE
+            and any(
+                _local(child) in _BLOCK_CONTAINERS
+                or _local(child) in {"p", "ul", "ol", "table"}
+                or _HEADING.fullmatch(_local(child))
+                for child in el
+            )
         ):
             return True  # an unknown element (custom XML, web components) holding blocks is a container
         return (
@@ -332,39 +361,11 @@ class _Walker:
     def _list_item(self, li: etree._Element, *, depth: int, ordered: bool) -> None:
         content = Text("")
         nested: list[tuple[etree._Element, str]] = []
-        checked: bool | None = None
-        classes = _classes(li)
-        if "checked" in classes.split():
-            checked = True
-        elif li.get("data-inline-task-id") is not None:
-            checked = False
-        if _local(li) == "ac:task":
-            status = li.find(_AC + "task-status")
-            checked = bool(status is not None and (status.text or "").strip().lower() in _DONE_STATUS)
-            body = li.find(_AC + "task-body")
-            parts = [body] if body is not None else []
-        else:
-            parts = [li]
+        checked, parts = _item_box(li)
         for part in parts:
             content.text += part.text or ""
             for child in part:
-                name = _local(child)
-                if name in {"ul", "ol", "ac:task-list"}:
-                    nested.append((child, name))
-                    content.text += "\n" + (child.tail or "")
-                    continue
-                if name == "input" and (child.get("type") or "").lower() == "checkbox":
-                    checked = child.get("checked") is not None
-                elif "checkbox" in _classes(child):
-                    checked = "checkbox-on" in _classes(child)
-                elif name in {"p", "div"} or _HEADING.fullmatch(name):
-                    content.text += "\n"
-                    self._inline_into(child, content)
-                    content.text += "\n"
-                elif name in _SKIP:
-                    pass
-                else:
-                    self._inline_into(child, content)
+                checked = self._item_child(child, content, nested, checked)
                 content.text += child.tail or ""
         if content.checked is not None and checked is None:
             checked = content.checked
@@ -373,6 +374,30 @@ class _Walker:
             self.blocks.append(ListItem(content, depth=depth, ordered=ordered, checked=checked))
         for child, name in nested:
             self._list(child, depth=depth + 1, ordered=name == "ol")
+
+    def _item_child(
+        self,
+        child: etree._Element,
+        content: Text,
+        nested: list[tuple[etree._Element, str]],
+        checked: bool | None,
+    ) -> bool | None:
+        """Read one child of a list item into its text (nested lists are kept for later); the box state."""
+        name = _local(child)
+        if name in {"ul", "ol", "ac:task-list"}:
+            nested.append((child, name))
+            content.text += "\n"
+        elif name == "input" and (child.get("type") or "").lower() == "checkbox":
+            return child.get("checked") is not None
+        elif "checkbox" in _classes(child):
+            return "checkbox-on" in _classes(child)
+        elif name in {"p", "div"} or _HEADING.fullmatch(name):
+            content.text += "\n"
+            self._inline_into(child, content)
+            content.text += "\n"
+        elif name not in _SKIP:
+            self._inline_into(child, content)
+        return checked
 
     def _table(self, table: etree._Element) -> None:
         rows: list[tuple[list[Text], bool]] = []
@@ -411,68 +436,15 @@ class _Walker:
         name = _local(el)
         if not name or (name in _SKIP and name not in {"code"}):
             return
-        if name == "br":
-            out.text += "\n"
-            return
-        if name == "input" and (el.get("type") or "").lower() == "checkbox":
-            out.checked = el.get("checked") is not None
-            return
-        if name == "time":
-            when = el.get("datetime")
-            if when:
-                # The date is a fact of its own; kept out of the text so titles stay clean.
-                out.dates.append(str(when)[:10])
-                return
-        if name == "ri:user":
-            who = _attr(el, "ri:account-id") or _attr(el, "ri:username") or _attr(el, "ri:userkey")
-            if who:
-                out.mentions.append(who)
-                out.text += f" {who} "
-            return
-        if name == "ac:link":
-            user = el.find(_RI + "user")
-            if user is not None:
-                self._inline_into(user, out)
-                return
-            body = el.find(_AC + "plain-text-link-body")
-            out.text += (body.text or "") if body is not None else ""
-            return
-        if name == "ac:structured-macro":
-            macro = (_attr(el, "ac:name") or "").lower()
-            params = {(_attr(p, "ac:name") or ""): _itertext(p) for p in el if _local(p) == "ac:parameter"}
-            if macro == "jira" and params.get("key"):
-                out.refs.append(params["key"].strip())
-                out.text += f" {params['key'].strip()} "
-            elif macro == "status" and params.get("title"):
-                out.text += f" {params['title'].strip()} "
-            elif macro not in _SKIP_MACROS:
-                for body in el:
-                    if _local(body) == "ac:rich-text-body":
-                        self._inline_into(body, out)
+        handler = _INLINE_ELEMENTS.get(name)
+        if handler is not None and handler(self, el, out):
             return
         if name.startswith(("ac:", "ri:")) and name not in {"ac:rich-text-body", "ac:task-body"}:
             return  # parameters, placeholders (template hints), emoticons, images
-        if name == "a":
-            href = str(el.get("href") or "")
-            account = el.get("data-account-id") or el.get("data-username")
-            if account or "user-mention" in _classes(el) or "confluence-userlink" in _classes(el):
-                shown = _squash(_itertext(el))
-                out.mentions.append(shown or str(account))
-                out.text += f" {shown or account} "
-                return
-            key = el.get("data-jira-key") or el.get("data-issue-key")
-            if key:
-                out.refs.append(str(key))
-            elif href and is_issue_url(href):
-                out.refs.append(href)
-        key = el.get("data-jira-key")
-        if key and name != "a":
-            out.refs.append(str(key))
-        if "checkbox" in _classes(el):
-            out.checked = "checkbox-on" in _classes(el)
-        if name in {"time"} and not el.get("datetime"):
-            out.dates.append(_squash(_itertext(el)).lstrip("@"))
-            return
+        _marks(el, name, out)
+        self._inline_children(el, out)
+
+    def _inline_children(self, el: etree._Element, out: Text) -> None:
         out.text += el.text or ""
         for child in el:
             child_name = _local(child)
@@ -482,6 +454,115 @@ class _Walker:
             if child_name in {"p", "div", "li", "tr", "td", "th"}:
                 out.text += "\n" if child_name != "td" and child_name != "th" else " | "
             out.text += child.tail or ""
+
+
+# Inline elements with a meaning of their own. Each handler returns True when it has dealt with the
+# element, False when the element's text is still to be read as ordinary inline content.
+def _br(walker: _Walker, el: etree._Element, out: Text) -> bool:
+    out.text += "\n"
+    return True
+
+
+def _input(walker: _Walker, el: etree._Element, out: Text) -> bool:
+    if (el.get("type") or "").lower() != "checkbox":
+        return False
+    out.checked = el.get("checked") is not None
+    return True
+
+
+def _time(walker: _Walker, el: etree._Element, out: Text) -> bool:
+    when = el.get("datetime")
+    if when:
+        # The date is a fact of its own; kept out of the text so titles stay clean.
+        out.dates.append(str(when)[:10])
+        return True
+    _marks(el, "time", out)
+    out.dates.append(_squash(_itertext(el)).lstrip("@"))
+    return True
+
+
+def _user(walker: _Walker, el: etree._Element, out: Text) -> bool:
+    who = _attr(el, "ri:account-id") or _attr(el, "ri:username") or _attr(el, "ri:userkey")
+    if who:
+        out.mentions.append(who)
+        out.text += f" {who} "
+    return True
+
+
+def _ac_link(walker: _Walker, el: etree._Element, out: Text) -> bool:
+    user = el.find(_RI + "user")
+    if user is not None:
+        walker._inline_into(user, out)
+        return True
+    body = el.find(_AC + "plain-text-link-body")
+    out.text += (body.text or "") if body is not None else ""
+    return True
+
+
+def _inline_macro(walker: _Walker, el: etree._Element, out: Text) -> bool:
+    macro = (_attr(el, "ac:name") or "").lower()
+    params = {(_attr(p, "ac:name") or ""): _itertext(p) for p in el if _local(p) == "ac:parameter"}
+    if macro == "jira" and params.get("key"):
+        out.refs.append(params["key"].strip())
+        out.text += f" {params['key'].strip()} "
+    elif macro == "status" and params.get("title"):
+        out.text += f" {params['title'].strip()} "
+    elif macro not in _SKIP_MACROS:
+        for body in el:
+            if _local(body) == "ac:rich-text-body":
+                walker._inline_into(body, out)
+    return True
+
+
+def _anchor(walker: _Walker, el: etree._Element, out: Text) -> bool:
+    href = str(el.get("href") or "")
+    account = el.get("data-account-id") or el.get("data-username")
+    if account or "user-mention" in _classes(el) or "confluence-userlink" in _classes(el):
+        shown = _squash(_itertext(el))
+        out.mentions.append(shown or str(account))
+        out.text += f" {shown or account} "
+        return True
+    key = el.get("data-jira-key") or el.get("data-issue-key")
+    if key:
+        out.refs.append(str(key))
+    elif href and is_issue_url(href):
+        out.refs.append(href)
+    return False
+
+
+_INLINE_ELEMENTS: dict[str, Callable[[_Walker, etree._Element, Text], bool]] = {
+    "br": _br,
+    "input": _input,
+    "time": _time,
+    "ri:user": _user,
+    "ac:link": _ac_link,
+    "ac:structured-macro": _inline_macro,
+    "a": _anchor,
+}
+
+
+def _marks(el: etree._Element, name: str, out: Text) -> None:
+    """Facts any element may carry in attributes: a Jira key, a checkbox class."""
+    key = el.get("data-jira-key")
+    if key and name != "a":
+        out.refs.append(str(key))
+    if "checkbox" in _classes(el):
+        out.checked = "checkbox-on" in _classes(el)
+
+
+def _item_box(li: etree._Element) -> tuple[bool | None, list[etree._Element]]:
+    """A list item's checkbox state from its own markup, and the elements that hold its text."""
+    checked: bool | None = None
+    if "checked" in _classes(li).split():
+        checked = True
+    elif li.get("data-inline-task-id") is not None:
+        checked = False
+    if _local(li) != "ac:task":
+        return checked, [li]
+    status = li.find(_AC + "task-status")
+    checked = bool(status is not None and (status.text or "").strip().lower() in _DONE_STATUS)
+    body = li.find(_AC + "task-body")
+    return checked, [body] if body is not None else []
 
 
 def _itertext(el: etree._Element) -> str:

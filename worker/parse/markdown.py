@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import MutableMapping
+from collections.abc import Callable, MutableMapping
 from functools import lru_cache
 from typing import Any
 
@@ -227,25 +227,7 @@ class _Builder:
 
     def _table(self, tokens: list[Token], start: int) -> int:
         """Collect a table; a delimiter row inside it starts a new table, a pipe-less row is a paragraph."""
-        rows: list[tuple[list[Text], bool, int]] = []  # cells, is header, source line
-        i = start + 1
-        current: list[Text] = []
-        in_head = False
-        line = -1
-        while i < len(tokens) and tokens[i].type != "table_close":
-            token = tokens[i]
-            if token.type == "thead_open":
-                in_head = True
-            elif token.type == "thead_close":
-                in_head = False
-            elif token.type == "tr_open":
-                current = []
-                line = token.map[0] if token.map else -1
-            elif token.type == "tr_close":
-                rows.append((current, in_head, line))
-            elif token.type == "inline":
-                current.append(render_inline(token, cell=True))
-            i += 1
+        rows, end = _table_rows(tokens, start)
         self._close_item()
         header: list[Text] = []
         body: list[list[Text]] = []
@@ -258,9 +240,7 @@ class _Builder:
             raw = self.source[source_line] if 0 <= source_line < len(self.source) else "|"
             if is_head:
                 header = cells
-            elif all(_DELIMITER_CELL.match(c.text.strip()) for c in cells if c.text.strip()) and any(
-                c.text.strip() for c in cells
-            ):
+            elif _is_delimiter_row(cells):
                 # "| a | b |\n|---|---|" glued to the previous table: the last row was this table's header.
                 last = body.pop() if body else []
                 flush()
@@ -275,7 +255,35 @@ class _Builder:
             else:
                 body.append(cells)
         flush()
-        return i + 1
+        return end + 1
+
+
+def _is_delimiter_row(cells: list[Text]) -> bool:
+    return all(_DELIMITER_CELL.match(c.text.strip()) for c in cells if c.text.strip()) and any(
+        c.text.strip() for c in cells
+    )
+
+
+def _table_rows(tokens: list[Token], start: int) -> tuple[list[tuple[list[Text], bool, int]], int]:
+    """A table's rows (cells, is header, source line) and the index of its table_close token."""
+    rows: list[tuple[list[Text], bool, int]] = []
+    i = start + 1
+    current: list[Text] = []
+    in_head = False
+    line = -1
+    while i < len(tokens) and tokens[i].type != "table_close":
+        token = tokens[i]
+        if token.type in ("thead_open", "thead_close"):
+            in_head = token.type == "thead_open"
+        elif token.type == "tr_open":
+            current = []
+            line = token.map[0] if token.map else -1
+        elif token.type == "tr_close":
+            rows.append((current, in_head, line))
+        elif token.type == "inline":
+            current.append(render_inline(token, cell=True))
+        i += 1
+    return rows, i
 
 
 def _facts_for(line: str, whole: Text) -> Text:
@@ -308,31 +316,51 @@ def render_inline(token: Token, *, cell: bool = False) -> Text:
     parts: list[str] = []
     hidden = False  # inside inline <script>/<style>: content is code, never text
     for child in token.children or []:
-        kind = child.type
-        if kind == "html_inline" and _HIDDEN_OPEN.match(child.content):
+        if child.type == "html_inline" and _HIDDEN_OPEN.match(child.content):
             hidden = not child.content.rstrip().endswith("/>")
-            continue
-        if kind == "html_inline" and _HIDDEN_CLOSE.match(child.content):
+        elif child.type == "html_inline" and _HIDDEN_CLOSE.match(child.content):
             hidden = False
-            continue
-        if hidden:
-            continue
-        if kind in ("text", "code_inline"):
-            parts.append(child.content)
-        elif kind in ("softbreak", "hardbreak"):
-            parts.append("\n")
-        elif kind == "link_open":
-            href = str(child.attrs.get("href", ""))
-            if is_issue_url(href):
-                out.refs.append(href)
-        elif kind == "html_inline":
-            if _BR.fullmatch(child.content.strip()):
-                parts.append("\n")
-            elif "checkbox" in child.content and "<input" in child.content:
-                out.checked = "checked" in child.content
-        elif kind == "image":
-            continue
-    text = "".join(parts)
+        elif not hidden:
+            handler = _INLINE_HANDLERS.get(child.type)
+            if handler is not None:
+                handler(child, out, parts)
+    out.text = _finish(out, "".join(parts), cell=cell)
+    return out
+
+
+def _text_part(child: Token, out: Text, parts: list[str]) -> None:
+    parts.append(child.content)
+
+
+def _break_part(child: Token, out: Text, parts: list[str]) -> None:
+    parts.append("\n")
+
+
+def _link_part(child: Token, out: Text, parts: list[str]) -> None:
+    href = str(child.attrs.get("href", ""))
+    if is_issue_url(href):
+        out.refs.append(href)
+
+
+def _html_part(child: Token, out: Text, parts: list[str]) -> None:
+    if _BR.fullmatch(child.content.strip()):
+        parts.append("\n")
+    elif "checkbox" in child.content and "<input" in child.content:
+        out.checked = "checked" in child.content
+
+
+_INLINE_HANDLERS: dict[str, Callable[[Token, Text, list[str]], None]] = {
+    "text": _text_part,
+    "code_inline": _text_part,
+    "softbreak": _break_part,
+    "hardbreak": _break_part,
+    "link_open": _link_part,
+    "html_inline": _html_part,
+}
+
+
+def _finish(out: Text, text: str, *, cell: bool) -> str:
+    """The rendered text on tidy lines; a cell's literal tags dropped, Jira mentions noted."""
     if cell:
         # Cells may carry literal <br> inside code spans or escaped form; anything tag-like is dropped.
         text = _BR.sub("\n", text)
@@ -344,5 +372,4 @@ def render_inline(token: Token, *, cell: bool = False) -> Text:
             return match.group(1).strip()
 
         text = _JIRA_MENTION.sub(mention, text)
-    out.text = "\n".join(" ".join(line.split()) for line in text.split("\n") if line.strip())
-    return out
+    return "\n".join(" ".join(line.split()) for line in text.split("\n") if line.strip())

@@ -182,27 +182,34 @@ def _pairs(blocks: list[Block]) -> list[tuple[str, Text]]:
             pair = _split(block.content)
             if pair:
                 out.append(pair)
+        elif any(kind is Kind.ACTION for _, kind in kinds):
             continue
-        if any(kind is Kind.ACTION for _, kind in kinds):
-            continue
-        if isinstance(block, Table):
-            rows = [block.header, *block.rows]
-            for row in rows:
-                value = row[1] if len(row) >= 2 else None
-                if (
-                    value
-                    and len(row[0].text.split()) <= 6
-                    and (value.text.strip() or value.dates or value.mentions)
-                ):
-                    out.append((fold(row[0].text), value))
+        elif isinstance(block, Table):
+            out.extend(_table_pairs(block))
         elif isinstance(block, ListItem | Paragraph):
-            for line in block.content.text.split("\n"):
-                # "Date: 2025-03-12 · Team: Streaming · DRI: @nk": several fields on one line.
-                parts = _FIELD_SEPARATOR.split(line) if _FIELD_SEPARATOR.search(line) else [line]
-                for part in parts:
-                    pair = _split(Text(part, mentions=block.content.mentions, dates=block.content.dates))
-                    if pair:
-                        out.append(pair)
+            out.extend(_line_pairs(block.content))
+    return out
+
+
+def _table_pairs(table: Table) -> list[tuple[str, Text]]:
+    """Key/value rows of a table: a short first cell and a second cell with something in it."""
+    out = []
+    for row in [table.header, *table.rows]:
+        value = row[1] if len(row) >= 2 else None
+        if value and len(row[0].text.split()) <= 6 and (value.text.strip() or value.dates or value.mentions):
+            out.append((fold(row[0].text), value))
+    return out
+
+
+def _line_pairs(content: Text) -> list[tuple[str, Text]]:
+    """ "Key: value" lines, several to a line when separated ("Date: 2025-03-12 · Team: Streaming")."""
+    out = []
+    for line in content.text.split("\n"):
+        parts = _FIELD_SEPARATOR.split(line) if _FIELD_SEPARATOR.search(line) else [line]
+        for part in parts:
+            pair = _split(Text(part, mentions=content.mentions, dates=content.dates))
+            if pair:
+                out.append(pair)
     return out
 
 

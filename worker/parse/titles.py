@@ -74,6 +74,17 @@ def tidy_title(title: str, *, removed: bool) -> str:
         if len(stripped.split()) >= 2:
             removed = removed or stripped != title
             title = stripped
+    tokens = _collapse_separators(title)
+    _drop_tail(tokens, removed=removed)
+    text = " ".join(tokens).strip(_STRIP)
+    opened = text.rfind("(")
+    if opened > 0 and text.count("(") > text.count(")") and len(text[opened:].split()) <= 4:
+        text = text[:opened].strip(_STRIP)  # "(Ana" left from "(Ana, erledigt)": residue, not title
+    return text
+
+
+def _collapse_separators(title: str) -> list[str]:
+    """The title's tokens, one separator kept of each run and none at the start."""
     tokens: list[str] = []
     last_separator = False  # whether tokens[-1] is separator-only (tested once per token)
     for token in title.split(" "):
@@ -84,24 +95,22 @@ def tidy_title(title: str, *, removed: bool) -> str:
             continue
         tokens.append(token)
         last_separator = separator
-    while tokens and _separator_only(tokens[0]):
-        tokens.pop(0)
-    changed = True
-    while changed and tokens:
-        changed = False
-        if _separator_only(tokens[-1]):
+    start = 0
+    while start < len(tokens) and _separator_only(tokens[start]):
+        start += 1
+    return tokens[start:]
+
+
+def _drop_tail(tokens: list[str], *, removed: bool) -> None:
+    """Pop trailing separators, ticket keys and (after a cut) reference filler and dangling words."""
+    while tokens:
+        last = tokens[-1]
+        if _separator_only(last):
             tokens.pop()
-            changed = True
-        elif len(tokens) > 2 and (
-            _is_ref_token(tokens[-1]) or (removed and tokens[-1].lower() in _REF_FILLER)
-        ):
+        elif len(tokens) > 2 and (_is_ref_token(last) or (removed and last.lower() in _REF_FILLER)):
             tokens.pop()
-            removed = changed = True
-        elif removed and len(tokens) > 2 and tokens[-1].lower().strip(_STRIP) in _DANGLING:
+            removed = True
+        elif removed and len(tokens) > 2 and last.lower().strip(_STRIP) in _DANGLING:
             tokens.pop()
-            changed = True
-    text = " ".join(tokens).strip(_STRIP)
-    opened = text.rfind("(")
-    if opened > 0 and text.count("(") > text.count(")") and len(text[opened:].split()) <= 4:
-        text = text[:opened].strip(_STRIP)  # "(Ana" left from "(Ana, erledigt)": residue, not title
-    return text
+        else:
+            return

@@ -342,23 +342,13 @@ def _plan_update(
     kept: list[str] = []
     conflicts: list[str] = []
     for name in OWNED_FIELDS:
-        want, have = getattr(desired, name), getattr(ticket.fields, name)
-        if same_value(name, want, have, team):
-            continue
-        if name == "assignee" and want is None:
-            # Never unassign: an owner we cannot resolve now is not a reason to drop a real assignee.
-            if have is not None:
-                kept.append(
-                    f"assignee kept ({(resolution.reason if resolution else '') or 'owner unresolved'})"
-                )
-            continue
-        last = getattr(written, name) if written is not None and name in owned else None
-        if name in owned and same_value(name, have, last, team):
+        verdict = _field_verdict(name, desired, ticket.fields, written, owned, team, resolution)
+        if verdict == "update":
             update.append(name)
-        elif name in owned and same_value(name, want, last, team):
-            kept.append(f"human edit of {name} kept")
-        else:
+        elif verdict == "conflict":
             conflicts.append(name)
+        elif verdict:
+            kept.append(verdict)
     reasons: list[str] = []
     if adopt is not None and not adopt.owned:
         reasons.append("recovered from the tracker by label; its values are kept as people left them")
@@ -375,6 +365,32 @@ def _plan_update(
         update=tuple(update),
         reason="; ".join(reasons),
     )
+
+
+def _field_verdict(
+    name: str,
+    desired: TicketFields,
+    have_fields: TicketFields,
+    written: TicketFields | None,
+    owned: frozenset[str],
+    team: Team,
+    resolution: OwnerResolution | None,
+) -> str:
+    """One owned field: "" (leave it), "update", "conflict", or why the ticket's value is kept."""
+    want, have = getattr(desired, name), getattr(have_fields, name)
+    if same_value(name, want, have, team):
+        return ""
+    if name == "assignee" and want is None:
+        # Never unassign: an owner we cannot resolve now is not a reason to drop a real assignee.
+        if have is None:
+            return ""
+        return f"assignee kept ({(resolution.reason if resolution else '') or 'owner unresolved'})"
+    last = getattr(written, name) if written is not None and name in owned else None
+    if name in owned and same_value(name, have, last, team):
+        return "update"
+    if name in owned and same_value(name, want, last, team):
+        return f"human edit of {name} kept"
+    return "conflict"
 
 
 def _owner_note(resolution: OwnerResolution | None) -> str:

@@ -15,22 +15,27 @@ from typing import Any
 from celery import Task, shared_task
 
 from config.settings import Settings
-from connectors.errors import RateLimited, TrackerError, Transient
+from connectors.errors import TrackerError
 from worker.followup import jobs
 from worker.followup.ledger import CLAIM_LEASE
-from worker.followup.schedule import REFRESH_TASK, REMIND_TASK, SEND_TASK
 from worker.store.tracked import open_followup_store
+from worker.tasks.names import REFRESH_TASK, REMIND_TASK, SEND_TASK
+from worker.tasks.retry import RETRYABLE, countdown_for
 
 log = logging.getLogger(__name__)
 
 MAX_RETRIES = 8
-#: Seconds before retrying failed channels: 1, 2, 4 ... minutes, at most 30.
-RETRY_BASE = 60
-RETRY_CAP = 1800
+#: Retry timing (worker/tasks/retry.py): about 1, 2, 4 ... minutes, at most 30, or the Retry-After.
+RETRY_BASE = 60.0
+RETRY_CAP = 1800.0
 
 
 class DeliveryFailed(Exception):
     """Some channels of a report could not be delivered; the task retries them."""
+
+
+def _countdown(task: Task, exc: BaseException) -> float:
+    return countdown_for(exc, task.request.retries, base=RETRY_BASE, cap=RETRY_CAP)
 
 
 def _settings(task: Task) -> Settings:
@@ -48,9 +53,8 @@ def refresh_statuses(self: Task, team: str | None = None) -> dict[str, Any]:
     try:
         with open_followup_store(settings) as store:
             outcome = jobs.refresh(settings, store, now, team=team)
-    except (RateLimited, Transient) as exc:
-        countdown = exc.retry_after if isinstance(exc, RateLimited) else RETRY_BASE
-        raise self.retry(exc=exc, countdown=min(RETRY_CAP, max(1.0, countdown))) from None
+    except RETRYABLE as exc:
+        raise self.retry(exc=exc, countdown=_countdown(self, exc)) from None
     return {"tickets": outcome.result.tickets, "changed": outcome.result.changed,
             "skipped": list(outcome.skipped)}
 
@@ -74,11 +78,11 @@ def send_reports(self: Task, team: str | None = None, at: str | None = None) -> 
     # only lapses after the lease; come back after it, or that channel's report is lost for the period.
     busy = sum(o.state == "busy" for r in results for o in r.channels)
     if failed or busy:
-        countdown = min(RETRY_CAP, RETRY_BASE * 2 ** self.request.retries)
+        undelivered = DeliveryFailed(f"{failed} channel(s) failed, {busy} busy")
+        countdown = _countdown(self, undelivered)
         if busy:
             countdown = max(countdown, CLAIM_LEASE.total_seconds() + RETRY_BASE)
-        raise self.retry(exc=DeliveryFailed(f"{failed} channel(s) failed, {busy} busy"), countdown=countdown,
-                         kwargs={"team": team, "at": now.isoformat()})
+        raise self.retry(exc=undelivered, countdown=countdown, kwargs={"team": team, "at": now.isoformat()})
     return summary
 
 

@@ -15,27 +15,20 @@ from typing import Any
 from celery import Task, shared_task
 from celery.exceptions import Retry
 
-from config.celery_app import (
-    INGEST_PULL_TASK,
-    INGEST_TASK,
-    RECONCILE_TASK,
-    RESYNC_TASK,
-    SYNC_TASK,
-)
 from config.settings import Settings
 from connectors.redis_throttle import RedisWriteThrottle, token_key
 from connectors.sources import parse_source, stable_id
 from connectors.sources.github import GitHubReader
 from connectors.throttle import LocalWriteThrottle, NoThrottle, WriteThrottle
 from worker.errors import Locked, UserError
-from worker.service.enqueue import enqueue_ingest, enqueue_sync
 from worker.service.fetch import fetch_document
-from worker.service.locks import RedisUnavailable, file_lock, postmortem_lock
 from worker.service.requests import IngestRequest, parse_request
 from worker.service.sweep import find_unseen, redrive_outbox, unsynced
 from worker.service.trust import check_source
 from worker.store.outbox import Outbox
 from worker.sync import pipeline
+from worker.tasks.enqueue import enqueue_ingest, enqueue_sync
+from worker.tasks.names import INGEST_PULL_TASK, INGEST_TASK, RECONCILE_TASK, RESYNC_TASK, SYNC_TASK
 from worker.tasks.retry import RETRYABLE, countdown_for
 
 log = logging.getLogger(__name__)
@@ -179,21 +172,20 @@ def ingest_pull_request(self: Task, repo: str, number: int, outbox_id: int | Non
     bind=True, name=SYNC_TASK, max_retries=MAX_RETRIES
 )
 def sync_postmortem(self: Task, postmortem_key: str) -> dict[str, int]:
-    """Create and update the postmortem's tickets, holding its lock so no two syncs overlap."""
+    """Create and update the postmortem's tickets; a sync of the same document already running defers it.
+
+    One lock keeps two syncs of a document apart: the store's sync lock, taken inside `pipeline.sync`
+    (a PostgreSQL session advisory lock, or an flock beside the SQLite file). It covers every worker on
+    every host and the CLI's `sync`/`resync` alike, and a killed holder frees it at once (the server ends
+    the session when its socket closes; the kernel drops the flock with the process). So the task takes
+    no lock of its own: `SyncBusy` (a `Locked`) sends it back to the queue, never dropped.
+    """
     settings = _settings(self)
-    client = _redis(self)
-    lock_ttl = float(settings.sync_lock_seconds)
     try:
-        with (
-            postmortem_lock(client, postmortem_key, ttl=lock_ttl) if client is not None
-            else file_lock(postmortem_key)
-        ):
-            result = pipeline.sync(settings, postmortem_key, throttle=_github_throttle(self, settings))
+        result = pipeline.sync(settings, postmortem_key, throttle=_github_throttle(self, settings))
     except Locked as exc:
         # Another sync of this document is running; come back once it is likely done. Never dropped.
-        raise _retry(self, exc, countdown=lock_ttl / 2, unlimited=True) from None
-    except RedisUnavailable as exc:
-        raise _retry(self, exc) from None
+        raise _retry(self, exc, countdown=settings.sync_lock_seconds / 2, unlimited=True) from None
     except RETRYABLE as exc:
         raise _retry(self, exc) from None
     if result.retry_error is not None:

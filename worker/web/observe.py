@@ -17,10 +17,10 @@ from starlette.middleware import Middleware
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from config.celery_app import INGEST_QUEUE, TRACKER_QUEUE
 from config.logs import log_context
 from config.metrics import WEBHOOK_DELIVERIES
 from config.settings import Settings
+from worker.tasks.names import INGEST_QUEUE, TRACKER_QUEUE
 from worker.web.readiness import readyz_endpoint
 from worker.web.scrape import SystemCollector, metrics_endpoint
 

@@ -1,5 +1,9 @@
 """Webhook signatures: GitHub's and Jira's `sha256=<hex>`, and our generic hook's timestamped `t=…,v1=…`.
 
+The functions compute and check each form; `HubSignature` and `TimestampedSignature` are the two schemes
+as the receive path (worker.web.receive) uses them: a check of the header before the body is read, then
+the check of the body. Both raise BadSignature with the one-line reason the sender is answered.
+
 GitHub and Jira sign the body only, so a replay of their deliveries is made harmless by ordering (commit
 and `updated` times), not here. Our own hook signs a timestamp with the body, as Stripe does:
 `X-Followthrough-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`, and refuses a
@@ -10,6 +14,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import time
+from collections.abc import Mapping
 
 from pydantic import SecretStr
 
@@ -105,3 +111,42 @@ def well_formed(header: str | None) -> bool:
     value = header.strip().lower()
     digest = value.removeprefix(PREFIX)
     return value.startswith(PREFIX) and len(digest) == 64 and all(c in "0123456789abcdef" for c in digest)
+
+
+class HubSignature:
+    """GitHub's and Jira's scheme: `<header>: sha256=<hex HMAC-SHA256 of the body>`."""
+
+    def __init__(self, header: str) -> None:
+        self.header = header
+
+    def precheck(self, headers: Mapping[str, str]) -> None:
+        """Refuse a header that cannot be a signature at all, before any body is buffered."""
+        if not well_formed(headers.get(self.header)):
+            raise BadSignature(f"missing or bad {self.header}")
+
+    def verify(self, secret: SecretStr, body: bytes, headers: Mapping[str, str]) -> int | None:
+        """Check the body's signature; nothing is signed but the body, so no signed time (None)."""
+        if not verify(secret, body, headers.get(self.header)):
+            raise BadSignature(f"missing or bad {self.header}")
+        return None
+
+
+class TimestampedSignature:
+    """Our generic hook's scheme: `<header>: t=<unix seconds>,v1=<hex>`, refused when stale."""
+
+    def __init__(self, header: str) -> None:
+        self.header = header
+
+    def precheck(self, headers: Mapping[str, str]) -> None:
+        """Refuse a missing, malformed or stale signature, before any body is buffered."""
+        try:
+            check_timestamped_header(headers.get(self.header), now=time.time())
+        except BadSignature as exc:
+            raise BadSignature(f"{self.header}: {exc}") from None
+
+    def verify(self, secret: SecretStr, body: bytes, headers: Mapping[str, str]) -> int | None:
+        """Check the body's signature; returns the signed time."""
+        try:
+            return verify_timestamped(secret, body, headers.get(self.header), now=time.time())
+        except BadSignature as exc:
+            raise BadSignature(f"{self.header}: {exc}") from None

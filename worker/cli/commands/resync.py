@@ -50,8 +50,9 @@ def _enqueue(settings: Settings, keys: list[str]) -> None:
     """Send one resync task per postmortem; Unavailable (exit 3) when the broker cannot be reached."""
     from kombu.exceptions import OperationalError
 
-    from config.celery_app import RESYNC_TASK, make_celery
+    from config.celery_app import make_celery
     from worker.errors import Unavailable
+    from worker.tasks.names import RESYNC_TASK
 
     app = make_celery(settings)
     try:
@@ -90,18 +91,8 @@ def report(outcomes: list[ResyncOutcome], totals: Counter[str], *, asked_dry_run
     """Print failures (stderr), problems by ticket and item, and the summary; return the exit code."""
     failed = [o for o in outcomes if o.error]
     fell_back = [o for o in outcomes if o.dry_run and o.dry_run_reason and not asked_dry_run]
-    for outcome in failed:
-        print(f"{outcome.postmortem_key}: failed: {outcome.error}", file=sys.stderr)
-    if fell_back:
-        note(f"no tracker credentials for {len(fell_back)} postmortem(s) "
-             f"({', '.join(o.postmortem_key for o in fell_back)}): dry run, nothing written")
-    for outcome in outcomes:
-        for problem in outcome.problems:
-            print(f"{outcome.postmortem_key}: {problem}")
-    summary = ", ".join(f"{count} {result}" for result, count in sorted(totals.items())) or "no items"
-    owners = sum(o.needs_owner for o in outcomes)
-    if owners:
-        summary += f"; {owners} need{'s' if owners == 1 else ''} an owner (needs-owner)"
+    _print_problems(outcomes, failed, fell_back)
+    summary = _summary(outcomes, totals)
     done = len(outcomes) - len(failed)
     if asked_dry_run or (fell_back and len(fell_back) == done):
         print(f"planned {done} of {len(outcomes)} postmortem(s) (dry run, nothing written): {summary}")
@@ -110,3 +101,23 @@ def report(outcomes: list[ResyncOutcome], totals: Counter[str], *, asked_dry_run
     if failed or any(o.failed for o in outcomes):
         return EXIT_PARTIAL
     return EXIT_DRY_RUN_FALLBACK if fell_back else EXIT_OK
+
+
+def _print_problems(outcomes: list[ResyncOutcome], failed: list[ResyncOutcome],
+                    fell_back: list[ResyncOutcome]) -> None:
+    for outcome in failed:
+        print(f"{outcome.postmortem_key}: failed: {outcome.error}", file=sys.stderr)
+    if fell_back:
+        note(f"no tracker credentials for {len(fell_back)} postmortem(s) "
+             f"({', '.join(o.postmortem_key for o in fell_back)}): dry run, nothing written")
+    for outcome in outcomes:
+        for problem in outcome.problems:
+            print(f"{outcome.postmortem_key}: {problem}")
+
+
+def _summary(outcomes: list[ResyncOutcome], totals: Counter[str]) -> str:
+    summary = ", ".join(f"{count} {result}" for result, count in sorted(totals.items())) or "no items"
+    owners = sum(o.needs_owner for o in outcomes)
+    if owners:
+        summary += f"; {owners} need{'s' if owners == 1 else ''} an owner (needs-owner)"
+    return summary

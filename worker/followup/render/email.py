@@ -6,16 +6,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from worker.followup.render import escape
-from worker.followup.render.chart import render_chart
-from worker.followup.render.common import (
-    digest_notes,
-    due_text,
-    full_report_hint,
-    more_text,
-    nothing_text,
-    period_text,
-    summary_pairs,
-    timing,
+from worker.followup.render.common import due_text, timing
+from worker.followup.render.history_bars import history_bars
+from worker.followup.render.outline import (
+    AllClear,
+    Closing,
+    Dropped,
+    Escalation,
+    History,
+    OutlineWriter,
+    Owner,
+    Period,
+    SummaryTable,
+    Title,
+    outline,
+    write,
 )
 from worker.followup.render.text import render_text
 from worker.followup.report import ReportLine, TeamReport
@@ -50,46 +55,71 @@ def subject(report: TeamReport) -> str:
     return escape.oneline(f"{report.title}: {s.overdue} overdue, {s.due_soon} due soon, {s.open} open")
 
 
+class _HtmlWriter(OutlineWriter):
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+
+    def title(self, section: Title) -> None:
+        self.parts.append(f"<h2>{escape.html_text(section.text)}</h2>")
+
+    def period(self, section: Period) -> None:
+        self.parts.append(f'<p style="color:#666">{escape.html_text(section.text)}</p>')
+
+    def summary(self, section: SummaryTable) -> None:
+        self.parts.append('<table role="presentation" class="summary" cellpadding="0" cellspacing="0">')
+        self.parts += [f"<tr><th {_TD} align=left>{label}</th><td {_TD}>{escape.html_text(value)}</td></tr>"
+                       for label, value in section.pairs]
+        self.parts.append("</table>")
+
+    def escalation(self, section: Escalation) -> None:
+        names = ", ".join(escape.html_text(escape.oneline(name)) for name in section.names)
+        self.parts.append(f'<p><strong style="color:#d9534f">{section.count} escalated</strong> '
+                          "(overdue past the threshold)" + (f", escalated to {names}" if names else "")
+                          + ".</p>")
+
+    def history(self, section: History) -> None:
+        self.parts.append(history_bars(section.points))
+
+    def owner(self, section: Owner) -> None:
+        name = escape.html_text(escape.oneline(section.name))
+        self.parts.append(f'<h3 style="margin:20px 0 4px">{name}</h3>')
+        for group in section.postmortems:
+            self.parts.append(f'<p style="margin:8px 0 4px"><em>{_a(group.title, group.url)}</em></p>')
+            self.parts.append('<table class="actions" cellpadding="0" cellspacing="0" '
+                              'style="border-collapse:collapse">')
+            self.parts.append(f"<tr><th {_TD} align=left>Action</th><th {_TD} align=left>Ticket</th>"
+                              f"<th {_TD} align=left>Due</th>"
+                              f"<th {_TD} align=left>Status</th></tr>")
+            self.parts += [_row(line) for line in group.lines]
+            self.parts.append("</table>")
+        if section.more:
+            more = escape.html_text(section.more)
+            self.parts.append(f'<p style="margin:4px 0;color:#666"><em>{more}</em></p>')
+
+    def all_clear(self, section: AllClear) -> None:
+        self.parts.append(f"<p>{section.text}</p>")
+
+    def dropped(self, section: Dropped) -> None:
+        self.parts.append('<h3 style="margin:20px 0 4px">Dropped this period</h3><ul>')
+        self.parts += [f"<li>{escape.html_text(escape.oneline(line.item.title))} — "
+                       f"{_a(line.item.ticket_key or 'no ticket', line.item.ticket_url)}</li>"
+                       for line in section.lines]
+        self.parts.append("</ul>")
+
+    def closing(self, section: Closing) -> None:
+        self.parts += [f'<p style="color:#666"><em>{escape.html_text(note)}</em></p>'
+                       for note in section.notes]
+        if section.link:
+            self.parts.append(f"<p>{_a('Full report', section.link)}</p>")
+        elif section.hint:
+            self.parts.append(f'<p style="color:#666"><code>{escape.html_text(section.hint)}</code></p>')
+
+
 def html_fragment(report: TeamReport) -> str:
     """The report as HTML body content (inline styles, no images or scripts)."""
-    parts = [f"<h2>{escape.html_text(report.title)}</h2>",
-             f'<p style="color:#666">{escape.html_text(period_text(report))}</p>',
-             '<table role="presentation" class="summary" cellpadding="0" cellspacing="0">']
-    parts += [f"<tr><th {_TD} align=left>{label}</th><td {_TD}>{escape.html_text(value)}</td></tr>"
-              for label, value in summary_pairs(report.summary)]
-    parts.append("</table>")
-    if report.escalations and not report.escalation:
-        names = ", ".join(escape.html_text(escape.oneline(name)) for name in report.escalate_to_names)
-        parts.append(f'<p><strong style="color:#d9534f">{len(report.escalations)} escalated</strong> '
-                     "(overdue past the threshold)" + (f", escalated to {names}" if names else "") + ".</p>")
-    parts.append(render_chart(report.history))
-    for owner in report.owners:
-        parts.append(f'<h3 style="margin:20px 0 4px">{escape.html_text(escape.oneline(owner.owner))}</h3>')
-        for group in owner.postmortems:
-            parts.append(f'<p style="margin:8px 0 4px"><em>{_a(group.title, group.url)}</em></p>')
-            parts.append('<table class="actions" cellpadding="0" cellspacing="0" '
-                         'style="border-collapse:collapse">')
-            parts.append(f"<tr><th {_TD} align=left>Action</th><th {_TD} align=left>Ticket</th>"
-                         f"<th {_TD} align=left>Due</th>"
-                         f"<th {_TD} align=left>Status</th></tr>")
-            parts += [_row(line) for line in group.lines]
-            parts.append("</table>")
-        if more := more_text(owner):
-            parts.append(f'<p style="margin:4px 0;color:#666"><em>{escape.html_text(more)}</em></p>')
-    if not report.owners and not report.hidden_owners:
-        parts.append(f"<p>{nothing_text(report)}</p>")
-    if report.dropped:
-        parts.append('<h3 style="margin:20px 0 4px">Dropped this period</h3><ul>')
-        parts += [f"<li>{escape.html_text(escape.oneline(line.item.title))} — "
-                  f"{_a(line.item.ticket_key or 'no ticket', line.item.ticket_url)}</li>"
-                  for line in report.dropped]
-        parts.append("</ul>")
-    parts += [f'<p style="color:#666"><em>{escape.html_text(note)}</em></p>' for note in digest_notes(report)]
-    if report.full_report_url:
-        parts.append(f"<p>{_a('Full report', report.full_report_url)}</p>")
-    elif report.digest:
-        parts.append(f'<p style="color:#666"><code>{escape.html_text(full_report_hint(report))}</code></p>')
-    return "".join(parts)
+    writer = _HtmlWriter()
+    write(outline(report), writer)
+    return "".join(writer.parts)
 
 
 def html_document(title: str, fragments: Sequence[str]) -> str:

@@ -6,15 +6,20 @@ from typing import Any
 
 from connectors.notify import template_json
 from worker.followup.render import escape
-from worker.followup.render.common import (
-    digest_notes,
-    due_text,
-    full_report_hint,
-    more_text,
-    nothing_text,
-    period_text,
-    summary_pairs,
-    timing,
+from worker.followup.render.common import due_text, timing
+from worker.followup.render.outline import (
+    AllClear,
+    Closing,
+    Dropped,
+    Escalation,
+    History,
+    OutlineWriter,
+    Owner,
+    Period,
+    SummaryTable,
+    Title,
+    outline,
+    write,
 )
 from worker.followup.report import ReportLine, TeamReport
 
@@ -72,49 +77,71 @@ def _fallback(report: TeamReport) -> str:
             f"{s.done_this_period} done this period")
 
 
+class _SlackWriter(OutlineWriter):
+    def __init__(self) -> None:
+        self.blocks: list[Block] = []
+
+    def title(self, section: Title) -> None:
+        text = escape.oneline(section.text, limit=MAX_HEADER)
+        self.blocks.append({"type": "header", "text": {"type": "plain_text", "text": text}})
+
+    def period(self, section: Period) -> None:
+        self.blocks.append(_context(escape.slack(section.text)))
+
+    def summary(self, section: SummaryTable) -> None:
+        fields = [{"type": "mrkdwn", "text": f"*{label}*\n{escape.slack(value)}"}
+                  for label, value in section.pairs]
+        self.blocks.append({"type": "section", "fields": fields})
+
+    def escalation(self, section: Escalation) -> None:
+        names = ", ".join(escape.slack(escape.oneline(name)) for name in section.names)
+        to = f", escalated to {names}" if names else ""
+        self.blocks.append(_mrkdwn(f":rotating_light: *{section.count} escalated* "
+                                   f"(overdue past the threshold){to}"))
+
+    def history(self, section: History) -> None:
+        pass  # no chart in Slack
+
+    def owner(self, section: Owner) -> None:
+        lines = [f"*{escape.slack(escape.oneline(section.name))}*"]
+        for group in section.postmortems:
+            heading = escape.oneline(group.title, limit=150)
+            lines.append(f"_{escape.slack_link(group.url, heading) if group.url else escape.slack(heading)}_")
+            lines += [_line(line) for line in group.lines]
+        if section.more:
+            lines.append(f"_{section.more}_")
+        self.blocks += [_mrkdwn(chunk) for chunk in _chunks(lines)]
+
+    def all_clear(self, section: AllClear) -> None:
+        self.blocks.append(_mrkdwn(f":white_check_mark: {section.text}"))
+
+    def dropped(self, section: Dropped) -> None:
+        lines = ["*Dropped this period*"] + [
+            f"• {escape.slack(escape.oneline(line.item.title, limit=200))} — "
+            + (escape.slack_link(line.item.ticket_url, line.item.ticket_key or "ticket")
+               if line.item.ticket_url else escape.slack(line.item.ticket_key or "no ticket"))
+            for line in section.lines
+        ]
+        self.blocks += [_mrkdwn(chunk) for chunk in _chunks(lines)]
+
+    def closing(self, section: Closing) -> None:
+        notes = [escape.slack(note) for note in section.notes]
+        if section.link:
+            notes.append(escape.slack_link(section.link, "Full report"))
+        elif section.hint:
+            notes.append(escape.slack(section.hint))
+        if notes:
+            self.blocks.append(_context("\n".join(notes)))
+
+
 def render_slack(report: TeamReport) -> dict[str, Any]:
     """The report as a Slack message payload: `text` (notification fallback) and Block Kit `blocks`.
 
     Whether it fits Slack's limits depends on the report's size: send a digest fitted with `fit.fit_slack`.
     """
-    blocks: list[Block] = [
-        {"type": "header",
-         "text": {"type": "plain_text", "text": escape.oneline(report.title, limit=MAX_HEADER)}},
-        _context(escape.slack(period_text(report))),
-        {"type": "section", "fields": [{"type": "mrkdwn", "text": f"*{label}*\n{escape.slack(value)}"}
-                                       for label, value in summary_pairs(report.summary)]},
-    ]
-    if report.escalations and not report.escalation:
-        names = ", ".join(escape.slack(escape.oneline(name)) for name in report.escalate_to_names)
-        blocks.append(_mrkdwn(f":rotating_light: *{len(report.escalations)} escalated* "
-                              f"(overdue past the threshold)" + (f", escalated to {names}" if names else "")))
-    for owner in report.owners:
-        lines = [f"*{escape.slack(escape.oneline(owner.owner))}*"]
-        for group in owner.postmortems:
-            heading = escape.oneline(group.title, limit=150)
-            lines.append(f"_{escape.slack_link(group.url, heading) if group.url else escape.slack(heading)}_")
-            lines += [_line(line) for line in group.lines]
-        if more := more_text(owner):
-            lines.append(f"_{more}_")
-        blocks += [_mrkdwn(chunk) for chunk in _chunks(lines)]
-    if not report.owners and not report.hidden_owners:
-        blocks.append(_mrkdwn(f":white_check_mark: {nothing_text(report)}"))
-    if report.dropped:
-        lines = ["*Dropped this period*"] + [
-            f"• {escape.slack(escape.oneline(line.item.title, limit=200))} — "
-            + (escape.slack_link(line.item.ticket_url, line.item.ticket_key or "ticket")
-               if line.item.ticket_url else escape.slack(line.item.ticket_key or "no ticket"))
-            for line in report.dropped
-        ]
-        blocks += [_mrkdwn(chunk) for chunk in _chunks(lines)]
-    notes = [escape.slack(note) for note in digest_notes(report)]
-    if report.full_report_url:
-        notes.append(escape.slack_link(report.full_report_url, "Full report"))
-    elif report.digest:
-        notes.append(escape.slack(full_report_hint(report)))
-    if notes:
-        blocks.append(_context("\n".join(notes)))
-    return {"text": escape.slack(_fallback(report)), "blocks": blocks}
+    writer = _SlackWriter()
+    write(outline(report), writer)
+    return {"text": escape.slack(_fallback(report)), "blocks": writer.blocks}
 
 
 def fits_slack(payload: dict[str, Any]) -> bool:

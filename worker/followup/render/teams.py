@@ -12,15 +12,20 @@ from typing import Any
 from connectors.notify import template_json
 from worker.followup.items import ItemState
 from worker.followup.render import escape
-from worker.followup.render.common import (
-    digest_notes,
-    due_text,
-    full_report_hint,
-    more_text,
-    nothing_text,
-    period_text,
-    summary_pairs,
-    timing,
+from worker.followup.render.common import due_text, timing
+from worker.followup.render.outline import (
+    AllClear,
+    Closing,
+    Dropped,
+    Escalation,
+    History,
+    OutlineWriter,
+    Owner,
+    Period,
+    SummaryTable,
+    Title,
+    outline,
+    write,
 )
 from worker.followup.report import ReportLine, TeamReport
 
@@ -65,43 +70,70 @@ def _line(line: ReportLine) -> Element:
     return _rich(*runs, spacing="Small")
 
 
-def render_teams(report: TeamReport) -> dict[str, Any]:
-    """The report as a Teams message: one Adaptive Card attachment (fit a digest with `fit.fit_teams`)."""
-    body: list[Element] = [
-        {"type": "TextBlock", "text": escape.oneline(report.title), "size": "Large", "weight": "Bolder",
-         "wrap": True},
-        _rich(_run(period_text(report), color="Accent")),
-        {"type": "FactSet", "facts": [{"title": label, "value": value}
-                                      for label, value in summary_pairs(report.summary)]},
-    ]
-    if report.escalations and not report.escalation:
-        names = ", ".join(escape.oneline(name) for name in report.escalate_to_names)
-        body.append(_rich(_run(f"{len(report.escalations)} escalated (overdue past the threshold)"
-                               + (f", escalated to {names}" if names else ""), bold=True, color="Attention")))
-    for owner in report.owners:
-        body.append(_rich(_run(escape.oneline(owner.owner), bold=True), spacing="Large"))
-        for group in owner.postmortems:
-            heading = _run(escape.oneline(group.title, limit=150), url=group.url, color="Accent")
-            body.append(_rich(heading, spacing="Small"))
-            body += [_line(line) for line in group.lines]
-        if more := more_text(owner):
-            body.append(_rich(_run(more, italic=True), spacing="Small"))
-    if not report.owners and not report.hidden_owners:
-        body.append(_rich(_run(nothing_text(report), color="Good")))
-    if report.dropped:
-        body.append(_rich(_run("Dropped this period", bold=True), spacing="Large"))
-        body += [_rich(_run("• " + escape.oneline(line.item.title, limit=200) + " — "),
-                       _run(escape.oneline(line.item.ticket_key or "no ticket"), url=line.item.ticket_url))
-                 for line in report.dropped]
-    body += [_rich(_run(note, italic=True), spacing="Medium") for note in digest_notes(report)]
-    if report.full_report_url:
-        body.append(_rich(_run("Full report", url=report.full_report_url, color="Accent"), spacing="Medium"))
-    elif report.digest:
-        body.append(_rich(_run(full_report_hint(report), italic=True), spacing="Medium"))
-    card = {"$schema": CARD_SCHEMA, "type": "AdaptiveCard", "version": CARD_VERSION, "body": body,
-            "msteams": {"width": "Full"}}
+def card_message(body: list[Element], *, full_width: bool = False) -> dict[str, Any]:
+    """A Teams message holding one Adaptive Card with this body."""
+    card: Element = {"$schema": CARD_SCHEMA, "type": "AdaptiveCard", "version": CARD_VERSION, "body": body}
+    if full_width:
+        card["msteams"] = {"width": "Full"}
     return {"type": "message", "attachments": [
         {"contentType": "application/vnd.microsoft.card.adaptive", "contentUrl": None, "content": card}]}
+
+
+class _TeamsWriter(OutlineWriter):
+    def __init__(self) -> None:
+        self.body: list[Element] = []
+
+    def title(self, section: Title) -> None:
+        self.body.append({"type": "TextBlock", "text": escape.oneline(section.text), "size": "Large",
+                          "weight": "Bolder", "wrap": True})
+
+    def period(self, section: Period) -> None:
+        self.body.append(_rich(_run(section.text, color="Accent")))
+
+    def summary(self, section: SummaryTable) -> None:
+        self.body.append({"type": "FactSet", "facts": [{"title": label, "value": value}
+                                                       for label, value in section.pairs]})
+
+    def escalation(self, section: Escalation) -> None:
+        names = ", ".join(escape.oneline(name) for name in section.names)
+        self.body.append(_rich(_run(f"{section.count} escalated (overdue past the threshold)"
+                                    + (f", escalated to {names}" if names else ""), bold=True,
+                                    color="Attention")))
+
+    def history(self, section: History) -> None:
+        pass  # no chart in the card
+
+    def owner(self, section: Owner) -> None:
+        self.body.append(_rich(_run(escape.oneline(section.name), bold=True), spacing="Large"))
+        for group in section.postmortems:
+            heading = _run(escape.oneline(group.title, limit=150), url=group.url, color="Accent")
+            self.body.append(_rich(heading, spacing="Small"))
+            self.body += [_line(line) for line in group.lines]
+        if section.more:
+            self.body.append(_rich(_run(section.more, italic=True), spacing="Small"))
+
+    def all_clear(self, section: AllClear) -> None:
+        self.body.append(_rich(_run(section.text, color="Good")))
+
+    def dropped(self, section: Dropped) -> None:
+        self.body.append(_rich(_run("Dropped this period", bold=True), spacing="Large"))
+        for line in section.lines:
+            ticket = _run(escape.oneline(line.item.ticket_key or "no ticket"), url=line.item.ticket_url)
+            self.body.append(_rich(_run("• " + escape.oneline(line.item.title, limit=200) + " — "), ticket))
+
+    def closing(self, section: Closing) -> None:
+        self.body += [_rich(_run(note, italic=True), spacing="Medium") for note in section.notes]
+        if section.link:
+            self.body.append(_rich(_run("Full report", url=section.link, color="Accent"), spacing="Medium"))
+        elif section.hint:
+            self.body.append(_rich(_run(section.hint, italic=True), spacing="Medium"))
+
+
+def render_teams(report: TeamReport) -> dict[str, Any]:
+    """The report as a Teams message: one Adaptive Card attachment (fit a digest with `fit.fit_teams`)."""
+    writer = _TeamsWriter()
+    write(outline(report), writer)
+    return card_message(writer.body, full_width=True)
 
 
 def payload_bytes(payload: dict[str, Any]) -> int:

@@ -5,15 +5,20 @@ from __future__ import annotations
 import textwrap
 
 from worker.followup.render import escape
-from worker.followup.render.common import (
-    digest_notes,
-    due_text,
-    full_report_hint,
-    more_text,
-    nothing_text,
-    period_text,
-    summary_pairs,
-    timing,
+from worker.followup.render.common import due_text, timing
+from worker.followup.render.outline import (
+    AllClear,
+    Closing,
+    Dropped,
+    Escalation,
+    History,
+    OutlineWriter,
+    Owner,
+    Period,
+    SummaryTable,
+    Title,
+    outline,
+    write,
 )
 from worker.followup.report import ReportLine, TeamReport
 
@@ -39,42 +44,67 @@ def _line(line: ReportLine) -> list[str]:
     return [*_wrap(f"- {escape.oneline(item.title)}", "    ", hanging="      "), status + ticket]
 
 
-def render_text(report: TeamReport) -> str:
-    """The report as plain text (no markup, so nothing to escape beyond control characters)."""
-    title = escape.oneline(report.title, limit=WIDTH)
-    out = [title, "=" * len(title), period_text(report), ""]
-    width = max(len(label) for label, _ in summary_pairs(report.summary))
-    out += [f"{label.ljust(width)}  {value}" for label, value in summary_pairs(report.summary)]
-    out.append("")
-    if report.escalations and not report.escalation and report.escalate_to_names:
-        names = ", ".join(escape.oneline(name) for name in report.escalate_to_names)
-        out += [*_wrap(f"{len(report.escalations)} item(s) escalated to {names}.", ""), ""]
-    for owner in report.owners:
-        out.append(escape.oneline(owner.owner, limit=WIDTH))
-        for group in owner.postmortems:
+class _TextWriter(OutlineWriter):
+    def __init__(self) -> None:
+        self.out: list[str] = []
+
+    def title(self, section: Title) -> None:
+        title = escape.oneline(section.text, limit=WIDTH)
+        self.out += [title, "=" * len(title)]
+
+    def period(self, section: Period) -> None:
+        self.out += [section.text, ""]
+
+    def summary(self, section: SummaryTable) -> None:
+        width = max(len(label) for label, _ in section.pairs)
+        self.out += [f"{label.ljust(width)}  {value}" for label, value in section.pairs]
+        self.out.append("")
+
+    def escalation(self, section: Escalation) -> None:
+        # Plain text has always shown this line only when it names someone; the other channels show the count.
+        if section.names:
+            names = ", ".join(escape.oneline(name) for name in section.names)
+            self.out += [*_wrap(f"{section.count} item(s) escalated to {names}.", ""), ""]
+
+    def history(self, section: History) -> None:
+        pass  # no chart in plain text
+
+    def owner(self, section: Owner) -> None:
+        self.out.append(escape.oneline(section.name, limit=WIDTH))
+        for group in section.postmortems:
             heading = escape.oneline(group.title)
             url = escape.oneline(group.url or "")
             if url and len(heading) + len(url) + 5 <= WIDTH:
-                out.append(f"  {heading} <{url}>")
+                self.out.append(f"  {heading} <{url}>")
             else:
-                out += _wrap(heading, "  ") + (_wrap(f"<{url}>", "  ") if url else [])
+                self.out += _wrap(heading, "  ") + (_wrap(f"<{url}>", "  ") if url else [])
             for line in group.lines:
-                out += _line(line)
-        if more := more_text(owner):
-            out.append(f"    ({more})")
-        out.append("")
-    if not report.owners and not report.hidden_owners:
-        out += [nothing_text(report), ""]
-    if report.dropped:
-        out.append("Dropped this period")
-        for line in report.dropped:
+                self.out += _line(line)
+        if section.more:
+            self.out.append(f"    ({section.more})")
+        self.out.append("")
+
+    def all_clear(self, section: AllClear) -> None:
+        self.out += [section.text, ""]
+
+    def dropped(self, section: Dropped) -> None:
+        self.out.append("Dropped this period")
+        for line in section.lines:
             ticket = escape.oneline(line.item.ticket_url or line.item.ticket_key or "no ticket")
-            out += _wrap(f"- {escape.oneline(line.item.title)} ({ticket})", "  ", hanging="    ")
-        out.append("")
-    for note in digest_notes(report):
-        out += _wrap(note, "")
-    if report.full_report_url:
-        out += _wrap(f"Full report: {report.full_report_url}", "")
-    elif report.digest:
-        out += _wrap(full_report_hint(report), "")
-    return "\n".join(out).rstrip() + "\n"
+            self.out += _wrap(f"- {escape.oneline(line.item.title)} ({ticket})", "  ", hanging="    ")
+        self.out.append("")
+
+    def closing(self, section: Closing) -> None:
+        for note in section.notes:
+            self.out += _wrap(note, "")
+        if section.link:
+            self.out += _wrap(f"Full report: {section.link}", "")
+        elif section.hint:
+            self.out += _wrap(section.hint, "")
+
+
+def render_text(report: TeamReport) -> str:
+    """The report as plain text (no markup, so nothing to escape beyond control characters)."""
+    writer = _TextWriter()
+    write(outline(report), writer)
+    return "\n".join(writer.out).rstrip() + "\n"

@@ -8,11 +8,11 @@ from datetime import date, datetime
 
 from sqlalchemy import Connection
 
+from config.kinds import normalise_kind
 from config.settings import Settings
 from config.teams import Team
 from worker.followup import rules
 from worker.followup.items import ItemState, TrackedItem
-from worker.followup.kinds import normalise_kind
 from worker.store.tracked import display_names
 from worker.web.dashboard import queries
 from worker.web.dashboard.aggregate import latest_today

@@ -10,9 +10,9 @@ from typing import Any
 
 from sqlalchemy import Connection, MetaData, Select, Table, and_, func, inspect, or_, select
 
+from config.kinds import normalise_kind
 from connectors.tracker import TicketStatus
 from worker.followup.items import TrackedItem
-from worker.followup.kinds import normalise_kind
 from worker.followup.report import HistoryPoint
 from worker.store.models import (
     ActionItemRow,

@@ -9,9 +9,9 @@ from config.teams import FollowupPolicy
 from connectors import notify
 from worker.followup import rules
 from worker.followup.items import TrackedItem
-from worker.followup.reminders import Trigger
+from worker.followup.reminder_rules import Trigger
 from worker.followup.render import escape
-from worker.followup.render.teams import CARD_SCHEMA, CARD_VERSION
+from worker.followup.render.teams import card_message
 
 _ASK = "Please finish it, move its due date, or close it as won't do if it is no longer needed."
 
@@ -56,10 +56,7 @@ def reminder_notification(item: TrackedItem, trigger: Trigger, due: str, now: da
                                   {"type": "TextRun", "text": f" ({key}, from {source}) {when}. {_ASK}"}]
     if url:
         runs[0]["selectAction"] = {"type": "Action.OpenUrl", "url": escape.safe_url(url)}
-    card = {"$schema": CARD_SCHEMA, "type": "AdaptiveCard", "version": CARD_VERSION,
-            "body": [{"type": "RichTextBlock", "inlines": runs}]}
-    teams = {"type": "message", "attachments": [
-        {"contentType": "application/vnd.microsoft.card.adaptive", "contentUrl": None, "content": card}]}
+    teams = card_message([{"type": "RichTextBlock", "inlines": runs}])
     link = (f'<a href="{escape.html_text(escape.safe_url(url))}">{escape.html_text(key)}</a>'
             if url else escape.html_text(key))
     html = ('<!DOCTYPE html><html><head><meta charset="utf-8"></head>'

@@ -27,7 +27,7 @@ def _bar(count: int, scale: float, color: str) -> str:
             f'<tr>{cell}<td style="padding:0 0 0 6px;font-size:12px">{count}</td></tr></table>')
 
 
-def render_chart(history: Sequence[HistoryPoint], *, weeks: int = 8) -> str:
+def history_bars(history: Sequence[HistoryPoint], *, weeks: int = 8) -> str:
     """HTML for the chart, or an empty string when there is no history yet."""
     points = weekly_points(history, weeks=weeks)
     if not points:

@@ -19,9 +19,10 @@ from connectors import notify
 from connectors.tracker import TicketStatus, Tracker
 from worker.followup import rules
 from worker.followup.items import TrackedItem
-from worker.followup.ledger import SENT, SKIPPED, Ledger, masked
-from worker.followup.reminders import Trigger, trigger
-from worker.followup.render.reminder import reminder_notification, reminder_text
+from worker.followup.ledger import Ledger, masked
+from worker.followup.reminder_rules import Trigger, trigger
+from worker.followup.render.reminder_message import reminder_notification, reminder_text
+from worker.followup.send_once import send_once
 from worker.store.tracked import FollowupStore
 
 #: Period of reminder rows in the ledger: a reminder belongs to no report period, it is sent once ever.
@@ -94,6 +95,45 @@ def due_reminders(items: Iterable[TrackedItem], policy: FollowupPolicy, director
     return reminders
 
 
+class _Channels:
+    """Where one team's reminders go: the owner's own Apprise URL, else a comment on the ticket."""
+
+    def __init__(self, team: Team, policy: FollowupPolicy, now: datetime, deliver: Deliver,
+                 tracker: Callable[[], Tracker | None]) -> None:
+        self.team, self.policy, self.now, self.deliver = team, policy, now, deliver
+        self._tracker = tracker
+        self._trackers: list[Tracker | None] = []  # built once, on the first comment
+
+    def tracker(self) -> Tracker | None:
+        if not self._trackers:
+            self._trackers.append(self._tracker())
+        return self._trackers[0]
+
+    def route(self, reminder: Reminder) -> tuple[str, str, Callable[[], notify.Delivery]] | None:
+        """(via, target shown in the ledger, the send), or None when the owner cannot be reached."""
+        person, item = reminder.person, reminder.item
+        url = person.notify.get_secret_value() if person is not None and person.notify is not None else None
+        if url is not None:
+            return "notify", masked(url), lambda: self._notify(reminder, url)
+        if item.ticket_key and item.assignee:
+            return "comment", item.ticket_key, lambda: self._comment(reminder)
+        return None
+
+    def _notify(self, reminder: Reminder, url: str) -> notify.Delivery:
+        message = reminder_notification(reminder.item, reminder.trigger, reminder.due, self.now, self.policy)
+        return self.deliver(url, message)
+
+    def _comment(self, reminder: Reminder) -> notify.Delivery:
+        found = self.tracker()
+        if found is None:
+            raise RuntimeError(f"no tracker credentials for team {self.team.name}")
+        item = reminder.item
+        assert item.ticket_key is not None and item.assignee is not None
+        found.comment(item.ticket_key, reminder_text(reminder.trigger, reminder.due, self.now, self.policy),
+                      mention=item.assignee)
+        return notify.Delivery(ok=True)
+
+
 def send_team_reminders(team: Team, policy: FollowupPolicy, items: Iterable[TrackedItem],
                         directory: Directory, ledger: Ledger, now: datetime, *,
                         deliver: Deliver = notify.deliver,
@@ -101,50 +141,19 @@ def send_team_reminders(team: Team, policy: FollowupPolicy, items: Iterable[Trac
     """Send the reminders of one team that are due at `now` and were never sent."""
     if not policy.enabled:
         return []
+    channels = _Channels(team, policy, now, deliver, tracker)
     outcomes: list[ReminderOutcome] = []
-    trackers: list[Tracker | None] = []  # built once, on the first comment
-
-    def the_tracker() -> Tracker | None:
-        if not trackers:
-            trackers.append(tracker())
-        return trackers[0]
-
     for reminder in due_reminders(items, policy, directory, now):
-        item = reminder.item
-        channel = ledger_channel(reminder.trigger, item.fingerprint)
-        person = reminder.person
-        url = person.notify.get_secret_value() if person is not None and person.notify is not None else None
-        if url is not None:
-            via, target = "notify", masked(url)
-        elif item.ticket_key and item.assignee:
-            via, target = "comment", item.ticket_key
-        else:
-            outcomes.append(ReminderOutcome(item.fingerprint, reminder.trigger.value, "none", "no-channel"))
+        fingerprint, fired = reminder.item.fingerprint, reminder.trigger.value
+        route = channels.route(reminder)
+        if route is None:
+            outcomes.append(ReminderOutcome(fingerprint, fired, "none", "no-channel"))
             continue
-        ledger.ensure(team.name, EVER, channel, target=target, now=now)
-        if not ledger.claim(team.name, EVER, channel, now=now):
-            row = next((r for r in ledger.rows(team=team.name, period_start=EVER) if r.channel == channel),
-                       None)
-            state = "already-sent" if row is not None and row.state in (SENT, SKIPPED) else "busy"
-            outcomes.append(ReminderOutcome(item.fingerprint, reminder.trigger.value, via, state))
-            continue
-        try:
-            if url is not None:
-                message = reminder_notification(item, reminder.trigger, reminder.due, now, policy)
-                result = deliver(url, message)
-            else:
-                found = the_tracker()
-                if found is None:
-                    raise RuntimeError(f"no tracker credentials for team {team.name}")
-                assert item.ticket_key is not None and item.assignee is not None
-                found.comment(item.ticket_key, reminder_text(reminder.trigger, reminder.due, now, policy),
-                              mention=item.assignee)
-                result = notify.Delivery(ok=True)
-        except Exception as exc:  # recorded as failed and tried again on the next run, never lost silently
-            result = notify.Delivery(ok=False, error=f"{type(exc).__name__}: {exc}"[:500])
-        ledger.finish(team.name, EVER, channel, ok=result.ok, error=result.error, now=now)
-        outcomes.append(ReminderOutcome(item.fingerprint, reminder.trigger.value, via,
-                                        "sent" if result.ok else "failed", result.error))
+        via, target, action = route
+        # A failed reminder is recorded as failed and tried again on the next run, never lost silently.
+        state, error = send_once(ledger, team.name, EVER, ledger_channel(reminder.trigger, fingerprint),
+                                 target=target, now=now, action=action)
+        outcomes.append(ReminderOutcome(fingerprint, fired, via, state, error))
     return outcomes
 
 

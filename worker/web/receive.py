@@ -1,0 +1,226 @@
+"""The one receive path of every webhook: secret, limits, signature, JSON, the outcome, one answer.
+
+A hook is a row of a table (`Hook`): its path, its secret, its signature scheme, its body limit and a
+handler. The handler is a pure decision on the verified payload (worker.web.approvals,
+worker.web.ticket_changes); it returns what to do, and this module does it:
+
+- `Answer`: answer as it says (`pong`, `ignored`);
+- `Enqueue`: write the delivery to the store's outbox (the durable dedupe: a repeated delivery finds its
+  row), and only then answer 202 and publish the task;
+- `ApplyTicket`: write a tracker's ticket change to the store at once (never rolling a ticket back).
+
+Every refusal is a `HookError`, answered here as `{"status": "error", "reason": ...}`. The body is refused
+by its Content-Length or while streaming, and a header that cannot be a signature is refused before the
+body is read, so an unsigned sender never makes the receiver buffer a body. Bodies and secrets are never
+logged.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+from pydantic import SecretStr
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from config.settings import Settings
+from connectors.tracker import Ticket
+from worker.service.enqueue import republish
+from worker.store import Store
+from worker.store.outbox import Outbox, OutboxEntry
+from worker.web.body import HookError, check_declared_length, read_body
+from worker.web.signatures import BadSignature
+
+if TYPE_CHECKING:
+    from worker.store.tracked import FollowupStore
+
+# A publish must not hang the request when the broker is away: the outbox row is already durable, so
+# give up fast and let the sweep publish it again.
+_PUBLISH_RETRY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
+
+log = logging.getLogger(__name__)
+
+StoreOpener = Callable[[], AbstractContextManager["FollowupStore"]]
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """A verified request as a handler sees it: the raw body, its JSON, the headers and the signed time."""
+
+    body: bytes
+    payload: Any
+    headers: Mapping[str, str]
+    signed_at: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """Answer with this JSON and status; nothing else happens."""
+
+    body: dict[str, Any]
+    status: int = 200
+
+
+@dataclass(frozen=True, slots=True)
+class Enqueue:
+    """Claim `delivery` in the outbox, then publish `task` with `args`."""
+
+    delivery: str
+    task: str
+    args: list[Any]
+
+
+@dataclass(frozen=True, slots=True)
+class ApplyTicket:
+    """Write this ticket change to the store, unless what is stored is newer."""
+
+    ticket: Ticket
+
+
+Outcome = Answer | Enqueue | ApplyTicket
+
+
+class Scheme(Protocol):
+    """A signature scheme (worker.web.signatures): a header check before the body, a body check after."""
+
+    def precheck(self, headers: Mapping[str, str]) -> None: ...
+
+    def verify(self, secret: SecretStr, body: bytes, headers: Mapping[str, str]) -> int | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Hook:
+    """One webhook: its path, secret, signature scheme, body limit and handler.
+
+    `reasons` words some refusals (by HTTP status) the hook's own way: the status hooks have answered a
+    shorter text since they were added, and the answers are part of the HTTP contract.
+    """
+
+    name: str
+    path: str
+    secret: Callable[[Settings], SecretStr | None]
+    scheme: Scheme
+    limit: Callable[[Settings], int]
+    handle: Callable[[Settings, Delivery], Outcome]
+    reasons: Mapping[int, str] = field(default_factory=dict)
+
+
+def _json(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except (ValueError, RecursionError):  # undecodable or not JSON; RecursionError: nesting too deep
+        raise HookError(400, "body is not valid JSON") from None
+
+
+def _secret(secret: SecretStr | None) -> SecretStr:
+    # An empty secret is no secret: anyone can compute an HMAC with the empty key.
+    if secret is None or not secret.get_secret_value():
+        raise HookError(503, "no webhook secret is configured for this hook")
+    return secret
+
+
+class Receiver:
+    """Receives every hook: the settings, the Celery app to publish with, the outbox and the store."""
+
+    def __init__(self, settings: Settings, *, celery: Any, open_store: StoreOpener) -> None:
+        self.settings = settings
+        self.celery = celery
+        self.open_store = open_store
+        self._outbox: Outbox | None = None
+        self._outbox_guard = threading.Lock()
+        self._outcomes: dict[type, Callable[[Hook, Any], Any]] = {
+            Answer: self.answer, Enqueue: self.accept, ApplyTicket: self.apply}
+
+    def outbox(self) -> Outbox:
+        """The outbox of the store in `database_url` (opened, and migrated, on first use)."""
+        with self._outbox_guard:
+            if self._outbox is None:
+                self._outbox = Outbox(Store(self.settings.database_url))
+            return self._outbox
+
+    def endpoint(self, hook: Hook) -> Callable[[Request], Any]:
+        """The Starlette endpoint of `hook`: every refusal answered the same way."""
+
+        async def receive(request: Request) -> JSONResponse:
+            try:
+                delivery = await self.verified(hook, request)
+                outcome = _decide(hook, self.settings, delivery)
+                response: JSONResponse = await self._outcomes[type(outcome)](hook, outcome)
+            except HookError as exc:
+                reason = hook.reasons.get(exc.status, exc.reason)
+                return JSONResponse({"status": "error", "reason": reason}, status_code=exc.status)
+            return response
+
+        return receive
+
+    async def verified(self, hook: Hook, request: Request) -> Delivery:
+        """The request's body and JSON, read under the hook's limits and checked against its signature."""
+        secret = _secret(hook.secret(self.settings))
+        limit = hook.limit(self.settings)
+        try:
+            check_declared_length(request, limit)
+            hook.scheme.precheck(request.headers)
+            body = await read_body(request, limit, timeout=self.settings.webhook_read_timeout_seconds)
+            signed_at = hook.scheme.verify(secret, body, request.headers)
+        except BadSignature as exc:
+            raise HookError(401, str(exc)) from None
+        return Delivery(body=body, payload=_json(body), headers=request.headers, signed_at=signed_at)
+
+    async def answer(self, hook: Hook, outcome: Answer) -> JSONResponse:
+        return JSONResponse(outcome.body, status_code=outcome.status)
+
+    async def accept(self, hook: Hook, outcome: Enqueue) -> JSONResponse:
+        """Write the delivery to the outbox (the dedupe claim), then publish its task; 202 once durable."""
+        kind, task, args = hook.name, outcome.task, outcome.args
+        try:
+            entry_id = await run_in_threadpool(
+                lambda: self.outbox().accept(kind, outcome.delivery, task=task, args=args))
+        except Exception as exc:  # the store is down: nothing was accepted, the sender retries later
+            log.warning("%s hook: store unavailable: %s", kind, type(exc).__name__)
+            raise HookError(503, "temporarily unavailable") from None
+        if entry_id is None:
+            log.info("%s hook: repeated delivery ignored", kind)
+            return JSONResponse({"status": "duplicate"}, status_code=200)
+        entry = OutboxEntry(id=entry_id, kind=kind, task=task, args=args, attempts=0)
+        try:
+            await run_in_threadpool(self.publish, entry)
+        except Exception as exc:
+            # Accepted all the same: the row is in the store and the sweep publishes it again.
+            log.warning("%s hook: publish failed (%s); the sweep will publish it", kind, type(exc).__name__)
+            return JSONResponse({"status": "accepted"}, status_code=202)
+        log.info("%s hook: queued", kind)
+        return JSONResponse({"status": "queued"}, status_code=202)
+
+    def publish(self, entry: OutboxEntry) -> None:
+        republish(self.celery, entry, retry_policy=_PUBLISH_RETRY)
+
+    async def apply(self, hook: Hook, outcome: ApplyTicket) -> JSONResponse:
+        """Write the ticket change; a replayed or late delivery older than the stored one changes nothing."""
+        changed = await run_in_threadpool(self._apply, outcome.ticket)
+        return JSONResponse({"status": "updated" if changed else "unchanged", "ticket": outcome.ticket.key})
+
+    def _apply(self, ticket: Ticket) -> int:
+        with self.open_store() as store:
+            return store.apply_tickets([ticket], now=datetime.now(UTC), only_newer=True)
+
+
+def _decide(hook: Hook, settings: Settings, delivery: Delivery) -> Outcome:
+    try:
+        return hook.handle(settings, delivery)
+    except (TypeError, AttributeError, ValueError, KeyError):
+        # Signed, but not shaped like the sender's event (a field of the wrong type): no traceback.
+        raise HookError(400, "not a usable event payload") from None
+
+
+def hook_routes(receiver: Receiver, hooks: Iterable[Hook]) -> list[Route]:
+    """One POST route per hook of the table, each through the receive path above."""
+    return [Route(hook.path, receiver.endpoint(hook), methods=["POST"]) for hook in hooks]
