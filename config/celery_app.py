@@ -122,7 +122,9 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "task_routes": _routes(),
         "task_track_started": True,
         "worker_send_task_events": True,
-        "task_send_sent_event": True,
+        # No "task-sent" event per publish: it is a second message on every webhook's publish (a quarter of
+        # the receiver's throughput) and nothing here reads it; workers still send their own task events.
+        "task_send_sent_event": False,
         "imports": ("worker.tasks.pipeline", "worker.tasks.followup"),
         "beat_scheduler": "config.beat:LockedScheduler",
         "beat_schedule_filename": settings.beat_schedule_file,

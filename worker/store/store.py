@@ -22,7 +22,7 @@ from alembic.config import Config
 from alembic.util.exc import CommandError
 from sqlalchemy import Engine, create_engine, delete, event, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection, CursorResult, make_url
+from sqlalchemy.engine import URL, Connection, CursorResult, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -72,10 +72,18 @@ def _sqlite_begin(conn: Connection) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def _pool_options(url: URL, pool_size: int | None) -> dict[str, int]:
+    # A server process sizes its pool to the work it runs at once (SQLAlchemy's default is 5 + 10 overflow
+    # connections, and overflow ones are opened and closed per burst); SQLite keeps SQLAlchemy's own pool.
+    if pool_size is None or url.get_backend_name() != "postgresql":
+        return {}
+    return {"pool_size": pool_size, "max_overflow": 0}
+
+
 class Store:
     """Access to the state store. Cheap to keep for a process; call `close()` when done."""
 
-    def __init__(self, url: str, *, migrate: bool = True) -> None:
+    def __init__(self, url: str, *, migrate: bool = True, pool_size: int | None = None) -> None:
         url = normalise_url(url)
         try:
             parsed = make_url(url)
@@ -92,7 +100,7 @@ class Store:
                 "(use sqlite:/// or postgresql://)"
             )
         try:
-            self.engine: Engine = create_engine(url, pool_pre_ping=True)
+            self.engine: Engine = create_engine(url, pool_pre_ping=True, **_pool_options(parsed, pool_size))
         except ModuleNotFoundError as exc:  # psycopg is the `postgres` extra
             raise UserError(
                 f"FOLLOWTHROUGH_DATABASE_URL needs the {exc.name} driver: "
