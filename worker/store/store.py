@@ -72,12 +72,15 @@ def _sqlite_begin(conn: Connection) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def _pool_options(url: URL, pool_size: int | None) -> dict[str, int]:
-    # A server process sizes its pool to the work it runs at once (SQLAlchemy's default is 5 + 10 overflow
-    # connections, and overflow ones are opened and closed per burst); SQLite keeps SQLAlchemy's own pool.
+def _pool_options(url: URL, pool_size: int | None) -> dict[str, Any]:
+    # Default: SQLAlchemy's pool (5 + 10 overflow connections), each checkout pinged first.
+    # A server process that sizes its pool to the work it runs at once (the receiver) keeps every
+    # connection open instead of opening and closing overflow ones per burst, and skips the ping, a
+    # round trip per request: a connection the database dropped fails one request (answered 503, so the
+    # sender retries), and SQLAlchemy then discards every pooled connection of that age.
     if pool_size is None or url.get_backend_name() != "postgresql":
-        return {}
-    return {"pool_size": pool_size, "max_overflow": 0}
+        return {"pool_pre_ping": True}
+    return {"pool_size": pool_size, "max_overflow": 0, "pool_pre_ping": False}
 
 
 class Store:
@@ -100,7 +103,7 @@ class Store:
                 "(use sqlite:/// or postgresql://)"
             )
         try:
-            self.engine: Engine = create_engine(url, pool_pre_ping=True, **_pool_options(parsed, pool_size))
+            self.engine: Engine = create_engine(url, **_pool_options(parsed, pool_size))
         except ModuleNotFoundError as exc:  # psycopg is the `postgres` extra
             raise UserError(
                 f"FOLLOWTHROUGH_DATABASE_URL needs the {exc.name} driver: "
