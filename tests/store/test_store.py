@@ -141,6 +141,26 @@ def test_ticket_mapping_and_written_values(store: Store) -> None:
     assert store.items("k1")[1].owned == frozenset({"assignee"})
 
 
+def test_many_new_tickets_recorded_at_once(store: Store) -> None:
+    _save(store, _pm("Add alert", "Fix backup"))
+    alert = TicketFields(title="Add alert", due=date(2025, 4, 1), assignee="acc-1", priority="High")
+    backup = TicketFields(title="Fix backup", due=None, assignee=None, priority=None)
+    store.mark_create_attempted("k1", {"fpadd": alert, "fpfix": backup}, tracker="jira", now=T0)
+
+    store.record_tickets("k1", [
+        ("fpadd", _ticket("OPS-1", "fpadd", assignee="acc-1", due=date(2025, 4, 2)), alert),
+        ("fpfix", _ticket("OPS-2", "fpfix"), backup),
+        ("fpgone", _ticket("OPS-3", "fpgone", title="Old action"), backup),  # an item the store never saw
+    ], tracker="jira", now=T0)
+
+    add, fix, gone = store.items("k1")
+    assert (add.ticket_key, add.ticket_url, add.tracker, add.ticket_due) == (
+        "OPS-1", "https://t/OPS-1", "jira", date(2025, 4, 2))
+    assert add.written == alert and add.owned == frozenset(OWNED_FIELDS)
+    assert (fix.ticket_key, fix.written, fix.status, fix.status_name) == ("OPS-2", backup, "open", "To Do")
+    assert (gone.fingerprint, gone.ticket_key, gone.removed) == ("fpgone", "OPS-3", True)
+
+
 def test_unknown_ticket_is_kept_as_removed_item(store: Store) -> None:
     _save(store, _pm("Add alert"))
     store.record_ticket(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import json
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -20,7 +20,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from alembic.util.exc import CommandError
-from sqlalchemy import Engine, create_engine, delete, event, func, or_, select, text, update
+from sqlalchemy import Engine, bindparam, create_engine, delete, event, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, Connection, CursorResult, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
@@ -441,6 +441,42 @@ class Store:
                 s.execute(
                     stmt.on_conflict_do_update(index_elements=["postmortem_key", "fingerprint"], set_=values)
                 )
+
+    def record_tickets(
+        self,
+        key: str,
+        created: Sequence[tuple[str, Ticket, TicketFields]],
+        *,
+        tracker: str,
+        now: datetime | None = None,
+    ) -> None:
+        """Map many items to the tickets just created for them, as `record_ticket` with `owned` =
+        OWNED_FIELDS would, in one transaction: one UPDATE sent for all (executemany), not a transaction
+        per item."""
+        if not created:
+            return
+        now = now or _now()
+        owned = ",".join(OWNED_FIELDS)
+        params = [
+            {"b_key": key, "b_fingerprint": fingerprint, "tracker": tracker, "ticket_key": ticket.key,
+             "ticket_url": ticket.url, "updated_at": now, "owned_fields": owned,
+             **_status_values(ticket, now), **_written(written, OWNED_FIELDS)}
+            for fingerprint, ticket, written in created
+        ]
+        stmt = (update(ActionItemRow)
+                .where(ActionItemRow.postmortem_key == bindparam("b_key"),
+                       ActionItemRow.fingerprint == bindparam("b_fingerprint"))
+                .values({name: bindparam(f"v_{name}") for name in params[0] if not name.startswith("b_")}))
+        fingerprints = [fingerprint for fingerprint, _, _ in created]
+        with self.session() as s:
+            s.connection().execute(stmt, [{k if k.startswith("b_") else f"v_{k}": v for k, v in p.items()}
+                                          for p in params])
+            stored = set(s.scalars(select(ActionItemRow.fingerprint).where(
+                ActionItemRow.postmortem_key == key, ActionItemRow.fingerprint.in_(fingerprints))))
+        for fingerprint, ticket, written in created:
+            if fingerprint not in stored:  # rare: an item the store never saw (see `record_ticket`)
+                self.record_ticket(key, fingerprint, ticket, tracker=tracker, written=written,
+                                   owned=OWNED_FIELDS, now=now)
 
     def record_written(
         self,
