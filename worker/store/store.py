@@ -10,6 +10,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import json
+import time
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
@@ -23,7 +24,7 @@ from alembic.util.exc import CommandError
 from sqlalchemy import Engine, bindparam, create_engine, delete, event, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, Connection, CursorResult, make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, DisconnectionError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from connectors.tracker import OWNED_FIELDS, Ticket, TicketFields
@@ -72,15 +73,40 @@ def _sqlite_begin(conn: Connection) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+#: A pooled PostgreSQL connection unused for longer than this is pinged before it is handed out.
+IDLE_PING_SECONDS = 10.0
+
+
 def _pool_options(url: URL, pool_size: int | None) -> dict[str, Any]:
-    # Default: SQLAlchemy's pool (5 + 10 overflow connections), each checkout pinged first.
-    # A server process that sizes its pool to the work it runs at once (the receiver) keeps every
-    # connection open instead of opening and closing overflow ones per burst, and skips the ping, a
-    # round trip per request: a connection the database dropped fails one request (answered 503, so the
-    # sender retries), and SQLAlchemy then discards every pooled connection of that age.
-    if pool_size is None or url.get_backend_name() != "postgresql":
+    # SQLite: SQLAlchemy's pool, each checkout pinged (a local call). PostgreSQL: no ping per checkout,
+    # which cost a round trip for every store call; `_ping_if_idle` pings the connections that sat idle.
+    # A server process may size its pool to the work it runs at once (the receiver), so a burst never
+    # opens and closes overflow connections of its own (SQLAlchemy's default is 5 + 10 overflow).
+    if url.get_backend_name() != "postgresql":
         return {"pool_pre_ping": True}
+    if pool_size is None:
+        return {"pool_pre_ping": False}
     return {"pool_size": pool_size, "max_overflow": 0, "pool_pre_ping": False}
+
+
+def _checked_in(dbapi_conn: Any, record: Any) -> None:
+    record.info["checked_in"] = time.monotonic()
+
+
+def _ping_if_idle(dbapi_conn: Any, record: Any, proxy: Any) -> None:
+    """A connection idle for a while (the database may have restarted since) is pinged; a dead one is
+    replaced by the pool (DisconnectionError), as `pool_pre_ping` would. A busy one is not: a connection
+    the database dropped while in use fails that one call, and SQLAlchemy then discards the pool."""
+    last = record.info.get("checked_in")
+    if last is None or time.monotonic() - last < IDLE_PING_SECONDS:
+        return
+    try:
+        cursor = dbapi_conn.cursor()
+        cursor.execute("SELECT 1")
+        cursor.close()
+        dbapi_conn.rollback()
+    except Exception as exc:
+        raise DisconnectionError(f"idle connection failed its ping: {type(exc).__name__}") from None
 
 
 class Store:
@@ -109,6 +135,9 @@ class Store:
                 f"FOLLOWTHROUGH_DATABASE_URL needs the {exc.name} driver: "
                 "pip install 'followthrough[postgres]'"
             ) from None
+        if self.dialect == "postgresql":
+            event.listen(self.engine, "checkin", _checked_in)
+            event.listen(self.engine, "checkout", _ping_if_idle)
         if self.dialect == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
             event.listen(self.engine, "begin", _sqlite_begin)
@@ -263,9 +292,15 @@ class Store:
 
     def _save_items(self, s: Session, key: str, items: Iterable[ActionItem], *, now: datetime) -> None:
         seen: list[str] = []
+        rows: list[dict[str, Any]] = []
         for position, item in enumerate(items):
             seen.append(item.fingerprint)
-            parsed = {
+            rows.append({
+                "postmortem_key": key,
+                "fingerprint": item.fingerprint,
+                "owned_fields": "",
+                "removal_notified": False,
+                "created_at": now,
                 "position": position,
                 "title": item.title,
                 "description": item.description,
@@ -278,17 +313,14 @@ class Store:
                 "section": item.section,
                 "removed_at": None,  # an item that comes back is live again
                 "updated_at": now,
-            }
-            stmt = self._insert(ActionItemRow).values(
-                postmortem_key=key,
-                fingerprint=item.fingerprint,
-                owned_fields="",
-                removal_notified=False,
-                created_at=now,
-                **parsed,
-            )
-            s.execute(
-                stmt.on_conflict_do_update(index_elements=["postmortem_key", "fingerprint"], set_=parsed)
+            })
+        if rows:
+            # One statement for every item (a multi-row upsert), not a round trip per item.
+            stmt = self._insert(ActionItemRow.__table__)
+            s.connection().execute(
+                stmt.on_conflict_do_update(index_elements=["postmortem_key", "fingerprint"],
+                                           set_={name: stmt.excluded[name] for name in _PARSED_COLUMNS}),
+                rows,
             )
         gone = update(ActionItemRow).where(
             ActionItemRow.postmortem_key == key, ActionItemRow.removed_at.is_(None)
@@ -350,24 +382,20 @@ class Store:
     ) -> None:
         """Before a create goes out: remember what it writes, for tickets found later by label."""
         now = now or _now()
+        if not drafts:
+            return
+        stmt = (update(ActionItemRow)
+                .where(ActionItemRow.postmortem_key == bindparam("b_key"),
+                       ActionItemRow.fingerprint == bindparam("b_fingerprint"),
+                       ActionItemRow.ticket_key.is_(None))
+                .values(tracker=tracker, create_attempted_at=now, absent_checks=0,
+                        owned_fields=",".join(OWNED_FIELDS), updated_at=now,
+                        **{f"written_{name}": bindparam(f"v_{name}") for name in OWNED_FIELDS}))
+        params = [{"b_key": key, "b_fingerprint": fingerprint,
+                   **{f"v_{name}": getattr(fields, name) for name in OWNED_FIELDS}}
+                  for fingerprint, fields in drafts.items()]
         with self.session() as s:
-            for fingerprint, fields in drafts.items():
-                s.execute(
-                    update(ActionItemRow)
-                    .where(
-                        ActionItemRow.postmortem_key == key,
-                        ActionItemRow.fingerprint == fingerprint,
-                        ActionItemRow.ticket_key.is_(None),
-                    )
-                    .values(
-                        tracker=tracker,
-                        create_attempted_at=now,
-                        absent_checks=0,
-                        owned_fields=",".join(OWNED_FIELDS),
-                        updated_at=now,
-                        **_written(fields, OWNED_FIELDS),
-                    )
-                )
+            s.connection().execute(stmt, params)  # one executemany, not a statement per draft
 
     def clear_create_attempt(self, key: str, fingerprints: Collection[str]) -> None:
         """The create is known not to have happened (rate limit, rejection): nothing waits to settle."""
@@ -520,13 +548,15 @@ class Store:
 
     def record_resolutions(self, key: str, resolutions: Mapping[str, str]) -> None:
         """Remember how each item's owner was resolved (directory, tracker, needs-owner, ...)."""
+        if not resolutions:
+            return
+        stmt = (update(ActionItemRow)
+                .where(ActionItemRow.postmortem_key == bindparam("b_key"),
+                       ActionItemRow.fingerprint == bindparam("b_fingerprint"))
+                .values(assignee_resolution=bindparam("v_how")))
         with self.session() as s:
-            for fingerprint, how in resolutions.items():
-                s.execute(
-                    update(ActionItemRow)
-                    .where(ActionItemRow.postmortem_key == key, ActionItemRow.fingerprint == fingerprint)
-                    .values(assignee_resolution=how[:60])
-                )
+            s.connection().execute(stmt, [{"b_key": key, "b_fingerprint": fingerprint, "v_how": how[:60]}
+                                          for fingerprint, how in resolutions.items()])
 
     def mark_removal_notified(
         self, key: str, fingerprint: str, *, notified: bool = True, now: datetime | None = None
@@ -645,6 +675,11 @@ def alembic_config(connection: Connection | None = None) -> Config:
     if connection is not None:
         cfg.attributes["connection"] = connection
     return cfg
+
+
+#: The columns a new parse of the document rewrites on an item that is already stored.
+_PARSED_COLUMNS = ("position", "title", "description", "owner", "due", "priority", "kind", "ref", "done",
+                   "section", "removed_at", "updated_at")
 
 
 def _written(fields: TicketFields, names: Iterable[str]) -> dict[str, Any]:
