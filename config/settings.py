@@ -19,6 +19,7 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
+from config.limits import MAX_DOCUMENT_BYTES, MAX_PARSE_BUDGET_SECONDS, PARSE_BUDGET_SECONDS
 from config.sources import Sources
 from config.teams import FollowupPolicy, Person, Team
 
@@ -98,9 +99,9 @@ class Settings(BaseSettings):
     celery_broker_url: str | None = _env("CELERY_BROKER_URL")
 
     # --- parsing --------------------------------------------------------------------------------
-    max_document_bytes: int = Field(default=5 * 1024 * 1024, gt=0)
+    max_document_bytes: int = Field(default=MAX_DOCUMENT_BYTES, gt=0)
     #: A document whose parse runs longer than this is refused (and recorded as a parse failure).
-    parse_budget_seconds: float = Field(default=10.0, gt=0, le=600)
+    parse_budget_seconds: float = Field(default=PARSE_BUDGET_SECONDS, gt=0, le=MAX_PARSE_BUDGET_SECONDS)
 
     # --- webhooks -------------------------------------------------------------------------------
     webhook_secret: SecretStr | None = None

@@ -58,12 +58,11 @@ def parse_path(path: str, *, max_bytes: int, budget_seconds: float | None = None
 @click.option("--format", "fmt", type=click.Choice(FORMAT_CHOICES), default="table", show_default=True,
               help="Output format.")
 def command(path: str, fmt: str) -> int:
-    from config.settings import load_settings
+    from config.limits import parse_limits
 
-    settings = load_settings()
-    postmortem = parse_path(
-        path, max_bytes=settings.max_document_bytes, budget_seconds=settings.parse_budget_seconds
-    )
+    # The settings module (pydantic-settings) is loaded only when something could set a setting.
+    max_bytes, budget_seconds = parse_limits()
+    postmortem = parse_path(path, max_bytes=max_bytes, budget_seconds=budget_seconds)
     if fmt == "json":
         from worker.cli.output import print_json
 
