@@ -3,8 +3,8 @@
 `followthrough parse` needs only these two settings. Building `Settings` imports pydantic-settings and
 reads every source (about half of the command's start-up). When neither a `.env` file here nor a
 configuration file (FOLLOWTHROUGH_CONFIG) could set them, they come from the environment alone: read here
-when each is absent or a plain number in range, and otherwise (anything pydantic would have to judge)
-from the settings as every other command builds them, so a bad value fails with the same one-line error.
+when each is absent or a plain number in range. Otherwise (anything pydantic would have to judge) the
+caller builds the settings as every other command does, so a bad value fails with the same one-line error.
 """
 
 from __future__ import annotations
@@ -49,12 +49,10 @@ def _from_environment() -> tuple[int, float]:
     return max_bytes, seconds
 
 
-def parse_limits() -> tuple[int, float]:
-    """(max_document_bytes, parse_budget_seconds) as the settings give them; ConfigError when invalid."""
+def environment_limits() -> tuple[int, float] | None:
+    """(max_document_bytes, parse_budget_seconds) from the environment alone, or None when only the
+    settings can tell (a `.env` or configuration file, or a value pydantic would have to judge)."""
     try:
         return _from_environment()
     except _Undecided:
-        from config.settings import load_settings
-
-        settings = load_settings()
-        return settings.max_document_bytes, settings.parse_budget_seconds
+        return None

@@ -1,4 +1,4 @@
-"""The parser's limits read without the settings, and the same answers and errors as the settings give."""
+"""`parse`'s limits read without the settings: the same answers and errors as the settings give."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from config.limits import MAX_DOCUMENT_BYTES, PARSE_BUDGET_SECONDS, parse_limits
+from config.limits import MAX_DOCUMENT_BYTES, PARSE_BUDGET_SECONDS
 from config.settings import ConfigError, load_settings
+from worker.cli.commands.parse import parse_limits
 
 
 @pytest.fixture(autouse=True)

@@ -59,7 +59,11 @@ def test_create_sets_labels_milestone_assignee_and_a_body_with_facts_and_marker(
         "team-sre",
         "sev1",
     }
-    body = issue.body or ""
+    _assert_body_has_facts_and_marker(issue.body or "")
+    assert api.count("POST", r"/issues$") == 1
+
+
+def _assert_body_has_facts_and_marker(body: str) -> None:
     assert body.rstrip().endswith("<!-- followthrough:fingerprint=fp-a1 -->")
     assert "**Due:** 2024-06-30" in body
     assert "**Owner (as written):** Alice Example" in body
@@ -68,7 +72,6 @@ def test_create_sets_labels_milestone_assignee_and_a_body_with_facts_and_marker(
     assert "**Kind:** preventative" in body
     assert "**Ref:** AI-1" in body
     assert "Add an alert on replication lag." in body
-    assert api.count("POST", r"/issues$") == 1
 
 
 def test_unassignable_owner_is_created_unassigned_with_needs_owner_and_no_422(

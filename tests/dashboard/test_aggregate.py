@@ -15,11 +15,11 @@ from tests.dashboard.bulk import NOW, fill, settings_for
 from tests.servers import postgres_database
 from worker.followup import jobs
 from worker.followup.items import ItemState
+from worker.followup.overdue import overdue_lines
 from worker.store import Store
 from worker.store.tracked import FollowupStore
 from worker.web.dashboard.aggregate import figures_by_team
 from worker.web.dashboard.figures import median
-from worker.web.dashboard.overdue import overdue_lines
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -80,3 +80,25 @@ def test_statements_per_page_do_not_grow_with_items(bulk: tuple[Settings, Store]
             assert len(statements) == 1
     finally:
         event.remove(engine, "before_cursor_execute", count)
+
+
+def test_overdue_counts_equal_the_report(bulk: tuple[Settings, Store]) -> None:
+    # The one count behind /metrics, `list` and `show`: per team and per postmortem, as the report says.
+    from worker.followup.overdue import overdue_counts
+
+    settings, store = bulk
+    followup = FollowupStore(store)
+    teams = list(settings.teams.values())
+    with store.engine.connect() as conn:
+        per_team = overdue_counts(conn, settings, teams, NOW)
+        per_postmortem = overdue_counts(conn, settings, teams, NOW, by_postmortem=True)
+    expected_pm: dict[str, int] = {}
+    for team in teams:
+        report = jobs.team_report(settings, followup, team, NOW)
+        assert per_team[team.name] == report.summary.overdue, team.name
+        for owner in report.owners:
+            for line in owner.lines:
+                if line.state is ItemState.OVERDUE:
+                    key = line.item.postmortem_key
+                    expected_pm[key] = expected_pm.get(key, 0) + 1
+    assert per_postmortem == expected_pm and sum(per_team.values()) > 50

@@ -10,7 +10,7 @@ import pytest
 from tests.dashboard.conftest import Seeded
 from tests.dashboard.seeding import NOW
 from worker.followup import jobs
-from worker.store import Store
+from worker.store import Store, reads
 from worker.store.tracked import FollowupStore, display_names
 from worker.web.app import create_app
 from worker.web.dashboard import queries
@@ -29,7 +29,7 @@ def test_items_match_the_report_reader(any_seeded: Seeded) -> None:
     try:
         followup = FollowupStore(store)
         with store.engine.connect() as conn:
-            mine = queries.tracked_items(conn, display_names(settings.people))
+            mine = reads.tracked_items(conn, display_names(settings.people))
         for team in ("sre", "web"):
             assert mine[team] == followup.tracked_items(team, people=settings.people)
         views = [team_view(settings, team, mine[team.name], NOW) for team in settings.teams.values()]
@@ -41,12 +41,12 @@ def test_items_match_the_report_reader(any_seeded: Seeded) -> None:
         assert (org.open, org.overdue, org.due_soon, org.done) == (6, 4, 1, 2)
         assert org.completion_rate == pytest.approx(1 / 7) and org.median_days_overdue == 7.5
         with store.engine.connect() as conn:
-            assert [r["key"] for r in queries.postmortems(conn, ["web"])] == ["pm-dns", "pm-cdn"]
-            assert [r["title"] for r in queries.needs_owner(conn, ["sre", "web"])] == ["Shard queue"]
-            assert [r["conflicts"] for r in queries.conflicts(conn, ["sre", "web"])] == [1]
-            assert [r["title"] for r in queries.removed_still_open(conn, ["web"])] == ["Retire old proxy"]
+            assert [r["key"] for r in reads.postmortems(conn, ["web"])] == ["pm-dns", "pm-cdn"]
+            assert [r["title"] for r in reads.needs_owner(conn, ["sre", "web"])] == ["Shard queue"]
+            assert [r["conflicts"] for r in reads.conflicts(conn, ["sre", "web"])] == [1]
+            assert [r["title"] for r in reads.removed_still_open(conn, ["web"])] == ["Retire old proxy"]
             assert queries.distinct_values(conn, ["web"]) == (["detect", "prevent"], ["p1", "p2", "p3"])
-            assert len(queries.history(conn, ["sre", "web"], since=NOW.date())) == 1
+            assert len(reads.history(conn, ["sre", "web"], since=NOW.date())) == 1
     finally:
         store.close()
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from config.teams import FollowupPolicy
 from connectors.tracker import TicketStatus
-from worker.followup.items import TrackedItem
+from worker.store.records import TrackedItem
 
 HOSTILE = "<!channel> *bold* [x](http://evil.example) <script>alert(1)</script> & <at>all</at> `code` |pipe|"
 NOW = datetime(2026, 3, 30, 7, 0, tzinfo=UTC)  # Monday 09:00 in Berlin, just after the spring change

@@ -13,11 +13,11 @@ from connectors import notify
 from tests.followup.fixtures import NOW, policy, tracked
 from tests.followup.receivers import HttpReceiver, Mailbox
 from worker.followup.deliver import notification
-from worker.followup.items import TrackedItem
 from worker.followup.jobs import full_report_url
 from worker.followup.render.markdown import render_markdown
 from worker.followup.render.slack import MAX_BLOCKS, MAX_SECTION
 from worker.followup.report import TeamReport, build_report, trim
+from worker.store.records import TrackedItem
 
 SLACK_URL = "slack://T1JJ3T3L2/B1BRTD4JD/TIiajkdnlazkcOXrIdevi7/?verify=no&footer=no"
 TODAY = date(2026, 3, 30)  # NOW in Berlin

@@ -35,7 +35,8 @@ from worker.followup.render.outline import (
 from worker.followup.render.slack import MAX_BLOCKS, render_slack
 from worker.followup.render.teams import render_teams
 from worker.followup.render.text import render_text
-from worker.followup.report import HistoryPoint, TeamReport, build_report, trim
+from worker.followup.report import TeamReport, build_report, trim
+from worker.store.records import HistoryPoint
 
 ZWSP = "\u200b"
 HISTORY = [HistoryPoint(day=date(2026, 1, 5) + timedelta(days=d), open=10 + d % 7, overdue=d // 7)

@@ -12,8 +12,9 @@ from config.kinds import KINDS, normalise_kind
 from config.teams import FollowupPolicy
 from connectors.tracker import TicketStatus
 from worker.followup import rules
-from worker.followup.items import ItemState, TrackedItem
+from worker.followup.items import ItemState
 from worker.followup.workdays import add_business_days, holiday_calendar, next_business_day
+from worker.store.records import TrackedItem
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")

@@ -11,8 +11,8 @@ from sqlalchemy import Engine
 from tests.followup.fixtures import NOW, policy, sample_items, tracked
 from tests.followup.receivers import HttpReceiver
 from worker.followup.deliver import SendResult, send_team_report
-from worker.followup.ledger import Ledger
 from worker.followup.report import ReportLine, build_report
+from worker.store.sends import Ledger
 
 
 def _policy(*urls: str, **extra: Any):  # type: ignore[no-untyped-def]

@@ -20,8 +20,8 @@ from tests.followup.receivers import HttpReceiver
 from tests.followup.storeflow import seed
 from tests.standins.jira import JiraStandIn
 from worker.followup import rules
-from worker.followup.ledger import SENT, Ledger, channel_id
 from worker.store import Store
+from worker.store.sends import SENT, Ledger, channel_id
 from worker.store.tracked import open_followup_store
 from worker.tasks.followup import DeliveryFailed
 from worker.tasks.names import SEND_TASK

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +41,10 @@ Team: {team}
 | Write the runbook for declines | ann@example.com | 2020-03-10 |
 | Move the card vault to the new region | ann@example.com | 2999-01-10 |
 """
+
+
+def _at(year: int, month: int, day: int) -> datetime:
+    return datetime(year, month, day, 12, tzinfo=UTC)
 
 
 def _settings(redis_url: str, database_url: str) -> Settings:
@@ -131,8 +135,8 @@ def test_overdue_query_on_postgresql(redis_url: str) -> None:
             _ticketed(settings, "payments")
             _ticketed(settings, "checkout", done_titles=("Add an alert on decline rate",))
             engine = pipeline.open_store(settings).engine
-            assert overdue_by_team(engine, date(2026, 1, 1)) == {"payments": 3, "checkout": 2}
-            assert overdue_by_team(engine, date(2020, 1, 10)) == {}  # due today is not overdue yet
+            assert overdue_by_team(engine, settings, _at(2026, 1, 1)) == {"payments": 3, "checkout": 2}
+            assert overdue_by_team(engine, settings, _at(2020, 1, 10)) == {}  # due today is not overdue yet
         finally:
             pipeline.close_stores()
 

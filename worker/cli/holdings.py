@@ -1,21 +1,24 @@
-"""What the store holds, for `list` and `show`: postmortems with their items' ticket states and last sync."""
+"""What the store holds, for `list` and `show`: postmortems with their items' ticket states and last sync.
+
+"Overdue" here is the report's (`worker.followup.overdue`): followed kinds, the team's zone and the
+policy's default due date, counted over the postmortem's ticketed items (removed ones whose ticket is still
+open included, as the report has them); a postmortem of a team not configured has nothing overdue.
+"""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
-
+from config.settings import Settings
+from worker.followup.overdue import overdue_counts, overdue_lines
 from worker.store import ItemRecord, PostmortemRecord, Store
-from worker.store.models import SyncRunRow
 
 
 @dataclass(frozen=True, slots=True)
 class Tally:
-    """A postmortem's live items: how many have tickets, are open, overdue, done (or dropped)."""
+    """A postmortem's live items: how many have tickets, are open, done (or dropped); and its overdue ones."""
 
     items: int = 0
     tickets: int = 0
@@ -23,14 +26,6 @@ class Tally:
     overdue: int = 0
     done: int = 0
     removed: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class LastSync:
-    finished_at: datetime
-    dry_run: bool
-    counts: dict[str, int]
-    retry_error: str | None
 
 
 def state(record: ItemRecord) -> str:
@@ -43,40 +38,38 @@ def state(record: ItemRecord) -> str:
 
 
 def due(record: ItemRecord) -> date | None:
-    """The due date people see: the ticket's when it has one, else the document's."""
+    """The item's own due date: the ticket's when it has one, else the document's."""
     return record.ticket_due or record.item.due
 
 
-def is_overdue(record: ItemRecord, today: date) -> bool:
-    when = due(record)
-    return state(record) == "open" and when is not None and when < today
-
-
-def tally(records: list[ItemRecord], today: date) -> Tally:
+def tally(records: list[ItemRecord], overdue: int) -> Tally:
     live = [r for r in records if not r.removed]
     return Tally(
         items=len(live),
         tickets=sum(1 for r in live if r.ticket_key),
         open=sum(1 for r in live if state(r) == "open"),
-        overdue=sum(1 for r in live if is_overdue(r, today)),
+        overdue=overdue,
         done=sum(1 for r in live if state(r) != "open"),
         removed=len(records) - len(live),
     )
 
 
-def last_sync(store: Store, key: str) -> LastSync | None:
-    """The most recent sync run recorded for this postmortem (dry runs record none)."""
-    with store.session() as s:
-        row = s.scalars(
-            select(SyncRunRow)
-            .where(SyncRunRow.postmortem_key == key)
-            .order_by(SyncRunRow.finished_at.desc(), SyncRunRow.id.desc())
-            .limit(1)
-        ).first()
-        if row is None:
-            return None
-        counts: dict[str, int] = json.loads(row.counts or "{}")
-        return LastSync(row.finished_at, row.dry_run, counts, row.retry_error)
+def overdue_by_postmortem(store: Store, settings: Settings, now: datetime, team: str | None = None
+                          ) -> dict[str, int]:
+    """Overdue items at `now` per postmortem key of the configured teams (or of `team`), one query."""
+    teams = [t for name, t in settings.teams.items() if team is None or name == team]
+    with store.engine.connect() as conn:
+        return overdue_counts(conn, settings, teams, now, by_postmortem=True)
+
+
+def overdue_items(store: Store, settings: Settings, pm: PostmortemRecord, now: datetime) -> dict[str, date]:
+    """The postmortem's overdue items at `now`: fingerprint -> effective due date (default ones included)."""
+    team = settings.teams.get(pm.team)
+    if team is None:
+        return {}
+    with store.engine.connect() as conn:
+        lines = overdue_lines(conn, settings, [team], now, postmortem=pm.key)
+    return {line.item.fingerprint: line.due for line in lines}
 
 
 def find(postmortems: list[PostmortemRecord], wanted: str) -> PostmortemRecord | None:

@@ -11,13 +11,13 @@ from config.teams import FollowupPolicy
 from connectors import notify
 from worker.followup import rules
 from worker.followup.fit import fit
-from worker.followup.ledger import SENT, Ledger, SendRow, channel_id, masked
 from worker.followup.render.email import render_email
 from worker.followup.render.markdown import render_markdown
 from worker.followup.render.slack import fits_slack, render_slack
 from worker.followup.render.teams import fits_teams, render_teams
 from worker.followup.report import ReportLine, TeamReport, escalation_digest, urgency
 from worker.followup.send_once import send_once
+from worker.store.sends import SENT, Ledger, SendRow, channel_id, masked
 
 DECISION_CHANNEL = "decision"
 #: Largest HTML email body and Markdown message sent (other Apprise services split or cut long text).

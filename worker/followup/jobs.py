@@ -14,10 +14,10 @@ from connectors.tracker import Tracker
 from worker.errors import UserError
 from worker.followup import reminder_send, rules
 from worker.followup.deliver import Commenter, Deliver, SendResult, send_team_report
-from worker.followup.ledger import Ledger
 from worker.followup.refresh import RefreshResult, destination_key, group_by_destination, refresh_statuses
 from worker.followup.reminder_send import ReminderOutcome
 from worker.followup.report import ReportLine, TeamReport, build_report
+from worker.store.sends import Ledger
 from worker.store.tracked import FollowupStore
 
 #: How far back the report's chart looks.

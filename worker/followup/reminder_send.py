@@ -18,11 +18,11 @@ from config.teams import FollowupPolicy, Person, Team
 from connectors import notify
 from connectors.tracker import TicketStatus, Tracker
 from worker.followup import rules
-from worker.followup.items import TrackedItem
-from worker.followup.ledger import Ledger, masked
 from worker.followup.reminder_rules import Trigger, trigger
 from worker.followup.render.reminder_message import reminder_notification, reminder_text
 from worker.followup.send_once import send_once
+from worker.store.records import TrackedItem
+from worker.store.sends import Ledger, masked
 from worker.store.tracked import FollowupStore
 
 #: Period of reminder rows in the ledger: a reminder belongs to no report period, it is sent once ever.

@@ -26,7 +26,8 @@ from natsort import natsort_keygen, ns
 
 from config.teams import FollowupPolicy
 from worker.followup import rules
-from worker.followup.items import ItemState, TrackedItem
+from worker.followup.items import ItemState
+from worker.store.records import HistoryPoint, TrackedItem
 
 UNASSIGNED = "(unassigned)"
 #: Natural, case-insensitive order: "component 2" before "component 10".
@@ -81,15 +82,6 @@ class Summary:
     def completion_rate(self) -> float | None:
         """Share of the items due so far that were done by their due date (None: nothing due yet)."""
         return self.done_on_time / self.due_so_far if self.due_so_far else None
-
-
-@dataclass(frozen=True, slots=True)
-class HistoryPoint:
-    """Open and overdue counts of a team on one day (from the store's daily snapshots)."""
-
-    day: date
-    open: int
-    overdue: int
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,8 +15,9 @@ from croniter import croniter
 from config.kinds import normalise_kind
 from config.teams import FollowupPolicy
 from connectors.tracker import TicketStatus
-from worker.followup.items import ItemState, TrackedItem
+from worker.followup.items import ItemState
 from worker.followup.workdays import add_business_days, holiday_calendar, next_business_day
+from worker.store.records import TrackedItem
 
 #: Largest distance between a local wall-clock time and the instant it names, as DST shifts go (Lord Howe's
 #: 30 minutes to the historic 2-hour double summer time); used to bound the cron search in `report_period`.
@@ -87,6 +88,18 @@ def state(item: TrackedItem, due: date | None, now: datetime, policy: FollowupPo
     if (due - today).days <= policy.due_soon_days:
         return ItemState.DUE_SOON
     return ItemState.OPEN
+
+
+def overdue_due(item: TrackedItem, now: datetime, policy: FollowupPolicy) -> date | None:
+    """The effective due date of a followed item that is overdue at `now`, else None.
+
+    This is what "overdue" means everywhere (report, dashboard, `list`, `show`, `/metrics`, reminders):
+    followed kind, the ticket's (else the document's) status open, and the team's today (in its zone)
+    after the item's own due date or, without one, the policy's default from approval."""
+    if not is_followed(item, policy):
+        return None
+    due = effective_due(item, policy, item.approved_at)
+    return due if due is not None and state(item, due, now, policy) is ItemState.OVERDUE else None
 
 
 def days_overdue(due: date, now: datetime, policy: FollowupPolicy) -> int:

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from connectors import notify
-from worker.followup.ledger import SENT, SKIPPED, Ledger
+from worker.store.sends import SENT, SKIPPED, Ledger
 
 
 def send_once(ledger: Ledger, team: str, period_start: datetime, channel: str, *, target: str,

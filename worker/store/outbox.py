@@ -57,7 +57,7 @@ class Outbox:
         table = OutboxRow.__table__
         # Built once: the receiver runs this INSERT for every delivery, and building an ORM statement
         # (values coerced, cache key computed) cost more than the INSERT itself.
-        self._claim = (store._insert(table)
+        self._claim = (store.insert(table)
                        .on_conflict_do_nothing(index_elements=["kind", "delivery"])
                        .returning(table.c.id))
 

@@ -31,7 +31,7 @@ from connectors.tracker import OWNED_FIELDS, Ticket, TicketFields
 from worker.errors import UserError
 from worker.models import ActionItem, Postmortem
 from worker.store.models import ActionItemRow, OwnerLookupRow, ParseFailureRow, PostmortemRow, SyncRunRow
-from worker.store.records import ItemRecord, ParseFailureRecord, PostmortemRecord
+from worker.store.records import ItemRecord, ParseFailureRecord, PostmortemRecord, SyncRunRecord
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 #: Serialises migrations when several workers open a PostgreSQL store at once.
@@ -86,7 +86,7 @@ def _pool_options(url: URL, pool_size: int | None) -> dict[str, Any]:
         return {"pool_pre_ping": True}
     if pool_size is None:
         return {"pool_pre_ping": False}
-    return {"pool_size": pool_size, "max_overflow": 0, "pool_pre_ping": False}
+    return {"pool_size": pool_size, "max_overflow": 4, "pool_pre_ping": False}
 
 
 def _checked_in(dbapi_conn: Any, record: Any) -> None:
@@ -197,7 +197,8 @@ class Store:
         with self._sessions.begin() as session:
             yield session
 
-    def _insert(self, table: Any) -> Any:
+    def insert(self, table: Any) -> Any:
+        """An INSERT in this store's dialect, so callers can add ON CONFLICT (the outbox, upserts)."""
         return postgresql.insert(table) if self.dialect == "postgresql" else sqlite.insert(table)
 
     @contextmanager
@@ -277,7 +278,7 @@ class Store:
             }
             if approved_at is not None:
                 values["approved_at"] = approved_at
-            stmt = self._insert(PostmortemRow).values(key=key, version=version, **values)
+            stmt = self.insert(PostmortemRow).values(key=key, version=version, **values)
             stored = PostmortemRow.version
             # Compared and written in one statement: the row lock orders concurrent ingests.
             written = s.execute(stmt.on_conflict_do_update(
@@ -316,7 +317,7 @@ class Store:
             })
         if rows:
             # One statement for every item (a multi-row upsert), not a round trip per item.
-            stmt = self._insert(ActionItemRow.__table__)
+            stmt = self.insert(ActionItemRow.__table__)
             s.connection().execute(
                 stmt.on_conflict_do_update(index_elements=["postmortem_key", "fingerprint"],
                                            set_={name: stmt.excluded[name] for name in _PARSED_COLUMNS}),
@@ -463,7 +464,7 @@ class Store:
                     "created_at": now,
                     **values,
                 }
-                stmt = self._insert(ActionItemRow).values(
+                stmt = self.insert(ActionItemRow).values(
                     postmortem_key=key, fingerprint=fingerprint, **insert_values
                 )
                 s.execute(
@@ -599,6 +600,20 @@ class Store:
             if not dry_run and retry_error is None:
                 s.execute(update(PostmortemRow).where(PostmortemRow.key == key).values(synced_at=finished_at))
 
+    def last_sync_run(self, key: str) -> SyncRunRecord | None:
+        """The most recent sync run recorded for this postmortem (dry runs record none)."""
+        with self.session() as s:
+            row = s.scalars(
+                select(SyncRunRow)
+                .where(SyncRunRow.postmortem_key == key)
+                .order_by(SyncRunRow.finished_at.desc(), SyncRunRow.id.desc())
+                .limit(1)
+            ).first()
+            if row is None:
+                return None
+            counts: dict[str, int] = json.loads(row.counts or "{}")
+            return SyncRunRecord(row.finished_at, row.dry_run, counts, row.retry_error)
+
     # --- parse failures -------------------------------------------------------------------------
 
     def record_parse_failure(
@@ -608,7 +623,7 @@ class Store:
         now = now or _now()
         values = {"content_hash": content_hash, "reason": reason[:2000], "last_failed_at": now}
         with self.session() as s:
-            stmt = self._insert(ParseFailureRow).values(
+            stmt = self.insert(ParseFailureRow).values(
                 source=source[:1000], attempts=1, first_failed_at=now, **values
             )
             s.execute(
@@ -664,7 +679,7 @@ class Store:
     ) -> None:
         values = {"user_id": user_id, "outcome": outcome[:300], "checked_at": now or _now()}
         with self.session() as s:
-            stmt = self._insert(OwnerLookupRow).values(destination=destination, query=query[:500], **values)
+            stmt = self.insert(OwnerLookupRow).values(destination=destination, query=query[:500], **values)
             s.execute(stmt.on_conflict_do_update(index_elements=["destination", "query"], set_=values))
 
 

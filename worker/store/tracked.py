@@ -1,24 +1,199 @@
-"""Follow-up's view of the store: tracked items per team, ticket changes written back, history."""
+"""Follow-up's view of the store: the follow-up rules over stored data, tracked items, tickets, history.
+
+This module is the one place that says, over stored rows:
+- the current status: the ticket's, else (never refreshed) the document's checkbox (`current_status`);
+- the own due date: the ticket's, else the document's (`own_due`); None lets the policy's default apply;
+- the start of default due dates: approval, else first ingestion (`approved`);
+- which rows may be overdue at all (`overdue_narrowing`): ticketed, open, own due date before a day or none;
+- the one row-to-`TrackedItem` mapper (`tracked_item`).
+The exact rule (team zone, default due date, followed kinds) is `worker.followup.rules`, applied once by
+`worker.followup.overdue`; everything that shows "overdue" goes through both.
+"""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Date,
+    Select,
+    and_,
+    case,
+    delete,
+    func,
+    or_,
+    select,
+    type_coerce,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from config.settings import Settings
 from config.teams import Person
 from connectors.tracker import Ticket, TicketStatus
-from worker.followup.items import TrackedItem
-from worker.followup.report import HistoryPoint
-from worker.store import Store
-from worker.store.models import ActionItemRow, PostmortemRow, followup_history, followup_resolutions
+from worker.store import Store, registry
+from worker.store.models import (
+    ActionItemRow,
+    PostmortemRow,
+    UTCDateTime,
+    followup_history,
+    followup_resolutions,
+)
+from worker.store.records import HistoryPoint, TrackedItem
+
+ITEM = ActionItemRow.__table__.c  # type: ignore[attr-defined]
+PM = PostmortemRow.__table__.c  # type: ignore[attr-defined]
+RES = followup_resolutions.c
+
+#: The ticket's status, else (never refreshed) the document's checkbox.
+current_status: ColumnElement[str] = case(
+    (or_(ITEM.status.is_(None), ITEM.status == ""),
+     case((ITEM.done.is_(True), TicketStatus.DONE.value), else_=TicketStatus.OPEN.value)),
+    else_=ITEM.status)
+#: The item's own due date: one set in the tracker wins over the document's (a human edit wins).
+own_due: ColumnElement[date] = func.coalesce(ITEM.ticket_due, ITEM.due)
+#: When the postmortem was approved, else first ingested (the start of default due dates).
+approved: ColumnElement[datetime] = type_coerce(func.coalesce(PM.approved_at, PM.ingested_at), UTCDateTime)
+
+
+def overdue_narrowing(last_day: date) -> ColumnElement[bool]:
+    """Rows that may be overdue on `last_day` (the latest local date of the teams asked about): ticketed,
+    open, and an own due date before that day or none (then the policy's default decides). The rules in
+    `worker.followup.rules` make the final call; this only keeps SQL from returning rows that cannot be."""
+    return and_(ITEM.ticket_key.is_not(None), current_status == TicketStatus.OPEN.value,
+                or_(own_due.is_(None), own_due < last_day))
+
+
+def tracked_select() -> Select[Any]:
+    """Every ticketed item with what `tracked_item` maps, removed ones included (their open tickets are
+    still followed), unordered."""
+    return (
+        select(ITEM.fingerprint, ITEM.title, ITEM.postmortem_key, ITEM.tracker, ITEM.ticket_key,
+               ITEM.ticket_url, current_status.label("status"), ITEM.ticket_assignee, ITEM.written_assignee,
+               ITEM.owner, own_due.label("due"), ITEM.priority, ITEM.kind, PM.team,
+               PM.title.label("pm_title"), PM.source, approved.label("approved"), RES.resolved_at)
+        .join(PostmortemRow, PM.key == ITEM.postmortem_key)
+        .outerjoin(followup_resolutions, RES.ticket_key == ITEM.ticket_key)
+        .where(ITEM.ticket_key.is_not(None))
+    )
+
+
+def tracked_item(row: Any, names: dict[str, str]) -> TrackedItem:
+    """The one mapper from a `tracked_select` row to a `TrackedItem` (unpacked positionally: attribute
+    access on 10,000 rows costs more than the query)."""
+    (fingerprint, title, postmortem_key, tracker, ticket_key, ticket_url, status, ticket_assignee,
+     written_assignee, owner, due, priority, kind, team, pm_title, source, approved_at, resolved_at) = row
+    assignee = ticket_assignee or written_assignee
+    source = source or ""
+    return TrackedItem(
+        fingerprint=fingerprint, title=title, team=team, postmortem_key=postmortem_key,
+        postmortem_title=pm_title,
+        postmortem_url=source if source.startswith(("http://", "https://")) else None,
+        tracker=tracker, ticket_key=ticket_key, ticket_url=ticket_url, status=TicketStatus(status),
+        assignee=assignee, assignee_name=names.get(assignee.lower()) if assignee else None,
+        owner=owner, due=due, priority=priority, kind=kind, approved_at=approved_at, resolved_at=resolved_at,
+    )
+
+
+def tracked_items(conn: Connection, names: dict[str, str], *, teams: Sequence[str] | None = None,
+                  postmortem: str | None = None, may_be_overdue_on: date | None = None,
+                  priority: str | None = None) -> list[TrackedItem]:
+    """Ticketed items in document order, narrowed in SQL: some teams, one postmortem, only those that may
+    be overdue on a day (see `overdue_narrowing`), one priority (trimmed, any case)."""
+    query = tracked_select()
+    if teams is not None:
+        query = query.where(PM.team.in_(list(teams)))
+    if postmortem is not None:
+        query = query.where(ITEM.postmortem_key == postmortem)
+    if may_be_overdue_on is not None:
+        query = query.where(overdue_narrowing(may_be_overdue_on))
+    if priority is not None:
+        query = query.where(func.lower(func.trim(ITEM.priority)) == priority.strip().lower())
+    query = query.order_by(ITEM.postmortem_key, ITEM.position)
+    return [tracked_item(row, names) for row in conn.execute(query)]
+
+
+#: Items alike in every input the follow-up rules read, as one stand-in `TrackedItem` (no title, no
+#: ticket; `postmortem_key` only when grouped by postmortem), and how many there are.
+RuleGroup = tuple[TrackedItem, int]
+
+
+def _group(team: str, kind: str | None, status: TicketStatus, due: date | None, priority: str | None,
+           approved_at: datetime | None, resolved_at: datetime | None, postmortem_key: str = ""
+           ) -> TrackedItem:
+    return TrackedItem(fingerprint="", title="", team=team, postmortem_key=postmortem_key, status=status,
+                       due=due, priority=priority, kind=kind, approved_at=approved_at,
+                       resolved_at=resolved_at)
+
+
+def rule_groups(conn: Connection, teams: Sequence[str], last_day: date) -> list[RuleGroup]:
+    """One GROUP BY over the teams' ticketed, not dropped items by exactly the inputs the rules read, so
+    identical items are judged once and counted by COUNT(*) (`last_day`: the latest local date of the
+    teams, after which no resolution time can matter). Priority and approval time are blanked when the
+    item has its own due date (the default is then unused); the resolution time when it cannot matter."""
+    no_due = own_due.is_(None)
+    resolved = case((and_(current_status.in_([TicketStatus.DONE.value]), or_(no_due, own_due <= last_day)),
+                     RES.resolved_at))
+    keys: list[Any] = [PM.team, ITEM.kind, current_status.label("status"), own_due.label("due"),
+                       case((no_due, ITEM.priority)).label("priority"),
+                       type_coerce(case((no_due, approved)), UTCDateTime).label("approved"),
+                       type_coerce(resolved, UTCDateTime).label("resolved")]
+    query = (select(*keys, func.count().label("n"))
+             .select_from(ActionItemRow)
+             .join(PostmortemRow, PM.key == ITEM.postmortem_key)
+             .outerjoin(followup_resolutions, RES.ticket_key == ITEM.ticket_key)
+             .where(ITEM.ticket_key.is_not(None), PM.team.in_(list(teams)),
+                    current_status.not_in([TicketStatus.DROPPED.value]))
+             .group_by(*keys))
+    rows: Any = conn.execute(query)  # unpacked positionally: thousands of groups on a large store
+    return [(TrackedItem(fingerprint="", title="", team=team, postmortem_key="", status=TicketStatus(status),
+                         due=due, priority=priority, kind=kind, approved_at=approved_at,
+                         resolved_at=resolved_at), int(count))
+            for team, kind, status, due, priority, approved_at, resolved_at, count in rows]
+
+
+def overdue_groups(conn: Connection, teams: Sequence[str], first_day: date, last_day: date, *,
+                   by_postmortem: bool = False, postmortem: str | None = None) -> list[RuleGroup]:
+    """The rows `overdue_narrowing(last_day)` keeps, grouped by the inputs the overdue rule reads, for
+    counting (`first_day`, `last_day`: the earliest and latest local date of the teams asked about).
+
+    An own due date before `first_day` is past in every team's zone, so it is reported as the day before
+    `first_day`: the rule judges it the same, and thousands of items collapse into a few groups (the due
+    dates are then not the items' own: use `tracked_items` for lines). Counted per postmortem first, then
+    joined: the join then sees one row per group and postmortem, so even a plan made on stale statistics
+    (PostgreSQL right after a bulk load picked a nested loop over every item and postmortem) stays cheap.
+    Status and resolution are not read: the narrowing keeps open items only."""
+    no_due = own_due.is_(None)
+    due = type_coerce(case((own_due < first_day, first_day - timedelta(days=1)), else_=own_due), Date)
+    inner = (select(ITEM.postmortem_key, ITEM.kind, due.label("due"),
+                    case((no_due, ITEM.priority)).label("priority"), func.count().label("n"))
+             .where(overdue_narrowing(last_day)))
+    if postmortem is not None:
+        inner = inner.where(ITEM.postmortem_key == postmortem)
+    per_postmortem = inner.group_by(ITEM.postmortem_key, ITEM.kind, due,
+                                    case((no_due, ITEM.priority))).subquery()
+    c = per_postmortem.c
+    start = type_coerce(case((c.due.is_(None), approved)), UTCDateTime).label("approved")
+    keys: list[Any] = [PM.team, *([PM.key] if by_postmortem else []), c.kind, c.due, c.priority, start]
+    query = (select(*keys, func.sum(c.n))
+             .join(per_postmortem, PM.key == c.postmortem_key)
+             .where(PM.team.in_(list(teams)))
+             .group_by(*keys))
+    groups = []
+    for row in conn.execute(query):
+        values = list(row)
+        pm_key = values.pop(1) if by_postmortem else ""
+        team, kind, due_on, priority, approved_at, count = values
+        groups.append((_group(team, kind, TicketStatus.OPEN, due_on, priority, approved_at, None, pm_key),
+                       int(count)))
+    return groups
+
 
 _CHUNK = 500  # keys per IN (...) query: well under every backend's parameter limit
 
@@ -45,19 +220,10 @@ def display_names(people: Iterable[Person]) -> dict[str, str]:
     return names
 
 
-_open: dict[str, FollowupStore] = {}
-_open_guard = threading.Lock()
-
-
 @contextmanager
 def open_followup_store(settings: Settings) -> Iterator[FollowupStore]:
-    """The store named by the settings, opened (and migrated) once per process and URL."""
-    with _open_guard:
-        store = _open.get(settings.database_url)
-        if store is None:
-            # Opening migrates the schema: too costly for every webhook delivery or task run.
-            store = _open[settings.database_url] = FollowupStore(Store(settings.database_url))
-    yield store
+    """Follow-up's view of the process's one store for the settings' URL (`worker.store.registry`)."""
+    yield FollowupStore(registry.open_store(settings.database_url))
 
 
 class FollowupStore:
@@ -70,42 +236,12 @@ class FollowupStore:
     # --- items ----------------------------------------------------------------------------------
 
     def tracked_items(self, team: str, *, people: Iterable[Person] = ()) -> list[TrackedItem]:
-        """Every live item of the team's postmortems that has a ticket, with its last known state."""
-        names = display_names(people)
-        query = (
-            select(ActionItemRow, PostmortemRow.title, PostmortemRow.source, PostmortemRow.approved_at,
-                   PostmortemRow.ingested_at, followup_resolutions.c.resolved_at)
-            .join(PostmortemRow, PostmortemRow.key == ActionItemRow.postmortem_key)
-            .outerjoin(followup_resolutions, followup_resolutions.c.ticket_key == ActionItemRow.ticket_key)
-            # Items removed from their postmortem stay followed while their ticket is open: the sync
-            # told the ticket so, and closing it (done or won't do) is how people settle it.
-            .where(PostmortemRow.team == team, ActionItemRow.ticket_key.is_not(None))
-            .order_by(ActionItemRow.postmortem_key, ActionItemRow.position)
-        )
-        with self.store.session() as session:
-            return [self._item(row, team, names) for row in session.execute(query)]
+        """Every item of the team's postmortems that has a ticket, with its last known state.
 
-    @staticmethod
-    def _item(row: Any, team: str, names: dict[str, str]) -> TrackedItem:
-        item: ActionItemRow = row[0]
-        if item.status:
-            status = TicketStatus(item.status)
-        else:
-            status = TicketStatus.DONE if item.done else TicketStatus.OPEN
-        assignee = item.ticket_assignee or item.written_assignee
-        source = row.source or ""
-        return TrackedItem(
-            fingerprint=item.fingerprint, title=item.title, team=team, postmortem_key=item.postmortem_key,
-            postmortem_title=row.title,
-            postmortem_url=source if source.startswith(("http://", "https://")) else None,
-            tracker=item.tracker, ticket_key=item.ticket_key, ticket_url=item.ticket_url, status=status,
-            assignee=assignee, assignee_name=names.get(assignee.lower()) if assignee else None,
-            owner=item.owner,
-            # A due date set in the tracker wins over the document's (a human edit wins).
-            due=item.ticket_due or item.due,
-            priority=item.priority, kind=item.kind,
-            approved_at=row.approved_at or row.ingested_at, resolved_at=row.resolved_at,
-        )
+        Items removed from their postmortem stay followed while their ticket is open: the sync told the
+        ticket so, and closing it (done or won't do) is how people settle it."""
+        with self.engine.connect() as conn:
+            return tracked_items(conn, display_names(people), teams=[team])
 
     def apply_tickets(self, tickets: Sequence[Ticket], *, now: datetime, only_newer: bool = False) -> int:
         """Write status, due date and assignee of known tickets back; returns how many items changed.

@@ -7,8 +7,6 @@ again with the same arguments (ingest is keyed by the postmortem's identity, syn
 from __future__ import annotations
 
 import hashlib
-import os
-import threading
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
@@ -18,7 +16,7 @@ from connectors.factory import build_tracker, tracker_configured
 from connectors.throttle import WriteThrottle
 from worker.errors import Locked, UserError
 from worker.models import Postmortem
-from worker.store import ParseFailureRecord, PostmortemRecord, StaleVersion, Store
+from worker.store import ParseFailureRecord, PostmortemRecord, StaleVersion, Store, registry
 from worker.sync.execute import ItemResult, SyncResult, SyncRun
 
 __all__ = [
@@ -39,10 +37,6 @@ __all__ = [
     "sync_document",
 ]
 
-_stores: dict[tuple[str, int], Store] = {}
-_stores_lock = threading.Lock()
-
-
 class SyncBusy(Locked, UserError):
     """Another sync of this postmortem holds its store lock (workers retry; the CLI says so)."""
 
@@ -57,69 +51,21 @@ class IngestResult:
 
 
 def open_store(settings: Settings) -> Store:
-    """The process's store for `settings.database_url` (opened and migrated once per process)."""
-    # Keyed by pid too: a forked worker must not share its parent's connection pool.
-    key = (settings.database_url, os.getpid())
-    with _stores_lock:
-        store = _stores.get(key)
-        if store is None:
-            store = _stores[key] = Store(settings.database_url)
-        return store
+    """The process's store for `settings.database_url` (see `worker.store.registry`)."""
+    return registry.open_store(settings.database_url)
 
 
 def existing_store(settings: Settings) -> Store | None:
-    """The store if one exists already (a SQLite file, a PostgreSQL schema), else None; never creates one.
-
-    Read-only commands and dry runs use this, so that a plan or a failing command leaves no empty
-    migrated database (nor its `.locks` folder) behind.
-    """
-    from sqlalchemy import inspect
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError, OperationalError
-
-    from worker.store import normalise_url
-
-    try:
-        url = make_url(normalise_url(settings.database_url))
-    except (ArgumentError, ValueError):
-        return open_store(settings)  # let the store report the bad URL (without echoing it)
-    if url.get_backend_name() == "sqlite":
-        database = url.database
-        if database and database != ":memory:" and not os.path.exists(database):
-            return None
-        return open_store(settings)
-    if url.get_backend_name() != "postgresql":
-        return open_store(settings)  # an unsupported dialect: the store names the setting
-    probe = Store(settings.database_url, migrate=False)
-    try:
-        created = inspect(probe.engine).has_table("alembic_version")
-    except OperationalError as exc:
-        reason = str(exc.orig or exc).strip().splitlines()[0]
-        raise UserError(f"cannot open the store (FOLLOWTHROUGH_DATABASE_URL): {reason}") from None
-    finally:
-        probe.close()
-    return open_store(settings) if created else None
+    """The store if one exists already, else None; never creates one (see `worker.store.registry`)."""
+    return registry.existing_store(settings.database_url)
 
 
 def plan_store(settings: Settings) -> Store:
     """The store a dry run reads: the existing one, else an empty in-memory one (no file is created)."""
-    store = existing_store(settings)
-    if store is not None:
-        return store
-    key = ("sqlite://", os.getpid())
-    with _stores_lock:
-        empty = _stores.get(key)
-        if empty is None:
-            empty = _stores[key] = Store("sqlite://")
-        return empty
+    return registry.plan_store(settings.database_url)
 
 
-def close_stores() -> None:
-    """Close every store this process opened (e.g. before deleting a temporary database)."""
-    with _stores_lock:
-        for store in _stores.values():
-            store.close()
-        _stores.clear()
+close_stores = registry.close_stores
 
 
 def postmortem_key(identity: str) -> str:

@@ -17,7 +17,7 @@ from celery import Task, shared_task
 from config.settings import Settings
 from connectors.errors import TrackerError
 from worker.followup import jobs
-from worker.followup.ledger import CLAIM_LEASE
+from worker.store.sends import CLAIM_LEASE
 from worker.store.tracked import open_followup_store
 from worker.tasks.names import REFRESH_TASK, REMIND_TASK, SEND_TASK
 from worker.tasks.retry import RETRYABLE, countdown_for

@@ -89,7 +89,7 @@ def observability(settings: Settings, *, redis: Any, engine: Callable[[], Engine
 
     `engine` returns the store's SQLAlchemy engine (opening and migrating the store on first use).
     """
-    collector = SystemCollector(teams=settings.teams, queues=(INGEST_QUEUE, TRACKER_QUEUE), redis=redis,
+    collector = SystemCollector(settings=settings, queues=(INGEST_QUEUE, TRACKER_QUEUE), redis=redis,
                                 engine=engine)
     routes = [
         Route("/metrics", metrics_endpoint(collector, token=settings.metrics_token), methods=["GET"]),

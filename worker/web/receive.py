@@ -35,7 +35,7 @@ from starlette.routing import Route
 from config.settings import Settings
 from connectors.tracker import Ticket
 from worker.service.enqueue import republish
-from worker.store import Store
+from worker.store import registry
 from worker.store.outbox import Outbox, OutboxEntry
 from worker.web.body import HookError, check_declared_length, read_body
 from worker.web.signatures import BadSignature
@@ -144,10 +144,7 @@ class Receiver:
         """The outbox of the store in `database_url` (opened, and migrated, on first use)."""
         with self._outbox_guard:
             if self._outbox is None:
-                # One pooled connection per webhook request the app lets in at once, so a burst never
-                # opens (and closes) connections of its own.
-                self._outbox = Outbox(Store(self.settings.database_url,
-                                            pool_size=self.settings.webhook_max_concurrency))
+                self._outbox = Outbox(registry.open_store(self.settings.database_url))
             return self._outbox
 
     def endpoint(self, hook: Hook) -> Callable[[Request], Any]:

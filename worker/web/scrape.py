@@ -1,29 +1,30 @@
 """`GET /metrics`: the process's counters plus gauges read at scrape time (queue depth, overdue items).
 
 The scrape-time gauges cost two cheap reads: one Redis pipeline of LLENs over the Celery queues and one
-aggregate SQL query over the store. Overdue here is the store's view: an item with a ticket whose status
-is open and whose due date (the ticket's, else the document's) is before today (UTC). The follow-up report
-is finer (team time zones, default due dates from priority, followed kinds only).
+aggregate SQL query over the store. Overdue is the report's (`worker.followup.overdue.overdue_counts`):
+followed kinds, each team's zone, default due dates from priority; so an alert links to a dashboard page
+that shows the same number.
 """
 
 from __future__ import annotations
 
 import hmac
 import logging
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from datetime import UTC, date, datetime
+from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from pydantic import SecretStr
-from sqlalchemy import Engine, case, func, select
+from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
 from config.metrics import process_registry
-from worker.store.models import ActionItemRow, PostmortemRow
+from config.settings import Settings
+from worker.followup.overdue import overdue_counts
 
 log = logging.getLogger(__name__)
 
@@ -47,35 +48,20 @@ def queue_depths(client: Any, queues: Sequence[str]) -> dict[str, int]:
     return {queue: int(sum(lengths[i * steps:(i + 1) * steps])) for i, queue in enumerate(queues)}
 
 
-def overdue_by_team(engine: Engine, today: date) -> dict[str, int]:
-    """Open ticketed items past their due date, per team (one aggregate query)."""
-    status = func.coalesce(ActionItemRow.status, case((ActionItemRow.done.is_(True), "done"), else_="open"))
-    due = func.coalesce(ActionItemRow.ticket_due, ActionItemRow.due)
-    # Counted per postmortem first, then joined: the join then sees one row per postmortem, so even a plan
-    # made on stale statistics (PostgreSQL right after a bulk load picked a nested loop over every item
-    # and postmortem, 1.1 s for 20,000 items) stays cheap.
-    per_postmortem = (
-        select(ActionItemRow.postmortem_key, func.count().label("n"))
-        .where(ActionItemRow.ticket_key.is_not(None), status == "open", due < today)
-        .group_by(ActionItemRow.postmortem_key)
-        .subquery()
-    )
-    query = (
-        select(PostmortemRow.team, func.sum(per_postmortem.c.n))
-        .join(per_postmortem, PostmortemRow.key == per_postmortem.c.postmortem_key)
-        .group_by(PostmortemRow.team)
-    )
+def overdue_by_team(engine: Engine, settings: Settings, now: datetime) -> dict[str, int]:
+    """Teams with overdue items at `now` and how many, by the report's rules (one aggregate query)."""
     with engine.connect() as conn:
-        return {str(team): int(count) for team, count in conn.execute(query)}
+        counts = overdue_counts(conn, settings, list(settings.teams.values()), now)
+    return {team: count for team, count in counts.items() if count}
 
 
 class SystemCollector:
     """Gauges computed when scraped; a source that cannot be read reports followthrough_scrape_ok 0."""
 
-    def __init__(self, *, teams: Iterable[str], queues: Sequence[str], redis: Any,
+    def __init__(self, *, settings: Settings, queues: Sequence[str], redis: Any,
                  engine: Callable[[], Engine], clock: Callable[[], datetime] = lambda: datetime.now(UTC)
                  ) -> None:
-        self._teams = tuple(teams)
+        self._settings = settings
         self._queues = tuple(queues)
         self._redis = redis
         self._engine = engine
@@ -97,16 +83,16 @@ class SystemCollector:
                 for queue, count in depths.items():
                     depth.add_metric([queue], count)
         overdue = GaugeMetricFamily("followthrough_overdue_items",
-                                    "Open ticketed action items past their due date, per team.",
+                                    "Action items overdue by the follow-up report's rules, per team.",
                                     labels=["team"])
         try:
-            counts = overdue_by_team(self._engine(), self._clock().date())
+            counts = overdue_by_team(self._engine(), self._settings, self._clock())
         except Exception as exc:
             log.warning("metrics: overdue items unavailable: %s", type(exc).__name__)
             ok.add_metric(["store"], 0)
         else:
             ok.add_metric(["store"], 1)
-            for team in sorted(set(self._teams) | set(counts)):
+            for team in sorted(set(self._settings.teams) | set(counts)):
                 overdue.add_metric([team], counts.get(team, 0))
         yield depth
         yield overdue

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 @click.command(
     "list",
     help="List the stored postmortems (oldest first): key (for resync and show), title, team, and how "
-    "many items, tickets, open, overdue and done each has.",
+    "many items, tickets, open, overdue (as the follow-up report counts them) and done each has.",
 )
 @click.option("--team", help="Only this team's postmortems.")
 @click.option("--format", "fmt", type=click.Choice(FORMAT_CHOICES), default="table", show_default=True,
@@ -36,8 +36,10 @@ def command(team: str | None, fmt: str, failed: bool) -> int:
     if failed:
         return _failures(store.parse_failures() if store is not None else [], fmt)
     postmortems = store.list_postmortems(team=team) if store is not None else []
-    today = datetime.now(UTC).date()
-    rows = [(pm, holdings.tally(store.items(pm.key), today)) for pm in postmortems] if store else []
+    rows = []
+    if store is not None and postmortems:
+        overdue = holdings.overdue_by_postmortem(store, settings, datetime.now(UTC), team)
+        rows = [(pm, holdings.tally(store.items(pm.key), overdue.get(pm.key, 0))) for pm in postmortems]
     if fmt == "json":
         from worker.cli.output import print_json
 

@@ -53,14 +53,24 @@ def parse_path(path: str, *, max_bytes: int, budget_seconds: float | None = None
         raise ParseError(f"{path}: {exc}") from None
 
 
+def parse_limits() -> tuple[int, float]:
+    """The parser's two limits; the settings module (pydantic-settings) is loaded only when needed."""
+    from config.limits import environment_limits
+
+    limits = environment_limits()
+    if limits is not None:
+        return limits
+    from config.settings import load_settings
+
+    settings = load_settings()
+    return settings.max_document_bytes, settings.parse_budget_seconds
+
+
 @click.command("parse", help="Extract the action items of one postmortem (PATH, or - for stdin).")
 @click.argument("path", metavar="PATH")
 @click.option("--format", "fmt", type=click.Choice(FORMAT_CHOICES), default="table", show_default=True,
               help="Output format.")
 def command(path: str, fmt: str) -> int:
-    from config.limits import parse_limits
-
-    # The settings module (pydantic-settings) is loaded only when something could set a setting.
     max_bytes, budget_seconds = parse_limits()
     postmortem = parse_path(path, max_bytes=max_bytes, budget_seconds=budget_seconds)
     if fmt == "json":

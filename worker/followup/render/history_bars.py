@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from worker.followup.report import HistoryPoint
+from worker.store.records import HistoryPoint
 
 BAR_WIDTH = 240  # pixels for the largest count
 

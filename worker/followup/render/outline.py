@@ -23,7 +23,8 @@ from worker.followup.render.common import (
     period_text,
     summary_pairs,
 )
-from worker.followup.report import HistoryPoint, PostmortemGroup, ReportLine, TeamReport
+from worker.followup.report import PostmortemGroup, ReportLine, TeamReport
+from worker.store.records import HistoryPoint
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,10 +8,10 @@ from typing import Any
 from config.teams import FollowupPolicy
 from connectors import notify
 from worker.followup import rules
-from worker.followup.items import TrackedItem
 from worker.followup.reminder_rules import Trigger
 from worker.followup.render import escape
 from worker.followup.render.teams import card_message
+from worker.store.records import TrackedItem
 
 _ASK = "Please finish it, move its due date, or close it as won't do if it is no longer needed."
 

@@ -11,25 +11,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from typing import Any
+from datetime import datetime
 
-from sqlalchemy import Connection, and_, case, func, or_, select, type_coerce
+from sqlalchemy import Connection
 
 from config.settings import Settings
 from config.teams import Team
-from connectors.tracker import TicketStatus
 from worker.followup import rules
-from worker.followup.items import ItemState, TrackedItem
-from worker.store.models import ActionItemRow, PostmortemRow, UTCDateTime, followup_resolutions
-from worker.web.dashboard.columns import ITEM, PM, RES, item_due, item_status, pm_approved
+from worker.followup.items import ItemState
+from worker.followup.overdue import latest_today
+from worker.store.records import TrackedItem
+from worker.store.tracked import rule_groups
 from worker.web.dashboard.figures import Figures, median
 
-
-def latest_today(settings: Settings, teams: Sequence[Team], now: datetime) -> date:
-    """The latest local date any of these teams is in at `now` (a bound that is safe for every team)."""
-    return max((rules.local_date(now, rules.zone(settings.followup_policy(t))) for t in teams),
-               default=now.date())
+__all__ = ["figures_by_team", "latest_today"]
 
 
 @dataclass(slots=True)
@@ -48,26 +43,6 @@ class _Tally:
                        median_days_overdue=median)
 
 
-def _groups(conn: Connection, teams: Sequence[str], last_day: date) -> Any:
-    status = item_status.label("status")
-    no_due = item_due.is_(None)
-    # The resolution time only matters for done items whose due date may have come for some team.
-    resolved = case((and_(item_status.in_([TicketStatus.DONE.value]), or_(no_due, item_due <= last_day)),
-                     RES.resolved_at))
-    keys = (PM.team, ITEM.kind, status, item_due.label("due"),
-            case((no_due, ITEM.priority)).label("priority"),
-            type_coerce(case((no_due, pm_approved)), UTCDateTime).label("approved"),
-            type_coerce(resolved, UTCDateTime).label("resolved"))
-    query = (select(*keys, func.count().label("n"))
-             .select_from(ActionItemRow)
-             .join(PostmortemRow, PM.key == ITEM.postmortem_key)
-             .outerjoin(followup_resolutions, RES.ticket_key == ITEM.ticket_key)
-             .where(ITEM.ticket_key.is_not(None), PM.team.in_(list(teams)),
-                    item_status.not_in([TicketStatus.DROPPED.value]))
-             .group_by(*keys))
-    return conn.execute(query)
-
-
 def figures_by_team(conn: Connection, settings: Settings, teams: Sequence[Team], now: datetime
                     ) -> tuple[list[Figures], Figures]:
     """Each team's figures and the organisation's (sums, rate of the sums, median over every overdue item)."""
@@ -75,17 +50,14 @@ def figures_by_team(conn: Connection, settings: Settings, teams: Sequence[Team],
     today = {name: rules.local_date(now, rules.zone(policy)) for name, policy in policies.items()}
     tallies = {name: _Tally() for name in policies}
     followed: dict[tuple[str, str | None], bool] = {}
-    for team, kind, status, due, priority, approved, resolved, count in _groups(
-            conn, list(policies), latest_today(settings, teams, now)):
+    for item, count in rule_groups(conn, list(policies), latest_today(settings, teams, now)):
+        team, kind = item.team, item.kind
         policy = policies[team]
         if (team, kind) not in followed:  # a handful of kinds: judge each once per team
             sample = TrackedItem(fingerprint="", title="", team=team, postmortem_key="", kind=kind)
             followed[team, kind] = rules.is_followed(sample, policy)
         if not followed[team, kind]:
             continue
-        item = TrackedItem(fingerprint="", title="", team=team, postmortem_key="",
-                           status=TicketStatus(status), due=due, priority=priority, kind=kind,
-                           approved_at=approved, resolved_at=resolved)
         tally = tallies[team]
         line_due = rules.effective_due(item, policy, item.approved_at)
         state = rules.state(item, line_due, now, policy)

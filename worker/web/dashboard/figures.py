@@ -15,8 +15,9 @@ from config.settings import Settings
 from config.teams import Team
 from connectors.tracker import TicketStatus
 from worker.followup import rules
-from worker.followup.items import ItemState, TrackedItem
+from worker.followup.items import ItemState
 from worker.followup.report import TeamReport, build_report
+from worker.store.records import TrackedItem
 
 
 @dataclass(frozen=True, slots=True)

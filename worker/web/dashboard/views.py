@@ -16,11 +16,12 @@ from starlette.responses import HTMLResponse, Response
 
 from config.settings import Settings
 from config.teams import Team
+from worker.followup.overdue import OverdueLine, overdue_lines
+from worker.store import reads
 from worker.store.tracked import FollowupStore, display_names
 from worker.web.dashboard import aggregate, queries
 from worker.web.dashboard.chart import trend_chart
 from worker.web.dashboard.figures import TeamView, team_view
-from worker.web.dashboard.overdue import OverdueLine, overdue_lines
 from worker.web.dashboard.params import BadParam, OverdueFilter, href, moment, page, text
 from worker.web.dashboard.render import render
 
@@ -84,11 +85,11 @@ class Dashboard:
             return work(conn)
 
     def _views(self, conn: Connection, teams: Sequence[Team], now: datetime,
-               where: queries.ItemFilter | None = None) -> list[TeamView]:
+               where: reads.ItemFilter | None = None) -> list[TeamView]:
         names = display_names(self.settings.people)
         postmortem = where.postmortem if where else None
-        filt = queries.ItemFilter(teams=[t.name for t in teams], postmortem=postmortem)
-        items = queries.tracked_items(conn, names, filt)
+        filt = reads.ItemFilter(teams=[t.name for t in teams], postmortem=postmortem)
+        items = reads.tracked_items(conn, names, filt)
         return [team_view(self.settings, team, items.get(team.name, []), now) for team in teams]
 
     async def respond(self, request: Request, template: str,
@@ -115,7 +116,7 @@ class Dashboard:
         end = current.now.date()
         start = end - timedelta(days=self.settings.dashboard_trend_days - 1)
         names = [t.name for t in self.teams]
-        points = queries.history(conn, names, since=start) if names else []
+        points = reads.history(conn, names, since=start) if names else []
         rows = sorted(per_team, key=lambda f: (-f.overdue, -f.open, f.name.lower()))
         return {"org": org, "teams": rows,
                 "chart": trend_chart(points, start=start, end=end),
@@ -146,31 +147,31 @@ class Dashboard:
     def postmortems(self, current: Page, conn: Connection) -> dict[str, Any]:
         name = text(current.request.query_params, "team")
         teams = [self._team(name)] if name else self.teams
-        rows = queries.postmortems(conn, [t.name for t in teams])
+        rows = reads.postmortems(conn, [t.name for t in teams])
         return {"rows": rows, "team": name, "team_names": [t.name for t in self.teams]}
 
     def postmortem(self, current: Page, conn: Connection) -> dict[str, Any]:
         key = current.request.path_params["key"]
-        info = queries.postmortem(conn, key)
+        info = reads.postmortem(conn, key)
         if info is None or info.team not in self.settings.teams:
             raise NotFound(f"no postmortem {key[:100]!r} on this dashboard")
         team = self.settings.teams[info.team]
-        view = self._views(conn, [team], current.now, queries.ItemFilter(postmortem=key))[0]
+        view = self._views(conn, [team], current.now, reads.ItemFilter(postmortem=key))[0]
         states = {line.item.fingerprint: line for owner in view.report.owners for line in owner.lines}
         names = display_names(self.settings.people)
-        items = [item.named(names) for item in queries.postmortem_items(conn, key)]
+        items = [item.named(names) for item in reads.postmortem_items(conn, key)]
         done = sum(1 for item in items if item.ticket_key and item.status == "done")
         counted = sum(1 for item in items if item.ticket_key and item.status != "dropped")
-        return {"pm": info, "items": items, "lines": states, "sync": queries.last_sync(conn, key),
+        return {"pm": info, "items": items, "lines": states, "sync": reads.last_sync(conn, key),
                 "done": done, "counted": counted, "needs_owner": sum(item.needs_owner for item in items),
                 "figures": view.figures}
 
     def attention(self, current: Page, conn: Connection) -> dict[str, Any]:
         names = [t.name for t in self.teams]
-        has_failures = queries.has_table(conn, PARSE_FAILURES_TABLE)
-        return {"needs_owner": queries.needs_owner(conn, names), "conflicts": queries.conflicts(conn, names),
-                "removed": queries.removed_still_open(conn, names), "has_failures": has_failures,
-                "failures": queries.parse_failures(conn, PARSE_FAILURES_TABLE) if has_failures else []}
+        has_failures = reads.has_table(conn, PARSE_FAILURES_TABLE)
+        return {"needs_owner": reads.needs_owner(conn, names), "conflicts": reads.conflicts(conn, names),
+                "removed": reads.removed_still_open(conn, names), "has_failures": has_failures,
+                "failures": reads.parse_failures(conn, PARSE_FAILURES_TABLE) if has_failures else []}
 
 
 def _overdue_order(line: OverdueLine) -> tuple[int, str, str]:

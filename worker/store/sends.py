@@ -1,4 +1,4 @@
-"""The send ledger: one row per (team, period, channel), claimed before sending, so nothing is doubled.
+"""The report send ledger: one row per (team, period, channel), claimed before sending, so nothing is doubled.
 
 A row is inserted (or found) first, then claimed with a guarded UPDATE: only a row that is pending,
 failed, or stuck "sending" past its lease can be claimed, and only one claimer's UPDATE matches. A sent
