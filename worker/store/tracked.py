@@ -12,7 +12,7 @@ The exact rule (team zone, default due date, followed kinds) is `worker.followup
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -28,6 +28,7 @@ from sqlalchemy import (
     func,
     or_,
     select,
+    text,
     type_coerce,
     update,
 )
@@ -35,7 +36,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from config.settings import Settings
-from config.teams import Person
+from config.teams import FollowupPolicy, Person
 from connectors.tracker import Ticket, TicketStatus
 from worker.store import Store, registry
 from worker.store.models import (
@@ -335,3 +336,72 @@ class FollowupStore:
         with self.engine.connect() as conn:
             return [HistoryPoint(day=row.day, open=row.open, overdue=row.overdue)
                     for row in conn.execute(query)]
+
+
+#: Per (team, raw kind, days overdue or None): counts of open, overdue, due soon, done, due so far and
+#: done on time items, as `team_tallies` returns them.
+TallyRow = tuple[str, str | None, int | None, int, int, int, int, int, int]
+
+_TALLIES_SQL = """
+WITH teams(team, tz, today, soon, fallback) AS (
+  SELECT * FROM unnest(CAST(:teams AS text[]), CAST(:zones AS text[]), CAST(:todays AS date[]),
+                       CAST(:soons AS int[]), CAST(:fallbacks AS int[]))),
+days(team, priority, days) AS (
+  SELECT * FROM unnest(CAST(:d_teams AS text[]), CAST(:d_priorities AS text[]), CAST(:d_days AS int[]))),
+items AS (
+  SELECT p.team, i.kind, t.today, t.soon,
+         CASE WHEN i.status IS NULL OR i.status = '' THEN CASE WHEN i.done THEN 'done' ELSE 'open' END
+              ELSE i.status END AS status,
+         coalesce(i.ticket_due, i.due,
+                  CAST(coalesce(p.approved_at, p.ingested_at) AT TIME ZONE t.tz AS date)
+                  + coalesce(d.days, t.fallback)) AS due,
+         CAST(r.resolved_at AT TIME ZONE t.tz AS date) AS resolved_on
+  FROM action_items i
+  JOIN postmortems p ON p.key = i.postmortem_key
+  JOIN teams t ON t.team = p.team
+  LEFT JOIN days d ON d.team = p.team AND d.priority = lower(trim(i.priority))
+  LEFT JOIN followup_resolutions r ON r.ticket_key = i.ticket_key
+  WHERE i.ticket_key IS NOT NULL
+)
+SELECT team, kind, CASE WHEN status = 'open' AND due < today THEN today - due END AS late,
+       count(*) FILTER (WHERE status = 'open'),
+       count(*) FILTER (WHERE status = 'open' AND due < today),
+       count(*) FILTER (WHERE status = 'open' AND due >= today AND due - today <= soon),
+       count(*) FILTER (WHERE status = 'done'),
+       count(*) FILTER (WHERE due <= today),
+       count(*) FILTER (WHERE status = 'done' AND due <= today
+                        AND (resolved_on IS NULL OR resolved_on <= due))
+FROM items WHERE status <> 'dropped'
+GROUP BY team, kind, late
+"""
+
+
+def sql_rules_apply(policy: FollowupPolicy) -> bool:
+    """Whether `team_tallies` can state this policy's due dates in SQL: calendar days without holidays
+    (business days and holiday calendars stay with `worker.followup.rules`)."""
+    return policy.due_days_unit == "calendar" and not policy.holidays_country
+
+
+def team_tallies(conn: Connection, teams: Mapping[str, tuple[FollowupPolicy, date]]) -> list[TallyRow]:
+    """The follow-up rules stated in SQL (PostgreSQL), grouped by team, kind and days overdue only.
+
+    For each team (policy, today in its zone): the current status and own due date as above, else the
+    default due date (approval day in the team's zone plus the days for the item's priority); overdue
+    is open with a due date before today, due soon is open and due within `due_soon_days`, due so far is
+    a due date on or before today, done on time is done by the end of the due date in the team's zone
+    (or at an unknown time). Which kinds are followed is for the caller (`rules.is_followed` per group).
+    Only policies `sql_rules_apply` accepts; `rule_groups` serves the others (and SQLite)."""
+    names = list(teams)
+    policies = [teams[name][0] for name in names]
+    priorities = [(name, priority, days) for name, (policy, _) in teams.items()
+                  for priority, days in policy.due_days_by_priority.items()]
+    params = {
+        "teams": names, "zones": [policy.timezone or "UTC" for policy in policies],
+        "todays": [teams[name][1] for name in names], "soons": [policy.due_soon_days for policy in policies],
+        "fallbacks": [policy.due_days_default for policy in policies],
+        "d_teams": [p[0] for p in priorities], "d_priorities": [p[1] for p in priorities],
+        "d_days": [p[2] for p in priorities],
+    }
+    rows: Any = conn.execute(text(_TALLIES_SQL), params)
+    return [(team, kind, late, *(int(n) for n in counts))  # type: ignore[misc]
+            for team, kind, late, *counts in rows]
