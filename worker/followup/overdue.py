@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import Connection
 
 from config.kinds import normalise_kind
 from config.settings import Settings
-from config.teams import Team
+from config.teams import FollowupPolicy, Team
 from worker.followup import rules
 from worker.store import tracked
 from worker.store.records import TrackedItem
@@ -80,3 +81,72 @@ def overdue_lines(conn: Connection, settings: Settings, teams: Sequence[Team], n
         if due is not None:
             lines.append(OverdueLine(item=item, due=due, days_overdue=rules.days_overdue(due, now, policy)))
     return lines
+
+
+@dataclass(frozen=True, slots=True)
+class OverduePage:
+    """One page of overdue lines (most overdue first), how many there are in all, and their owners."""
+
+    lines: list[OverdueLine]
+    total: int
+    owners: list[str]
+
+
+def _line_order(late: int, team: str, title: str) -> tuple[int, str, str]:
+    return (-late, team.lower(), title.lower())
+
+
+def overdue_page(conn: Connection, settings: Settings, teams: Sequence[Team], now: datetime, *,
+                 kind: str | None = None, priority: str | None = None, owner: str | None = None,
+                 number: int = 1, size: int = 100) -> OverduePage:
+    """Page `number` of the overdue lines of these teams at `now`, most overdue first, optionally one
+    owner's (as grouped in reports), with the total and every owner before that filter.
+
+    On PostgreSQL, for the teams whose due dates SQL can state (`tracked.sql_rules_apply`), the rule runs
+    in SQL and only the lines shown become `TrackedItem`s; the other teams' lines (and SQLite's) are built
+    and judged here by `overdue_lines`."""
+    policies = {team.name: settings.followup_policy(team) for team in teams}
+    in_sql = ({name: (policy, rules.local_date(now, rules.zone(policy))) for name, policy in policies.items()
+               if policy.enabled and tracked.sql_rules_apply(policy)}
+              if conn.dialect.name == "postgresql" else {})
+    # (days overdue, team, title, owner label, a SQL row or a built line, its postmortem and fingerprint)
+    # for every overdue line; the last two only settle ties, so that pages never overlap.
+    entries: list[tuple[int, str, str, str, Any, str, str]] = [
+        (line.days_overdue, line.item.team, line.item.title, line.item.owner_label, line,
+         line.item.postmortem_key, line.item.fingerprint)
+        for line in overdue_lines(conn, settings, [t for t in teams if t.name not in in_sql], now,
+                                  kind=kind, priority=priority)]
+    if in_sql:
+        entries += _sql_entries(conn, settings, in_sql, kind=kind, priority=priority)
+    owners = sorted({entry[3] for entry in entries}, key=str.lower)
+    picked = [entry for entry in entries if owner is None or entry[3] == owner]
+    picked.sort(key=lambda entry: (-entry[0], entry[1].lower(), entry[2].lower(), entry[5], entry[6]))
+    first = (number - 1) * size
+    names = display_names(settings.people)
+    lines = [entry[4] if isinstance(entry[4], OverdueLine) else
+             OverdueLine(item=tracked.tracked_item(entry[4][:18], names), due=entry[4][18],
+                         days_overdue=entry[4][19])
+             for entry in picked[first:first + size]]
+    return OverduePage(lines=lines, total=len(picked), owners=owners)
+
+
+def _sql_entries(conn: Connection, settings: Settings, teams: dict[str, tuple[FollowupPolicy, date]], *,
+                 kind: str | None, priority: str | None) -> list[tuple[int, str, str, str, Any, str, str]]:
+    """`overdue_page` entries from `tracked.overdue_rows`: followed kinds kept, owner labels as reports
+    group them, no `TrackedItem` built."""
+    names = display_names(settings.people)
+    wanted = normalise_kind(kind) if kind is not None else None
+    followed: dict[tuple[str, str | None], bool] = {}
+    entries = []
+    for row in tracked.overdue_rows(conn, teams, priority=priority):
+        team, raw_kind = row[13], row[12]
+        if (team, raw_kind) not in followed:  # a handful of kinds: judged once per team
+            sample = TrackedItem(fingerprint="", title="", team=team, postmortem_key="", kind=raw_kind)
+            followed[team, raw_kind] = rules.is_followed(sample, teams[team][0]) and (
+                kind is None or normalise_kind(raw_kind) == wanted)
+        if followed[team, raw_kind]:
+            assignee = row[7] or row[8]
+            name = names.get(assignee.lower()) if assignee else None
+            label = name or assignee or row[9] or "(unassigned)"  # as TrackedItem.owner_label
+            entries.append((row[19], team, row[1], label, row, row[2], row[0]))
+    return entries

@@ -342,12 +342,16 @@ class FollowupStore:
 #: done on time items, as `team_tallies` returns them.
 TallyRow = tuple[str, str | None, int | None, int, int, int, int, int, int]
 
-_TALLIES_SQL = """
+_RULES_CTE = """
 WITH teams(team, tz, today, soon, fallback) AS (
   SELECT * FROM unnest(CAST(:teams AS text[]), CAST(:zones AS text[]), CAST(:todays AS date[]),
                        CAST(:soons AS int[]), CAST(:fallbacks AS int[]))),
 days(team, priority, days) AS (
-  SELECT * FROM unnest(CAST(:d_teams AS text[]), CAST(:d_priorities AS text[]), CAST(:d_days AS int[]))),
+  SELECT * FROM unnest(CAST(:d_teams AS text[]), CAST(:d_priorities AS text[]), CAST(:d_days AS int[])))
+"""
+
+# Constant SQL text only (no input is formatted into it); the values are bound parameters.
+_TALLIES_SQL = _RULES_CTE + """,
 items AS (
   SELECT p.team, i.kind, t.today, t.soon,
          CASE WHEN i.status IS NULL OR i.status = '' THEN CASE WHEN i.done THEN 'done' ELSE 'open' END
@@ -373,7 +377,56 @@ SELECT team, kind, CASE WHEN status = 'open' AND due < today THEN today - due EN
                         AND (resolved_on IS NULL OR resolved_on <= due))
 FROM items WHERE status <> 'dropped'
 GROUP BY team, kind, late
+"""  # noqa: S608
+
+
+_OVERDUE_SQL = _RULES_CTE + """
+SELECT i.fingerprint, i.title, i.postmortem_key, i.tracker, i.ticket_key, i.ticket_url, 'open' AS status,
+       i.ticket_assignee, i.written_assignee, i.owner, coalesce(i.ticket_due, i.due) AS due, i.priority,
+       i.kind, p.team, p.title AS pm_title, p.source, coalesce(p.approved_at, p.ingested_at) AS approved,
+       r.resolved_at, x.line_due, t.today - x.line_due AS late
+FROM action_items i
+JOIN postmortems p ON p.key = i.postmortem_key
+JOIN teams t ON t.team = p.team
+LEFT JOIN days d ON d.team = p.team AND d.priority = lower(trim(i.priority))
+LEFT JOIN followup_resolutions r ON r.ticket_key = i.ticket_key
+CROSS JOIN LATERAL (SELECT coalesce(i.ticket_due, i.due,
+                                    CAST(coalesce(p.approved_at, p.ingested_at) AT TIME ZONE t.tz AS date)
+                                    + coalesce(d.days, t.fallback)) AS line_due) x
+WHERE i.ticket_key IS NOT NULL AND x.line_due < t.today
+  AND CASE WHEN i.status IS NULL OR i.status = '' THEN CASE WHEN i.done THEN 'done' ELSE 'open' END
+           ELSE i.status END = 'open'
+  AND (CAST(:priority AS text) IS NULL OR lower(trim(i.priority)) = CAST(:priority AS text))
+  AND (CAST(:postmortem AS text) IS NULL OR i.postmortem_key = CAST(:postmortem AS text))
 """
+
+
+def _rules_params(teams: Mapping[str, tuple[FollowupPolicy, date]]) -> dict[str, Any]:
+    names = list(teams)
+    policies = [teams[name][0] for name in names]
+    priorities = [(name, priority, days) for name, (policy, _) in teams.items()
+                  for priority, days in policy.due_days_by_priority.items()]
+    return {
+        "teams": names, "zones": [policy.timezone or "UTC" for policy in policies],
+        "todays": [teams[name][1] for name in names], "soons": [policy.due_soon_days for policy in policies],
+        "fallbacks": [policy.due_days_default for policy in policies],
+        "d_teams": [p[0] for p in priorities], "d_priorities": [p[1] for p in priorities],
+        "d_days": [p[2] for p in priorities],
+    }
+
+
+def overdue_rows(conn: Connection, teams: Mapping[str, tuple[FollowupPolicy, date]], *,
+                 priority: str | None = None, postmortem: str | None = None) -> list[Any]:
+    """The overdue rule stated in SQL (PostgreSQL; the policies `sql_rules_apply` accepts): ticketed items
+    whose current status is open and whose own or default due date is before the team's today, unordered.
+
+    Each row is a `tracked_select` row (for `tracked_item`) followed by the due date and days overdue, so
+    a caller can sort, count and page them as tuples and build `TrackedItem`s only for the lines it shows.
+    Which kinds are followed is for the caller."""
+    query = text(_OVERDUE_SQL).columns(approved=UTCDateTime, resolved_at=UTCDateTime)
+    params = {**_rules_params(teams), "postmortem": postmortem,
+              "priority": priority.strip().lower() if priority is not None else None}
+    return list(conn.execute(query, params))
 
 
 def sql_rules_apply(policy: FollowupPolicy) -> bool:
@@ -391,17 +444,7 @@ def team_tallies(conn: Connection, teams: Mapping[str, tuple[FollowupPolicy, dat
     a due date on or before today, done on time is done by the end of the due date in the team's zone
     (or at an unknown time). Which kinds are followed is for the caller (`rules.is_followed` per group).
     Only policies `sql_rules_apply` accepts; `rule_groups` serves the others (and SQLite)."""
-    names = list(teams)
-    policies = [teams[name][0] for name in names]
-    priorities = [(name, priority, days) for name, (policy, _) in teams.items()
-                  for priority, days in policy.due_days_by_priority.items()]
-    params = {
-        "teams": names, "zones": [policy.timezone or "UTC" for policy in policies],
-        "todays": [teams[name][1] for name in names], "soons": [policy.due_soon_days for policy in policies],
-        "fallbacks": [policy.due_days_default for policy in policies],
-        "d_teams": [p[0] for p in priorities], "d_priorities": [p[1] for p in priorities],
-        "d_days": [p[2] for p in priorities],
-    }
+    params = _rules_params(teams)
     rows: Any = conn.execute(text(_TALLIES_SQL), params)
     return [(team, kind, late, *(int(n) for n in counts))  # type: ignore[misc]
             for team, kind, late, *counts in rows]
