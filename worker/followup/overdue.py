@@ -121,12 +121,13 @@ def overdue_page(conn: Connection, settings: Settings, teams: Sequence[Team], no
     owners = sorted({entry[3] for entry in entries}, key=str.lower)
     picked = [entry for entry in entries if owner is None or entry[3] == owner]
     picked.sort(key=lambda entry: (-entry[0], entry[1].lower(), entry[2].lower(), entry[5], entry[6]))
-    first = (number - 1) * size
+    shown = picked[(number - 1) * size : number * size]
     names = display_names(settings.people)
+    rows = tracked.tracked_rows(conn, [(e[5], e[6]) for e in shown if not isinstance(e[4], OverdueLine)])
     lines = [entry[4] if isinstance(entry[4], OverdueLine) else
-             OverdueLine(item=tracked.tracked_item(entry[4][:18], names), due=entry[4][18],
-                         days_overdue=entry[4][19])
-             for entry in picked[first:first + size]]
+             OverdueLine(item=tracked.tracked_item(rows[entry[5], entry[6]], names), due=entry[4][9],
+                         days_overdue=entry[0])
+             for entry in shown]
     return OverduePage(lines=lines, total=len(picked), owners=owners)
 
 
@@ -139,14 +140,14 @@ def _sql_entries(conn: Connection, settings: Settings, teams: dict[str, tuple[Fo
     followed: dict[tuple[str, str | None], bool] = {}
     entries = []
     for row in tracked.overdue_rows(conn, teams, priority=priority):
-        team, raw_kind = row[13], row[12]
+        late, team, title, ticket_assignee, written_assignee, item_owner, raw_kind, pm_key, fp, _ = row
         if (team, raw_kind) not in followed:  # a handful of kinds: judged once per team
             sample = TrackedItem(fingerprint="", title="", team=team, postmortem_key="", kind=raw_kind)
             followed[team, raw_kind] = rules.is_followed(sample, teams[team][0]) and (
                 kind is None or normalise_kind(raw_kind) == wanted)
         if followed[team, raw_kind]:
-            assignee = row[7] or row[8]
+            assignee = ticket_assignee or written_assignee
             name = names.get(assignee.lower()) if assignee else None
-            label = name or assignee or row[9] or "(unassigned)"  # as TrackedItem.owner_label
-            entries.append((row[19], team, row[1], label, row, row[2], row[0]))
+            label = name or assignee or item_owner or "(unassigned)"  # as TrackedItem.owner_label
+            entries.append((late, team, title, label, row, pm_key, fp))
     return entries

@@ -29,6 +29,7 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    tuple_,
     type_coerce,
     update,
 )
@@ -381,15 +382,12 @@ GROUP BY team, kind, late
 
 
 _OVERDUE_SQL = _RULES_CTE + """
-SELECT i.fingerprint, i.title, i.postmortem_key, i.tracker, i.ticket_key, i.ticket_url, 'open' AS status,
-       i.ticket_assignee, i.written_assignee, i.owner, coalesce(i.ticket_due, i.due) AS due, i.priority,
-       i.kind, p.team, p.title AS pm_title, p.source, coalesce(p.approved_at, p.ingested_at) AS approved,
-       r.resolved_at, x.line_due, t.today - x.line_due AS late
+SELECT t.today - x.line_due AS late, p.team, i.title, i.ticket_assignee, i.written_assignee, i.owner, i.kind,
+       i.postmortem_key, i.fingerprint, x.line_due
 FROM action_items i
 JOIN postmortems p ON p.key = i.postmortem_key
 JOIN teams t ON t.team = p.team
 LEFT JOIN days d ON d.team = p.team AND d.priority = lower(trim(i.priority))
-LEFT JOIN followup_resolutions r ON r.ticket_key = i.ticket_key
 CROSS JOIN LATERAL (SELECT coalesce(i.ticket_due, i.due,
                                     CAST(coalesce(p.approved_at, p.ingested_at) AT TIME ZONE t.tz AS date)
                                     + coalesce(d.days, t.fallback)) AS line_due) x
@@ -415,18 +413,29 @@ def _rules_params(teams: Mapping[str, tuple[FollowupPolicy, date]]) -> dict[str,
     }
 
 
+#: One row of `overdue_rows`: what a page sorts, filters and counts by, and the item's identity.
+OverdueRow = tuple[int, str, str, str | None, str | None, str | None, str | None, str, str, date]
+
+
 def overdue_rows(conn: Connection, teams: Mapping[str, tuple[FollowupPolicy, date]], *,
-                 priority: str | None = None, postmortem: str | None = None) -> list[Any]:
+                 priority: str | None = None, postmortem: str | None = None) -> list[OverdueRow]:
     """The overdue rule stated in SQL (PostgreSQL; the policies `sql_rules_apply` accepts): ticketed items
     whose current status is open and whose own or default due date is before the team's today, unordered.
 
-    Each row is a `tracked_select` row (for `tracked_item`) followed by the due date and days overdue, so
-    a caller can sort, count and page them as tuples and build `TrackedItem`s only for the lines it shows.
-    Which kinds are followed is for the caller."""
-    query = text(_OVERDUE_SQL).columns(approved=UTCDateTime, resolved_at=UTCDateTime)
+    Each row is (days overdue, team, title, ticket assignee, written assignee, owner, kind as written,
+    postmortem key, fingerprint, due date): enough to sort, filter, count and page, so a caller builds
+    `TrackedItem`s (`tracked_rows`) only for the lines it shows. Which kinds are followed is the caller's."""
     params = {**_rules_params(teams), "postmortem": postmortem,
               "priority": priority.strip().lower() if priority is not None else None}
-    return list(conn.execute(query, params))
+    return [tuple(row) for row in conn.execute(text(_OVERDUE_SQL), params)]  # type: ignore[misc]
+
+
+def tracked_rows(conn: Connection, items: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Any]:
+    """The `tracked_select` rows (for `tracked_item`) of these (postmortem key, fingerprint) items."""
+    if not items:
+        return {}
+    query = tracked_select().where(tuple_(ITEM.postmortem_key, ITEM.fingerprint).in_(list(items)))
+    return {(row[2], row[0]): row for row in conn.execute(query)}
 
 
 def sql_rules_apply(policy: FollowupPolicy) -> bool:
