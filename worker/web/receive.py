@@ -203,8 +203,7 @@ class Receiver:
             # Accepted all the same: the row is in the store and the sweep publishes it again.
             log.warning("%s hook: publish failed (%s); the sweep will publish it", kind, type(exc).__name__)
             return "accepted"
-        # Debug only: the access log already has one line per delivery with its 202.
-        log.debug("%s hook: queued", kind)
+        log.info("%s hook: queued", kind)  # with the delivery and postmortem ids of the log context
         return "queued"
 
     def publish(self, entry: OutboxEntry) -> None:
