@@ -67,7 +67,7 @@ def test_statements_per_page_do_not_grow_with_items(bulk: tuple[Settings, Store]
     statements: list[str] = []
 
     def count(*args: object) -> None:
-        if str(args[2]).startswith("SELECT"):  # not the store's BEGIN on SQLite
+        if str(args[2]).lstrip().startswith(("SELECT", "WITH")):  # not the store's BEGIN on SQLite
             statements.append(str(args[2]))
 
     engine: Engine = store.engine
@@ -75,7 +75,9 @@ def test_statements_per_page_do_not_grow_with_items(bulk: tuple[Settings, Store]
     try:
         with engine.connect() as conn:
             figures_by_team(conn, settings, teams, NOW)
-            assert len(statements) == 1 and "GROUP BY" in statements[0]
+            # PostgreSQL: the approval days of the team that counts business days, then the one GROUP BY.
+            assert len(statements) == (2 if store.dialect == "postgresql" else 1)
+            assert "GROUP BY" in statements[-1]
             statements.clear()
             overdue_lines(conn, settings, teams, NOW)
             assert len(statements) == 1

@@ -83,6 +83,30 @@ def overdue_lines(conn: Connection, settings: Settings, teams: Sequence[Team], n
     return lines
 
 
+#: What the SQL statement of the rules needs: each team's policy and today, and the default due dates
+#: SQL cannot count itself (business days, holiday calendars).
+RulesSpec = tuple[dict[str, tuple[FollowupPolicy, date]], dict[tuple[str, date, int], date]]
+
+
+def sql_rules(conn: Connection, policies: dict[str, FollowupPolicy], now: datetime) -> RulesSpec | None:
+    """The rules of these teams for `tracked.team_tallies` and `tracked.overdue_rows` (PostgreSQL and
+    enabled teams only; None elsewhere): default due dates in business days or with a holiday calendar
+    are computed here, by `rules.default_due`, for each approval day the teams' postmortems have."""
+    if conn.dialect.name != "postgresql":
+        return None
+    teams = {name: (policy, rules.local_date(now, rules.zone(policy)))
+             for name, policy in policies.items() if policy.enabled}
+    counted = {name: policy for name, (policy, _) in teams.items() if not tracked.sql_rules_apply(policy)}
+    defaults: dict[tuple[str, date, int], date] = {}
+    if counted:
+        zones = {name: policy.timezone or "UTC" for name, policy in counted.items()}
+        for team, start in tracked.approval_days(conn, zones):
+            policy = counted[team]
+            for days in {*policy.due_days_by_priority.values(), policy.due_days_default}:
+                defaults[team, start, days] = rules.default_due(start, days, policy)
+    return teams, defaults
+
+
 @dataclass(frozen=True, slots=True)
 class OverduePage:
     """One page of overdue lines (most overdue first), how many there are in all, and their owners."""
@@ -102,13 +126,11 @@ def overdue_page(conn: Connection, settings: Settings, teams: Sequence[Team], no
     """Page `number` of the overdue lines of these teams at `now`, most overdue first, optionally one
     owner's (as grouped in reports), with the total and every owner before that filter.
 
-    On PostgreSQL, for the teams whose due dates SQL can state (`tracked.sql_rules_apply`), the rule runs
-    in SQL and only the lines shown become `TrackedItem`s; the other teams' lines (and SQLite's) are built
-    and judged here by `overdue_lines`."""
+    On PostgreSQL the rule runs in SQL (`sql_rules`) and only the lines shown become `TrackedItem`s; on
+    SQLite (and for disabled teams) every line is built and judged here by `overdue_lines`."""
     policies = {team.name: settings.followup_policy(team) for team in teams}
-    in_sql = ({name: (policy, rules.local_date(now, rules.zone(policy))) for name, policy in policies.items()
-               if policy.enabled and tracked.sql_rules_apply(policy)}
-              if conn.dialect.name == "postgresql" else {})
+    spec = sql_rules(conn, policies, now)
+    in_sql = spec[0] if spec is not None else {}
     # (days overdue, team, title, owner label, a SQL row or a built line, its postmortem and fingerprint)
     # for every overdue line; the last two only settle ties, so that pages never overlap.
     entries: list[tuple[int, str, str, str, Any, str, str]] = [
@@ -116,8 +138,8 @@ def overdue_page(conn: Connection, settings: Settings, teams: Sequence[Team], no
          line.item.postmortem_key, line.item.fingerprint)
         for line in overdue_lines(conn, settings, [t for t in teams if t.name not in in_sql], now,
                                   kind=kind, priority=priority)]
-    if in_sql:
-        entries += _sql_entries(conn, settings, in_sql, kind=kind, priority=priority)
+    if spec is not None and in_sql:
+        entries += _sql_entries(conn, settings, spec, kind=kind, priority=priority)
     owners = sorted({entry[3] for entry in entries}, key=str.lower)
     picked = [entry for entry in entries if owner is None or entry[3] == owner]
     picked.sort(key=lambda entry: (-entry[0], entry[1].lower(), entry[2].lower(), entry[5], entry[6]))
@@ -131,7 +153,7 @@ def overdue_page(conn: Connection, settings: Settings, teams: Sequence[Team], no
     return OverduePage(lines=lines, total=len(picked), owners=owners)
 
 
-def _sql_entries(conn: Connection, settings: Settings, teams: dict[str, tuple[FollowupPolicy, date]], *,
+def _sql_entries(conn: Connection, settings: Settings, spec: RulesSpec, *,
                  kind: str | None, priority: str | None) -> list[tuple[int, str, str, str, Any, str, str]]:
     """`overdue_page` entries from `tracked.overdue_rows`: followed kinds kept, owner labels as reports
     group them, no `TrackedItem` built."""
@@ -139,7 +161,8 @@ def _sql_entries(conn: Connection, settings: Settings, teams: dict[str, tuple[Fo
     wanted = normalise_kind(kind) if kind is not None else None
     followed: dict[tuple[str, str | None], bool] = {}
     entries = []
-    for row in tracked.overdue_rows(conn, teams, priority=priority):
+    teams, defaults = spec
+    for row in tracked.overdue_rows(conn, teams, defaults, priority=priority):
         late, team, title, ticket_assignee, written_assignee, item_owner, raw_kind, pm_key, fp, _ = row
         if (team, raw_kind) not in followed:  # a handful of kinds: judged once per team
             sample = TrackedItem(fingerprint="", title="", team=team, postmortem_key="", kind=raw_kind)

@@ -1,10 +1,11 @@
 """Organisation-wide figures from one GROUP BY over the store.
 
-On PostgreSQL, for every team whose due dates SQL can count (calendar days, no holiday calendar), the
-rules are stated in SQL (`worker.store.tracked.team_tallies`): the counts come back per team, kind and
-days overdue, and only which kinds are followed is judged here. Otherwise the rules are the Python functions
-of `worker.followup.rules`; SQL groups the items by exactly the inputs those rules read and blanks out
-inputs a rule ignores (`tracked.rule_groups`), so identical items are judged once and counted by COUNT(*).
+On PostgreSQL the rules are stated in SQL (`worker.store.tracked.team_tallies`, default due dates in
+business days or with holidays computed by `rules.default_due` per approval day): the counts come back per
+team, kind and days overdue, and only which kinds are followed is judged here. On SQLite the rules are the
+Python functions of `worker.followup.rules`; SQL groups the items by exactly the inputs those rules read
+and blanks out inputs a rule ignores (`tracked.rule_groups`), so identical items are judged once and
+counted by COUNT(*).
 `tests/dashboard/test_aggregate.py` and the benchmark check the result equals `build_report`'s.
 """
 
@@ -20,7 +21,7 @@ from config.settings import Settings
 from config.teams import FollowupPolicy, Team
 from worker.followup import rules
 from worker.followup.items import ItemState
-from worker.followup.overdue import latest_today
+from worker.followup.overdue import RulesSpec, latest_today, sql_rules
 from worker.store import tracked
 from worker.store.records import TrackedItem
 from worker.web.dashboard.figures import Figures, median
@@ -36,11 +37,11 @@ def _followed(cache: dict[tuple[str, str | None], bool], policy: FollowupPolicy,
     return cache[team, kind]
 
 
-def _tally_sql(conn: Connection, policies: dict[str, FollowupPolicy],
-               teams: dict[str, tuple[FollowupPolicy, date]], tallies: dict[str, _Tally]) -> None:
+def _tally_sql(conn: Connection, policies: dict[str, FollowupPolicy], spec: RulesSpec,
+               tallies: dict[str, _Tally]) -> None:
     """Tallies from `tracked.team_tallies`: the rules in SQL, a few rows per team and kind."""
     followed: dict[tuple[str, str | None], bool] = {}
-    for team, kind, late, opened, overdue, soon, done, so_far, on_time in tracked.team_tallies(conn, teams):
+    for team, kind, late, opened, overdue, soon, done, so_far, on_time in tracked.team_tallies(conn, *spec):
         if not _followed(followed, policies[team], team, kind):
             continue
         tally = tallies[team]
@@ -106,13 +107,12 @@ def figures_by_team(conn: Connection, settings: Settings, teams: Sequence[Team],
     policies = {team.name: settings.followup_policy(team) for team in teams}
     today = {name: rules.local_date(now, rules.zone(policy)) for name, policy in policies.items()}
     tallies = {name: _Tally() for name in policies}
-    # On PostgreSQL the rules are stated in SQL for every team whose due dates SQL can count (one GROUP
-    # BY team, kind and days overdue); the others, and SQLite, are judged per group of alike items.
-    in_sql = ({name: (policy, today[name]) for name, policy in policies.items()
-               if policy.enabled and tracked.sql_rules_apply(policy)}
-              if conn.dialect.name == "postgresql" else {})
-    if in_sql:
-        _tally_sql(conn, policies, in_sql, tallies)
+    # On PostgreSQL the rules are stated in SQL (one GROUP BY team, kind and days overdue); on SQLite
+    # (and for disabled teams) alike items are grouped and each group judged by the rules here.
+    spec = sql_rules(conn, policies, now)
+    in_sql = spec[0] if spec is not None else {}
+    if spec is not None and in_sql:
+        _tally_sql(conn, policies, spec, tallies)
     others = [name for name in policies if name not in in_sql]
     if others:
         _tally_groups(conn, settings, teams, now, {name: policies[name] for name in others}, today, tallies)
