@@ -3,7 +3,9 @@
 Run: python bench/bench_cli.py [--runs N]
 Prints the median and the best of N runs of each command as a fresh process, minus the median of bare
 `python -c pass`. Targets (issue 10): `--help` under 0.3 s and `parse small.md` under 0.6 s above bare Python.
-Also prints the heaviest top-level modules each command imports (`-X importtime`).
+The floor (issue 21) is `python -c "import click"`, run interleaved with the commands: `parse small.md`
+should take at most 3x as long. Also prints the heaviest top-level modules each command imports
+(`-X importtime`).
 """
 
 from __future__ import annotations
@@ -53,7 +55,7 @@ def _heaviest(argv: list[str], env: dict[str, str], cwd: str, top: int = 6) -> l
 
 def main() -> None:
     cli = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    cli.add_argument("--runs", type=int, default=7)
+    cli.add_argument("--runs", type=int, default=7, help="interleaved rounds (at least 3)")
     runs = cli.parse_args().runs
     with tempfile.TemporaryDirectory(prefix="bench-cli-") as tmp:
         doc = Path(tmp) / "small.md"
@@ -66,6 +68,7 @@ def main() -> None:
         py = sys.executable
         commands = {
             "bare python": [py, "-c", "pass"],
+            "floor: python -c 'import click'": [py, "-c", "import click"],
             "followthrough --help": [py, "-m", "worker", "--help"],
             "followthrough parse small.md": [py, "-m", "worker", "parse", str(doc)],
             "followthrough parse small.md --format json": [py, "-m", "worker", "parse", str(doc),
@@ -81,6 +84,10 @@ def main() -> None:
         for name, values in timings.items():
             median = statistics.median(values)
             print(f"{name:45} {median:8.3f} {min(values):8.3f} {median - bare:20.3f}")
+        floor = statistics.median(timings["floor: python -c 'import click'"])
+        parse = statistics.median(timings["followthrough parse small.md"])
+        print(f"followthrough parse small.md / floor (import click): {parse:.3f} s / {floor:.3f} s"
+              f" = {parse / floor:.1f}x  (goal <= 3x)")
         for name in ("followthrough --help", "followthrough parse small.md"):
             heavy = ", ".join(f"{module} {seconds:.3f}s" for module, seconds in
                               _heaviest(commands[name], env, tmp))

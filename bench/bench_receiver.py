@@ -9,7 +9,7 @@ Runs `followthrough serve` as a child process (private Redis, SQLite store) and 
 - slow senders: M connections send headers and one byte of a body, then stall: how many the server
   closed within the wait, and the median time it took;
 - a correctly signed delivery sent while the slow senders hold their connections: status and latency.
-Needs redis-server, like the tests.
+Needs redis-server, like the tests. Intake throughput against its floor is bench/bench_intake.py.
 """
 
 from __future__ import annotations

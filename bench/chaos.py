@@ -225,6 +225,8 @@ class Config:
     #: scaled down by `github_write_interval` (GitHub asks for 1 s between writes).
     github: bool = True
     github_write_interval: float = 0.05
+    #: Each worker's pool: ("prefork", 1) as deployed by default; ("threads", 8) for I/O-bound tracker work.
+    pool: tuple[str, int] = ("prefork", 1)
 
 
 @dataclass
@@ -331,8 +333,9 @@ def run(config: Config) -> Report:
             processes = {
                 "receiver": ServiceProcess("receiver", ["serve", "--port", str(port), "--log-level",
                                                         "warning"], env, folder),
-                "worker0": ServiceProcess("worker0", ["worker", "-c", "1", "-l", "warning"], env, folder),
-                "worker1": ServiceProcess("worker1", ["worker", "-c", "1", "-l", "warning"], env, folder),
+                **{name: ServiceProcess(name, ["worker", "--pool", config.pool[0], "-c", str(config.pool[1]),
+                                               "-l", "warning"], env, folder)
+                   for name in ("worker0", "worker1")},
                 "beat": ServiceProcess("beat", ["beat", "-l", "warning"], env, folder),
             }
             for process in processes.values():
@@ -535,20 +538,24 @@ def main(argv: list[str] | None = None, *, out: Callable[[str], None] = print) -
                         help="Jira only (default: every other postmortem goes to a GitHub team).")
     parser.add_argument("--github-write-interval", type=float, default=defaults.github_write_interval,
                         help="FOLLOWTHROUGH_GITHUB_WRITE_INTERVAL of the service (GitHub's own: 1 s).")
+    parser.add_argument("--pool", choices=("prefork", "solo", "threads"), default=defaults.pool[0],
+                        help="each worker's pool")
+    parser.add_argument("--concurrency", type=int, default=defaults.pool[1], help="each worker's pool size")
     args = parser.parse_args(argv)
     config = Config(postmortems=args.postmortems, items=args.items, duration=args.duration,
                     min_faults=args.min_faults, fault_rate=args.fault_rate, lag=args.lag,
                     settle_window=args.settle_window, redis_every=args.redis_every,
                     kill_every=args.kill_every, seed=args.seed, settle_timeout=args.settle_timeout,
                     delivery_faults=tuple(k for k in args.delivery_faults.split(",") if k),
-                    github=args.github, github_write_interval=args.github_write_interval)
+                    github=args.github, github_write_interval=args.github_write_interval,
+                    pool=(args.pool, args.concurrency))
     trackers = (f"Jira and GitHub (write interval {config.github_write_interval} s)" if config.github
                 else "Jira")
     out(f"chaos: {config.postmortems} postmortems x {config.items} items x {config.versions} versions, "
         f"{config.duration:.0f} s of faults, tracker fault rate {config.fault_rate}, "
         f"search lag 0-{config.lag} s, "
         f"settling window {config.settle_window} s, seed {config.seed}, "
-        f"{trackers}")
+        f"{trackers}, workers {config.pool[0]} x {config.pool[1]}")
     report = run(config)
     for line in report.lines():
         out(line)

@@ -142,8 +142,11 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "task_default_queue": INGEST_QUEUE,
         "task_routes": _routes(),
         "task_track_started": True,
-        "worker_send_task_events": True,
-        "task_send_sent_event": True,
+        # No task events by default: three event messages per task (received, started, succeeded) that
+        # nothing here reads, and a "task-sent" message on every webhook's publish (a quarter of the
+        # receiver's throughput). Flower turns the workers' events on when it connects (enable_events).
+        "worker_send_task_events": False,
+        "task_send_sent_event": False,
         "imports": ("worker.tasks.pipeline", "worker.tasks.followup", "worker.tasks.sources",
                     "worker.tasks.contract"),
         "beat_scheduler": "config.beat:LockedScheduler",

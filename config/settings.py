@@ -23,6 +23,7 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
+from config.limits import MAX_DOCUMENT_BYTES, MAX_PARSE_BUDGET_SECONDS, PARSE_BUDGET_SECONDS
 from config.sources import Sources
 from config.teams import FollowupPolicy, Person, Team
 
@@ -153,10 +154,11 @@ class Settings(BaseSettings):
         "a service refuses a store older than itself.")
 
     # --- parsing --------------------------------------------------------------------------------
-    max_document_bytes: int = Field(default=5 * 1024 * 1024, gt=0, description="Largest document accepted.")
+    max_document_bytes: int = Field(default=MAX_DOCUMENT_BYTES, gt=0,
+                                    description="Largest document accepted.")
     parse_budget_seconds: float = Field(
-        default=10.0, gt=0, le=600, description="Longest a document may take to parse; past it the document "
-        "is refused (CLI exit 2) and recorded as a parse failure.")
+        default=PARSE_BUDGET_SECONDS, gt=0, le=MAX_PARSE_BUDGET_SECONDS, description="Longest a document may "
+        "take to parse; past it the document is refused (CLI exit 2) and recorded as a parse failure.")
 
     # --- webhooks -------------------------------------------------------------------------------
     webhook_secret: SecretStr | None = Field(

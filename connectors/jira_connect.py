@@ -9,6 +9,7 @@ Retries belong to the caller, which searches before creating again.
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from jira import JIRA
@@ -20,6 +21,37 @@ from connectors.jira_errors import jira_errors
 #: Deployment types reported by GET /rest/api/2/serverInfo
 #: (developer.atlassian.com/cloud/jira/platform/rest/v2/api-group-server-info/).
 CLOUD = "Cloud"
+
+#: serverInfo's answer per Jira site, learnt once per process. A worker builds a client for every task, and
+#: asking again each time cost a call per postmortem; a site's deployment type and version do not change
+#: under a running process (a restart asks again).
+_server_info: dict[str, dict[str, Any]] = {}
+_server_info_guard = threading.Lock()
+
+
+class _Jira(JIRA):
+    """`jira.JIRA` whose constructor reads serverInfo once per site and process.
+
+    The constructor still gets the answer from `server_info()` and sets `deploymentType` and the version
+    from it, so Cloud-only calls (enhanced search) keep working with a remembered answer.
+    """
+
+    def server_info(self) -> dict[str, Any]:
+        site = self.server_url
+        with _server_info_guard:
+            known = _server_info.get(site)
+        if known is None:
+            known = super().server_info()
+            if known:
+                with _server_info_guard:
+                    _server_info[site] = dict(known)
+        return dict(known or {})
+
+
+def forget_server_info() -> None:
+    """Forget every remembered serverInfo answer (tests start each stand-in afresh)."""
+    with _server_info_guard:
+        _server_info.clear()
 
 
 def connect_jira(settings: Settings, *, timeout: float = 30) -> JIRA:
@@ -45,7 +77,8 @@ def connect_jira(settings: Settings, *, timeout: float = 30) -> JIRA:
     with jira_errors("connect"):
         # get_server_info=True: the client learns deploymentType, without which its Cloud-only
         # calls (enhanced search) silently return None. It is also how we tell Cloud from Data Center.
-        client = JIRA(
+        # The answer is asked once per site and process (`_Jira`).
+        client: JIRA = _Jira(
             server=settings.jira_url,
             options={"check_update": False},
             get_server_info=True,
@@ -53,7 +86,7 @@ def connect_jira(settings: Settings, *, timeout: float = 30) -> JIRA:
             timeout=timeout,
             **auth,
         )
-    # Every later call is counted by status for /metrics (the serverInfo call above is not).
+    # Every later call is counted by status for /metrics (a serverInfo call above is not).
     instrument_session(client._session, "jira")
     return client
 

@@ -16,12 +16,13 @@ HEAVY = ("sqlalchemy", "alembic", "celery", "kombu", "redis", "pydantic_settings
          "uvicorn", "starlette", "dateparser", "apprise")
 
 
-def imported(tmp_path: Path, *args: str) -> set[str]:
+def imported(tmp_path: Path, *args: str, env: dict[str, str] | None = None, top: bool = True) -> set[str]:
     proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "worker", *args], cwd=tmp_path,
-                          env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO)},
+                          env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO), **(env or {})},
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr[-2000:]
-    return {m.group(1).split(".")[0] for m in re.finditer(r"^import time:.*\|\s*(\S+)$", proc.stderr, re.M)}
+    names = (m.group(1) for m in re.finditer(r"^import time:.*\|\s*(\S+)$", proc.stderr, re.M))
+    return {name.split(".")[0] if top else name for name in names}
 
 
 @pytest.mark.parametrize("args", [("--help",), ("--version",), ("sync", "--help"), ("resync", "--help")])
@@ -46,3 +47,23 @@ def test_every_listed_command_loads_under_its_own_name() -> None:
     for name in command_names():
         command = cli.get_command(ctx, name)
         assert command is not None and command.name == name
+
+
+@pytest.mark.parametrize("env", [{}, {"FOLLOWTHROUGH_DATABASE_URL": "sqlite:///elsewhere.db",
+                                      "FOLLOWTHROUGH_MAX_DOCUMENT_BYTES": "100000"}])
+def test_parse_reads_its_limits_without_building_the_settings(tmp_path: Path, env: dict[str, str]) -> None:
+    doc = tmp_path / "small.md"
+    doc.write_text("# Outage\n\n## Action items\n\n- [ ] Add an alert (owner: Ana Lima, due 2024-04-01)\n")
+    loaded = imported(tmp_path, "parse", str(doc), env=env, top=False)
+    assert "config.limits" in loaded
+    assert {"config.settings", "pydantic_settings", "pydantic"} & loaded == set()
+
+
+def test_parse_builds_the_settings_when_a_file_could_set_them(tmp_path: Path) -> None:
+    doc = tmp_path / "small.md"
+    doc.write_text("# Outage\n\n## Action items\n\n- [ ] Add an alert\n")
+    (tmp_path / ".env").write_text("FOLLOWTHROUGH_MAX_DOCUMENT_BYTES=10\n")
+    proc = subprocess.run([sys.executable, "-m", "worker", "parse", str(doc)], cwd=tmp_path,
+                          env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO)},
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and "over the 10-byte limit" in proc.stderr

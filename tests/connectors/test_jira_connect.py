@@ -48,6 +48,23 @@ def test_cloud_is_detected_from_server_info(jira_standin: JiraStandIn, jira_sett
     assert jira_standin.calls == [("GET", "/rest/api/2/serverInfo")]  # no field list, no extra lookups
 
 
+def test_server_info_is_asked_once_per_site_and_process(
+    jira_standin: JiraStandIn, jira_settings: Settings
+) -> None:
+    first = JiraTracker(connect_jira(jira_settings, timeout=1), JiraDestination(project="OPS"))
+    first.create_tickets([draft(n) for n in range(3)])
+    jira_standin.reset_calls()
+
+    again = connect_jira(jira_settings, timeout=1)  # a worker's next task builds a new client
+    tickets = JiraTracker(again, JiraDestination(project="OPS")).find_tickets("pm-2024-001")
+
+    # No serverInfo call the second time, and the remembered answer still makes it a Cloud client whose
+    # searches go to search/jql.
+    assert is_cloud(again)
+    assert jira_standin.calls == [("POST", "/rest/api/3/search/jql")]
+    assert {t.fingerprint for t in tickets} == {f"fp{n:04d}" for n in range(3)}
+
+
 def test_connect_maps_a_server_error(jira_standin: JiraStandIn, jira_settings: Settings) -> None:
     jira_standin.faults.add("GET", r"/serverInfo$", "502")
 

@@ -1087,6 +1087,9 @@ _LABEL_VERBS: dict[str, Callable[[dict[str, Any], Any], None]] = {
 class _Handler(BaseHTTPRequestHandler):
     standin: JiraStandIn
     protocol_version = "HTTP/1.1"  # keep-alive, like Jira; every answer carries Content-Length
+    # Headers and body go out in separate writes; without TCP_NODELAY, Nagle's algorithm and the
+    # client's delayed ACK add ~40 ms to every kept-alive reply.
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: Any) -> None:
         return None

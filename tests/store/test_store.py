@@ -8,12 +8,14 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.pool import NullPool
 
 from connectors.tracker import OWNED_FIELDS, Ticket, TicketFields, TicketStatus
 from worker.errors import UserError
 from worker.models import ActionItem, Postmortem
 from worker.store import Store
+from worker.store import store as store_module
 from worker.store.models import Base
 
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
@@ -139,6 +141,26 @@ def test_ticket_mapping_and_written_values(store: Store) -> None:
 
     store.record_written("k1", "fpfix", newer, only=("assignee",))
     assert store.items("k1")[1].owned == frozenset({"assignee"})
+
+
+def test_many_new_tickets_recorded_at_once(store: Store) -> None:
+    _save(store, _pm("Add alert", "Fix backup"))
+    alert = TicketFields(title="Add alert", due=date(2025, 4, 1), assignee="acc-1", priority="High")
+    backup = TicketFields(title="Fix backup", due=None, assignee=None, priority=None)
+    store.mark_create_attempted("k1", {"fpadd": alert, "fpfix": backup}, tracker="jira", now=T0)
+
+    store.record_tickets("k1", [
+        ("fpadd", _ticket("OPS-1", "fpadd", assignee="acc-1", due=date(2025, 4, 2)), alert),
+        ("fpfix", _ticket("OPS-2", "fpfix"), backup),
+        ("fpgone", _ticket("OPS-3", "fpgone", title="Old action"), backup),  # an item the store never saw
+    ], tracker="jira", now=T0)
+
+    add, fix, gone = store.items("k1")
+    assert (add.ticket_key, add.ticket_url, add.tracker, add.ticket_due) == (
+        "OPS-1", "https://t/OPS-1", "jira", date(2025, 4, 2))
+    assert add.written == alert and add.owned == frozenset(OWNED_FIELDS)
+    assert (fix.ticket_key, fix.written, fix.status, fix.status_name) == ("OPS-2", backup, "open", "To Do")
+    assert (gone.fingerprint, gone.ticket_key, gone.removed) == ("fpgone", "OPS-3", True)
 
 
 def test_unknown_ticket_is_kept_as_removed_item(store: Store) -> None:
@@ -292,3 +314,22 @@ def test_an_older_version_never_replaces_a_newer_one(store: Store) -> None:
         _save_version(store, _pm("Add alert"), v1, "h1")
     # The same version again (a redelivered message) is applied: it is not older.
     assert _save_version(store, _pm("Add alert", "Fix backup"), v2, "h2") is True
+
+
+def test_an_idle_postgresql_connection_the_server_dropped_is_replaced(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if store.dialect != "postgresql":
+        pytest.skip("SQLite has no server to drop a connection")
+    _save(store, _pm("Add alert"))
+    with store.engine.connect() as conn:  # the pool's one connection so far
+        pid = conn.execute(text("SELECT pg_backend_pid()")).scalar()
+    admin = create_engine(store.engine.url, poolclass=NullPool)  # not from the store's pool
+    with admin.connect() as conn:
+        assert conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar()
+    admin.dispose()
+    monkeypatch.setattr(store_module, "IDLE_PING_SECONDS", 0.0)  # every pooled connection counts as idle
+
+    # No ping per checkout, but the idle ones are pinged: the dead connection is replaced, not used.
+    assert [i.fingerprint for i in store.items("k1")] == ["fpadd"]
+    assert len(store.items("k1")) == 1

@@ -96,8 +96,8 @@ def test_create_then_rerun_creates_nothing(jira: JiraStandIn, db: str) -> None:
     again = ingest_and_sync(settings, document(5, owners=owners))
     assert [i.result for i in again.items] == ["unchanged"] * 5
     assert len(jira.issues) == 5 and writes(jira) == 0
-    # Owner lookups are cached: the unchanged resync costs the client's serverInfo and one search.
-    assert [m for m, _ in jira.calls] == ["GET", "POST"] and jira.calls[1][1].endswith("/search/jql")
+    # Owner lookups and serverInfo are remembered: the unchanged resync costs one search.
+    assert [m for m, _ in jira.calls] == ["POST"] and jira.calls[0][1].endswith("/search/jql")
 
 
 def test_resync_updates_owned_fields_but_human_edit_wins(jira: JiraStandIn, db: str) -> None:

@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import Connection
 
 from config.kinds import normalise_kind
 from config.settings import Settings
-from config.teams import Team
+from config.teams import FollowupPolicy, Team
 from worker.followup import rules
 from worker.store import tracked
 from worker.store.records import TrackedItem
@@ -80,3 +81,96 @@ def overdue_lines(conn: Connection, settings: Settings, teams: Sequence[Team], n
         if due is not None:
             lines.append(OverdueLine(item=item, due=due, days_overdue=rules.days_overdue(due, now, policy)))
     return lines
+
+
+#: What the SQL statement of the rules needs: each team's policy and today, and the default due dates
+#: SQL cannot count itself (business days, holiday calendars).
+RulesSpec = tuple[dict[str, tuple[FollowupPolicy, date]], dict[tuple[str, date, int], date]]
+
+
+def sql_rules(conn: Connection, policies: dict[str, FollowupPolicy], now: datetime) -> RulesSpec | None:
+    """The rules of these teams for `tracked.team_tallies` and `tracked.overdue_rows` (PostgreSQL and
+    enabled teams only; None elsewhere): default due dates in business days or with a holiday calendar
+    are computed here, by `rules.default_due`, for each approval day the teams' postmortems have."""
+    if conn.dialect.name != "postgresql":
+        return None
+    teams = {name: (policy, rules.local_date(now, rules.zone(policy)))
+             for name, policy in policies.items() if policy.enabled}
+    counted = {name: policy for name, (policy, _) in teams.items() if not tracked.sql_rules_apply(policy)}
+    defaults: dict[tuple[str, date, int], date] = {}
+    if counted:
+        zones = {name: policy.timezone or "UTC" for name, policy in counted.items()}
+        for team, start in tracked.approval_days(conn, zones):
+            policy = counted[team]
+            for days in {*policy.due_days_by_priority.values(), policy.due_days_default}:
+                defaults[team, start, days] = rules.default_due(start, days, policy)
+    return teams, defaults
+
+
+@dataclass(frozen=True, slots=True)
+class OverduePage:
+    """One page of overdue lines (most overdue first), how many there are in all, and their owners."""
+
+    lines: list[OverdueLine]
+    total: int
+    owners: list[str]
+
+
+def _line_order(late: int, team: str, title: str) -> tuple[int, str, str]:
+    return (-late, team.lower(), title.lower())
+
+
+def overdue_page(conn: Connection, settings: Settings, teams: Sequence[Team], now: datetime, *,
+                 kind: str | None = None, priority: str | None = None, owner: str | None = None,
+                 number: int = 1, size: int = 100) -> OverduePage:
+    """Page `number` of the overdue lines of these teams at `now`, most overdue first, optionally one
+    owner's (as grouped in reports), with the total and every owner before that filter.
+
+    On PostgreSQL the rule runs in SQL (`sql_rules`) and only the lines shown become `TrackedItem`s; on
+    SQLite (and for disabled teams) every line is built and judged here by `overdue_lines`."""
+    policies = {team.name: settings.followup_policy(team) for team in teams}
+    spec = sql_rules(conn, policies, now)
+    in_sql = spec[0] if spec is not None else {}
+    # (days overdue, team, title, owner label, a SQL row or a built line, its postmortem and fingerprint)
+    # for every overdue line; the last two only settle ties, so that pages never overlap.
+    entries: list[tuple[int, str, str, str, Any, str, str]] = [
+        (line.days_overdue, line.item.team, line.item.title, line.item.owner_label, line,
+         line.item.postmortem_key, line.item.fingerprint)
+        for line in overdue_lines(conn, settings, [t for t in teams if t.name not in in_sql], now,
+                                  kind=kind, priority=priority)]
+    if spec is not None and in_sql:
+        entries += _sql_entries(conn, settings, spec, kind=kind, priority=priority)
+    owners = sorted({entry[3] for entry in entries}, key=str.lower)
+    picked = [entry for entry in entries if owner is None or entry[3] == owner]
+    picked.sort(key=lambda entry: (-entry[0], entry[1].lower(), entry[2].lower(), entry[5], entry[6]))
+    shown = picked[(number - 1) * size : number * size]
+    names = display_names(settings.people)
+    rows = tracked.tracked_rows(conn, [(e[5], e[6]) for e in shown if not isinstance(e[4], OverdueLine)])
+    lines = [entry[4] if isinstance(entry[4], OverdueLine) else
+             OverdueLine(item=tracked.tracked_item(rows[entry[5], entry[6]], names), due=entry[4][9],
+                         days_overdue=entry[0])
+             for entry in shown]
+    return OverduePage(lines=lines, total=len(picked), owners=owners)
+
+
+def _sql_entries(conn: Connection, settings: Settings, spec: RulesSpec, *,
+                 kind: str | None, priority: str | None) -> list[tuple[int, str, str, str, Any, str, str]]:
+    """`overdue_page` entries from `tracked.overdue_rows`: followed kinds kept, owner labels as reports
+    group them, no `TrackedItem` built."""
+    names = display_names(settings.people)
+    wanted = normalise_kind(kind) if kind is not None else None
+    followed: dict[tuple[str, str | None], bool] = {}
+    entries = []
+    teams, defaults = spec
+    for row in tracked.overdue_rows(conn, teams, defaults, priority=priority):
+        late, team, title, ticket_assignee, written_assignee, item_owner, raw_kind, pm_key, fp, _ = row
+        if (team, raw_kind) not in followed:  # a handful of kinds: judged once per team
+            sample = TrackedItem(fingerprint="", title="", team=team, postmortem_key="", kind=raw_kind)
+            followed[team, raw_kind] = rules.is_followed(sample, teams[team][0]) and (
+                kind is None or normalise_kind(raw_kind) == wanted)
+        if followed[team, raw_kind]:
+            assignee = ticket_assignee or written_assignee
+            name = names.get(assignee.lower()) if assignee else None
+            label = name or assignee or item_owner or "(unassigned)"  # as TrackedItem.owner_label
+            entries.append((late, team, title, label, row, pm_key, fp))
+    return entries

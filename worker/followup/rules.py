@@ -65,8 +65,11 @@ def effective_due(item: TrackedItem, policy: FollowupPolicy, approved_at: dateti
         return item.due
     if approved_at is None:
         return None
-    start = local_date(approved_at, zone(policy))
-    days = default_due_days(item.priority, policy)
+    return default_due(local_date(approved_at, zone(policy)), default_due_days(item.priority, policy), policy)
+
+
+def default_due(start: date, days: int, policy: FollowupPolicy) -> date:
+    """The default due date `days` after an approval on `start` (local), in the policy's unit and calendar."""
     calendar = holiday_calendar(policy.holidays_country, policy.holidays_subdivision)
     if policy.due_days_unit == "business":
         return add_business_days(start, days, calendar)

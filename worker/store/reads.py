@@ -43,16 +43,21 @@ def tracked_items(conn: Connection, names: dict[str, str], where: ItemFilter = I
 
 def distinct_values(conn: Connection, teams: Sequence[str]) -> tuple[list[str], list[str]]:
     """The kinds and priorities written on ticketed items of these teams (trimmed, lowercased, sorted; the
-    kinds as written: the dashboard maps them onto the kinds vocabulary)."""
-    base = _ITEM.ticket_key.is_not(None), _PM.team.in_(list(teams))
-
-    def values(column: Any) -> list[str]:
-        query = (select(func.lower(func.trim(column))).select_from(ActionItemRow)
-                 .join(PostmortemRow, _PM.key == _ITEM.postmortem_key)
-                 .where(*base, column.is_not(None)).distinct())
-        return sorted(value for (value,) in conn.execute(query) if value)
-
-    return values(_ITEM.kind), values(_ITEM.priority)
+    kinds as written: the dashboard maps them onto the kinds vocabulary). One scan for both menus."""
+    kind, priority = func.lower(func.trim(_ITEM.kind)), func.lower(func.trim(_ITEM.priority))
+    query = (select(kind, priority).select_from(ActionItemRow)
+             .join(PostmortemRow, _PM.key == _ITEM.postmortem_key)
+             .where(_ITEM.ticket_key.is_not(None), _PM.team.in_(list(teams)),
+                    or_(_ITEM.kind.is_not(None), _ITEM.priority.is_not(None)))
+             .distinct())
+    kinds: set[str] = set()
+    priorities: set[str] = set()
+    for kind_value, priority_value in conn.execute(query):
+        if kind_value:
+            kinds.add(kind_value)
+        if priority_value:
+            priorities.add(priority_value)
+    return sorted(kinds), sorted(priorities)
 
 
 def history(conn: Connection, teams: Sequence[str], *, since: date) -> list[HistoryPoint]:

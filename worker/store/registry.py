@@ -13,6 +13,8 @@ from worker.store.store import Store, normalise_url, unreachable
 
 _stores: dict[tuple[str, int], Store] = {}
 _lock = threading.Lock()
+#: Connections each PostgreSQL store opened from now on keeps (None: SQLAlchemy's 5 + 10 overflow).
+_pool_size: int | None = None
 
 #: The empty in-memory store a dry run reads when no store exists yet.
 EMPTY_URL = "sqlite://"
@@ -27,6 +29,17 @@ def migrate_on_open(enabled: bool) -> None:
     _migrate_on_open = enabled
 
 
+def size_pools(connections: int) -> None:
+    """Give every PostgreSQL store this process opens from now on a pool of `connections` kept open.
+
+    A server that runs that much store work at once (the receiver: one per webhook request it lets in)
+    calls this before its first request, so a burst never opens and closes connections of its own.
+    """
+    global _pool_size
+    with _lock:
+        _pool_size = connections
+
+
 def open_store(url: str) -> Store:
     """The process's store for `url`, opened (and migrated) once per process and URL.
 
@@ -38,7 +51,7 @@ def open_store(url: str) -> Store:
         store = _stores.get(key)
         if store is None:
             migrate = _migrate_on_open or url == EMPTY_URL
-            store = Store(url, migrate=migrate)
+            store = Store(url, migrate=migrate, pool_size=_pool_size)
             if not migrate:
                 store.check_schema()
             _stores[key] = store

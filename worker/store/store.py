@@ -10,7 +10,8 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import json
-from collections.abc import Collection, Iterable, Iterator, Mapping
+import time
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -20,10 +21,23 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from alembic.util.exc import CommandError
-from sqlalchemy import Engine, and_, case, create_engine, delete, event, func, or_, select, text, update
+from sqlalchemy import (
+    Engine,
+    and_,
+    bindparam,
+    case,
+    create_engine,
+    delete,
+    event,
+    func,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection, CursorResult, make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.engine import URL, Connection, CursorResult, make_url
+from sqlalchemy.exc import ArgumentError, DisconnectionError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from connectors.tracker import OWNED_FIELDS, Ticket, TicketFields
@@ -86,10 +100,46 @@ def unreachable(exc: OperationalError) -> UserError | Unavailable:
     return Unavailable(message)
 
 
+#: A pooled PostgreSQL connection unused for longer than this is pinged before it is handed out.
+IDLE_PING_SECONDS = 10.0
+
+
+def _pool_options(url: URL, pool_size: int | None) -> dict[str, Any]:
+    # SQLite: SQLAlchemy's pool, each checkout pinged (a local call). PostgreSQL: no ping per checkout,
+    # which cost a round trip for every store call; `_ping_if_idle` pings the connections that sat idle.
+    # A server process may size its pool to the work it runs at once (the receiver), so a burst never
+    # opens and closes overflow connections of its own (SQLAlchemy's default is 5 + 10 overflow).
+    if url.get_backend_name() != "postgresql":
+        return {"pool_pre_ping": True}
+    if pool_size is None:
+        return {"pool_pre_ping": False}
+    return {"pool_size": pool_size, "max_overflow": 4, "pool_pre_ping": False}
+
+
+def _checked_in(dbapi_conn: Any, record: Any) -> None:
+    record.info["checked_in"] = time.monotonic()
+
+
+def _ping_if_idle(dbapi_conn: Any, record: Any, proxy: Any) -> None:
+    """A connection idle for a while (the database may have restarted since) is pinged; a dead one is
+    replaced by the pool (DisconnectionError), as `pool_pre_ping` would. A busy one is not: a connection
+    the database dropped while in use fails that one call, and SQLAlchemy then discards the pool."""
+    last = record.info.get("checked_in")
+    if last is None or time.monotonic() - last < IDLE_PING_SECONDS:
+        return
+    try:
+        cursor = dbapi_conn.cursor()
+        cursor.execute("SELECT 1")
+        cursor.close()
+        dbapi_conn.rollback()
+    except Exception as exc:
+        raise DisconnectionError(f"idle connection failed its ping: {type(exc).__name__}") from None
+
+
 class Store:
     """Access to the state store. Cheap to keep for a process; call `close()` when done."""
 
-    def __init__(self, url: str, *, migrate: bool = True) -> None:
+    def __init__(self, url: str, *, migrate: bool = True, pool_size: int | None = None) -> None:
         url = normalise_url(url)
         try:
             parsed = make_url(url)
@@ -106,12 +156,15 @@ class Store:
                 "(use sqlite:/// or postgresql://)"
             )
         try:
-            self.engine: Engine = create_engine(url, pool_pre_ping=True)
+            self.engine: Engine = create_engine(url, **_pool_options(parsed, pool_size))
         except ModuleNotFoundError as exc:  # psycopg is the `postgres` extra
             raise UserError(
                 f"FOLLOWTHROUGH_DATABASE_URL needs the {exc.name} driver: "
                 "pip install 'followthrough[postgres]'"
             ) from None
+        if self.dialect == "postgresql":
+            event.listen(self.engine, "checkin", _checked_in)
+            event.listen(self.engine, "checkout", _ping_if_idle)
         if self.dialect == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
             event.listen(self.engine, "begin", _sqlite_begin)
@@ -298,9 +351,15 @@ class Store:
 
     def _save_items(self, s: Session, key: str, items: Iterable[ActionItem], *, now: datetime) -> None:
         seen: list[str] = []
+        rows: list[dict[str, Any]] = []
         for position, item in enumerate(items):
             seen.append(item.fingerprint)
-            parsed = {
+            rows.append({
+                "postmortem_key": key,
+                "fingerprint": item.fingerprint,
+                "owned_fields": "",
+                "removal_notified": False,
+                "created_at": now,
                 "position": position,
                 "title": item.title,
                 "description": item.description,
@@ -313,17 +372,14 @@ class Store:
                 "section": item.section,
                 "removed_at": None,  # an item that comes back is live again
                 "updated_at": now,
-            }
-            stmt = self.insert(ActionItemRow).values(
-                postmortem_key=key,
-                fingerprint=item.fingerprint,
-                owned_fields="",
-                removal_notified=False,
-                created_at=now,
-                **parsed,
-            )
-            s.execute(
-                stmt.on_conflict_do_update(index_elements=["postmortem_key", "fingerprint"], set_=parsed)
+            })
+        if rows:
+            # One statement for every item (a multi-row upsert), not a round trip per item.
+            stmt = self.insert(ActionItemRow.__table__)
+            s.connection().execute(
+                stmt.on_conflict_do_update(index_elements=["postmortem_key", "fingerprint"],
+                                           set_={name: stmt.excluded[name] for name in _PARSED_COLUMNS}),
+                rows,
             )
         gone = update(ActionItemRow).where(
             ActionItemRow.postmortem_key == key, ActionItemRow.removed_at.is_(None)
@@ -385,24 +441,20 @@ class Store:
     ) -> None:
         """Before a create goes out: remember what it writes, for tickets found later by label."""
         now = now or _now()
+        if not drafts:
+            return
+        stmt = (update(ActionItemRow)
+                .where(ActionItemRow.postmortem_key == bindparam("b_key"),
+                       ActionItemRow.fingerprint == bindparam("b_fingerprint"),
+                       ActionItemRow.ticket_key.is_(None))
+                .values(tracker=tracker, create_attempted_at=now, absent_checks=0,
+                        owned_fields=",".join(OWNED_FIELDS), updated_at=now,
+                        **{f"written_{name}": bindparam(f"v_{name}") for name in OWNED_FIELDS}))
+        params = [{"b_key": key, "b_fingerprint": fingerprint,
+                   **{f"v_{name}": getattr(fields, name) for name in OWNED_FIELDS}}
+                  for fingerprint, fields in drafts.items()]
         with self.session() as s:
-            for fingerprint, fields in drafts.items():
-                s.execute(
-                    update(ActionItemRow)
-                    .where(
-                        ActionItemRow.postmortem_key == key,
-                        ActionItemRow.fingerprint == fingerprint,
-                        ActionItemRow.ticket_key.is_(None),
-                    )
-                    .values(
-                        tracker=tracker,
-                        create_attempted_at=now,
-                        absent_checks=0,
-                        owned_fields=",".join(OWNED_FIELDS),
-                        updated_at=now,
-                        **_written(fields, OWNED_FIELDS),
-                    )
-                )
+            s.connection().execute(stmt, params)  # one executemany, not a statement per draft
 
     def clear_create_attempt(self, key: str, fingerprints: Collection[str]) -> None:
         """The create is known not to have happened (rate limit, rejection): nothing waits to settle."""
@@ -477,6 +529,42 @@ class Store:
                     stmt.on_conflict_do_update(index_elements=["postmortem_key", "fingerprint"], set_=values)
                 )
 
+    def record_tickets(
+        self,
+        key: str,
+        created: Sequence[tuple[str, Ticket, TicketFields]],
+        *,
+        tracker: str,
+        now: datetime | None = None,
+    ) -> None:
+        """Map many items to the tickets just created for them, as `record_ticket` with `owned` =
+        OWNED_FIELDS would, in one transaction: one UPDATE sent for all (executemany), not a transaction
+        per item."""
+        if not created:
+            return
+        now = now or _now()
+        owned = ",".join(OWNED_FIELDS)
+        params = [
+            {"b_key": key, "b_fingerprint": fingerprint, "tracker": tracker, "ticket_key": ticket.key,
+             "ticket_url": ticket.url, "updated_at": now, "owned_fields": owned,
+             **_status_values(ticket, now), **_written(written, OWNED_FIELDS)}
+            for fingerprint, ticket, written in created
+        ]
+        stmt = (update(ActionItemRow)
+                .where(ActionItemRow.postmortem_key == bindparam("b_key"),
+                       ActionItemRow.fingerprint == bindparam("b_fingerprint"))
+                .values({name: bindparam(f"v_{name}") for name in params[0] if not name.startswith("b_")}))
+        fingerprints = [fingerprint for fingerprint, _, _ in created]
+        with self.session() as s:
+            s.connection().execute(stmt, [{k if k.startswith("b_") else f"v_{k}": v for k, v in p.items()}
+                                          for p in params])
+            stored = set(s.scalars(select(ActionItemRow.fingerprint).where(
+                ActionItemRow.postmortem_key == key, ActionItemRow.fingerprint.in_(fingerprints))))
+        for fingerprint, ticket, written in created:
+            if fingerprint not in stored:  # rare: an item the store never saw (see `record_ticket`)
+                self.record_ticket(key, fingerprint, ticket, tracker=tracker, written=written,
+                                   owned=OWNED_FIELDS, now=now)
+
     def record_written(
         self,
         key: str,
@@ -519,13 +607,15 @@ class Store:
 
     def record_resolutions(self, key: str, resolutions: Mapping[str, str]) -> None:
         """Remember how each item's owner was resolved (directory, tracker, needs-owner, ...)."""
+        if not resolutions:
+            return
+        stmt = (update(ActionItemRow)
+                .where(ActionItemRow.postmortem_key == bindparam("b_key"),
+                       ActionItemRow.fingerprint == bindparam("b_fingerprint"))
+                .values(assignee_resolution=bindparam("v_how")))
         with self.session() as s:
-            for fingerprint, how in resolutions.items():
-                s.execute(
-                    update(ActionItemRow)
-                    .where(ActionItemRow.postmortem_key == key, ActionItemRow.fingerprint == fingerprint)
-                    .values(assignee_resolution=how[:60])
-                )
+            s.connection().execute(stmt, [{"b_key": key, "b_fingerprint": fingerprint, "v_how": how[:60]}
+                                          for fingerprint, how in resolutions.items()])
 
     def mark_removal_notified(
         self, key: str, fingerprint: str, *, notified: bool = True, now: datetime | None = None
@@ -675,6 +765,11 @@ def alembic_config(connection: Connection | None = None) -> Config:
     if connection is not None:
         cfg.attributes["connection"] = connection
     return cfg
+
+
+#: The columns a new parse of the document rewrites on an item that is already stored.
+_PARSED_COLUMNS = ("position", "title", "description", "owner", "due", "priority", "kind", "ref", "done",
+                   "section", "removed_at", "updated_at")
 
 
 def _written(fields: TicketFields, names: Iterable[str]) -> dict[str, Any]:

@@ -12,7 +12,7 @@ The exact rule (team zone, default due date, followed kinds) is `worker.followup
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -28,6 +28,8 @@ from sqlalchemy import (
     func,
     or_,
     select,
+    text,
+    tuple_,
     type_coerce,
     update,
 )
@@ -35,7 +37,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from config.settings import Settings
-from config.teams import Person
+from config.teams import FollowupPolicy, Person
 from connectors.tracker import Ticket, TicketStatus
 from worker.store import Store, registry
 from worker.store.models import (
@@ -335,3 +337,152 @@ class FollowupStore:
         with self.engine.connect() as conn:
             return [HistoryPoint(day=row.day, open=row.open, overdue=row.overdue)
                     for row in conn.execute(query)]
+
+
+#: Per (team, raw kind, days overdue or None): counts of open, overdue, due soon, done, due so far and
+#: done on time items, as `team_tallies` returns them.
+TallyRow = tuple[str, str | None, int | None, int, int, int, int, int, int]
+
+_RULES_CTE = """
+WITH teams(team, tz, today, soon, fallback, calendar) AS (
+  SELECT * FROM unnest(CAST(:teams AS text[]), CAST(:zones AS text[]), CAST(:todays AS date[]),
+                       CAST(:soons AS int[]), CAST(:fallbacks AS int[]), CAST(:calendars AS boolean[]))),
+days(team, priority, days) AS (
+  SELECT * FROM unnest(CAST(:d_teams AS text[]), CAST(:d_priorities AS text[]), CAST(:d_days AS int[]))),
+defaults(team, start, days, due) AS (
+  SELECT * FROM unnest(CAST(:f_teams AS text[]), CAST(:f_starts AS date[]), CAST(:f_days AS int[]),
+                       CAST(:f_dues AS date[])))
+"""
+#: The default due date: plain calendar arithmetic where the team counts calendar days without holidays,
+#: else the date the caller computed (`defaults`) for that approval day and number of days.
+_DEFAULT_DUE = """coalesce(f.due,
+    CASE WHEN t.calendar THEN CAST(coalesce(p.approved_at, p.ingested_at) AT TIME ZONE t.tz AS date)
+                              + coalesce(d.days, t.fallback) END)"""
+_DEFAULTS_JOIN = """LEFT JOIN defaults f ON f.team = p.team
+  AND f.start = CAST(coalesce(p.approved_at, p.ingested_at) AT TIME ZONE t.tz AS date)
+  AND f.days = coalesce(d.days, t.fallback)"""
+
+# Constant SQL text only (no input is formatted into it); the values are bound parameters.
+_TALLIES_SQL = _RULES_CTE + """,
+items AS (
+  SELECT p.team, i.kind, t.today, t.soon,
+         CASE WHEN i.status IS NULL OR i.status = '' THEN CASE WHEN i.done THEN 'done' ELSE 'open' END
+              ELSE i.status END AS status,
+         coalesce(i.ticket_due, i.due, """ + _DEFAULT_DUE + """) AS due,
+         CAST(r.resolved_at AT TIME ZONE t.tz AS date) AS resolved_on
+  FROM action_items i
+  JOIN postmortems p ON p.key = i.postmortem_key
+  JOIN teams t ON t.team = p.team
+  LEFT JOIN days d ON d.team = p.team AND d.priority = lower(trim(i.priority))
+  """ + _DEFAULTS_JOIN + """
+  LEFT JOIN followup_resolutions r ON r.ticket_key = i.ticket_key
+  WHERE i.ticket_key IS NOT NULL
+)
+SELECT team, kind, CASE WHEN status = 'open' AND due < today THEN today - due END AS late,
+       count(*) FILTER (WHERE status = 'open'),
+       count(*) FILTER (WHERE status = 'open' AND due < today),
+       count(*) FILTER (WHERE status = 'open' AND due >= today AND due - today <= soon),
+       count(*) FILTER (WHERE status = 'done'),
+       count(*) FILTER (WHERE due <= today),
+       count(*) FILTER (WHERE status = 'done' AND due <= today
+                        AND (resolved_on IS NULL OR resolved_on <= due))
+FROM items WHERE status <> 'dropped'
+GROUP BY team, kind, late
+"""  # noqa: S608
+
+
+_OVERDUE_SQL = _RULES_CTE + """
+SELECT t.today - x.line_due AS late, p.team, i.title, i.ticket_assignee, i.written_assignee, i.owner, i.kind,
+       i.postmortem_key, i.fingerprint, x.line_due
+FROM action_items i
+JOIN postmortems p ON p.key = i.postmortem_key
+JOIN teams t ON t.team = p.team
+LEFT JOIN days d ON d.team = p.team AND d.priority = lower(trim(i.priority))
+""" + _DEFAULTS_JOIN + """
+CROSS JOIN LATERAL (SELECT coalesce(i.ticket_due, i.due, """ + _DEFAULT_DUE + """) AS line_due) x
+WHERE i.ticket_key IS NOT NULL AND x.line_due < t.today
+  AND CASE WHEN i.status IS NULL OR i.status = '' THEN CASE WHEN i.done THEN 'done' ELSE 'open' END
+           ELSE i.status END = 'open'
+  AND (CAST(:priority AS text) IS NULL OR lower(trim(i.priority)) = CAST(:priority AS text))
+  AND (CAST(:postmortem AS text) IS NULL OR i.postmortem_key = CAST(:postmortem AS text))
+"""
+
+
+#: Default due dates the caller computed: (team, approval day in its zone, days) -> due date.
+Defaults = Mapping[tuple[str, date, int], date]
+
+
+def _rules_params(teams: Mapping[str, tuple[FollowupPolicy, date]], defaults: Defaults) -> dict[str, Any]:
+    names = list(teams)
+    policies = [teams[name][0] for name in names]
+    priorities = [(name, priority, days) for name, (policy, _) in teams.items()
+                  for priority, days in policy.due_days_by_priority.items()]
+    return {
+        "teams": names, "zones": [policy.timezone or "UTC" for policy in policies],
+        "todays": [teams[name][1] for name in names], "soons": [policy.due_soon_days for policy in policies],
+        "fallbacks": [policy.due_days_default for policy in policies],
+        "calendars": [sql_rules_apply(policy) for policy in policies],
+        "d_teams": [p[0] for p in priorities], "d_priorities": [p[1] for p in priorities],
+        "d_days": [p[2] for p in priorities],
+        "f_teams": [k[0] for k in defaults], "f_starts": [k[1] for k in defaults],
+        "f_days": [k[2] for k in defaults], "f_dues": list(defaults.values()),
+    }
+
+
+def approval_days(conn: Connection, zones: Mapping[str, str]) -> list[tuple[str, date]]:
+    """Each (team, local approval day) of these teams' postmortems (PostgreSQL; `zones`: team -> zone):
+    the starts of default due dates, for a caller to count days the way SQL cannot (business days)."""
+    query = text("""
+        SELECT DISTINCT p.team, CAST(coalesce(p.approved_at, p.ingested_at) AT TIME ZONE z.tz AS date)
+        FROM postmortems p
+        JOIN unnest(CAST(:teams AS text[]), CAST(:zones AS text[])) AS z(team, tz) ON z.team = p.team
+        WHERE coalesce(p.approved_at, p.ingested_at) IS NOT NULL""")
+    rows = conn.execute(query, {"teams": list(zones), "zones": list(zones.values())})
+    return [(team, day) for team, day in rows]
+
+
+#: One row of `overdue_rows`: what a page sorts, filters and counts by, and the item's identity.
+OverdueRow = tuple[int, str, str, str | None, str | None, str | None, str | None, str, str, date]
+
+
+def overdue_rows(conn: Connection, teams: Mapping[str, tuple[FollowupPolicy, date]], defaults: Defaults, *,
+                 priority: str | None = None, postmortem: str | None = None) -> list[OverdueRow]:
+    """The overdue rule stated in SQL (PostgreSQL; the policies `sql_rules_apply` accepts): ticketed items
+    whose current status is open and whose own or default due date is before the team's today, unordered.
+
+    Each row is (days overdue, team, title, ticket assignee, written assignee, owner, kind as written,
+    postmortem key, fingerprint, due date): enough to sort, filter, count and page, so a caller builds
+    `TrackedItem`s (`tracked_rows`) only for the lines it shows. Which kinds are followed is the caller's."""
+    params = {**_rules_params(teams, defaults), "postmortem": postmortem,
+              "priority": priority.strip().lower() if priority is not None else None}
+    return [tuple(row) for row in conn.execute(text(_OVERDUE_SQL), params)]  # type: ignore[misc]
+
+
+def tracked_rows(conn: Connection, items: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Any]:
+    """The `tracked_select` rows (for `tracked_item`) of these (postmortem key, fingerprint) items."""
+    if not items:
+        return {}
+    query = tracked_select().where(tuple_(ITEM.postmortem_key, ITEM.fingerprint).in_(list(items)))
+    return {(row[2], row[0]): row for row in conn.execute(query)}
+
+
+def sql_rules_apply(policy: FollowupPolicy) -> bool:
+    """Whether `team_tallies` can state this policy's due dates in SQL: calendar days without holidays
+    (business days and holiday calendars stay with `worker.followup.rules`)."""
+    return policy.due_days_unit == "calendar" and not policy.holidays_country
+
+
+def team_tallies(conn: Connection, teams: Mapping[str, tuple[FollowupPolicy, date]], defaults: Defaults
+                 ) -> list[TallyRow]:
+    """The follow-up rules stated in SQL (PostgreSQL), grouped by team, kind and days overdue only.
+
+    For each team (policy, today in its zone): the current status and own due date as above, else the
+    default due date (approval day in the team's zone plus the days for the item's priority); overdue
+    is open with a due date before today, due soon is open and due within `due_soon_days`, due so far is
+    a due date on or before today, done on time is done by the end of the due date in the team's zone
+    (or at an unknown time). Which kinds are followed is for the caller (`rules.is_followed` per group).
+    Only policies `sql_rules_apply` accepts; `rule_groups` serves the others (and SQLite)."""
+    params = _rules_params(teams, defaults)
+    rows: Any = conn.execute(text(_TALLIES_SQL), params)
+    return [(team, kind, late, *(int(n) for n in counts))  # type: ignore[misc]
+            for team, kind, late, *counts in rows]

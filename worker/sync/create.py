@@ -39,6 +39,8 @@ class _Batch:
     pending: dict[str, Step]
     uncertain: dict[str, Step] = field(default_factory=dict)
     retry: TrackerError | None = None
+    #: Created by the last call, recorded in the store together once every answer is sorted.
+    created: list[tuple[Step, CreateOutcome]] = field(default_factory=list)
 
 
 class Creator:
@@ -101,6 +103,7 @@ class Creator:
             step = batch.pending.get(outcome.draft.fingerprint)
             if step is not None:
                 _OUTCOME_HANDLERS[_outcome_kind(outcome)](self, batch, step, outcome)
+        self._record_created(batch)
         if batch.retry is not None:
             # One failed call fails many drafts with the same error: wait for it once.
             self.ledger.retryable(batch.retry)
@@ -117,19 +120,21 @@ class Creator:
             batch.pending.clear()
 
     def _created(self, batch: _Batch, step: Step, outcome: CreateOutcome) -> None:
-        ticket = outcome.ticket
-        assert ticket is not None
-        self.store.record_ticket(
-            self.key,
-            step.fingerprint,
-            ticket,
-            tracker=self.ledger.tracker_kind,
-            written=_as_created(outcome.draft.fields, ticket),
-            owned=OWNED_FIELDS,
-        )
-        step, note = _as_reported(step, outcome.draft, ticket)
-        self.ledger.done(step, "created", join(step.reason, note), key=ticket.key, url=ticket.url)
+        assert outcome.ticket is not None
+        batch.created.append((step, outcome))
         del batch.pending[step.fingerprint]
+
+    def _record_created(self, batch: _Batch) -> None:
+        """Record the call's new tickets in one store transaction, then report each as created."""
+        entries = [(step.fingerprint, outcome.ticket, _as_created(outcome.draft.fields, outcome.ticket))
+                   for step, outcome in batch.created if outcome.ticket is not None]
+        self.store.record_tickets(self.key, entries, tracker=self.ledger.tracker_kind)
+        for step, outcome in batch.created:
+            ticket = outcome.ticket
+            assert ticket is not None
+            reported, note = _as_reported(step, outcome.draft, ticket)  # what the tracker really kept
+            self.ledger.done(reported, "created", join(reported.reason, note), key=ticket.key, url=ticket.url)
+        batch.created.clear()
 
     def _lost(self, batch: _Batch, step: Step, outcome: CreateOutcome) -> None:
         self.ledger.last_error = outcome.error

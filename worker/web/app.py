@@ -22,6 +22,7 @@ from starlette.routing import Route
 from config.celery_app import make_celery
 from config.sentry import init_sentry
 from config.settings import Settings
+from worker.store import registry
 from worker.store.tracked import open_followup_store
 from worker.web.concurrency import HookConcurrencyLimit
 from worker.web.dashboard import dashboard_routes
@@ -62,6 +63,8 @@ def create_app(settings: Settings, *, celery: Any = None) -> Starlette:
         engine=lambda: _store_engine(settings))
     init_sentry(settings)  # only when SENTRY_DSN is set
     middleware = [*observing, Middleware(HookConcurrencyLimit, limit=settings.webhook_max_concurrency)]
+    # One pooled store connection per webhook request let in at once (the outbox claim of each).
+    registry.size_pools(settings.webhook_max_concurrency)
     app = Starlette(routes=[*routes, *extra_routes], middleware=middleware)
     app.state.receiver = receiver
     return app

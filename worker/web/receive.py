@@ -200,10 +200,17 @@ class Receiver:
 
     async def accept(self, hook: Hook, outcome: Enqueue) -> JSONResponse:
         """Write the delivery to the outbox (the dedupe claim), then publish its task; 202 once durable."""
-        kind, task, args = hook.name, outcome.task, outcome.args
+        delivery_id = current_log_context().get("delivery_id")  # read here: threads may not copy it
+        # One hand-off to the thread pool for both blocking steps (the INSERT and the publish), not two.
+        word = await run_in_threadpool(self._claim_and_publish, hook.name, outcome, delivery_id)
+        return JSONResponse({"status": word}, status_code=200 if word == "duplicate" else 202)
+
+    def _claim_and_publish(self, kind: str, outcome: Enqueue, delivery_id: str | None) -> str:
+        """`queued`, `accepted` (durable, publish failed) or `duplicate`; HookError 503: the store is down
+        or the outbox is full."""
+        task, args = outcome.task, outcome.args
         try:
-            entry_id = await run_in_threadpool(
-                lambda: self.outbox().accept(kind, outcome.delivery, task=task, args=args))
+            entry_id = self.outbox().accept(kind, outcome.delivery, task=task, args=args)
         except OutboxFull as exc:  # the sender retries later; the workers drain the pending rows meanwhile
             OUTBOX_FULL.labels(kind=kind).inc()
             log.warning("%s hook: refused with 503: %s", kind, exc)
@@ -213,17 +220,15 @@ class Receiver:
             raise HookError(503, "temporarily unavailable") from None
         if entry_id is None:
             log.info("%s hook: repeated delivery ignored", kind)
-            return JSONResponse({"status": "duplicate"}, status_code=200)
-        entry = OutboxEntry(id=entry_id, kind=kind, task=task, args=args, attempts=0)
-        delivery_id = current_log_context().get("delivery_id")  # read here: threads may not copy it
+            return "duplicate"
         try:
-            await run_in_threadpool(self.publish, entry, delivery_id)
+            self.publish(OutboxEntry(id=entry_id, kind=kind, task=task, args=args, attempts=0), delivery_id)
         except Exception as exc:
             # Accepted all the same: the row is in the store and the sweep publishes it again.
             log.warning("%s hook: publish failed (%s); the sweep will publish it", kind, type(exc).__name__)
-            return JSONResponse({"status": "accepted"}, status_code=202)
-        log.info("%s hook: queued", kind)
-        return JSONResponse({"status": "queued"}, status_code=202)
+            return "accepted"
+        log.info("%s hook: queued", kind)  # with the delivery and postmortem ids of the log context
+        return "queued"
 
     def publish(self, entry: OutboxEntry, delivery_id: str | None = None) -> None:
         republish(self.celery, entry, retry_policy=_PUBLISH_RETRY, delivery_id=delivery_id)

@@ -77,6 +77,19 @@ def explain_path(
         raise ParseError(f"{path}: {exc}") from None
 
 
+def parse_limits() -> tuple[int, float]:
+    """The parser's two limits; the settings module (pydantic-settings) is loaded only when needed."""
+    from config.limits import environment_limits
+
+    limits = environment_limits()
+    if limits is not None:
+        return limits
+    from config.settings import load_settings
+
+    settings = load_settings()
+    return settings.max_document_bytes, settings.parse_budget_seconds
+
+
 @click.command("parse", help="Extract the action items of one postmortem (PATH, or - for stdin).")
 @click.argument("path", metavar="PATH")
 @click.option(
@@ -100,22 +113,22 @@ def explain_path(
     help="Read with this team's parse words (action sections, columns, markers) from its config.",
 )
 def command(path: str, fmt: str, explain: bool, team_name: str | None) -> int:
-    from config.settings import load_settings
     from worker.parse.errors import ParseError
 
-    settings = load_settings()
     rules = None
-    if team_name is not None:
+    if team_name is None:
+        max_bytes, budget_seconds = parse_limits()  # without the settings module when it can
+    else:
+        from config.settings import load_settings
+
+        settings = load_settings()
         team = settings.team(team_name)
         if team is None:
             raise ParseError(f"no team named {team_name!r} in the configuration")
         rules = team.parse
+        max_bytes, budget_seconds = settings.max_document_bytes, settings.parse_budget_seconds
     postmortem, decisions = explain_path(
-        path,
-        max_bytes=settings.max_document_bytes,
-        budget_seconds=settings.parse_budget_seconds,
-        rules=rules,
-        explain=explain,
+        path, max_bytes=max_bytes, budget_seconds=budget_seconds, rules=rules, explain=explain
     )
     if fmt == "json":
         from worker.cli.output import print_json

@@ -1,9 +1,11 @@
-"""Organisation-wide figures from one GROUP BY over the store, then the report's rules once per group.
+"""Organisation-wide figures from one GROUP BY over the store.
 
-The rules (kinds followed, default due dates by priority and business days, each team's zone) are the
-Python functions of `worker.followup.rules`; SQL groups the items by exactly the inputs those rules read and
-blanks out inputs a rule ignores (priority and approval time when the item has its own due date; the
-resolution time when it cannot matter), so identical items are judged once and counted by COUNT(*).
+On PostgreSQL the rules are stated in SQL (`worker.store.tracked.team_tallies`, default due dates in
+business days or with holidays computed by `rules.default_due` per approval day): the counts come back per
+team, kind and days overdue, and only which kinds are followed is judged here. On SQLite the rules are the
+Python functions of `worker.followup.rules`; SQL groups the items by exactly the inputs those rules read
+and blanks out inputs a rule ignores (`tracked.rule_groups`), so identical items are judged once and
+counted by COUNT(*).
 `tests/dashboard/test_aggregate.py` and the benchmark check the result equals `build_report`'s.
 """
 
@@ -11,20 +13,46 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import Connection
 
 from config.settings import Settings
-from config.teams import Team
+from config.teams import FollowupPolicy, Team
 from worker.followup import rules
 from worker.followup.items import ItemState
-from worker.followup.overdue import latest_today
+from worker.followup.overdue import RulesSpec, latest_today, sql_rules
+from worker.store import tracked
 from worker.store.records import TrackedItem
-from worker.store.tracked import rule_groups
 from worker.web.dashboard.figures import Figures, median
 
 __all__ = ["figures_by_team", "latest_today"]
+
+
+def _followed(cache: dict[tuple[str, str | None], bool], policy: FollowupPolicy, team: str,
+              kind: str | None) -> bool:
+    if (team, kind) not in cache:  # a handful of kinds: judge each once per team
+        sample = TrackedItem(fingerprint="", title="", team=team, postmortem_key="", kind=kind)
+        cache[team, kind] = rules.is_followed(sample, policy)
+    return cache[team, kind]
+
+
+def _tally_sql(conn: Connection, policies: dict[str, FollowupPolicy], spec: RulesSpec,
+               tallies: dict[str, _Tally]) -> None:
+    """Tallies from `tracked.team_tallies`: the rules in SQL, a few rows per team and kind."""
+    followed: dict[tuple[str, str | None], bool] = {}
+    for team, kind, late, opened, overdue, soon, done, so_far, on_time in tracked.team_tallies(conn, *spec):
+        if not _followed(followed, policies[team], team, kind):
+            continue
+        tally = tallies[team]
+        tally.open += opened
+        tally.overdue += overdue
+        tally.due_soon += soon
+        tally.done += done
+        tally.due_so_far += so_far
+        tally.done_on_time += on_time
+        if late is not None:
+            tally.overdue_days.extend([late] * overdue)
 
 
 @dataclass(slots=True)
@@ -43,20 +71,16 @@ class _Tally:
                        median_days_overdue=median)
 
 
-def figures_by_team(conn: Connection, settings: Settings, teams: Sequence[Team], now: datetime
-                    ) -> tuple[list[Figures], Figures]:
-    """Each team's figures and the organisation's (sums, rate of the sums, median over every overdue item)."""
-    policies = {team.name: settings.followup_policy(team) for team in teams}
-    today = {name: rules.local_date(now, rules.zone(policy)) for name, policy in policies.items()}
-    tallies = {name: _Tally() for name in policies}
+def _tally_groups(conn: Connection, settings: Settings, teams: Sequence[Team], now: datetime,
+                  policies: dict[str, FollowupPolicy], today: dict[str, date], tallies: dict[str, _Tally]
+                  ) -> None:
+    """Tallies from `tracked.rule_groups`: alike items grouped in SQL, each group judged by the rules."""
+    chosen = [team for team in teams if team.name in policies]
     followed: dict[tuple[str, str | None], bool] = {}
-    for item, count in rule_groups(conn, list(policies), latest_today(settings, teams, now)):
-        team, kind = item.team, item.kind
+    for item, count in tracked.rule_groups(conn, list(policies), latest_today(settings, chosen, now)):
+        team = item.team
         policy = policies[team]
-        if (team, kind) not in followed:  # a handful of kinds: judge each once per team
-            sample = TrackedItem(fingerprint="", title="", team=team, postmortem_key="", kind=kind)
-            followed[team, kind] = rules.is_followed(sample, policy)
-        if not followed[team, kind]:
+        if not _followed(followed, policy, team, item.kind):
             continue
         tally = tallies[team]
         line_due = rules.effective_due(item, policy, item.approved_at)
@@ -75,6 +99,23 @@ def figures_by_team(conn: Connection, settings: Settings, teams: Sequence[Team],
             tally.due_so_far += count
             if rules.done_on_time(item, line_due, policy):
                 tally.done_on_time += count
+
+
+def figures_by_team(conn: Connection, settings: Settings, teams: Sequence[Team], now: datetime
+                    ) -> tuple[list[Figures], Figures]:
+    """Each team's figures and the organisation's (sums, rate of the sums, median over every overdue item)."""
+    policies = {team.name: settings.followup_policy(team) for team in teams}
+    today = {name: rules.local_date(now, rules.zone(policy)) for name, policy in policies.items()}
+    tallies = {name: _Tally() for name in policies}
+    # On PostgreSQL the rules are stated in SQL (one GROUP BY team, kind and days overdue); on SQLite
+    # (and for disabled teams) alike items are grouped and each group judged by the rules here.
+    spec = sql_rules(conn, policies, now)
+    in_sql = spec[0] if spec is not None else {}
+    if spec is not None and in_sql:
+        _tally_sql(conn, policies, spec, tallies)
+    others = [name for name in policies if name not in in_sql]
+    if others:
+        _tally_groups(conn, settings, teams, now, {name: policies[name] for name in others}, today, tallies)
     per_team = [tallies[name].figures(name, median(tallies[name].overdue_days)) for name in policies]
     total = _Tally()
     for tally in tallies.values():

@@ -16,7 +16,7 @@ from starlette.responses import HTMLResponse, Response
 
 from config.settings import Settings
 from config.teams import Team
-from worker.followup.overdue import OverdueLine, overdue_lines
+from worker.followup.overdue import overdue_page
 from worker.store import outcomes, reads
 from worker.store.tracked import FollowupStore, display_names
 from worker.web.dashboard import aggregate, queries
@@ -132,16 +132,13 @@ class Dashboard:
         filt = OverdueFilter.read(params)
         number = page(params)
         teams = [self._team(filt.team)] if filt.team else self.teams
-        lines = overdue_lines(conn, self.settings, teams, current.now, kind=filt.kind, priority=filt.priority)
-        owners = sorted({line.item.owner_label for line in lines}, key=str.lower)
-        if filt.owner:
-            lines = [line for line in lines if line.item.owner_label == filt.owner]
-        lines.sort(key=_overdue_order)
+        result = overdue_page(conn, self.settings, teams, current.now, kind=filt.kind, priority=filt.priority,
+                              owner=filt.owner or None, number=number, size=PAGE_SIZE)
         kinds, priorities = queries.distinct_values(conn, [t.name for t in self.teams])
-        pages = max(1, -(-len(lines) // PAGE_SIZE))
-        shown = lines[(number - 1) * PAGE_SIZE : number * PAGE_SIZE]
-        return {"filter": filt, "lines": shown, "total": len(lines), "number": min(number, pages),
-                "pages": pages, "team_names": [t.name for t in self.teams], "owners": owners, "kinds": kinds,
+        pages = max(1, -(-result.total // PAGE_SIZE))
+        return {"filter": filt, "lines": result.lines, "total": result.total, "number": min(number, pages),
+                "pages": pages, "team_names": [t.name for t in self.teams], "owners": result.owners,
+                "kinds": kinds,
                 "priorities": priorities}
 
     def postmortems(self, current: Page, conn: Connection) -> dict[str, Any]:
@@ -173,10 +170,6 @@ class Dashboard:
                 "removed": reads.removed_still_open(conn, names), "has_failures": has_failures,
                 "failures": reads.parse_failures(conn, PARSE_FAILURES_TABLE) if has_failures else [],
                 "sync_failures": outcomes.failed_items(conn, names)}
-
-
-def _overdue_order(line: OverdueLine) -> tuple[int, str, str]:
-    return (-line.days_overdue, line.item.team.lower(), line.item.title.lower())
 
 
 def helpers() -> dict[str, Any]:
