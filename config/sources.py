@@ -101,6 +101,9 @@ class NotionSource(_Strict):
     #: Our integration's bot user id: events whose authors are all this bot are our own edits, ignored.
     #: Unset: events whose authors are all bots or agents are ignored.
     bot_id: str | None = None
+    #: Preview (a page comment while the status is `contract.review_status`) and link write-back (block
+    #: updates): off by default.
+    contract: SourceContract = SourceContract()
 
     @field_validator("databases")
     @classmethod
@@ -125,6 +128,9 @@ class GitLabSource(_Strict):
     extensions: tuple[str, ...] = DEFAULT_EXTENSIONS
     #: Also read incident issues (`issue_type=incident`) of the project as postmortems.
     incidents: bool = False
+    #: Preview (one merge-request note) and link write-back (files API; `write_mode: pull` proposes the
+    #: links as a merge request): off by default.
+    contract: SourceContract = SourceContract()
 
     @field_validator("project")
     @classmethod

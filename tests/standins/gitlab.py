@@ -8,6 +8,8 @@ and their `diffs`; issues (create with `labels` as a comma list, `assignee_ids`,
 notes), users (`username`, `search`) and project members (`/members/all/:id`). Auth is `PRIVATE-TOKEN`.
 Faults: 429 with `Retry-After`; a create performed whose reply is lost; `list_lag` seconds before a new
 issue shows in lists (GitLab's issue search is served by replicas and Elasticsearch on large instances).
+Contract writes (files PUT with `last_commit_id`, branches, merge requests, notes):
+tests.standins.gitlab_writes.
 Webhooks: `X-Gitlab-Token` in plain text, and the Standard Webhooks signature when `signing_secret` is set.
 """
 
@@ -23,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from tests.standins.gitlab_writes import GitLabWrites
 from tests.standins.http_base import HttpError, Reply, StandInServer, page_of
 
 
@@ -53,7 +56,7 @@ def _iso(moment: datetime) -> str:
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-class GitLabStandIn(StandInServer):
+class GitLabStandIn(GitLabWrites, StandInServer):
     """One project: commits on branches, merge requests, issues, users and members."""
 
     def __init__(self, *, project: str = "acme/sre/postmortems", token: str = "glpat-test",
@@ -71,6 +74,7 @@ class GitLabStandIn(StandInServer):
         self.list_lag = list_lag
         self.signing_secret: bytes | None = None
         self._clock = datetime(2030, 1, 1, tzinfo=UTC)
+        self._init_writes()
 
     def authorised(self, headers: Any) -> bool:
         return bool(headers.get("PRIVATE-TOKEN") == self.token)
@@ -135,6 +139,7 @@ class GitLabStandIn(StandInServer):
             (p + r"/members/all/(\d+)", "GET", self._member),
             (r"/api/v4/users", "GET", self._list_users),
             (r"/api/v4/user", "GET", self._me),
+            *self.write_routes(),
         ]
 
     def _check_project(self, given: str) -> None:

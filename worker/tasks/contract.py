@@ -11,8 +11,14 @@ from typing import Any
 
 from celery import Task, shared_task
 
-from worker.contract import flows
-from worker.tasks.names import PREVIEW_JIRA_TASK, PREVIEW_PULL_TASK, WRITE_BACK_TASK
+from worker.contract import flows, source_flows
+from worker.tasks.names import (
+    PREVIEW_GITLAB_TASK,
+    PREVIEW_JIRA_TASK,
+    PREVIEW_NOTION_TASK,
+    PREVIEW_PULL_TASK,
+    WRITE_BACK_TASK,
+)
 from worker.tasks.pipeline import MAX_RETRIES, _outbox_entry, _retry, _settings
 from worker.tasks.retry import RETRYABLE
 
@@ -45,6 +51,34 @@ def preview_jira_review(self: Task, key: str, outbox_id: int | None = None) -> d
         except RETRYABLE as exc:
             raise _retry(self, exc) from None
     return {"preview": posted.action, "postmortems": len(posted.previews)}
+
+
+@shared_task(  # type: ignore[untyped-decorator]
+    bind=True, name=PREVIEW_GITLAB_TASK, max_retries=MAX_RETRIES
+)
+def preview_gitlab_merge_request(self: Task, project: str, iid: int,
+                                 outbox_id: int | None = None) -> dict[str, Any]:
+    """Post or edit the one preview note of an open GitLab merge request touching postmortem files."""
+    settings = _settings(self)
+    with _outbox_entry(settings, outbox_id):
+        try:
+            action, previews, _ = source_flows.preview_gitlab(settings, project, iid)
+        except RETRYABLE as exc:
+            raise _retry(self, exc) from None
+    return {"preview": action, "postmortems": len(previews)}
+
+
+@shared_task(  # type: ignore[untyped-decorator]
+    bind=True, name=PREVIEW_NOTION_TASK, max_retries=MAX_RETRIES
+)
+def preview_notion_page(self: Task, page: str) -> dict[str, Any]:
+    """Post or edit the one preview comment of a Notion page in the review status."""
+    settings = _settings(self)
+    try:
+        action, previews, _ = source_flows.preview_notion(settings, page)
+    except RETRYABLE as exc:
+        raise _retry(self, exc) from None
+    return {"preview": action, "postmortems": len(previews)}
 
 
 @shared_task(  # type: ignore[untyped-decorator]

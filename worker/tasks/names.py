@@ -19,6 +19,8 @@ INGEST_GITLAB_TASK = "followthrough.ingest_gitlab_change"
 PREVIEW_PULL_TASK = "followthrough.preview_pull_request"
 PREVIEW_JIRA_TASK = "followthrough.preview_jira_review"
 WRITE_BACK_TASK = "followthrough.sync_write_back"
+PREVIEW_GITLAB_TASK = "followthrough.preview_gitlab_merge_request"
+PREVIEW_NOTION_TASK = "followthrough.preview_notion_page"
 
 #: Follow-up tasks (worker/tasks/followup.py).
 SEND_TASK = "followthrough.send_reports"
@@ -37,4 +39,4 @@ DEFAULT_QUEUE = "celery"
 TRACKER_TASK_PATTERNS = ("followthrough.sync_*", "followthrough.refresh_*", "followthrough.send_*")
 #: Tasks routed to the ingest queue.
 INGEST_TASKS = (INGEST_TASK, INGEST_PULL_TASK, RECONCILE_TASK, RESYNC_TASK, INGEST_GITLAB_TASK,
-                PREVIEW_PULL_TASK, PREVIEW_JIRA_TASK)
+                PREVIEW_PULL_TASK, PREVIEW_JIRA_TASK, PREVIEW_GITLAB_TASK, PREVIEW_NOTION_TASK)

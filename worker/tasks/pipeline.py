@@ -17,10 +17,10 @@ from celery.exceptions import Retry
 
 from config.settings import Settings
 from connectors.redis_throttle import RedisWriteThrottle, token_key
-from connectors.sources import parse_source, stable_id
+from connectors.sources import NotionPage, parse_source, stable_id
 from connectors.sources.github import GitHubReader
 from connectors.throttle import LocalWriteThrottle, NoThrottle, WriteThrottle
-from worker.contract.flows import write_back_wanted
+from worker.contract.flows import notion_previews, write_back_wanted
 from worker.errors import Locked, UserError
 from worker.service.fetch import fetch_document
 from worker.service.requests import IngestRequest, parse_request
@@ -28,7 +28,7 @@ from worker.service.sweep import find_unseen, redrive_outbox, unsynced
 from worker.service.trust import check_source
 from worker.store.outbox import Outbox
 from worker.sync import pipeline
-from worker.tasks.enqueue import enqueue_ingest, enqueue_sync, enqueue_write_back
+from worker.tasks.enqueue import enqueue_ingest, enqueue_notion_preview, enqueue_sync, enqueue_write_back
 from worker.tasks.names import INGEST_PULL_TASK, INGEST_TASK, RECONCILE_TASK, RESYNC_TASK, SYNC_TASK
 from worker.tasks.retry import RETRYABLE, countdown_for
 
@@ -120,6 +120,8 @@ def ingest_postmortem(self: Task, payload: dict[str, Any], outbox_id: int | None
                 ref = parse_source(str(request.source))
                 document = fetch_document(settings, ref)
                 if document.approved is False:  # a Notion page edited, but not (or no longer) approved
+                    if isinstance(ref, NotionPage) and notion_previews(settings):
+                        enqueue_notion_preview(self.app, ref.page)  # in review, perhaps: its preview
                     return {"postmortem_key": None, "skipped": "not approved"}
                 content, source = document.content, str(document.source)
                 version = request.version or document.version
