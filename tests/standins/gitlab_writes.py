@@ -51,6 +51,10 @@ class GitLabWrites:
         ]
 
     # --- test helpers ----------------------------------------------------------------------------
+    def reset_calls(self) -> None:
+        with self.lock:  # type: ignore[attr-defined]
+            self.calls.clear()  # type: ignore[attr-defined]
+
     def file(self, branch: str, path: str) -> bytes:
         return bytes(self.commits[self.branches[branch]].files[path])
 
