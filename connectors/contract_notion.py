@@ -124,6 +124,10 @@ def _update_block(block_id: str, body: dict[str, Any], client: Client) -> Any:
     return client.blocks.update(block_id, **body)
 
 
+def _list_children(block_id: str, query: dict[str, Any], client: Client) -> Any:
+    return client.blocks.children.list(block_id, **query)
+
+
 def _list_comments(query: dict[str, Any], client: Client) -> Any:
     return client.comments.list(**query)
 
@@ -218,8 +222,7 @@ class NotionPageWriter:
         if str(page.get("last_edited_time") or "") != base.token:
             raise Conflict(f"notion:{self._page}: edited since it was read")
         for parent in {parent for _, parent, _ in updates}:
-            now = {str(b.get("id")): b for b in self._reader._children(parent, f"notion:{self._page}", 99,
-                                                                         [10_000])}
+            now = {str(b.get("id")): b for b in self._list_once(parent)}
             for block, owner, _ in updates:
                 if owner != parent:
                     continue
@@ -227,6 +230,18 @@ class NotionPageWriter:
                 kind = str(block.get("type"))
                 if current is None or current.get(kind) != block.get(kind):
                     raise Conflict(f"notion:{self._page}: a block to be written changed since it was read")
+
+    def _list_once(self, parent: str) -> list[Block]:
+        """The blocks right below `parent` (one level; paged)."""
+        found: list[Block] = []
+        cursor: str | None = None
+        while True:
+            query: dict[str, Any] = {"page_size": 100, **({"start_cursor": cursor} if cursor else {})}
+            reply = self._call(f"notion:{self._page}", partial(_list_children, parent, query))
+            found += [b for b in reply.get("results") or [] if isinstance(b, dict)]
+            cursor = reply.get("next_cursor") if reply.get("has_more") else None
+            if not cursor:
+                return found
 
     def write(self, text: str, base: Revision, message: str) -> None:
         """Update each edited line's block if nothing moved since `base`; else raise Conflict."""
