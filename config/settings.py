@@ -120,6 +120,21 @@ class Settings(BaseSettings):
     notion_webhook_secret: SecretStr | None = None
     #: Where the receiver writes the token of Notion's subscription handshake (mode 0600); unset: not kept.
     notion_verification_file: str | None = None
+    #: Confluence Data Center admin webhooks (X-Hub-Signature); Drive push channel tokens are derived from
+    #: the channel secret, so a forged channel token is refused without any stored state.
+    confluence_webhook_secret: SecretStr | None = None
+    gdrive_channel_secret: SecretStr | None = None
+
+    # --- document sources (config.sources: where postmortems live) --------------------------------
+    #: Confluence Cloud: email and API token (Basic); Data Center: a personal access token (Bearer).
+    confluence_email: str | None = _env("CONFLUENCE_EMAIL")
+    confluence_api_token: SecretStr | None = _env("CONFLUENCE_API_TOKEN")
+    confluence_pat: SecretStr | None = _env("CONFLUENCE_PAT")
+    #: A service account key file (JSON) the documents are shared with; or a ready bearer token.
+    google_service_account_file: str | None = _env("GOOGLE_SERVICE_ACCOUNT_FILE")
+    google_bearer_token: SecretStr | None = _env("GOOGLE_BEARER_TOKEN")
+    #: Drive API root (set for a proxy or a test stand-in); unset: Google's.
+    google_api_url: str | None = _env("GOOGLE_API_URL")
 
     # --- dashboard (worker/web/dashboard; access rules in docs/dashboard.md) -------------------------
     #: Unset: the dashboard answers loopback clients only. Set: a `?token=` link sets a cookie for it.
@@ -184,7 +199,8 @@ class Settings(BaseSettings):
         defaults = {"gitlab_url": "https://gitlab.com", "notion_api_url": "https://api.notion.com"}
         return value or defaults[info.field_name]
 
-    @field_validator("jira_url", "github_api_url", "public_url", "gitlab_url", "notion_api_url")
+    @field_validator("jira_url", "github_api_url", "public_url", "gitlab_url", "notion_api_url",
+                     "google_api_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("http://", "https://")):

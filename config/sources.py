@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from config.contract import SourceContract
 
@@ -157,8 +159,81 @@ class GitLabSource(_Strict):
         return project.strip("/").lower() == self.project.lower()
 
 
+class ConfluenceSpace(_Strict):
+    """One Confluence space whose approved pages are postmortems, and what approves a page there.
+
+    `approval: label` (the default): the page carries `label`. `approval: status` (Cloud only): the page's
+    status (Confluence Cloud's content state, e.g. "Verified") is `status`.
+    """
+
+    key: str
+    approval: Literal["label", "status"] = "label"
+    label: str = "postmortem-approved"
+    status: str | None = None
+    team: str | None = None
+
+    @field_validator("key")
+    @classmethod
+    def _space_key(cls, value: str) -> str:
+        if not value or not value.replace("_", "").replace("~", "").isalnum():
+            raise ValueError(f"{value!r} is not a Confluence space key")
+        return value
+
+    @model_validator(mode="after")
+    def _status_named(self) -> ConfluenceSpace:
+        if self.approval == "status" and not self.status:
+            raise ValueError("approval: status needs `status` (the page status that approves)")
+        return self
+
+
+class ConfluenceSource(_Strict):
+    """Postmortems are pages of the configured spaces, approved per space by a label or a page status."""
+
+    url: str  # Cloud: https://<site>.atlassian.net/wiki; Data Center: the base URL
+    edition: Literal["cloud", "datacenter"] = "cloud"
+    spaces: tuple[ConfluenceSpace, ...] = Field(min_length=1)
+    team: str | None = None
+    #: How far back each CQL poll reaches behind its cursor: CQL search lags behind edits (eventual
+    #: consistency) and `lastmodified` has minute precision, so polls overlap and dedupe by version.
+    overlap_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    #: Hours between polls without the `lastmodified` window: a label added to an old page does not
+    #: change when it was last modified, so only a full listing sees that approval.
+    full_scan_hours: float = Field(default=6, gt=0)
+
+    @model_validator(mode="after")
+    def _status_on_cloud(self) -> ConfluenceSource:
+        if self.edition == "datacenter" and any(s.approval == "status" for s in self.spaces):
+            raise ValueError("approval: status needs Confluence Cloud (Data Center pages have no status)")
+        return self
+
+    def space(self, key: str) -> ConfluenceSpace | None:
+        """The configured space with this key (space keys are case-blind), or None."""
+        return next((s for s in self.spaces if s.key.upper() == key.upper()), None)
+
+
+class GDocsSource(_Strict):
+    """Postmortems are Google Docs in the configured "approved" folders (a document moved into one is
+    approved); read by Drive export as HTML, triggered by Drive `changes.list` (and optional push)."""
+
+    approved_folders: tuple[str, ...] = Field(min_length=1)  # Drive folder ids
+    team: str | None = None
+    #: Where Drive push notifications (changes.watch) should be sent, e.g.
+    #: https://ft.example.com/hooks/gdrive; unset: polling only.
+    push_address: str | None = None
+    #: Lifetime asked for each push channel; a new one is opened, overlapping, before it ends.
+    channel_hours: float = Field(default=24, gt=0, le=24 * 7)
+    #: Hours between full listings of the approved folders besides the change feed (a repair pass).
+    full_scan_hours: float = Field(default=24, gt=0)
+
+    def covers(self, parents: list[str] | tuple[str, ...]) -> bool:
+        """Whether a file with these parent folder ids sits in an approved folder."""
+        return any(parent in self.approved_folders for parent in parents)
+
+
 class Sources(_Strict):
     github: GitHubSource | None = None
     jira: JiraSource | None = None
     notion: NotionSource | None = None
     gitlab: GitLabSource | None = None
+    confluence: ConfluenceSource | None = None
+    gdocs: GDocsSource | None = None

@@ -2,7 +2,9 @@
 
 Source strings (the pipeline records them for resync): `file:/abs/path`, `github:owner/repo@ref:path`,
 `jira:KEY`, `inline:<id>` (the content lives only in the store), `notion:<page id, 32 hex>`,
-`gitlab:group/project@ref:path` and `gitlab-incident:group/project#iid`. Each kind has its own prefix,
+`gitlab:group/project@ref:path` `gitlab-incident:group/project#iid`,
+`confluence:<page id>@<version>` (the version read; resync and triggers read the current page) and
+`gdocs:<Drive file id>`. Each kind has its own prefix,
 so ids from one source never collide with another's.
 """
 
@@ -19,6 +21,8 @@ _JIRA = re.compile(r"^jira:(?P<key>[A-Z][A-Z0-9_]*-\d+)$")
 _NOTION = re.compile(r"^notion:(?P<page>[0-9a-f]{32})$")
 _GITLAB = re.compile(r"^gitlab:(?P<project>[\w.-]+(?:/[\w.-]+)+)@(?P<ref>[^:]+):(?P<path>.+)$")
 _GITLAB_INCIDENT = re.compile(r"^gitlab-incident:(?P<project>[\w.-]+(?:/[\w.-]+)+)#(?P<iid>\d{1,12})$")
+_CONFLUENCE = re.compile(r"^confluence:(?P<id>\d{1,30})(?:@(?P<version>\d{1,9}))?$")
+_GDOCS = re.compile(r"^gdocs:(?P<id>[A-Za-z0-9_-]{1,200})$")
 
 
 class BadSource(ValueError):
@@ -90,7 +94,29 @@ class NotConfigured(TrackerError):
     """The source exists but lies outside the configuration (another database, project or branch)."""
 
 
-SourceRef = FileSource | GitHubFile | JiraIssue | InlineSource | NotionPage | GitLabFile | GitLabIncident
+@dataclass(frozen=True, slots=True)
+class ConfluencePage:
+    """A Confluence page; `version` is the page version a read returned (None: the current one)."""
+
+    page_id: str
+    version: int | None = None
+
+    def __str__(self) -> str:
+        return f"confluence:{self.page_id}" + (f"@{self.version}" if self.version is not None else "")
+
+
+@dataclass(frozen=True, slots=True)
+class GoogleDoc:
+    """A Google Docs document, by its Drive file id."""
+
+    file_id: str
+
+    def __str__(self) -> str:
+        return f"gdocs:{self.file_id}"
+
+
+SourceRef = (FileSource | GitHubFile | JiraIssue | InlineSource | NotionPage | GitLabFile | GitLabIncident
+             | ConfluencePage | GoogleDoc)
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +155,8 @@ def parse_source(text: str) -> SourceRef:
         return JiraIssue(match["key"])
     if kind in _PATTERNS:
         return _vendor_source(kind, text)
+    if kind in ("confluence", "gdocs"):
+        return _document_source(text)
     raise BadSource(f"source kind {kind[:20]!r} is unknown (file:, github:, jira: or inline:)")
 
 
@@ -149,6 +177,17 @@ def _vendor_source(kind: str, text: str) -> SourceRef:
     return GitLabIncident(match["project"], int(match["iid"]))
 
 
+def _document_source(text: str) -> ConfluencePage | GoogleDoc:
+    confluence = _CONFLUENCE.match(text)
+    if confluence is not None:
+        version = confluence["version"]
+        return ConfluencePage(confluence["id"], int(version) if version else None)
+    gdocs = _GDOCS.match(text)
+    if gdocs is not None:
+        return GoogleDoc(gdocs["id"])
+    raise BadSource(f"source {text[:80]!r} is not confluence:<page id> or gdocs:<file id>")
+
+
 def stable_id(ref: SourceRef) -> str:
     """The postmortem id a source implies when the trigger names none; the same at every commit."""
     if isinstance(ref, GitHubFile):
@@ -157,6 +196,8 @@ def stable_id(ref: SourceRef) -> str:
         return f"gitlab:{ref.project.lower()}:{ref.path}"
     if isinstance(ref, GitLabIncident):
         return f"gitlab-incident:{ref.project.lower()}#{ref.iid}"
+    if isinstance(ref, ConfluencePage):
+        return f"confluence:{ref.page_id}"  # one postmortem across the page's versions
     return str(ref)
 
 

@@ -77,6 +77,7 @@ def test_a_signed_payload_of_the_wrong_shape_is_400_not_a_traceback(client: Test
 
 def test_every_hook_path_is_in_one_table() -> None:
     assert sorted(hook.path for hook in HOOKS) == [
-        "/hooks/github", "/hooks/gitlab", "/hooks/jira", "/hooks/notion", "/hooks/postmortem-approved",
+        "/hooks/confluence", "/hooks/gdrive", "/hooks/github", "/hooks/gitlab", "/hooks/jira",
+        "/hooks/notion", "/hooks/postmortem-approved",
         "/hooks/status/github", "/hooks/status/jira"]
     assert len({hook.name for hook in HOOKS}) == len(HOOKS)

@@ -1,4 +1,5 @@
-"""Fetch a postmortem's text again from its recorded source (file, GitHub file or Jira issue)."""
+"""Fetch a postmortem's text again from its recorded source (file, GitHub file, Jira issue, Confluence page
+or Google Doc)."""
 
 from __future__ import annotations
 
@@ -6,17 +7,21 @@ from pathlib import Path
 
 from config.settings import Settings
 from connectors.sources import (
+    ConfluencePage,
     Document,
     FileSource,
     GitHubFile,
     GitLabFile,
     GitLabIncident,
+    GoogleDoc,
     InlineSource,
     JiraIssue,
     NotConfigured,
     NotionPage,
     SourceRef,
 )
+from connectors.sources.confluence import ConfluenceReader
+from connectors.sources.gdocs import DriveReader
 from connectors.sources.github import GitHubReader
 from connectors.sources.gitlab import GitLabReader
 from connectors.sources.jira import JiraReader
@@ -41,6 +46,8 @@ def fetch_document(settings: Settings, ref: SourceRef, *, local_files: bool = Fa
         return JiraReader(settings).fetch(ref)
     if isinstance(ref, NotionPage | GitLabFile | GitLabIncident):
         return _fetch_vendor(settings, ref)
+    if isinstance(ref, ConfluencePage | GoogleDoc):
+        return _fetch_document_source(settings, ref)
     if isinstance(ref, InlineSource):
         raise UserError(f"{ref} has no source to fetch: its content lives in the store")
     raise UserError(f"unknown source {ref!r}")
@@ -54,6 +61,18 @@ def _fetch_vendor(settings: Settings, ref: NotionPage | GitLabFile | GitLabIncid
         return GitLabReader(settings).fetch(ref)
     except NotConfigured as exc:
         raise Refused(str(exc)) from None
+
+
+def _fetch_document_source(settings: Settings, ref: ConfluencePage | GoogleDoc) -> Document:
+    """A Confluence page or a Google Doc; the reader refuses one outside the configured spaces/folders."""
+    sources = settings.sources
+    if isinstance(ref, ConfluencePage):
+        if sources.confluence is None:
+            raise UserError(f"{ref}: no Confluence source is configured")
+        return ConfluenceReader(settings, sources.confluence).fetch(ref)
+    if sources.gdocs is None:
+        raise UserError(f"{ref}: no Google Docs source is configured")
+    return DriveReader(settings, sources.gdocs).fetch(ref)
 
 
 def _read_file(settings: Settings, ref: FileSource) -> Document:

@@ -11,7 +11,8 @@ from connectors.sources import BadSource, FileSource, parse_source
 from worker.errors import UserError
 
 #: Prefixes of the ids the pipeline derives from sources; a caller-given id may not use them.
-RESERVED_ID_PREFIXES = frozenset({"github", "jira", "file", "inline", "notion", "gitlab", "gitlab-incident"})
+RESERVED_ID_PREFIXES = frozenset({"github", "jira", "file", "inline", "notion", "gitlab", "gitlab-incident",
+                                  "confluence", "gdocs"})
 
 
 class IngestRequest(BaseModel):

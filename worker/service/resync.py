@@ -10,7 +10,15 @@ from typing import Any
 from config.settings import Settings
 from connectors.errors import TrackerError
 from connectors.factory import tracker_configured
-from connectors.sources import BadSource, GitHubFile, GitLabFile, InlineSource, at_head, parse_source
+from connectors.sources import (
+    BadSource,
+    ConfluencePage,
+    GitHubFile,
+    GitLabFile,
+    InlineSource,
+    at_head,
+    parse_source,
+)
 from connectors.sources.github import GitHubReader
 from connectors.sources.gitlab import GitLabReader
 from connectors.throttle import WriteThrottle
@@ -99,6 +107,8 @@ def fetch_current(settings: Settings, record: Any, postmortem_key: str, *,
             ref = _gitlab_head(settings, ref)
         document = fetch_document(settings, ref, local_files=local_files)
         content, filename = document.content, document.filename
+        if isinstance(ref, ConfluencePage):
+            ref = document.source  # the page version just read
     return content, filename, str(record.source) if isinstance(ref, InlineSource) else str(ref)
 
 

@@ -9,6 +9,9 @@ and one paged search, not a fetch per file.
 Notion and GitLab (each in its own try): approved Notion pages never ingested or edited since the stored
 `last_edited_time` (one paged database query per data source); GitLab files never ingested, or changed
 since the commit they were read at (one tree read, one compare per older commit), and closed incidents.
+Confluence and Google Docs (each in its own try) have no dependable approval event, so their sweeps poll
+through a cursor kept in the store and queue edited documents too (worker/service/poll_confluence.py,
+poll_gdocs.py).
 It also re-queues the sync of postmortems whose sync never completed (a worker killed outright leaves its
 message unacknowledged until Redis's visibility timeout, two hours by default), and publishes again the
 webhook deliveries in the outbox whose task never finished. Both wait `sweep_grace_minutes` first.
@@ -28,6 +31,7 @@ from connectors.sources.github import GitHubReader
 from connectors.sources.gitlab import GitLabReader
 from connectors.sources.jira import JiraReader
 from connectors.sources.notion import NotionReader
+from worker.service import poll_confluence, poll_gdocs
 from worker.service.enqueue import republish
 from worker.service.requests import IngestRequest
 from worker.store.outbox import Outbox
@@ -54,7 +58,7 @@ def _known(settings: Settings) -> tuple[set[tuple[str, str]], set[str]]:
 def find_unseen(settings: Settings) -> list[IngestRequest]:
     """Ingest requests for every approved postmortem in the configured sources not yet in the store."""
     sources = settings.sources
-    unseen = _vendor_unseen(settings)
+    unseen = _vendor_unseen(settings) + _document_unseen(settings)
     if sources.github is None and sources.jira is None:
         return unseen
     files, issues = _known(settings)
@@ -86,6 +90,27 @@ def _vendor_unseen(settings: Settings) -> list[IngestRequest]:
     for name, sweep in sweeps:
         try:
             found += sweep(settings, stored)
+        except TrackerError as exc:
+            log.warning("sweep: the %s source failed (%s: %s); the next sweep tries again",
+                        name, type(exc).__name__, exc)
+    return found
+
+
+#: The document sources' sweeps: each polls its source through the cursor it keeps in the store.
+DOCUMENT_SWEEPS: dict[str, Callable[[Settings], list[IngestRequest]]] = {
+    "confluence": lambda settings: poll_confluence.poll(settings),
+    "gdocs": lambda settings: poll_gdocs.poll(settings),
+}
+
+
+def _document_unseen(settings: Settings) -> list[IngestRequest]:
+    """Confluence and Google Docs: each swept in its own try, so one failing source never stops another."""
+    found: list[IngestRequest] = []
+    for name, sweep in DOCUMENT_SWEEPS.items():
+        if getattr(settings.sources, name) is None:
+            continue
+        try:
+            found += sweep(settings)
         except TrackerError as exc:
             log.warning("sweep: the %s source failed (%s: %s); the next sweep tries again",
                         name, type(exc).__name__, exc)
@@ -139,6 +164,12 @@ def _gitlab_unseen(settings: Settings, stored: dict[str, Any]) -> list[IngestReq
         found += [IngestRequest(source=str(incident), team=source.team)
                   for incident in reader.incidents(source) if str(incident) not in stored]
     return found
+
+
+def poll_source(settings: Settings, name: str) -> list[IngestRequest]:
+    """One document source's sweep alone (a push notification's poll); errors reach the caller."""
+    sweep = DOCUMENT_SWEEPS.get(name)
+    return sweep(settings) if sweep is not None and getattr(settings.sources, name) is not None else []
 
 
 #: Re-drives of one outbox row before it is given up as failed (its dedupe key is then released).

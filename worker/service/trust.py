@@ -1,18 +1,22 @@
 """Which sources an ingest request from outside (a webhook, a task on the broker) may make us read.
 
 Only the CLI reads local files. Everyone else may name GitHub files of the configured repository under
-the configured folder, and Jira issues of the configured projects: the bot's tokens read far more than
-what was configured, and neither a webhook body nor a broker message is a trust boundary.
+the configured folder, Jira issues of the configured projects, and pages or documents of a configured
+Confluence or Google Docs source (whose readers confine them to the configured spaces and folders): the
+bot's tokens read far more than what was configured, and neither a webhook body nor a broker message is a
+trust boundary.
 """
 
 from __future__ import annotations
 
 from config.settings import Settings
 from connectors.sources import (
+    ConfluencePage,
     FileSource,
     GitHubFile,
     GitLabFile,
     GitLabIncident,
+    GoogleDoc,
     InlineSource,
     JiraIssue,
     NotionPage,
@@ -48,6 +52,12 @@ def check_source(settings: Settings, request: IngestRequest) -> None:
         jira = sources.jira
         if jira is None or not jira.covers(ref.key):
             raise Refused(f"issue {ref.key[:50]!r} is not in a configured Jira project")
+        return
+    if isinstance(ref, ConfluencePage | GoogleDoc):
+        # The id names no space or folder: the reader checks the document's own space or parent folders
+        # (and its approval) before anything is parsed, and refuses it when outside.
+        if (sources.confluence if isinstance(ref, ConfluencePage) else sources.gdocs) is None:
+            raise Refused(f"{str(ref)[:60]}: that kind of source is not configured")
         return
     _check_vendor(settings, ref)
 

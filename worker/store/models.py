@@ -250,3 +250,16 @@ class OutboxRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SourceCursorRow(Base):
+    """Where a document source's polling stands: a Drive page token, a CQL poll's last time, a channel.
+
+    `value` is the source's own JSON; one row per name (e.g. "confluence", "gdocs").
+    """
+
+    __tablename__ = "source_cursors"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -24,12 +24,19 @@ from worker.contract.flows import notion_previews, write_back_wanted
 from worker.errors import Locked, UserError
 from worker.service.fetch import fetch_document
 from worker.service.requests import IngestRequest, parse_request
-from worker.service.sweep import find_unseen, redrive_outbox, unsynced
+from worker.service.sweep import find_unseen, poll_source, redrive_outbox, unsynced
 from worker.service.trust import check_source
 from worker.store.outbox import Outbox
 from worker.sync import pipeline
 from worker.tasks.enqueue import enqueue_ingest, enqueue_notion_preview, enqueue_sync, enqueue_write_back
-from worker.tasks.names import INGEST_PULL_TASK, INGEST_TASK, RECONCILE_TASK, RESYNC_TASK, SYNC_TASK
+from worker.tasks.names import (
+    INGEST_PULL_TASK,
+    INGEST_TASK,
+    POLL_SOURCE_TASK,
+    RECONCILE_TASK,
+    RESYNC_TASK,
+    SYNC_TASK,
+)
 from worker.tasks.retry import RETRYABLE, countdown_for
 
 log = logging.getLogger(__name__)
@@ -218,6 +225,22 @@ def reconcile(self: Task) -> dict[str, int]:
     for postmortem_key in stale:
         enqueue_sync(self.app, postmortem_key)
     return {"queued": len(unseen), "resynced": len(stale), "redriven": redriven}
+
+
+@shared_task(  # type: ignore[untyped-decorator]
+    bind=True, name=POLL_SOURCE_TASK, max_retries=MAX_RETRIES
+)
+def poll_one_source(self: Task, name: str, outbox_id: int | None = None) -> dict[str, int]:
+    """Poll one document source through its cursor (a push notification woke it); queue what it finds."""
+    settings = _settings(self)
+    with _outbox_entry(settings, outbox_id):
+        try:
+            found = poll_source(settings, str(name))
+        except RETRYABLE as exc:
+            raise _retry(self, exc) from None
+        for request in found:
+            enqueue_ingest(self.app, request)
+    return {"queued": len(found)}
 
 
 @shared_task(  # type: ignore[untyped-decorator]

@@ -16,12 +16,19 @@ from typing import Any
 
 from config.logs import bind as bind_log_context
 from config.settings import Settings
+from connectors.confluence_events import confluence_page_event
 from connectors.github_events import github_merged_pull, github_open_pull
 from connectors.jira_events import jira_approved_issue, jira_review_issue
 from worker.errors import UserError
 from worker.service.requests import IngestRequest, parse_request
 from worker.service.trust import check_source
-from worker.tasks.names import INGEST_PULL_TASK, INGEST_TASK, PREVIEW_JIRA_TASK, PREVIEW_PULL_TASK
+from worker.tasks.names import (
+    INGEST_PULL_TASK,
+    INGEST_TASK,
+    POLL_SOURCE_TASK,
+    PREVIEW_JIRA_TASK,
+    PREVIEW_PULL_TASK,
+)
 from worker.web.body import HookError
 from worker.web.receive import Answer, Delivery, Enqueue, Outcome
 from worker.web.signatures import signed_payload
@@ -84,3 +91,44 @@ def jira(settings: Settings, delivery: Delivery) -> Outcome:
     ingest = _request(settings, {"source": f"jira:{issue}", "team": source.team})
     bind_log_context(postmortem_id=issue)
     return Enqueue(key, INGEST_TASK, [ingest.to_task()])
+
+
+#: How old a Confluence event's signed `timestamp` may be: Data Center signs the body only, so an older
+#: delivery is a replay (a replay within the window repeats its body, which the outbox dedupes).
+CONFLUENCE_EVENT_MAX_AGE_SECONDS = 3600
+
+
+def confluence(settings: Settings, delivery: Delivery) -> Outcome:
+    """A Data Center page or label event in a configured space: re-read the page (it may be approved)."""
+    source = settings.sources.confluence
+    event = confluence_page_event(delivery.payload, delivery.headers)
+    if source is None or event is None:
+        return Answer({"status": "ignored"})
+    # The signed `timestamp` (milliseconds) dates the delivery: an old one is a replay. Without one, the
+    # outbox's dedupe on the body and the page's version ordering still make a replay harmless.
+    if event.timestamp is not None:
+        age = datetime.now(UTC).timestamp() - event.timestamp / 1000
+        if age > CONFLUENCE_EVENT_MAX_AGE_SECONDS:
+            raise HookError(401, "the event is too old (a replay)")
+    space = source.space(event.space_key)
+    if space is None:
+        raise HookError(422, f"space {event.space_key[:50]!r} is not a configured postmortem space")
+    ingest = _request(settings, {"source": f"confluence:{event.page_id}", "team": space.team or source.team})
+    bind_log_context(postmortem_id=f"confluence:{event.page_id}")
+    return Enqueue(hashlib.sha256(delivery.body).hexdigest(), INGEST_TASK, [ingest.to_task()])
+
+
+def gdrive(settings: Settings, delivery: Delivery) -> Outcome:
+    """A Drive push notification of a live channel: poll the change feed (the notification says no more)."""
+    if settings.sources.gdocs is None:
+        return Answer({"status": "ignored"})
+    state = delivery.headers.get("X-Goog-Resource-State", "")
+    if state == "sync":
+        return Answer({"status": "ok"})  # the first message of every channel: nothing changed yet
+    channel = delivery.headers.get("X-Goog-Channel-ID", "")
+    number = delivery.headers.get("X-Goog-Message-Number", "")
+    if not number.isdigit():
+        # Drive numbers every message; without a number, dedupe on what the headers say.
+        goog = sorted((k.lower(), v) for k, v in delivery.headers.items() if k.lower().startswith("x-goog-"))
+        number = hashlib.sha256(repr(goog).encode()).hexdigest()
+    return Enqueue(f"{channel}:{number}", POLL_SOURCE_TASK, ["gdocs"])

@@ -14,6 +14,7 @@ from starlette.routing import Route
 
 from config.settings import Settings
 from worker.web import approvals, source_approvals, ticket_changes
+from worker.web.drive_channel import DriveChannel
 from worker.web.receive import Hook, Receiver, StoreOpener, hook_routes
 from worker.web.signatures import HubSignature, TimestampedSignature
 from worker.web.source_signatures import GitLabToken, NotionSignature
@@ -64,6 +65,14 @@ def gitlab_secret(settings: Settings) -> SecretStr | None:
     return settings.gitlab_webhook_secret or settings.webhook_secret
 
 
+def confluence_secret(settings: Settings) -> SecretStr | None:
+    return settings.confluence_webhook_secret or settings.webhook_secret
+
+
+def gdrive_secret(settings: Settings) -> SecretStr | None:
+    return settings.gdrive_channel_secret
+
+
 GITHUB_SIGNATURE = HubSignature("X-Hub-Signature-256")
 JIRA_SIGNATURE = HubSignature("X-Hub-Signature")  # Jira signs admin webhooks only
 
@@ -76,6 +85,11 @@ APPROVAL_HOOKS = (
     Hook("jira", "/hooks/jira", jira_secret, JIRA_SIGNATURE, tracker_limit, approvals.jira),
     Hook("notion", "/hooks/notion", notion_secret, NotionSignature(), tracker_limit, source_approvals.notion),
     Hook("gitlab", "/hooks/gitlab", gitlab_secret, GitLabToken(), tracker_limit, source_approvals.gitlab),
+    # Confluence Data Center admin webhooks sign like Jira's (Cloud has none: it is polled).
+    Hook("confluence", "/hooks/confluence", confluence_secret, HubSignature("X-Hub-Signature"),
+         tracker_limit, approvals.confluence),
+    Hook("gdrive", "/hooks/gdrive", gdrive_secret, DriveChannel(), tracker_limit, approvals.gdrive,
+         empty_body=True),
 )
 #: Hooks that write tracker ticket changes (status, due date, assignee) to the store at once.
 STATUS_HOOKS = (

@@ -112,6 +112,8 @@ class Hook:
     limit: Callable[[Settings], int]
     handle: Callable[[Settings, Delivery], Outcome]
     reasons: Mapping[int, str] = field(default_factory=dict)
+    #: The sender may post no body at all (Drive push notifications): the payload is then None.
+    empty_body: bool = False
 
 
 def _json(body: bytes) -> Any:
@@ -173,7 +175,8 @@ class Receiver:
             signed_at = hook.scheme.verify(secret, body, request.headers)
         except BadSignature as exc:
             raise HookError(401, str(exc)) from None
-        return Delivery(body=body, payload=_json(body), headers=request.headers, signed_at=signed_at)
+        payload = None if hook.empty_body and not body.strip() else _json(body)
+        return Delivery(body=body, payload=payload, headers=request.headers, signed_at=signed_at)
 
     async def answer(self, hook: Hook, outcome: Answer) -> JSONResponse:
         return JSONResponse(outcome.body, status_code=outcome.status)

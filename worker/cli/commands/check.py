@@ -19,7 +19,8 @@ if TYPE_CHECKING:
     help="Check the configuration against the trackers: credentials work; each team's Jira project and "
     "issue type, or GitHub repository and milestone, exist; the priority mapping names real priorities; "
     "each directory person can be assigned; and no field Jira requires on create is left unfilled (set "
-    "those in the team's jira.fields). Prints one line per problem; exits 2 when there is any, 3 when a "
+    "those in the team's jira.fields); each Confluence or Google Docs source's credentials, spaces or "
+    "folders, and approval rule. Prints one line per problem; exits 2 when there is any, 3 when a "
     "tracker could not be reached, 0 when all is well. It only reads.",
 )
 def command() -> int:
@@ -57,7 +58,7 @@ def diagnose(settings: Settings) -> list[Finding]:
         findings += _gitlab(settings, gitlab_teams)
     from connectors.contract_check import check_contract  # previews and write-back, where turned on
 
-    return findings + _vendor_sources(settings) + check_contract(settings)
+    return findings + _vendor_sources(settings) + _sources(settings) + check_contract(settings)
 
 
 def _vendor_sources(settings: Settings) -> list[Finding]:
@@ -83,6 +84,18 @@ def _gitlab(settings: Settings, teams: list[Team]) -> list[Finding]:
     for team in teams:
         assert team.gitlab is not None
         findings += check_destination(GitLabTracker(connection, team.gitlab), connection, team.gitlab, people)
+    return findings
+
+
+def _sources(settings: Settings) -> list[Finding]:
+    """The document sources' credentials, access and approval rules (connectors/sources/source_check)."""
+    from connectors.sources.source_check import check_confluence, check_gdocs
+
+    findings: list[Finding] = []
+    if settings.sources.confluence is not None:
+        findings += check_confluence(settings, settings.sources.confluence)
+    if settings.sources.gdocs is not None:
+        findings += check_gdocs(settings, settings.sources.gdocs)
     return findings
 
 
