@@ -159,6 +159,8 @@ class GitLabStandIn(GitLabWrites, StandInServer):
     def _project(self, given: str, **_: Any) -> Reply:
         self._check_project(given)
         return Reply(200, {"id": self.project_id, "path_with_namespace": self.project,
+                           "permissions": {"project_access": {"access_level": self.access_level},
+                                           "group_access": None},
                            "default_branch": self.default_branch, "web_url": f"{self.url}/{self.project}"})
 
     def _resolve(self, ref: str) -> Commit:
@@ -171,7 +173,8 @@ class GitLabStandIn(GitLabWrites, StandInServer):
         self._check_project(given)
         if name not in self.branches:
             raise HttpError(404, {"message": "404 Branch Not Found"})
-        return Reply(200, {"name": name, "commit": {"id": self.branches[name]}})
+        return Reply(200, {"name": name, "commit": {"id": self.branches[name]},
+                           "can_push": self.access_level >= 30 and name not in self.protected})
 
     def _tree(self, given: str, *, query: dict[str, list[str]], **_: Any) -> Reply:
         self._check_project(given)

@@ -35,6 +35,9 @@ class GitLabWrites:
         self.commit_comments: dict[str, list[str]] = {}
         self.before_files_put: Callable[[], object] | None = None
         self._note_ids = 0
+        #: The token user's access level (40: Maintainer) and branches it may not push to.
+        self.access_level = 40
+        self.protected: set[str] = set()
 
     def write_routes(self) -> list[tuple[str, str, Any]]:
         p = r"/api/v4/projects/([^/]+)"
@@ -70,6 +73,8 @@ class GitLabWrites:
         branch = str(payload.get("branch") or "")
         if branch not in self.branches:
             raise HttpError(400, {"message": "You can only create or edit files when you are on a branch"})
+        if branch in self.protected:
+            raise HttpError(403, {"message": "403 Forbidden - You are not allowed to push into this branch"})
         if self.before_files_put is not None:
             hook, self.before_files_put = self.before_files_put, None
             hook()

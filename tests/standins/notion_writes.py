@@ -57,6 +57,8 @@ class NotionWrites:
     def _init_writes(self) -> None:
         self.comments: list[dict[str, Any]] = []
         self._page_hooks: list[list[Any]] = []
+        #: The integration's comment capabilities: without "read", listing comments answers 403.
+        self.read_comments = True
 
     def write_routes(self) -> list[tuple[str, str, Any]]:
         return [
@@ -159,6 +161,9 @@ class NotionWrites:
         return {"object": "comment", **comment}
 
     def _list_comments(self, *, query: dict[str, list[str]], **_: Any) -> Reply:
+        if not self.read_comments:
+            raise HttpError(403, {"object": "error", "status": 403, "code": "restricted_resource",
+                                  "message": "Insufficient permissions for this endpoint."})
         block = (query.get("block_id") or [""])[0].replace("-", "")
         found = [self._comment_json(c) for c in self.comments
                  if c["parent"]["page_id"].replace("-", "") == block]

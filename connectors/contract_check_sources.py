@@ -1,0 +1,84 @@
+"""`followthrough check` for the contract on GitLab and Notion: can we write where previews and links go?
+
+GitLab: `GET /projects/:id` gives our access level (project or group, the higher): a preview note needs
+Reporter (20), proposing links as a merge request needs Developer (30); committing to the postmortem
+branch directly needs `can_push` on that branch (`GET .../repository/branches/:branch`, which answers
+for the token's user, protected branches included). Notion: the integration's capabilities cannot be
+read, but reading comments needs the "read comments" capability: `GET /v1/comments` on a page of a
+configured database answers 403 without it; inserting comments and updating content can only be proved
+by writing, which `check` never does (the docs say to turn those capabilities on).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from config.settings import Settings
+from connectors.check import Finding
+from connectors.errors import AuthError, TrackerError, Transient
+
+
+def check_source_contracts(settings: Settings) -> list[Finding]:
+    return _gitlab(settings) + _notion(settings)
+
+
+def _gitlab(settings: Settings) -> list[Finding]:
+    from connectors.gitlab_client import Connection
+    from connectors.sources.gitlab import GitLabReader
+
+    source = settings.sources.gitlab
+    if source is None or not (source.contract.preview or source.contract.write_back):
+        return []
+    where = f"gitlab source {source.project}"
+    if settings.gitlab_token is None:
+        return [Finding(where, "previews or write-back are on but GITLAB_TOKEN is not set")]
+    connection = Connection(settings, timeout=15)
+    path = quote(source.project, safe="")
+    try:
+        with connection.mapped(source.project):
+            project = GitLabReader(settings, connection=connection)._get(source.project, f"/projects/{path}")
+            permissions = project.get("permissions") or {}
+            level = max(int((permissions.get(k) or {}).get("access_level") or 0)
+                        for k in ("project_access", "group_access"))
+            branch = source.branch or str(project.get("default_branch") or "")
+            can_push = None
+            if source.contract.write_back and source.contract.write_mode == "branch":
+                reply = GitLabReader(settings, connection=connection)._get(
+                    f"{source.project}@{branch}",
+                    f"/projects/{path}/repository/branches/{quote(branch, safe='')}")
+                can_push = bool(reply.get("can_push"))
+    except TrackerError as exc:
+        return [Finding(where, f"cannot read the project: {exc}", unreachable=isinstance(exc, Transient))]
+    findings = []
+    if source.contract.preview and level < 20:
+        findings.append(Finding(where, "the token's user cannot comment on merge requests (Reporter needed)"))
+    if can_push is False:
+        findings.append(Finding(where, f"the token's user cannot push to {branch}: write-back commits "
+                                       "need it"))
+    if source.contract.write_back and source.contract.write_mode == "pull" and level < 30:
+        findings.append(Finding(where, "the token's user cannot open merge requests (Developer needed)"))
+    return findings
+
+
+def _notion(settings: Settings) -> list[Finding]:
+    from connectors.sources.notion import NotionReader
+
+    source = settings.sources.notion
+    if source is None or not (source.contract.preview or source.contract.write_back):
+        return []
+    where = "notion source"
+    if settings.notion_token is None:
+        return [Finding(where, "previews or write-back are on but NOTION_TOKEN is not set")]
+    reader = NotionReader(settings)
+    try:
+        page = next((p for d in source.databases for ds in reader.data_sources(d)
+                     for p in reader._query(ds, {"page_size": 1})[:1]), None)
+        if page is not None:
+            reader._call("notion comments", lambda c: c.comments.list(block_id=page.page.page, page_size=1))
+    except AuthError:
+        return [Finding(where, "the integration cannot read comments: turn on its comment capabilities "
+                               "(read and insert) and \"Update content\" for previews and write-back")]
+    except TrackerError as exc:
+        return [Finding(where, f"cannot read a page's comments: {exc}",
+                        unreachable=isinstance(exc, Transient))]
+    return []
