@@ -199,6 +199,9 @@ class ConfluenceSource(_Strict):
     #: Hours between polls without the `lastmodified` window: a label added to an old page does not
     #: change when it was last modified, so only a full listing sees that approval.
     full_scan_hours: float = Field(default=6, gt=0)
+    #: Preview (a footer comment while the page has `contract.review_label`) and link write-back (a page
+    #: update with the version read plus one; Cloud): off by default.
+    contract: SourceContract = SourceContract()
 
     @model_validator(mode="after")
     def _status_on_cloud(self) -> ConfluenceSource:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from config.settings import Settings
 from config.sources import GitHubSource
+from connectors.contract_confluence import storage_paragraphs
 from connectors.contract_github import GitHubFileWriter, GitHubPullWriter, GitHubReview
 from connectors.contract_jira import JiraReview
 from connectors.errors import AuthError, Conflict, Invalid, NotFound
@@ -28,6 +29,7 @@ from worker.contract.planned import preview_one
 from worker.contract.planned import team_allows as _team_allows
 from worker.contract.preview import Preview
 from worker.contract.source_flows import vendor_writer
+from worker.contract.storage import storage_links
 from worker.contract.writeback import DocumentWriter, Tracked, WriteBack, write_back
 from worker.models import ActionItem
 from worker.sync import pipeline
@@ -141,7 +143,7 @@ class _CommentOnly:
 def write_back_wanted(settings: Settings) -> bool:
     """Whether any source has write-back on (the sync task queues a write-back only then)."""
     found = settings.sources
-    sources = (found.github, found.jira, found.gitlab, found.notion)
+    sources = (found.github, found.jira, found.gitlab, found.notion, found.confluence)
     return any(source is not None and source.contract.write_back for source in sources)
 
 
@@ -195,9 +197,12 @@ def write_back_postmortem(settings: Settings, postmortem_key: str) -> WriteBack 
         return list(parsed.action_items)
 
     dialect = Dialect.WIKI if (filename or "").endswith((".jira", ".wiki")) else Dialect.MARKDOWN
+    storage = (filename or "").endswith(".xhtml")  # Confluence: edited as XML, the comment in storage
     try:
         result = write_back(writer, parse, tickets, dialect, max_attempts=attempts,
-                            add_column=team.contract.add_column, done_marker=team.contract.done_marker)
+                            add_column=team.contract.add_column, done_marker=team.contract.done_marker,
+                            editor=storage_links if storage else None,
+                            render_comment=storage_paragraphs if storage else lambda text: text)
     except (NotFound, AuthError, Invalid) as exc:
         # The file or issue is gone, or we may not write it: retrying will not help; say why, once.
         log.warning("write-back of %s: not written: %s", postmortem_key, exc)

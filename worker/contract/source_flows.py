@@ -10,9 +10,11 @@ updates after a re-read). Each is a no-op unless the source and the team both tu
 from __future__ import annotations
 
 from config.settings import Settings
+from connectors.contract_confluence import MARKER, ConfluencePageWriter, ConfluenceReview, storage_paragraphs
 from connectors.contract_gitlab import GitLabFileWriter, GitLabReview
 from connectors.contract_notion import NotionPageWriter, NotionReview
-from connectors.sources import GitLabFile, NotionPage, SourceRef, stable_id
+from connectors.sources import ConfluencePage, GitLabFile, NotionPage, SourceRef, stable_id
+from connectors.sources.confluence import ConfluenceReader
 from connectors.sources.gitlab import GitLabReader
 from connectors.sources.notion import NotionReader, build_client, status_value
 from worker.contract import render
@@ -86,4 +88,30 @@ def vendor_writer(settings: Settings, ref: SourceRef) -> tuple[DocumentWriter, i
         return writer, gitlab.contract.max_attempts, ref.path.rsplit("/", 1)[-1]
     if isinstance(ref, NotionPage) and notion is not None and notion.contract.write_back:
         return NotionPageWriter(settings, ref.page), notion.contract.max_attempts, f"{ref.page}.md"
+    confluence = settings.sources.confluence
+    if isinstance(ref, ConfluencePage) and confluence is not None and confluence.contract.write_back \
+            and confluence.edition == "cloud":
+        page = ConfluencePageWriter(settings, confluence, ref.page_id)
+        return page, confluence.contract.max_attempts, f"confluence-{ref.page_id}.xhtml"
     return None
+
+
+def preview_confluence(settings: Settings, page_id: str) -> tuple[str, tuple[tuple[str, Preview], ...],
+                                                                      str]:
+    """Post or edit the one preview footer comment of a page carrying the review label (Cloud)."""
+    source = settings.sources.confluence
+    if source is None or not source.contract.preview or source.edition != "cloud":
+        return "off: previews are not enabled for Confluence Cloud", (), ""
+    reader = ConfluenceReader(settings, source)
+    page = reader._read_cloud(page_id)
+    if source.contract.review_label not in page.labels or source.space(page.space_key) is None:
+        return "off: the page is not under review in a configured space", (), ""
+    ref = ConfluencePage(page_id)
+    preview = preview_one(settings, page.body.encode("utf-8"), source=str(ref), identity=stable_id(ref),
+                          team=source.team, filename=f"confluence-{page_id}.xhtml")
+    if preview is None:
+        return "off: the team has previews off", (), ""
+    previews = ((page.title or page_id, preview),)
+    body = MARKER + storage_paragraphs(render.plain(previews))
+    action = ConfluenceReview(settings, source, page_id, reader=reader).upsert_comment(body)
+    return action, previews, body
