@@ -33,6 +33,8 @@ class SourceContract(_Strict):
     review_status: str = "In Review"
     #: Confluence: the label a page carries while it is reviewed (the preview is kept there).
     review_label: str = "postmortem-review"
+    #: Google Docs: Drive folders whose documents are under review (the preview is kept there).
+    review_folders: tuple[str, ...] = ()
     #: Jira: edit the review's description (guarded by a re-read), or only comment where edits are barred.
     edit_description: bool = True
     #: Read-apply-write attempts before giving up and leaving a comment with the links instead.

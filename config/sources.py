@@ -227,6 +227,9 @@ class GDocsSource(_Strict):
     channel_hours: float = Field(default=24, gt=0, le=24 * 7)
     #: Hours between full listings of the approved folders besides the change feed (a repair pass).
     full_scan_hours: float = Field(default=24, gt=0)
+    #: Preview (one Drive comment while the document is in `contract.review_folders`) and link write-back
+    #: (documents.batchUpdate with requiredRevisionId): off by default.
+    contract: SourceContract = SourceContract()
 
     def covers(self, parents: list[str] | tuple[str, ...]) -> bool:
         """Whether a file with these parent folder ids sits in an approved folder."""

@@ -143,7 +143,7 @@ class _CommentOnly:
 def write_back_wanted(settings: Settings) -> bool:
     """Whether any source has write-back on (the sync task queues a write-back only then)."""
     found = settings.sources
-    sources = (found.github, found.jira, found.gitlab, found.notion, found.confluence)
+    sources = (found.github, found.jira, found.gitlab, found.notion, found.confluence, found.gdocs)
     return any(source is not None and source.contract.write_back for source in sources)
 
 

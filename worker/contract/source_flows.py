@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from config.settings import Settings
 from connectors.contract_confluence import MARKER, ConfluencePageWriter, ConfluenceReview, storage_paragraphs
+from connectors.contract_gdocs import GoogleDocReview, GoogleDocWriter
 from connectors.contract_gitlab import GitLabFileWriter, GitLabReview
 from connectors.contract_notion import NotionPageWriter, NotionReview
-from connectors.sources import ConfluencePage, GitLabFile, NotionPage, SourceRef, stable_id
+from connectors.sources import ConfluencePage, GitLabFile, GoogleDoc, NotionPage, SourceRef, stable_id
 from connectors.sources.confluence import ConfluenceReader
+from connectors.sources.gdocs import DriveReader
 from connectors.sources.gitlab import GitLabReader
 from connectors.sources.notion import NotionReader, build_client, status_value
 from worker.contract import render
@@ -93,7 +95,34 @@ def vendor_writer(settings: Settings, ref: SourceRef) -> tuple[DocumentWriter, i
             and confluence.edition == "cloud":
         page = ConfluencePageWriter(settings, confluence, ref.page_id)
         return page, confluence.contract.max_attempts, f"confluence-{ref.page_id}.xhtml"
+    gdocs = settings.sources.gdocs
+    if isinstance(ref, GoogleDoc) and gdocs is not None and gdocs.contract.write_back:
+        # The document is read as lines (one per paragraph) and parsed as Markdown for write-back.
+        return GoogleDocWriter(settings, ref.file_id), gdocs.contract.max_attempts, f"gdocs-{ref.file_id}.md"
     return None
+
+
+def preview_gdocs(settings: Settings, file_id: str) -> tuple[str, tuple[tuple[str, Preview], ...], str]:
+    """Post or edit the one preview Drive comment of a document in a review folder."""
+    source = settings.sources.gdocs
+    if source is None or not source.contract.preview or not source.contract.review_folders:
+        return "off: previews are not enabled for Google Docs", (), ""
+    reader = DriveReader(settings, source)
+    meta = reader.metadata(file_id)
+    folders = set(meta.get("parents") or ())
+    if meta.get("trashed") or not folders & set(source.contract.review_folders):
+        return "off: the document is not in a review folder", (), ""
+    export = reader.drive().files().export(fileId=file_id, mimeType="text/html")
+    html = reader._run(f"gdocs:{file_id}", export)
+    content = html.encode("utf-8") if isinstance(html, str) else bytes(html)
+    ref = GoogleDoc(file_id)
+    preview = preview_one(settings, content, source=str(ref), identity=stable_id(ref), team=source.team,
+                          filename=f"gdocs-{file_id}.html")
+    if preview is None:
+        return "off: the team has previews off", (), ""
+    previews = ((str(meta.get("name") or file_id), preview),)
+    body = render.plain(previews)
+    return GoogleDocReview(settings, file_id).upsert_comment(body, render.PLAIN_MARKER), previews, body
 
 
 def preview_confluence(settings: Settings, page_id: str) -> tuple[str, tuple[tuple[str, Preview], ...],
