@@ -6,7 +6,10 @@ branch directly needs `can_push` on that branch (`GET .../repository/branches/:b
 for the token's user, protected branches included). Notion: the integration's capabilities cannot be
 read, but reading comments needs the "read comments" capability: `GET /v1/comments` on a page of a
 configured database answers 403 without it; inserting comments and updating content can only be proved
-by writing, which `check` never does (the docs say to turn those capabilities on).
+by writing, which `check` never does (the docs say to turn those capabilities on). Confluence: the
+content permission check (`POST /wiki/rest/api/content/{id}/permission/check`, operation `update`) for our
+account on one approved page of each space. Google Docs: Drive `capabilities.canEdit` of each approved and
+review folder (Editor access is needed for `batchUpdate` and comments).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from connectors.errors import AuthError, TrackerError, Transient
 
 
 def check_source_contracts(settings: Settings) -> list[Finding]:
-    return _gitlab(settings) + _notion(settings)
+    return _gitlab(settings) + _notion(settings) + _confluence(settings) + _gdocs(settings)
 
 
 def _gitlab(settings: Settings) -> list[Finding]:
@@ -82,3 +85,55 @@ def _notion(settings: Settings) -> list[Finding]:
         return [Finding(where, f"cannot read a page's comments: {exc}",
                         unreachable=isinstance(exc, Transient))]
     return []
+
+
+def _confluence(settings: Settings) -> list[Finding]:
+    from connectors.contract_confluence import ConfluencePageWriter
+    from connectors.sources.confluence import ConfluenceReader
+
+    source = settings.sources.confluence
+    if source is None or not (source.contract.preview or source.contract.write_back):
+        return []
+    if source.edition != "cloud":
+        return [Finding("confluence", "previews and write-back are available on Confluence Cloud only")]
+    reader = ConfluenceReader(settings, source)
+    findings: list[Finding] = []
+    try:
+        me = str((reader.get_json("confluence user", "rest/api/user/current") or {}).get("accountId") or "")
+        for space in source.spaces:
+            pages = reader.approved(space, minutes=None)[:1]
+            if not pages:
+                continue
+            writer = ConfluencePageWriter(settings, source, pages[0].page_id, reader=reader)
+            reply = writer._send(f"confluence:{pages[0].page_id}", "post",
+                                 f"rest/api/content/{pages[0].page_id}/permission/check",
+                                 {"subject": {"type": "user", "identifier": me}, "operation": "update"})
+            if not (reply or {}).get("hasPermission"):
+                findings.append(Finding(f"confluence space {space.key}", "the account cannot edit its pages: "
+                                        "write-back updates them"))
+    except TrackerError as exc:
+        findings.append(Finding("confluence", f"cannot check permissions: {exc}",
+                                unreachable=isinstance(exc, Transient)))
+    return findings
+
+
+def _gdocs(settings: Settings) -> list[Finding]:
+    from connectors.sources.gdocs import DriveReader
+
+    source = settings.sources.gdocs
+    if source is None or not (source.contract.preview or source.contract.write_back):
+        return []
+    reader = DriveReader(settings, source)
+    findings: list[Finding] = []
+    for folder in (*source.approved_folders, *source.contract.review_folders):
+        try:
+            reply = reader._run(f"gdocs folder {folder}", reader.drive().files().get(
+                fileId=folder, fields="id,capabilities(canEdit)", supportsAllDrives=True))
+        except TrackerError as exc:
+            findings.append(Finding(f"gdocs folder {folder}", f"cannot read it: {exc}",
+                                    unreachable=isinstance(exc, Transient)))
+            continue
+        if not (reply.get("capabilities") or {}).get("canEdit"):
+            findings.append(Finding(f"gdocs folder {folder}", "the account is not an editor: write-back and "
+                                    "preview comments need Editor access"))
+    return findings

@@ -78,3 +78,39 @@ def test_off_by_default_nothing_is_checked(tmp_path: Path, gitlab: GitLabStandIn
     gitlab.protected.add("main")
     check(tmp_path, gitlab, notion, database, {})
     assert notion.count("GET", r"/v1/comments") == 0
+
+
+def test_confluence_and_google_docs_write_access_is_checked(tmp_path: Path) -> None:
+    from tests.standins.confluence import ConfluenceStandIn
+    from tests.standins.gdrive import DriveStandIn
+
+    with ConfluenceStandIn(edition="cloud", spaces=("PM",)) as conf, DriveStandIn() as drive:
+        conf.create("PM", "A", "<h2>Action items</h2><ul><li>Add an alert</li></ul>",
+                    labels=("postmortem-approved",))
+        approved, review = drive.folder("Approved"), drive.folder("Review")
+
+        def check_both() -> list[str]:
+            config = write_config(
+                tmp_path,
+                teams={"ops": {"tracker": "github", "github": {"repo": "acme/web"}, "contract": ON}},
+                sources={"confluence": {"url": conf.base, "spaces": [{"key": "PM"}], "contract": ON},
+                         "gdocs": {"approved_folders": [approved],
+                                   "contract": {**ON, "review_folders": [review]}}})
+            env = {"FOLLOWTHROUGH_CONFIG": str(config),
+                   "FOLLOWTHROUGH_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
+                   "CONFLUENCE_EMAIL": conf.email, "CONFLUENCE_API_TOKEN": conf.api_token,
+                   "GOOGLE_BEARER_TOKEN": "drive-token", "GOOGLE_API_URL": drive.url}
+            proc = run(tmp_path, "check", env=env)
+            return [line for line in proc.stdout.splitlines() if "editor" in line or "cannot edit" in line]
+
+        assert check_both() == []
+        assert conf.count("POST", r"/permission/check$") == 1
+        conf.can_update = False
+        drive.role = "commenter"
+        assert check_both() == [
+            "confluence space PM: the account cannot edit its pages: write-back updates them",
+            f"gdocs folder {approved}: the account is not an editor: write-back and preview comments need "
+            "Editor access",
+            f"gdocs folder {review}: the account is not an editor: write-back and preview comments need "
+            "Editor access",
+        ]

@@ -29,6 +29,8 @@ class ConfluenceWrites:
     def _init_writes(self) -> None:
         self.footer_comments: list[dict[str, Any]] = []
         self.before_page_put: Callable[[], object] | None = None
+        #: Whether our account may update pages (the content permission check's answer).
+        self.can_update = True
 
     def write_routes(self) -> list[tuple[str, str, Any]]:
         return [
@@ -36,6 +38,7 @@ class ConfluenceWrites:
             ("GET", r"/wiki/api/v2/pages/(\d+)/footer-comments", self._list_comments),
             ("POST", r"/wiki/api/v2/footer-comments", self._create_comment),
             ("PUT", r"/wiki/api/v2/footer-comments/(\d+)", self._update_comment),
+            ("POST", r"/wiki/rest/api/content/(\d+)/permission/check", self._permission_check),
         ]
 
     def add_footer_comment(self, page_id: str, value: str, author: str) -> None:
@@ -85,3 +88,11 @@ class ConfluenceWrites:
         comment["body"], comment["version"] = str((data.get("body") or {}).get("value") or ""), \
             comment["version"] + 1
         return Reply(self._comment_json(comment))
+
+    def _permission_check(self, page_id: str, *, body: bytes, **_: Any) -> Reply:
+        data = json.loads(body or b"{}")
+        self._page(page_id)
+        if data.get("operation") not in ("read", "update", "delete"):
+            raise Fail(400, {"message": "operation must be read, update or delete"})
+        allowed = data["operation"] == "read" or self.can_update
+        return Reply({"hasPermission": allowed, "errors": []})

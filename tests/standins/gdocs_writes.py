@@ -34,6 +34,8 @@ class GDocsWrites:
         self.paragraphs: dict[str, list[tuple[str, list[Char]]]] = {}  # file id -> (style, chars)
         self.drive_comments: dict[str, list[dict[str, Any]]] = {}
         self.before_batch_update: Callable[[], object] | None = None
+        #: The account's role on every file ("writer", "commenter" or "reader"): Drive's capabilities.
+        self.role = "writer"
 
     def write_routes(self) -> list[tuple[str, str, Any]]:
         return [

@@ -211,9 +211,13 @@ class DriveStandIn(GDocsWrites, RestStandIn):
         self._bearer(headers)
         return Reply({"user": {"emailAddress": self.email, "kind": "drive#user"}})
 
-    def _get(self, file_id: str, *, headers: Mapping[str, str], **_: Any) -> Reply:
+    def _get(self, file_id: str, *, headers: Mapping[str, str], query: Query, **_: Any) -> Reply:
         self._bearer(headers)
-        return Reply(self._meta(self._file(file_id)))
+        meta = self._meta(self._file(file_id))
+        if "capabilities" in query.get("fields", [""])[0]:
+            meta["capabilities"] = {"canEdit": self.role == "writer",
+                                    "canComment": self.role in ("writer", "commenter")}
+        return Reply(meta)
 
     def _export(self, file_id: str, *, query: Query, headers: Mapping[str, str], **_: Any) -> Reply:
         self._bearer(headers)
