@@ -195,6 +195,19 @@ def test_concurrent_human_edit_is_kept(gh: GitHubStandIn, notion: NotionStandIn,
     assert sum(1 for line in texts if "/issues/" in line) == 3
 
 
+def test_edit_of_the_item_block_in_the_same_minute_is_kept(gh: GitHubStandIn, notion: NotionStandIn,
+                                                           database: str, settings: Settings) -> None:
+    page = notion.add_page(database, "Database outage", blocks(), status="Approved")
+    result = ingest(settings, page)
+    alert = notion.find_block(page, "disk usage alert")
+    notion.same_minute = True  # last_edited_time cannot show this edit: the block re-read must
+    notion.before_page_read(1, lambda: notion.person_recolours(alert, "blue"))
+    outcome = write_back_postmortem(settings, result.postmortem_key)
+    assert outcome is not None and outcome.status == "written" and outcome.attempts == 2
+    pieces = notion.blocks[alert]["to_do"]["rich_text"]
+    assert pieces[0]["annotations"]["color"] == "blue" and "/issues/" in pieces[-1]["plain_text"]
+
+
 def test_conflict_every_time_leaves_a_comment(gh: GitHubStandIn, notion: NotionStandIn, database: str,
                                               settings: Settings) -> None:
     page = notion.add_page(database, "Database outage", blocks(), status="Approved")

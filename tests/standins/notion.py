@@ -98,8 +98,10 @@ class NotionStandIn(NotionWrites, StandInServer):
 
     # --- test helpers --------------------------------------------------------------------------
     def tick(self) -> datetime:
-        """A strictly later edit time (Notion rounds to the minute; the stand-in steps a minute)."""
-        self._clock += timedelta(minutes=1)
+        """A strictly later edit time (Notion rounds to the minute; the stand-in steps a minute), or the
+        same one while `same_minute` is set (edits within one minute: `last_edited_time` does not move)."""
+        if not self.same_minute:
+            self._clock += timedelta(minutes=1)
         return self._clock
 
     def add_database(self) -> str:

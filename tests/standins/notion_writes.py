@@ -59,6 +59,8 @@ class NotionWrites:
         self._page_hooks: list[list[Any]] = []
         #: The integration's comment capabilities: without "read", listing comments answers 403.
         self.read_comments = True
+        #: Edits within one minute: the page's `last_edited_time` does not move (Notion's precision).
+        self.same_minute = False
 
     def write_routes(self) -> list[tuple[str, str, Any]]:
         return [
@@ -113,6 +115,17 @@ class NotionWrites:
         with self.lock:  # type: ignore[attr-defined]
             block = self.blocks[block_id]
             block[str(block["type"])]["rich_text"] = stored_rich_text([{"text": {"content": text}}])
+            page = self.page_of_block(block_id)
+            if page is not None:
+                self.pages[page].edited = self.tick()
+
+    def person_recolours(self, block_id: str, color: str) -> None:
+        """A person colours a block's text (its words stay; the page's edit time moves unless
+        `same_minute`)."""
+        with self.lock:  # type: ignore[attr-defined]
+            block = self.blocks[block_id]
+            for piece in block[str(block["type"])]["rich_text"]:
+                piece["annotations"] = {**(piece.get("annotations") or {}), "color": color}
             page = self.page_of_block(block_id)
             if page is not None:
                 self.pages[page].edited = self.tick()
