@@ -17,6 +17,7 @@ from tests.servers import RedisServer
 from tests.standins.confluence import ConfluenceStandIn
 from tests.standins.gdrive import DriveStandIn
 from tests.standins.github import GitHubStandIn
+from worker.sync import pipeline
 from worker.tasks.names import PREVIEW_SWEEP_TASK
 
 PAGE = "<h2>Action items</h2><ul><li>Add a disk usage alert on the primary (owner: Ana Lima)</li></ul>"
@@ -56,6 +57,7 @@ def test_review_sweep_keeps_one_preview_per_document(redis_url: str, tmp_path: P
                      "gdocs": {"approved_folders": [approved],
                                "contract": {**ON, "review_folders": [review]}}})
         assert "preview-reviews" in beat_schedule(settings)
+        pipeline.open_store(settings)  # a running service's store exists (and holds no postmortem yet)
         app = make_celery(settings)
         with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=20):
             first = app.send_task(PREVIEW_SWEEP_TASK).get(timeout=60)
