@@ -194,6 +194,7 @@ def _model_in(annotation: Any) -> type[BaseModel] | None:
 def _walk(model: type[BaseModel], prefix: str) -> list[str]:
     import typing
 
+    from config.contract import SourceContract
     from config.teams import FollowupPolicy
 
     keys: list[str] = []
@@ -201,6 +202,8 @@ def _walk(model: type[BaseModel], prefix: str) -> list[str]:
         if name == "name" and prefix.startswith("teams."):
             continue  # filled from the mapping's key
         path = f"{prefix}{name}"
+        if prefix.startswith("sources.") and _model_in(info.annotation) is SourceContract:
+            path = "sources.<source>.contract"  # every source takes the same keys: documented once
         keys.append(path)
         annotation = info.annotation
         origin = typing.get_origin(annotation)
@@ -229,7 +232,7 @@ def yaml_keys() -> list[str]:
     for name in ("teams", "people", "sources", "followup"):
         info = Settings.model_fields[name]
         keys += _walk(_wrapper(name, info), "")
-    return keys
+    return list(dict.fromkeys(keys))
 
 
 def _wrapper(name: str, info: FieldInfo) -> type[BaseModel]:

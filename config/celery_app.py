@@ -31,6 +31,7 @@ from worker.tasks.names import (
     INGEST_QUEUE,
     INGEST_TASK,
     INGEST_TASKS,
+    PREVIEW_SWEEP_TASK,
     RECONCILE_TASK,
     REFRESH_TASK,
     REMIND_TASK,
@@ -194,6 +195,12 @@ def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
             "options": {"expires": reconcile},
         },
     }
+    sources = settings.sources
+    if (sources.confluence is not None and sources.confluence.contract.preview) or (
+            sources.gdocs is not None and sources.gdocs.contract.preview):
+        # Confluence pages and Google Docs under review have no review event: their previews are swept.
+        schedule["preview-reviews"] = {"task": PREVIEW_SWEEP_TASK, "schedule": reconcile,
+                                       "options": {"expires": reconcile}}
     schedule.update(beat_entries(settings))
     return schedule
 

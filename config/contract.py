@@ -31,6 +31,10 @@ class SourceContract(_Strict):
     write_mode: Literal["branch", "pull"] = "branch"
     #: Jira: the status a postmortem review sits in while it is reviewed (the preview is kept there).
     review_status: str = "In Review"
+    #: Confluence: the label a page carries while it is reviewed (the preview is kept there).
+    review_label: str = "postmortem-review"
+    #: Google Docs: Drive folders whose documents are under review (the preview is kept there).
+    review_folders: tuple[str, ...] = ()
     #: Jira: edit the review's description (guarded by a re-read), or only comment where edits are barred.
     edit_description: bool = True
     #: Read-apply-write attempts before giving up and leaving a comment with the links instead.

@@ -103,6 +103,9 @@ class NotionSource(_Strict):
     #: Our integration's bot user id: events whose authors are all this bot are our own edits, ignored.
     #: Unset: events whose authors are all bots or agents are ignored.
     bot_id: str | None = None
+    #: Preview (a page comment while the status is `contract.review_status`) and link write-back (block
+    #: updates): off by default.
+    contract: SourceContract = SourceContract()
 
     @field_validator("databases")
     @classmethod
@@ -127,6 +130,9 @@ class GitLabSource(_Strict):
     extensions: tuple[str, ...] = DEFAULT_EXTENSIONS
     #: Also read incident issues (`issue_type=incident`) of the project as postmortems.
     incidents: bool = False
+    #: Preview (one merge-request note) and link write-back (files API; `write_mode: pull` proposes the
+    #: links as a merge request): off by default.
+    contract: SourceContract = SourceContract()
 
     @field_validator("project")
     @classmethod
@@ -193,6 +199,9 @@ class ConfluenceSource(_Strict):
     #: Hours between polls without the `lastmodified` window: a label added to an old page does not
     #: change when it was last modified, so only a full listing sees that approval.
     full_scan_hours: float = Field(default=6, gt=0)
+    #: Preview (a footer comment while the page has `contract.review_label`) and link write-back (a page
+    #: update with the version read plus one; Cloud): off by default.
+    contract: SourceContract = SourceContract()
 
     @model_validator(mode="after")
     def _status_on_cloud(self) -> ConfluenceSource:
@@ -218,6 +227,9 @@ class GDocsSource(_Strict):
     channel_hours: float = Field(default=24, gt=0, le=24 * 7)
     #: Hours between full listings of the approved folders besides the change feed (a repair pass).
     full_scan_hours: float = Field(default=24, gt=0)
+    #: Preview (one Drive comment while the document is in `contract.review_folders`) and link write-back
+    #: (documents.batchUpdate with requiredRevisionId): off by default.
+    contract: SourceContract = SourceContract()
 
     def covers(self, parents: list[str] | tuple[str, ...]) -> bool:
         """Whether a file with these parent folder ids sits in an approved folder."""

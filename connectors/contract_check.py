@@ -14,7 +14,9 @@ from connectors.errors import TrackerError, Transient
 
 
 def check_contract(settings: Settings) -> list[Finding]:
-    return _github(settings) + _jira(settings)
+    from connectors.contract_check_sources import check_source_contracts  # GitLab and Notion
+
+    return _github(settings) + _jira(settings) + check_source_contracts(settings)
 
 
 def _github(settings: Settings) -> list[Finding]:

@@ -75,22 +75,31 @@ _NESTING = frozenset({"bulleted_list_item", "numbered_list_item", "to_do", "togg
 
 def render(blocks: Sequence[Block], *, depth: int = 0) -> list[str]:
     """Markdown lines of `blocks` (and their attached children), list children indented."""
-    lines: list[str] = []
+    return [line for line, _ in render_mapped(blocks, depth=depth)]
+
+
+def render_mapped(blocks: Sequence[Block], *, depth: int = 0) -> list[tuple[str, Block | None]]:
+    """`render`'s pieces, each with the block it was rendered from (None for table borders and the
+    like): write-back maps an edited line back to the one block it must update."""
+    lines: list[tuple[str, Block | None]] = []
     indent = "  " * depth
     for block in blocks:
         kind = str(block.get("type"))
         if kind == "table":
-            lines += _table(block)
+            rows = [row for row in block.get("children", []) if row.get("type") == "table_row"]
+            rendered = _table(block)
+            owners: list[Block | None] = [None, rows[0], None, *rows[1:], None] if rows else [None, None]
+            lines += list(zip(rendered, owners, strict=True))
             continue
         if kind == "code":
-            lines += _code(block)
+            lines += [(line, None) for line in _code(block)]
             continue
         line = _LINES.get(kind)
         if line is not None:
-            lines.append(indent + line(block))
+            lines.append((indent + line(block), block))
         children = block.get("children") or []
         if children:
-            lines += render(children, depth=depth + 1 if kind in _NESTING else depth)
+            lines += render_mapped(children, depth=depth + 1 if kind in _NESTING else depth)
     return lines
 
 

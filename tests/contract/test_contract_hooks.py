@@ -111,3 +111,38 @@ def test_previews_off_by_default_queue_nothing(redis_url: str, tmp_path: Path) -
         assert deliver(client, "/hooks/github", pull_body("opened"), 1) == 200
         assert deliver(client, "/hooks/jira", issue_body("In Review"), 2) == 200
     assert queued(redis) == []
+
+
+def test_gitlab_merge_request_versions_queue_previews_only_when_on(redis_url: str, tmp_path: Path) -> None:
+    from tests.standins.gitlab import GitLabStandIn
+    from worker.tasks.names import INGEST_GITLAB_TASK, PREVIEW_GITLAB_TASK
+
+    redis = Redis.from_url(redis_url)
+    gitlab = GitLabStandIn()  # only its signed deliveries are used (no server is started)
+
+    def event(action: str, state: str = "opened", target: str = "main") -> dict[str, Any]:
+        return {"object_kind": "merge_request",
+                "project": {"path_with_namespace": gitlab.project, "default_branch": "main"},
+                "object_attributes": {"iid": 4, "action": action, "state": state, "target_branch": target}}
+
+    for preview in (True, False):
+        redis.flushdb()
+        settings = load_settings(
+            redis_url=redis_url, celery_broker_url=None,
+            database_url=f"sqlite:///{tmp_path / f'g{preview}.db'}",
+            gitlab_webhook_secret=SecretStr(gitlab.hook_token),
+            sources={"gitlab": {"project": gitlab.project, "contract": {"preview": preview}}})
+        with TestClient(create_app(settings, celery=make_celery(settings))) as client:
+            codes = []
+            for payload in (event("open"), event("update"), event("update", target="topic"),
+                            event("close", state="closed"), event("merge", state="merged")):
+                body, headers = gitlab.hook("Merge Request Hook", payload)
+                codes.append(client.post("/hooks/gitlab", content=body, headers=headers).status_code)
+        if preview:
+            assert codes == [202, 202, 200, 200, 202]
+            assert queued(redis) == [(PREVIEW_GITLAB_TASK, [gitlab.project, 4]),
+                                     (PREVIEW_GITLAB_TASK, [gitlab.project, 4]),
+                                     (INGEST_GITLAB_TASK, [{"project": gitlab.project, "mr": 4}])]
+        else:
+            assert codes == [200, 200, 200, 200, 202]
+            assert queued(redis) == [(INGEST_GITLAB_TASK, [{"project": gitlab.project, "mr": 4}])]

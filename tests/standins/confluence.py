@@ -9,6 +9,7 @@ Followed documentation (developer.atlassian.com):
 - Data Center: GET /rest/api/content/{id}?expand=body.storage,version,space,metadata.labels,
   GET /rest/api/content/search?cql= (start/limit pages, `_links.next`), GET /rest/api/space/{key},
   GET /rest/api/user/current; admin webhooks signed with `X-Hub-Signature: sha256=<HMAC of the body>`.
+- Contract writes (page update with the version plus one, footer comments): tests.standins.confluence_writes.
 - Auth: Cloud Basic (email, API token); Data Center Bearer (personal access token). 429 with Retry-After.
 CQL: `space = "K"`, `type = page`, `label = "x"`, `lastmodified > now("-Nm")` (or `>=`), joined by AND.
 Search is eventually consistent: it sees each page as it was `search_lag` seconds ago.
@@ -29,6 +30,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
+from tests.standins.confluence_writes import ConfluenceWrites
 from tests.standins.rest_base import Fail, Handler, Query, Reply, RestStandIn
 
 _CLAUSE = re.compile(r'^\s*(space|type|label)\s*=\s*"?([^"]*?)"?\s*$|'
@@ -63,7 +65,7 @@ def _iso(moment: float) -> str:
     return datetime.fromtimestamp(moment, UTC).isoformat().replace("+00:00", "Z")
 
 
-class ConfluenceStandIn(RestStandIn):
+class ConfluenceStandIn(ConfluenceWrites, RestStandIn):
     """In-memory Confluence site; `edition` is "cloud" (paths under /wiki) or "datacenter"."""
 
     def __init__(self, *, edition: str = "cloud", spaces: tuple[str, ...] = ("OPS",),
@@ -78,6 +80,7 @@ class ConfluenceStandIn(RestStandIn):
         self.include_labels = True  # False: GET page ignores include-labels (labels only from /labels)
         # Page ids are unique per site: start anywhere, so stand-ins sharing one store never reuse one.
         self._next_id = 10_000 + secrets.randbelow(10**8) * 10
+        self._init_writes()
 
     @property
     def base(self) -> str:
@@ -144,6 +147,7 @@ class ConfluenceStandIn(RestStandIn):
                 ("GET", r"/wiki/rest/api/content/(\d+)/state", self._state),
                 ("GET", r"/wiki/rest/api/space/([^/]+)/state", self._space_states),
                 ("GET", r"/wiki/rest/api/user/current", self._me),
+                *self.write_routes(),
             ]
         return [
             ("GET", r"/rest/api/content/search", self._search),

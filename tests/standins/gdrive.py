@@ -10,6 +10,7 @@ Followed documentation (developers.google.com/workspace/drive/api/reference/rest
 - push notifications (guides/push): `X-Goog-Channel-ID`, `X-Goog-Channel-Token`, `X-Goog-Resource-State`
   (`sync` first, then `change`), `X-Goog-Message-Number`, `X-Goog-Resource-ID`, no body;
 - usage limits: 429 (or 403 `userRateLimitExceeded`) to back off from;
+- the Docs API and Drive comments for the postmortem contract: tests.standins.gdocs_writes;
 - OAuth 2.0 for service accounts: POST the token URI with `grant_type=urn:ietf:params:oauth:grant-type:
   jwt-bearer` and an RS256 `assertion` signed by the account's key; the answer's `access_token` is then the
   Bearer token of every call.
@@ -32,6 +33,7 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from tests.standins.gdocs_writes import GDocsWrites
 from tests.standins.rest_base import Fail, Handler, Query, Reply, RestStandIn
 
 DOC = "application/vnd.google-apps.document"
@@ -73,7 +75,7 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-class DriveStandIn(RestStandIn):
+class DriveStandIn(GDocsWrites, RestStandIn):
     """In-memory Drive: folders, Google Docs, a change log, push channels and a token endpoint."""
 
     def __init__(self, *, bearer: str = "drive-token", page_size: int = 2) -> None:
@@ -86,6 +88,7 @@ class DriveStandIn(RestStandIn):
         self.page_size = page_size
         self.quota_403 = 0  # the next n calls answer 403 userRateLimitExceeded
         self.email = "postmortems@project.iam.gserviceaccount.com"
+        self._init_writes()
 
     # -- test controls ------------------------------------------------------------------------------
     def folder(self, name: str) -> str:
@@ -172,6 +175,7 @@ class DriveStandIn(RestStandIn):
             ("GET", r"/drive/v3/changes/startPageToken", self._start),
             ("GET", r"/drive/v3/changes", self._changes),
             ("POST", r"/drive/v3/changes/watch", self._watch),
+            *self.write_routes(),
         ]
 
     def _token(self, *, body: bytes, **_: Any) -> Reply:
@@ -207,9 +211,13 @@ class DriveStandIn(RestStandIn):
         self._bearer(headers)
         return Reply({"user": {"emailAddress": self.email, "kind": "drive#user"}})
 
-    def _get(self, file_id: str, *, headers: Mapping[str, str], **_: Any) -> Reply:
+    def _get(self, file_id: str, *, headers: Mapping[str, str], query: Query, **_: Any) -> Reply:
         self._bearer(headers)
-        return Reply(self._meta(self._file(file_id)))
+        meta = self._meta(self._file(file_id))
+        if "capabilities" in query.get("fields", [""])[0]:
+            meta["capabilities"] = {"canEdit": self.role == "writer",
+                                    "canComment": self.role in ("writer", "commenter")}
+        return Reply(meta)
 
     def _export(self, file_id: str, *, query: Query, headers: Mapping[str, str], **_: Any) -> Reply:
         self._bearer(headers)

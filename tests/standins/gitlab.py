@@ -8,6 +8,8 @@ and their `diffs`; issues (create with `labels` as a comma list, `assignee_ids`,
 notes), users (`username`, `search`) and project members (`/members/all/:id`). Auth is `PRIVATE-TOKEN`.
 Faults: 429 with `Retry-After`; a create performed whose reply is lost; `list_lag` seconds before a new
 issue shows in lists (GitLab's issue search is served by replicas and Elasticsearch on large instances).
+Contract writes (files PUT with `last_commit_id`, branches, merge requests, notes):
+tests.standins.gitlab_writes.
 Webhooks: `X-Gitlab-Token` in plain text, and the Standard Webhooks signature when `signing_secret` is set.
 """
 
@@ -23,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from tests.standins.gitlab_writes import GitLabWrites
 from tests.standins.http_base import HttpError, Reply, StandInServer, page_of
 
 
@@ -53,7 +56,7 @@ def _iso(moment: datetime) -> str:
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-class GitLabStandIn(StandInServer):
+class GitLabStandIn(GitLabWrites, StandInServer):
     """One project: commits on branches, merge requests, issues, users and members."""
 
     def __init__(self, *, project: str = "acme/sre/postmortems", token: str = "glpat-test",
@@ -71,6 +74,7 @@ class GitLabStandIn(StandInServer):
         self.list_lag = list_lag
         self.signing_secret: bytes | None = None
         self._clock = datetime(2030, 1, 1, tzinfo=UTC)
+        self._init_writes()
 
     def authorised(self, headers: Any) -> bool:
         return bool(headers.get("PRIVATE-TOKEN") == self.token)
@@ -135,6 +139,7 @@ class GitLabStandIn(StandInServer):
             (p + r"/members/all/(\d+)", "GET", self._member),
             (r"/api/v4/users", "GET", self._list_users),
             (r"/api/v4/user", "GET", self._me),
+            *self.write_routes(),
         ]
 
     def _check_project(self, given: str) -> None:
@@ -154,6 +159,8 @@ class GitLabStandIn(StandInServer):
     def _project(self, given: str, **_: Any) -> Reply:
         self._check_project(given)
         return Reply(200, {"id": self.project_id, "path_with_namespace": self.project,
+                           "permissions": {"project_access": {"access_level": self.access_level},
+                                           "group_access": None},
                            "default_branch": self.default_branch, "web_url": f"{self.url}/{self.project}"})
 
     def _resolve(self, ref: str) -> Commit:
@@ -166,7 +173,8 @@ class GitLabStandIn(StandInServer):
         self._check_project(given)
         if name not in self.branches:
             raise HttpError(404, {"message": "404 Branch Not Found"})
-        return Reply(200, {"name": name, "commit": {"id": self.branches[name]}})
+        return Reply(200, {"name": name, "commit": {"id": self.branches[name]},
+                           "can_push": self.access_level >= 30 and name not in self.protected})
 
     def _tree(self, given: str, *, query: dict[str, list[str]], **_: Any) -> Reply:
         self._check_project(given)

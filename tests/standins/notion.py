@@ -7,6 +7,7 @@ database (`data_sources[]`), retrieve a data source (`properties` schema), query
 `status`/`select` `equals` filter, `last_edited_time` sorts, cursor pagination), `GET /v1/users/me`,
 429 `rate_limited` with `Retry-After`, and webhooks: `verification_token` on subscribe, then events
 signed `X-Notion-Signature: sha256=<hex HMAC-SHA256 of the body, keyed by the token>`.
+Contract writes (block updates, comments): tests.standins.notion_writes.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tests.standins.http_base import HttpError, Reply, StandInServer
+from tests.standins.notion_writes import NotionWrites
 
 VERSION = "2025-09-03"
 
@@ -66,7 +68,7 @@ class Page:
     edited: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
-class NotionStandIn(StandInServer):
+class NotionStandIn(NotionWrites, StandInServer):
     """In-memory databases (one data source each), pages and blocks."""
 
     def __init__(self, *, token: str = "secret_notion", status_property: str = "Status",
@@ -81,6 +83,7 @@ class NotionStandIn(StandInServer):
         self.bot_id = dashed(uuid.uuid4().hex)
         self.verification_token = "secret_" + uuid.uuid4().hex
         self._clock = datetime(2030, 1, 1, tzinfo=UTC)
+        self._init_writes()
 
     def authorised(self, headers: Any) -> bool:
         return bool(headers.get("Authorization") == f"Bearer {self.token}")
@@ -95,8 +98,10 @@ class NotionStandIn(StandInServer):
 
     # --- test helpers --------------------------------------------------------------------------
     def tick(self) -> datetime:
-        """A strictly later edit time (Notion rounds to the minute; the stand-in steps a minute)."""
-        self._clock += timedelta(minutes=1)
+        """A strictly later edit time (Notion rounds to the minute; the stand-in steps a minute), or the
+        same one while `same_minute` is set (edits within one minute: `last_edited_time` does not move)."""
+        if not self.same_minute:
+            self._clock += timedelta(minutes=1)
         return self._clock
 
     def add_database(self) -> str:
@@ -158,6 +163,7 @@ class NotionStandIn(StandInServer):
             (r"/v1/data_sources/([0-9a-f-]+)", "GET", self._data_source),
             (r"/v1/data_sources/([0-9a-f-]+)/query", "POST", self._query),
             (r"/v1/users/me", "GET", self._me),
+            *self.write_routes(),
         ]
 
     @staticmethod
@@ -178,6 +184,7 @@ class NotionStandIn(StandInServer):
                 "url": f"https://www.notion.so/{page.id}"}
 
     def _page(self, given: str, **_: Any) -> Reply:
+        self.fire_page_hooks()
         page = self.pages.get(given.replace("-", ""))
         if page is None or not page.shared:
             raise self._missing("page", given)

@@ -1,5 +1,6 @@
 """The contract's entry points per source: keep a review's one preview current, write links back.
 
+GitLab and Notion have theirs in worker.contract.source_flows.
 `preview_pull` (GitHub: an open pull request touching configured postmortem paths) and `preview_jira`
 (a review issue in its review status) build the preview from a dry-run plan, so no ticket exists before
 approval, and edit the one preview comment in place. `write_back_postmortem` runs after a sync and puts
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 
 from config.settings import Settings
 from config.sources import GitHubSource
-from config.teams import Team
+from connectors.contract_confluence import storage_paragraphs
 from connectors.contract_github import GitHubFileWriter, GitHubPullWriter, GitHubReview
 from connectors.contract_jira import JiraReview
 from connectors.errors import AuthError, Conflict, Invalid, NotFound
@@ -24,11 +25,13 @@ from connectors.sources.github import GitHubReader
 from connectors.tracker import TicketStatus
 from worker.contract import render
 from worker.contract.lines import Dialect
-from worker.contract.locate import locate
-from worker.contract.preview import Preview, build_preview
+from worker.contract.planned import preview_one
+from worker.contract.planned import team_allows as _team_allows
+from worker.contract.preview import Preview
+from worker.contract.source_flows import vendor_writer
+from worker.contract.storage import storage_links
 from worker.contract.writeback import DocumentWriter, Tracked, WriteBack, write_back
 from worker.models import ActionItem
-from worker.parse.detect import Format, detect_format
 from worker.sync import pipeline
 
 log = logging.getLogger(__name__)
@@ -39,27 +42,6 @@ class PreviewPosted:
     action: str  # "created", "edited", "same", or "off: <why>"
     previews: tuple[tuple[str, Preview], ...] = ()
     body: str = ""
-
-
-def _dialect(text: str, filename: str | None) -> Dialect:
-    return Dialect.WIKI if detect_format(text, filename=filename) is Format.JIRA else Dialect.MARKDOWN
-
-
-def _team_allows(settings: Settings, team_name: str, what: str) -> bool:
-    team: Team | None = settings.team(team_name)
-    return team is not None and bool(getattr(team.contract, what))
-
-
-def _preview_one(settings: Settings, content: bytes, *, source: str, identity: str, team: str | None,
-                 filename: str | None) -> Preview | None:
-    parsed = pipeline.parse_with_limits(settings, content, filename=filename, identity=identity)
-    plan = pipeline.preview(settings, content=content, source=source, team=team, filename=filename,
-                            postmortem_id=identity)
-    if not _team_allows(settings, plan.team, "preview"):
-        return None
-    text = content.decode("utf-8", errors="replace")
-    located = locate(text, parsed.action_items, _dialect(text, filename))
-    return build_preview(settings, parsed, plan, located)
 
 
 def preview_pull(settings: Settings, repo: str, number: int) -> PreviewPosted:
@@ -76,7 +58,7 @@ def preview_pull(settings: Settings, repo: str, number: int) -> PreviewPosted:
             continue
         ref = GitHubFile(source.repo, pull.head_sha, path)
         document = reader.fetch(ref)
-        preview = _preview_one(settings, document.content, source=str(ref), identity=stable_id(ref),
+        preview = preview_one(settings, document.content, source=str(ref), identity=stable_id(ref),
                                team=source.team, filename=document.filename)
         if preview is not None:
             previews.append((path, preview))
@@ -102,7 +84,7 @@ def preview_jira(settings: Settings, key: str) -> PreviewPosted:
         return PreviewPosted("off: the issue is not in the review status")
     content = revision.text.encode("utf-8")
     ref = JiraIssue(key)
-    preview = _preview_one(settings, content, source=str(ref), identity=stable_id(ref), team=source.team,
+    preview = preview_one(settings, content, source=str(ref), identity=stable_id(ref), team=source.team,
                            filename=f"{key}.jira")
     if preview is None:
         return PreviewPosted("off: the team has previews off")
@@ -127,6 +109,9 @@ def stable_key(ref: GitHubFile) -> str:
 def _writer(settings: Settings, source_text: str) -> tuple[DocumentWriter, int, str | None] | None:
     """The source's writer, its attempt bound and the file name; None where write-back is off."""
     ref = parse_source(source_text)
+    vendor = vendor_writer(settings, ref)  # GitLab files and Notion pages
+    if vendor is not None:
+        return vendor
     github, jira = settings.sources.github, settings.sources.jira
     if isinstance(ref, GitHubFile) and github is not None and github.contract.write_back \
             and github.has_repo(ref.repo) and github.covers(ref.path):
@@ -157,8 +142,14 @@ class _CommentOnly:
 
 def write_back_wanted(settings: Settings) -> bool:
     """Whether any source has write-back on (the sync task queues a write-back only then)."""
-    sources = (settings.sources.github, settings.sources.jira)
+    found = settings.sources
+    sources = (found.github, found.jira, found.gitlab, found.notion, found.confluence, found.gdocs)
     return any(source is not None and source.contract.write_back for source in sources)
+
+
+def notion_previews(settings: Settings) -> bool:
+    """Whether Notion pages get review previews (an edited page that is not approved queues one)."""
+    return settings.sources.notion is not None and settings.sources.notion.contract.preview
 
 
 def done_marks_due(settings: Settings, team: str | None = None) -> list[str]:
@@ -206,9 +197,12 @@ def write_back_postmortem(settings: Settings, postmortem_key: str) -> WriteBack 
         return list(parsed.action_items)
 
     dialect = Dialect.WIKI if (filename or "").endswith((".jira", ".wiki")) else Dialect.MARKDOWN
+    storage = (filename or "").endswith(".xhtml")  # Confluence: edited as XML, the comment in storage
     try:
         result = write_back(writer, parse, tickets, dialect, max_attempts=attempts,
-                            add_column=team.contract.add_column, done_marker=team.contract.done_marker)
+                            add_column=team.contract.add_column, done_marker=team.contract.done_marker,
+                            editor=storage_links if storage else None,
+                            render_comment=storage_paragraphs if storage else lambda text: text)
     except (NotFound, AuthError, Invalid) as exc:
         # The file or issue is gone, or we may not write it: retrying will not help; say why, once.
         log.warning("write-back of %s: not written: %s", postmortem_key, exc)

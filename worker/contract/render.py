@@ -7,9 +7,10 @@ A hidden marker names the preview so the next version edits it instead of postin
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from connectors.github_markup import BODY_BUDGET, neutralise_markdown
+from connectors.gitlab_markup import neutralise_note
 from connectors.jira_markup import BODY_MAX, escape_inline, truncate_body
 from worker.contract.preview import Preview, PreviewItem
 
@@ -22,8 +23,8 @@ JIRA_MARKER = "{anchor:followthrough-preview}"
 _HEAD = ("#", "Action", "Owner", "Due", "Priority", "Kind", "Target", "Ticket", "Outcome")
 
 
-def _md(text: str) -> str:
-    return neutralise_markdown(" ".join(text.split())).replace("|", "\\|")
+def _md(text: str, neutralise: Callable[[str], str] = neutralise_markdown) -> str:
+    return neutralise(" ".join(text.split())).replace("|", "\\|")
 
 
 def _fields(item: PreviewItem) -> list[str]:
@@ -40,22 +41,29 @@ def summary_line(previews: Sequence[Preview]) -> str:
     return f"{items} action items; {state}. No ticket is created before approval."
 
 
-def markdown(previews: Sequence[tuple[str, Preview]]) -> str:
-    """One Markdown document for every postmortem of a review (file name, preview)."""
+def markdown(previews: Sequence[tuple[str, Preview]], *,
+             neutralise: Callable[[str], str] = neutralise_markdown) -> str:
+    """One Markdown document for every postmortem of a review (file name, preview); GitLab's notes pass
+    `neutralise_note` (its quick actions and reference sigils too)."""
     out = [GITHUB_MARKER, "### Followthrough: what approval will track", "",
            summary_line([p for _, p in previews]), ""]
     for name, preview in previews:
-        out += [f"#### {_md(preview.title)} (`{_md(name).replace('`', '')}`)", "",
+        out += [f"#### {_md(preview.title, neutralise)} (`{_md(name, neutralise).replace('`', '')}`)", "",
                 "| " + " | ".join(_HEAD) + " |", "|" + "---|" * len(_HEAD)]
-        out += [f"| {n} | " + " | ".join(_md(f) for f in _fields(item)) + " |"
+        out += [f"| {n} | " + " | ".join(_md(f, neutralise) for f in _fields(item)) + " |"
                 for n, item in enumerate(preview.items, 1)]
         if not preview.items:
             out.append("| - | no action items found | | | | | | | |")
-        notes = [f"- {_md(problem)}" for problem in preview.problems]
+        notes = [f"- {_md(problem, neutralise)}" for problem in preview.problems]
         out += ["", *(notes or ["- Nothing needs attention."])]
         out.append("")
     text = "\n".join(out)
     return text if len(text) <= BODY_BUDGET else text[:BODY_BUDGET] + "\n\n_(truncated)_\n"
+
+
+def gitlab_markdown(previews: Sequence[tuple[str, Preview]]) -> str:
+    """The Markdown preview for a GitLab merge-request note."""
+    return markdown(previews, neutralise=neutralise_note)
 
 
 def _wiki(text: str) -> str:
@@ -74,3 +82,30 @@ def jira_wiki(previews: Sequence[tuple[str, Preview]]) -> str:
         out += ["", *(notes or ["* Nothing needs attention."])]
         out.append("")
     return truncate_body("\n".join(out), limit=BODY_MAX)
+
+
+#: The first line of a Notion preview comment (comments are plain rich text: no hidden marker exists, so
+#: our comment is this line written by our own bot).
+PLAIN_MARKER = "Followthrough: what approval will track"
+#: Notion takes up to 100 rich-text pieces of 2,000 characters in a comment.
+PLAIN_BUDGET = 100 * 2_000
+
+
+def plain(previews: Sequence[tuple[str, Preview]]) -> str:
+    """The preview as plain text lines, for a Notion page comment (plain rich text is inert: no
+    mention or link is made from the document's words)."""
+    out = [PLAIN_MARKER, summary_line([p for _, p in previews]), ""]
+    for _, preview in previews:
+        out.append(" ".join(preview.title.split()))
+        for n, item in enumerate(preview.items, 1):
+            title, owner, due, priority, kind, target, ticket, outcome = (" ".join(f.split())
+                                                                          for f in _fields(item))
+            out.append(f"{n}. {title}: owner {owner}; due {due}; priority {priority}; kind {kind}; "
+                       f"{target}; {ticket}; {outcome}")
+        if not preview.items:
+            out.append("No action items found.")
+        notes = [f"! {' '.join(problem.split())}" for problem in preview.problems]
+        out += notes or ["Nothing needs attention."]
+        out.append("")
+    text = "\n".join(out).rstrip() + "\n"
+    return text if len(text) <= PLAIN_BUDGET else text[:PLAIN_BUDGET - 20] + "\n(truncated)\n"

@@ -18,13 +18,18 @@ from config.contract import DoneMarker
 from connectors.errors import Conflict
 from connectors.revision import Revision
 from worker.contract.lines import Dialect
-from worker.contract.links import Link, apply_links
+from worker.contract.links import Edit, Link, apply_links
 from worker.contract.locate import locate
 from worker.models import ActionItem
 
 log = logging.getLogger(__name__)
 
 COMMIT_MESSAGE = "Followthrough: link the action items to their tickets"
+
+
+#: A source whose text is not lines (Confluence storage) edits it itself: (text, items, tickets by
+#: fingerprint as (key, url)) -> (the edit, titles of items not found).
+Editor = Callable[[str, Sequence[ActionItem], Mapping[str, tuple[str, str]]], tuple[Edit, list[str]]]
 
 
 class DocumentWriter(Protocol):
@@ -82,7 +87,8 @@ def fallback_comment(tickets: Mapping[str, Tracked], titles: Mapping[str, str]) 
 def write_back(writer: DocumentWriter, parse: Callable[[str], Sequence[ActionItem]],
                tickets: Mapping[str, Tracked], dialect: Dialect, *, max_attempts: int = 3,
                add_column: bool = False, done_marker: DoneMarker | None = None,
-               render_comment: Callable[[str], str] = lambda text: text) -> WriteBack:
+               render_comment: Callable[[str], str] = lambda text: text,
+               editor: Editor | None = None) -> WriteBack:
     """Put each item's link on its line; `tickets` maps fingerprints (as `parse` derives them) to tickets."""
     attempts = 0
     base = writer.read()
@@ -90,8 +96,11 @@ def write_back(writer: DocumentWriter, parse: Callable[[str], Sequence[ActionIte
     while True:
         items = parse(base.text)
         titles.update({item.fingerprint: item.title for item in items})
-        links, unplaced = _links(base.text, items, tickets, dialect)
-        edit = apply_links(base.text, links, dialect, add_column=add_column, done_marker=done_marker)
+        if editor is not None:
+            edit, unplaced = editor(base.text, items, {fp: (t.key, t.url) for fp, t in tickets.items()})
+        else:
+            links, unplaced = _links(base.text, items, tickets, dialect)
+            edit = apply_links(base.text, links, dialect, add_column=add_column, done_marker=done_marker)
         if edit.text == base.text:
             return WriteBack("unchanged", (), attempts, unplaced=tuple(unplaced))
         if attempts >= max_attempts:

@@ -7,7 +7,14 @@ from typing import Any
 from config import logs
 from worker.service.enqueue import DELIVERY_HEADER
 from worker.service.requests import IngestRequest
-from worker.tasks.names import INGEST_QUEUE, INGEST_TASK, SYNC_TASK, TRACKER_QUEUE, WRITE_BACK_TASK
+from worker.tasks.names import (
+    INGEST_QUEUE,
+    INGEST_TASK,
+    PREVIEW_NOTION_TASK,
+    SYNC_TASK,
+    TRACKER_QUEUE,
+    WRITE_BACK_TASK,
+)
 
 
 def _correlation() -> dict[str, Any]:
@@ -34,3 +41,8 @@ def enqueue_sync(app: Any, postmortem_key: str) -> None:
 def enqueue_write_back(app: Any, postmortem_key: str) -> None:
     """Queue the ticket links' write-back into one postmortem on the tracker queue."""
     app.send_task(WRITE_BACK_TASK, args=[postmortem_key], queue=TRACKER_QUEUE, **_correlation())
+
+
+def enqueue_notion_preview(app: Any, page: str) -> None:
+    """Queue the preview of a Notion page that was edited but is not approved (it may be in review)."""
+    app.send_task(PREVIEW_NOTION_TASK, args=[page], queue=INGEST_QUEUE, **_correlation())

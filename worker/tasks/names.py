@@ -19,6 +19,10 @@ INGEST_GITLAB_TASK = "followthrough.ingest_gitlab_change"
 PREVIEW_PULL_TASK = "followthrough.preview_pull_request"
 PREVIEW_JIRA_TASK = "followthrough.preview_jira_review"
 WRITE_BACK_TASK = "followthrough.sync_write_back"
+PREVIEW_GITLAB_TASK = "followthrough.preview_gitlab_merge_request"
+PREVIEW_NOTION_TASK = "followthrough.preview_notion_page"
+#: Keeps the previews of Confluence pages and Google Docs under review current (no review events there).
+PREVIEW_SWEEP_TASK = "followthrough.preview_reviews"
 #: One document source's poll (a Drive push notification wakes it); the argument names the source.
 POLL_SOURCE_TASK = "followthrough.poll_source"
 
@@ -39,4 +43,5 @@ DEFAULT_QUEUE = "celery"
 TRACKER_TASK_PATTERNS = ("followthrough.sync_*", "followthrough.refresh_*", "followthrough.send_*")
 #: Tasks routed to the ingest queue.
 INGEST_TASKS = (INGEST_TASK, INGEST_PULL_TASK, RECONCILE_TASK, RESYNC_TASK, INGEST_GITLAB_TASK,
-                PREVIEW_PULL_TASK, PREVIEW_JIRA_TASK, POLL_SOURCE_TASK)
+                PREVIEW_PULL_TASK, PREVIEW_JIRA_TASK, POLL_SOURCE_TASK, PREVIEW_GITLAB_TASK,
+                PREVIEW_NOTION_TASK, PREVIEW_SWEEP_TASK)

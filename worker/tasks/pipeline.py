@@ -20,10 +20,10 @@ from celery.exceptions import Retry
 
 from config.settings import Settings
 from connectors.redis_throttle import RedisWriteThrottle, token_key
-from connectors.sources import GitHubFile, parse_source, stable_id
+from connectors.sources import GitHubFile, NotionPage, parse_source, stable_id
 from connectors.sources.github import GitHubReader
 from connectors.throttle import LocalWriteThrottle, NoThrottle, WriteThrottle
-from worker.contract.flows import write_back_wanted
+from worker.contract.flows import notion_previews, write_back_wanted
 from worker.errors import Locked, UserError
 from worker.parse.errors import ParseError
 from worker.service.fetch import fetch_document
@@ -32,7 +32,7 @@ from worker.service.sweep import poll_source, redrive_outbox, source_sweeps, uns
 from worker.service.trust import check_source
 from worker.store.outbox import Outbox
 from worker.sync import pipeline
-from worker.tasks.enqueue import enqueue_ingest, enqueue_sync, enqueue_write_back
+from worker.tasks.enqueue import enqueue_ingest, enqueue_notion_preview, enqueue_sync, enqueue_write_back
 from worker.tasks.names import (
     INGEST_PULL_TASK,
     INGEST_TASK,
@@ -160,6 +160,9 @@ def _ingest(task: Task, settings: Settings, request: IngestRequest, *, version: 
     except RETRYABLE as exc:
         raise _retry(task, exc) from None
     if read.approved is False:  # a Notion page edited, but not (or no longer) approved
+        ref = parse_source(read.source)
+        if isinstance(ref, NotionPage) and notion_previews(settings):
+            enqueue_notion_preview(task.app, ref.page)  # in review, perhaps: its preview
         return {"postmortem_key": None, "skipped": "not approved"}
     postmortem_id = request.id or stable_id(parse_source(read.source))
     result = pipeline.ingest(

@@ -22,17 +22,21 @@ from typing import Any
 
 from config.logs import bind as bind_log_context
 from config.settings import Settings
-from config.sources import GitLabSource, notion_id
+from config.sources import GitLabSource
+from connectors.gitlab_events import (
+    gitlab_closed_incident,
+    gitlab_merge_request,
+    gitlab_open_merge_request,
+    gitlab_project,
+    gitlab_push,
+)
+from connectors.notion_events import is_page_event, notion_page_event, own_edit
 from worker.service.requests import IngestRequest
-from worker.tasks.names import INGEST_GITLAB_TASK, INGEST_TASK
+from worker.tasks.names import INGEST_GITLAB_TASK, INGEST_TASK, PREVIEW_GITLAB_TASK
 from worker.web.body import HookError
 from worker.web.receive import Answer, Delivery, Enqueue, Outcome
 from worker.web.signatures import BadSignature
 from worker.web.source_signatures import NOTION_HEADER, verify_standard_webhook
-
-#: Notion event types that can change a page's text or its status property.
-NOTION_PAGE_EVENTS = frozenset({"page.created", "page.content_updated", "page.properties_updated",
-                                "page.undeleted", "page.moved"})
 
 
 def _handshake(settings: Settings, token: str) -> Outcome:
@@ -48,74 +52,32 @@ def _handshake(settings: Settings, token: str) -> Outcome:
     return Answer({"status": "verification token received"})
 
 
-def _own_edit(settings: Settings, authors: Any) -> bool:
-    source = settings.sources.notion
-    if not isinstance(authors, list) or not authors:
-        return False
-    if source is not None and source.bot_id:
-        ours = source.bot_id.replace("-", "").lower()
-        return all(str(a.get("id", "")).replace("-", "").lower() == ours for a in authors)
-    return all(a.get("type") in ("bot", "agent") for a in authors)
-
-
 def notion(settings: Settings, delivery: Delivery) -> Outcome:
     """A Notion page event: queue a re-read of the page (the handshake is answered)."""
     payload = delivery.payload
     if NOTION_HEADER not in delivery.headers:  # the scheme let only the handshake through unsigned
         return _handshake(settings, str(payload["verification_token"]))
     source = settings.sources.notion
-    entity = payload.get("entity") or {}
-    if source is None or payload.get("type") not in NOTION_PAGE_EVENTS or entity.get("type") != "page":
+    if source is None or not is_page_event(payload, source):
         return Answer({"status": "ignored"})
-    if _own_edit(settings, payload.get("authors")):
+    if own_edit(source, payload.get("authors")):
         return Answer({"status": "ignored", "reason": "our own edit"})
-    sent = datetime.fromisoformat(str(payload["timestamp"]).replace("Z", "+00:00"))
+    event = notion_page_event(payload)
+    sent = datetime.fromisoformat(event.timestamp.replace("Z", "+00:00"))
     if datetime.now(UTC) - sent > timedelta(seconds=settings.webhook_dedupe_ttl_seconds):
         # Older than the dedupe window: a replay could no longer be recognised.
         raise HookError(400, "event too old")
-    page = notion_id(str(entity["id"]))
-    bind_log_context(postmortem_id=f"notion:{page}")
-    request = IngestRequest(source=f"notion:{page}", team=source.team)
-    return Enqueue(f"notion:{payload['id']}", INGEST_TASK, [request.to_task()])
-
-
-def _gitlab_branch(source: GitLabSource, payload: dict[str, Any]) -> str:
-    return source.branch or str((payload.get("project") or {}).get("default_branch") or "")
-
-
-def _push(source: GitLabSource, payload: dict[str, Any]) -> dict[str, Any] | None:
-    if payload.get("ref") != f"refs/heads/{_gitlab_branch(source, payload)}" or not payload.get("after"):
-        return None
-    commits = payload.get("commits") or []
-    paths = {p for c in commits for key in ("added", "modified") for p in c.get(key) or []}
-    # A push lists only its first 20 commits: past that, the task compares before..after instead.
-    complete = int(payload.get("total_commits_count") or 0) <= len(commits)
-    wanted = sorted(p for p in paths if isinstance(p, str) and source.covers(p))
-    if complete and not wanted:
-        return None
-    return {"project": source.project, "sha": str(payload["after"]), "before": str(payload.get("before")),
-            "paths": wanted if complete else None}
-
-
-def _merge_request(source: GitLabSource, payload: dict[str, Any]) -> dict[str, Any] | None:
-    attributes = payload.get("object_attributes") or {}
-    if attributes.get("action") not in ("merge", "approved"):
-        return None
-    if attributes.get("target_branch") != _gitlab_branch(source, payload):
-        return None
-    return {"project": source.project, "mr": int(attributes["iid"])}
+    bind_log_context(postmortem_id=f"notion:{event.page}")
+    request = IngestRequest(source=f"notion:{event.page}", team=source.team)
+    return Enqueue(f"notion:{event.event_id}", INGEST_TASK, [request.to_task()])
 
 
 def _incident(settings: Settings, source: GitLabSource, payload: dict[str, Any]) -> Outcome | None:
-    attributes = payload.get("object_attributes") or {}
-    if not source.incidents or attributes.get("issue_type") != "incident":
+    closed = gitlab_closed_incident(source, payload)
+    if closed is None:
         return None
-    if attributes.get("action") != "close":
-        return None
-    request = IngestRequest(source=f"gitlab-incident:{source.project}#{int(attributes['iid'])}",
-                            team=source.team)
-    return Enqueue(f"gitlab-incident:{request.source}:{attributes.get('updated_at')}", INGEST_TASK,
-                   [request.to_task()])
+    request = IngestRequest(source=closed[0], team=source.team)
+    return Enqueue(f"gitlab-incident:{request.source}:{closed[1]}", INGEST_TASK, [request.to_task()])
 
 
 def _signed_key(settings: Settings, delivery: Delivery) -> str:
@@ -135,15 +97,18 @@ def gitlab(settings: Settings, delivery: Delivery) -> Outcome:
     key = _signed_key(settings, delivery)
     source = settings.sources.gitlab
     payload = delivery.payload
-    project = str((payload.get("project") or {}).get("path_with_namespace") or "")
-    if source is None or not source.has_project(project):
+    if source is None or not source.has_project(gitlab_project(payload)):
         return Answer({"status": "ignored"})
     event = delivery.headers.get("X-Gitlab-Event")
     if event == "Issue Hook":
         outcome = _incident(settings, source, payload)
         return outcome or Answer({"status": "ignored"})
-    change = _push(source, payload) if event == "Push Hook" else (
-        _merge_request(source, payload) if event == "Merge Request Hook" else None)
+    change = gitlab_push(source, payload) if event == "Push Hook" else (
+        gitlab_merge_request(source, payload) if event == "Merge Request Hook" else None)
     if change is None:
-        return Answer({"status": "ignored"})
+        review = gitlab_open_merge_request(source, payload) if event == "Merge Request Hook" else None
+        if review is None:
+            return Answer({"status": "ignored"})
+        # An open merge request with a new version: its review preview is refreshed (no ticket made).
+        return Enqueue(key, PREVIEW_GITLAB_TASK, [source.project, review])
     return Enqueue(key, INGEST_GITLAB_TASK, [change])
