@@ -93,7 +93,7 @@ def test_an_unhandled_receiver_error_reaches_sentry_without_body_or_secrets(
               if line.startswith(b"{") and b'"exception"' in line]
     assert events, f"no error event among {len(envelopes)} envelope(s)"
     event = events[0]
-    assert event["exception"]["values"][-1]["type"] == "Unavailable"  # an unreachable store (issue 22: exit 3)
+    assert event["exception"]["values"][-1]["type"] == "Unavailable"  # an unreachable store: exit 3
     assert event["request"]["url"].endswith("/hooks/status/jira")
     sent = b"".join(envelopes)
     for secret in (marker.encode(), b"jira-hook-secret", b"db-password", b"X-Hub-Signature: sha256",
