@@ -167,6 +167,19 @@ def _render_cell(cell: str) -> Text:
     plain = plain_cell(cell)
     if plain is not None:
         return plain
+    # Marked-up cells repeat down a column ("[~frank]", "**Done**"): each distinct one is parsed once.
+    # Texts are mutable (extraction fills them in), so each cell gets its own copy.
+    done = _render_marked(cell) if len(cell) <= _CELL_CACHE_CHARS else _render_marked.__wrapped__(cell)
+    return Text(
+        done.text, list(done.mentions), list(done.dates), list(done.refs), done.checked, done.struck_chars
+    )
+
+
+_CELL_CACHE_CHARS = 300
+
+
+@lru_cache(maxsize=4096)
+def _render_marked(cell: str) -> Text:
     inline = _parser().parseInline(cell)
     return render_inline(inline[0], cell=True) if inline else Text("")
 
