@@ -23,6 +23,7 @@ from worker.parse.empty import _is_empty_cached
 from worker.parse.errors import ParseError
 from worker.parse.extract import extract_items
 from worker.parse.fingerprint import _normalise_cached, derive_identity, fingerprint, normalise_action
+from worker.parse.gc_pause import collector_paused
 from worker.parse.html import parse_html, parse_storage
 from worker.parse.jira_wiki import parse_jira
 from worker.parse.language import detect_language
@@ -109,7 +110,7 @@ def _parse(
             " (FOLLOWTHROUGH_MAX_DOCUMENT_BYTES)"
         )
     _forget_texts()
-    with budget.budget(budget_seconds):
+    with collector_paused(), budget.budget(budget_seconds):
         text = clean_text(decode_bytes(data) if isinstance(data, bytes) else data)
         subject, text = strip_email(text)
         fmt = detect_format(text, filename=filename)
