@@ -7,9 +7,10 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from worker.parse.fields import _OWNER_LABEL, _OWNER_LABEL_STEMS
+from worker.parse.fields import _DUE_LABEL, _DUE_LABEL_STEMS, _OWNER_LABEL, _OWNER_LABEL_STEMS
 from worker.parse.screens import has_any, loose
 from worker.parse.status import _DONE_MARKER, _DROPPED_ANYWHERE, _DROPPED_ANYWHERE_STEMS, _may_mark_done
+from worker.parse.titles import _SEPARATOR_CHARS, _collapse_separators
 
 _PHRASES = [
     # what the patterns match
@@ -67,6 +68,31 @@ _PHRASES = [
     "asignado a Eva",
     "assigné à Li",
     "atribuído a Rui",
+    "due 2024-03-01",
+    "Due date: 3/7",
+    "deadline Q3",
+    "target date: next sprint",
+    "ETA 12.03.2025",
+    "by March 3",
+    "until tbd",
+    "before end of May",
+    "fecha límite: 1/2/2025",
+    "plazo 2025-01-01",
+    "para el 3 de mayo",
+    "hasta el 1/2/2025",
+    "antes del 5/5/2025",
+    "até 2025-01-01",
+    "prazo: T3",
+    "data limite 01/02/2025",
+    "bis zum 3. März",
+    "fällig am 1.2.2025",
+    "Frist: KW 36",
+    "Termin 2025-01-01",
+    "avant le 3 mai",
+    "d'ici le 1/2/2025",
+    "échéance : 2025-01-01",
+    "pour le 3 mai",
+    "(due 2024-01-01)",
     # around them
     "Fix",
     "the",
@@ -111,6 +137,8 @@ def _check(text: str) -> None:
         assert has_any(lowered, _DROPPED_ANYWHERE_STEMS), text
     if _OWNER_LABEL.search(text):
         assert has_any(lowered, _OWNER_LABEL_STEMS), text
+    if _DUE_LABEL.search(text):
+        assert has_any(lowered, _DUE_LABEL_STEMS), text
 
 
 def test_every_phrase_and_its_case_variants_passes_the_screens() -> None:
@@ -118,7 +146,9 @@ def test_every_phrase_and_its_case_variants_passes_the_screens() -> None:
     for piece in _PIECES:
         for text in (piece, f"Fix the cache {piece}", f"{piece} now"):
             _check(text)
-            matched += bool(_DONE_MARKER.search(text) or _DROPPED_ANYWHERE.search(text))
+            matched += bool(
+                _DONE_MARKER.search(text) or _DROPPED_ANYWHERE.search(text) or _DUE_LABEL.search(text)
+            )
     assert matched > 100  # the phrases do exercise the patterns
 
 
@@ -133,3 +163,33 @@ def test_loose_reads_dotted_and_dotless_i_and_long_s_as_re_does() -> None:
     for text, stem in (("İMPLEMENTED", "implement"), ("ıMPLEMENTED", "implement"), ("cloſed", "clos")):
         assert re.search(stem, text, re.I)
         assert stem in loose(text)
+
+
+def _collapse_by_token(title: str) -> list[str]:
+    """The token-by-token collapse the separator screen skips when no token is separators only."""
+    tokens: list[str] = []
+    last = False
+    for token in title.split(" "):
+        if not token:
+            continue
+        separator = _SEPARATOR_CHARS.issuperset(token)
+        if separator and last:
+            continue  # one separator kept of each run
+        tokens.append(token)
+        last = separator
+    start = 0
+    while start < len(tokens) and _SEPARATOR_CHARS.issuperset(tokens[start]):
+        start += 1
+    return tokens[start:]
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["Fix", "a-b", "-", "—", "·", "->", "→", "x.", ".", "  ", "|", "::", "ok,"]),
+        max_size=10,
+    )
+)
+def test_separator_screen_gives_the_token_by_token_result(tokens: list[str]) -> None:
+    title = " ".join(tokens)
+    assert _collapse_separators(title) == _collapse_by_token(title)

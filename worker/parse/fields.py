@@ -206,6 +206,32 @@ _DUE_LABEL = re.compile(
     r"|avant(?:\sle)?|d'ici(?:\sle)?|échéance|pour\sle)\b\s?[:=]?\s?(" + DATE_PHRASE.pattern + r")[)\]]?",
     re.I,
 )
+# Every branch of _DUE_LABEL starts with one of these label words.
+_DUE_LABEL_STEMS = (
+    "due",
+    "deadline",
+    "target",
+    "eta",
+    "by",
+    "until",
+    "before",
+    "fecha",
+    "plazo",
+    "para",
+    "hasta",
+    "antes",
+    "até",
+    "prazo",
+    "data",
+    "bis",
+    "fällig",
+    "frist",
+    "termin",
+    "avant",
+    "d'ici",
+    "échéance",
+    "pour",
+)
 _PRIORITY_LABEL = re.compile(
     # Without ":" or "=" the value must look like a priority: "priority queue" is no priority.
     r"[(\[]?\b(?:priority|prio|prioridad|prioridade|priorität|priorité)\b(?:\s?[:=]\s?([\w-]{1,12})"
@@ -286,7 +312,7 @@ def _dates(text: str, found: Fields, *, lang: str, base: date | None) -> None:
             found.owner = found.owner or tail.group(1)
             found.due = when
             found.consumed.append(tail.group(0))
-    due = _DUE_LABEL.search(text)
+    due = _DUE_LABEL.search(text) if has_any(loose(text), _DUE_LABEL_STEMS) else None
     if due:
         value = parse_date(due.group(1), lang=lang, base=base)
         found.due, found.due_text = value, due.group(1)
