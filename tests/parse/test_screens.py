@@ -8,6 +8,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from worker.parse.fields import _DUE_LABEL, _DUE_LABEL_STEMS, _OWNER_LABEL, _OWNER_LABEL_STEMS
+from worker.parse.phrases import (
+    FUTURE_VERB,
+    FUTURE_VERB_STEMS,
+    PLANNED_ANYWHERE,
+    PLANNED_ANYWHERE_STEMS,
+)
 from worker.parse.screens import has_any, loose
 from worker.parse.status import _DONE_MARKER, _DROPPED_ANYWHERE, _DROPPED_ANYWHERE_STEMS, _may_mark_done
 from worker.parse.titles import _SEPARATOR_CHARS, _collapse_separators
@@ -93,6 +99,23 @@ _PHRASES = [
     "échéance : 2025-01-01",
     "pour le 3 mai",
     "(due 2024-01-01)",
+    "To avoid this, we will add",
+    "we'll",
+    "We’re going to",
+    "so we need to",
+    "luego vamos a migrar",
+    "nos comprometemos a",
+    "después iremos",
+    "ensuite nous allons",
+    "nous devons",
+    "dann wir werden",
+    "dann werden wir",
+    "e nós vamos",
+    "implementaremos",
+    "Revisaremos",
+    "faremos",
+    "nous ajouterons",
+    "NOUS MIGRERONS",
     # around them
     "Fix",
     "the",
@@ -137,6 +160,10 @@ def _check(text: str) -> None:
         assert has_any(lowered, _DROPPED_ANYWHERE_STEMS), text
     if _OWNER_LABEL.search(text):
         assert has_any(lowered, _OWNER_LABEL_STEMS), text
+    if PLANNED_ANYWHERE.search(text):
+        assert has_any(lowered, PLANNED_ANYWHERE_STEMS), text
+    if FUTURE_VERB.search(text):
+        assert has_any(lowered, FUTURE_VERB_STEMS), text
     if _DUE_LABEL.search(text):
         assert has_any(lowered, _DUE_LABEL_STEMS), text
 
@@ -147,7 +174,10 @@ def test_every_phrase_and_its_case_variants_passes_the_screens() -> None:
         for text in (piece, f"Fix the cache {piece}", f"{piece} now"):
             _check(text)
             matched += bool(
-                _DONE_MARKER.search(text) or _DROPPED_ANYWHERE.search(text) or _DUE_LABEL.search(text)
+                _DONE_MARKER.search(text)
+                or _DROPPED_ANYWHERE.search(text)
+                or _DUE_LABEL.search(text)
+                or FUTURE_VERB.search(text)
             )
     assert matched > 100  # the phrases do exercise the patterns
 
