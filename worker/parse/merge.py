@@ -168,6 +168,8 @@ def _restates(
     longer one, the same numbers appear in both ("action 1" is not "action 2"), and it is not a fragment."""
     if short_numbers != long_numbers or sum(short.values()) * 2 < sum(long.values()):
         return False
+    if not short.keys() <= long.keys():
+        return False  # a word missing altogether (the usual case), found by one set comparison
     return all(count <= long[word] for word, count in short.items())
 
 
