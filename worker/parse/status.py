@@ -239,7 +239,9 @@ def is_dropped_status(text: str) -> bool:
     folded = fold(text.strip()[:_MAX_STATUS_CHARS])
     if folded in _DROPPED_EXACT:
         return True
-    return folded.startswith(_DROPPED_PREFIXES) or bool(_DROPPED_ANYWHERE.search(text))
+    if folded.startswith(_DROPPED_PREFIXES):
+        return True
+    return has_any(loose(text), _DROPPED_ANYWHERE_STEMS) and _DROPPED_ANYWHERE.search(text) is not None
 
 
 def inline_status(text: str) -> Status:
