@@ -7,9 +7,12 @@ import time
 from datetime import date
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.parse.conftest import FIXTURES, titles
 from worker.parse import ParseError, parse_document
+from worker.parse.decode import _fix_text
 
 FRENCH = (
     "# Panne de la messagerie\n\n"
@@ -145,3 +148,39 @@ def test_custom_xml_elements_holding_blocks_are_containers() -> None:
     pm = parse_document(doc.encode())
     assert pm.title == "Cache outage"
     assert titles(pm) == ["Fix DNS"]
+
+
+_FTFY_PIECES = [
+    "plain words",
+    "a &amp; b",
+    "&lt;tag&gt;",
+    "<b>x</b>",
+    "cafÃ© au lait",
+    "\x1b[31mred",
+    "\x07",
+    "\x0c",
+    "\t",
+    "é",
+    "ﬁx",
+    "ＬＯＵＤ",
+    "✅",
+    "\r",
+    "\x85",
+    "e\u0301",
+    "&#x2019;",
+    "\x7f",
+    "\u2028",
+    "&",
+    "<",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(_FTFY_PIECES), max_size=5), max_size=12))
+def test_skipping_unchangeable_lines_gives_ftfy_own_result(lines: list[list[str]]) -> None:
+    # The fast path copies runs of lines ftfy cannot change; the text must come out exactly as ftfy's own.
+    import ftfy
+
+    text = "\n".join(" ".join(line) for line in lines)
+    expected = ftfy.fix_text(text, normalization="NFC", uncurl_quotes=False, fix_line_breaks=True)
+    assert _fix_text(text) == expected

@@ -5,9 +5,12 @@ from __future__ import annotations
 from datetime import date
 from typing import cast
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from worker.parse import parse_document
 from worker.parse.blocks import Table
-from worker.parse.markdown import parse_markdown
+from worker.parse.markdown import _render_marked, parse_markdown, simple_link_cell
 from worker.parse.pipe_tables import split_row
 
 
@@ -53,3 +56,26 @@ def test_glued_tables_split_where_the_delimiter_row_is() -> None:
     blocks = parse_markdown(doc)
     tables = cast("list[Table]", [b for b in blocks if type(b).__name__ == "Table"])
     assert [[c.text for c in t.header] for t in tables] == [["Action", "Owner"], ["Task", "Who"]]
+
+
+_LABEL_CHARS = "aZ9 -.,:;'\"()/#@$%^+=?{}|é✅\t"
+_URL_CHARS = "aZ9-._~:/?#@!$'*+,;=%é\x01 ()&[]\\<>"
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=_LABEL_CHARS, min_size=1, max_size=12), st.text(alphabet=_URL_CHARS, max_size=20))
+def test_a_simple_link_cell_reads_as_markdown_it_reads_it(label: str, url: str) -> None:
+    # The fast path for one-link cells must give markdown-it's own rendering, or leave the cell to it.
+    for scheme in ("", "https://jira.example.com/browse/", "javascript:", "mailto:"):
+        cell = f"[{label}]({scheme}{url})"
+        fast = simple_link_cell(cell)
+        if fast is not None:
+            assert fast == _render_marked.__wrapped__(cell), cell  # type: ignore[attr-defined]
+
+
+def test_the_simple_link_path_takes_tracker_links() -> None:
+    cell = "[PAY-5](https://jira.example.com/browse/PAY-5)"
+    fast = simple_link_cell(cell)
+    assert fast is not None
+    assert fast.text == "PAY-5"
+    assert fast.refs == ["https://jira.example.com/browse/PAY-5"]

@@ -97,8 +97,23 @@ _SENTINEL = datetime(1900, 1, 1)
 _MAX_WORDS_CHARS = 60
 
 
+_CACHE_CHARS = 200
+
+
 def parse_date(text: str, *, lang: str = "en", base: date | None = None) -> date | None:
     """The date a short piece of text names, or None (placeholders such as TBD are None)."""
+    # Due cells repeat down a table ("TBD", "Q3", the same day): short texts are remembered.
+    if len(text) <= _CACHE_CHARS:
+        return _parse_cached(text, lang, base)
+    return _parse_date(text, lang, base)
+
+
+@lru_cache(maxsize=8192)
+def _parse_cached(text: str, lang: str, base: date | None) -> date | None:
+    return _parse_date(text, lang, base)
+
+
+def _parse_date(text: str, lang: str, base: date | None) -> date | None:
     text = " ".join(text.split())
     if not text or is_empty_value(text):
         return None

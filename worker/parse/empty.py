@@ -7,6 +7,7 @@ linear scan each) and the rest is looked up in a set, so a cell of 50,000 dashes
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from worker.parse import budget
 from worker.parse.sections import fold
@@ -102,8 +103,21 @@ def word_core(text: str) -> str:
     return text[first.start() : end]
 
 
+_CACHE_CHARS = 200
+
+
 def is_empty_value(text: str) -> bool:
     """Whether a cell or field value means "no value" (blank, dashes, question marks, TBD, Unassigned...)."""
+    # Table cells repeat ("TBD", "@ana", "Done"): short values are remembered, not re-read row by row.
+    return _is_empty_cached(text) if len(text) <= _CACHE_CHARS else _is_empty(text)
+
+
+@lru_cache(maxsize=8192)
+def _is_empty_cached(text: str) -> bool:
+    return _is_empty(text)
+
+
+def _is_empty(text: str) -> bool:
     core = word_core(text)
     if not core:
         return True

@@ -12,6 +12,7 @@ from worker.parse import budget, vocabulary
 from worker.parse.dates import DATE_PHRASE, is_vague_date, parse_date
 from worker.parse.empty import is_empty_value
 from worker.parse.refs import find_ref, ref_span
+from worker.parse.screens import has_any, loose
 from worker.parse.sections import fold
 from worker.parse.status import is_done_status
 
@@ -162,6 +163,22 @@ _OWNER_LABEL = re.compile(
     r"|\b(?:assigned\sto|owned\sby|asignado\sa|assigné\sà|atribuído\sa)\s?:?\s)" + _NAME + r"[)\]]?",
     re.I,
 )
+# Every branch of _OWNER_LABEL needs one of these (owner/owned, assignee/assigned/assigné, responsible/
+# responsable/responsável, …): a title without any is not searched.
+_OWNER_LABEL_STEMS = (
+    "owne",
+    "assign",
+    "respons",
+    "dri",
+    "verantwortlich",
+    "zuständig",
+    "propriétaire",
+    "porteur",
+    "dueño",
+    "encargad",
+    "asignado",
+    "atribuído",
+)
 _NO_OWNER_HINTS = ("volunt", "owner", "dri", "unassigned", "respons", "verantwortlich")
 _OWNER_WORDS = ("owner", "dri", "assignee", "respons", "verantwortlich")
 _NO_OWNER = re.compile(
@@ -188,6 +205,32 @@ _DUE_LABEL = re.compile(
     r"|plazo|para\sel|hasta(?:\sel)?|antes\sdel?|até|prazo|data\slimite|bis(?:\szum)?|fällig(?:\sam|\sbis)?|frist|termin"
     r"|avant(?:\sle)?|d'ici(?:\sle)?|échéance|pour\sle)\b\s?[:=]?\s?(" + DATE_PHRASE.pattern + r")[)\]]?",
     re.I,
+)
+# Every branch of _DUE_LABEL starts with one of these label words.
+_DUE_LABEL_STEMS = (
+    "due",
+    "deadline",
+    "target",
+    "eta",
+    "by",
+    "until",
+    "before",
+    "fecha",
+    "plazo",
+    "para",
+    "hasta",
+    "antes",
+    "até",
+    "prazo",
+    "data",
+    "bis",
+    "fällig",
+    "frist",
+    "termin",
+    "avant",
+    "d'ici",
+    "échéance",
+    "pour",
 )
 _PRIORITY_LABEL = re.compile(
     # Without ":" or "=" the value must look like a priority: "priority queue" is no priority.
@@ -218,7 +261,8 @@ def _owner(text: str, mentions: list[str], found: Fields) -> None:
     if nobody is not None:
         found.consumed.append(nobody.group(0))  # "(needs a volunteer)": no owner, and nothing to guess
         return
-    owner = _OWNER_LABEL.search(text) or (
+    label = _OWNER_LABEL.search(text) if has_any(loose(text), _OWNER_LABEL_STEMS) else None
+    owner = label or (
         _OWNER_AFTER_DASH.search(text) if any(word in folded for word in _OWNER_WORDS) else None
     )
     if owner:
@@ -231,7 +275,7 @@ def _owner(text: str, mentions: list[str], found: Fields) -> None:
     elif "<@" in text and (slack := _SLACK_USER.search(text)) is not None:
         found.owner = slack.group(2) or slack.group(1)  # "<@U024BE7LH|ana>": the name when Slack gives one
         spans = [slack.group(0)]
-    elif (handle := _HANDLE.search(text)) is not None:
+    elif "@" in text and (handle := _HANDLE.search(text)) is not None:
         found.owner = "@" + handle.group(1)
         spans = [handle.group(0)]
     else:
@@ -268,7 +312,7 @@ def _dates(text: str, found: Fields, *, lang: str, base: date | None) -> None:
             found.owner = found.owner or tail.group(1)
             found.due = when
             found.consumed.append(tail.group(0))
-    due = _DUE_LABEL.search(text)
+    due = _DUE_LABEL.search(text) if has_any(loose(text), _DUE_LABEL_STEMS) else None
     if due:
         value = parse_date(due.group(1), lang=lang, base=base)
         found.due, found.due_text = value, due.group(1)

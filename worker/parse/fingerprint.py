@@ -16,6 +16,7 @@ import hashlib
 import re
 import unicodedata
 from datetime import date
+from functools import lru_cache
 
 _LINK = re.compile(r"!?\[([^\]\n]{0,500})\]\([^)\n]{0,2000}\)|\[([^\]|\n]{0,500})\|[^\]\n]{0,2000}\]")
 _TAG = re.compile(r"</?[A-Za-z][^<>]{0,1000}>")
@@ -23,8 +24,22 @@ _NON_WORD = re.compile(r"[\W_]+")
 _MAX_BASIS = 4000
 
 
+_CACHE_CHARS = 400
+
+
 def normalise_action(text: str) -> str:
     """The formatting-insensitive form of an action's text that fingerprints are computed from."""
+    # Titles (at most ~200 characters) are normalised twice, for duplicate matching and for the
+    # fingerprint: short texts are remembered.
+    return _normalise_cached(text) if len(text) <= _CACHE_CHARS else _normalise(text)
+
+
+@lru_cache(maxsize=8192)
+def _normalise_cached(text: str) -> str:
+    return _normalise(text)
+
+
+def _normalise(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
     text = _LINK.sub(lambda m: m.group(1) or m.group(2) or "", text)
     text = _TAG.sub(" ", text)

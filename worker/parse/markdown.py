@@ -165,8 +165,45 @@ def parse_markdown(text: str) -> list[Block]:
 
 def _render_cell(cell: str) -> Text:
     plain = plain_cell(cell)
+    if plain is None:
+        plain = simple_link_cell(cell)
     if plain is not None:
         return plain
+    # Marked-up cells repeat down a column ("[~frank]", "**Done**"): each distinct one is parsed once.
+    # Texts are mutable (extraction fills them in), so each cell gets its own copy.
+    done = _render_marked(cell) if len(cell) <= _CELL_CACHE_CHARS else _render_marked.__wrapped__(cell)
+    return Text(
+        done.text, list(done.mentions), list(done.dates), list(done.refs), done.checked, done.struck_chars
+    )
+
+
+_CELL_CACHE_CHARS = 300
+# A cell that is one link and nothing else ("[PAY-5](https://jira…/PAY-5)", a tracker column): a label
+# without any character an inline rule starts at, a destination without spaces, parentheses, brackets,
+# escapes, entities or control characters. markdown-it makes link_open (href = its normalised
+# destination), one text, link_close of it; an href that fails markdown-it's own validation is left to
+# the full parser.
+_SIMPLE_LINK = re.compile(r"\[([^\[\]\\`*_<>&!~\n]{1,500})\]\(([^\s()<>\\\[\]&\x00-\x1f\x7f]{1,2000})\)")
+
+
+def simple_link_cell(cell: str) -> Text | None:
+    """The rendered cell when it is one simple link (as markdown-it would render it), else None."""
+    match = _SIMPLE_LINK.fullmatch(cell)
+    if match is None:
+        return None
+    md = _parser()
+    href = md.normalizeLink(match.group(2))
+    if not md.validateLink(href):
+        return None
+    out = Text("")
+    if is_issue_url(href):
+        out.refs.append(href)
+    out.text = _finish(out, match.group(1), cell=True)
+    return out
+
+
+@lru_cache(maxsize=4096)
+def _render_marked(cell: str) -> Text:
     inline = _parser().parseInline(cell)
     return render_inline(inline[0], cell=True) if inline else Text("")
 

@@ -131,6 +131,10 @@ def _groups(keys: list[str], words: list[Counter[str]], numbers: list[frozenset[
     for index, counts in enumerate(words):
         for word in counts:
             postings.setdefault(word, []).append(index)
+    # Computed once: each word's rarity (posting size, then the word: ties alphabetical) and each title's
+    # word count, instead of per comparison.
+    rarity = {word: (len(posting), word) for word, posting in postings.items()}
+    totals = [sum(counts.values()) for counts in words]
     union = _UnionFind(len(keys))
     exact: dict[str, int] = {}
     for index, key in enumerate(keys):
@@ -142,9 +146,13 @@ def _groups(keys: list[str], words: list[Counter[str]], numbers: list[frozenset[
         short = words[index]
         if len(short) < _MIN_SHARED_WORDS:
             continue
-        rarest = min(short, key=lambda w: (len(postings[w]), w))  # the rarest word, ties alphabetical
+        rarest = min(short, key=rarity.__getitem__)  # the rarest word, ties alphabetical
+        short_numbers, least = numbers[index], (totals[index] * 2)
         for other in postings[rarest][:_MAX_CANDIDATES]:
-            if other != index and _restates(short, numbers[index], words[other], numbers[other]):
+            # The cheap tests of _restates first: the same numbers, and not a fragment of the other.
+            if other == index or numbers[other] != short_numbers or least < totals[other]:
+                continue
+            if _restates(short, short_numbers, words[other], numbers[other]):
                 union.join(index, other)
                 break
     groups: dict[int, list[int]] = {}
@@ -160,6 +168,8 @@ def _restates(
     longer one, the same numbers appear in both ("action 1" is not "action 2"), and it is not a fragment."""
     if short_numbers != long_numbers or sum(short.values()) * 2 < sum(long.values()):
         return False
+    if not short.keys() <= long.keys():
+        return False  # a word missing altogether (the usual case), found by one set comparison
     return all(count <= long[word] for word, count in short.items())
 
 

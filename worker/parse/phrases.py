@@ -93,3 +93,8 @@ PLANNED_ANYWHERE = re.compile(r"\b" + _alternation(PLANNED_LEADS) + r"\s", re.I)
 FUTURE_VERB = re.compile(
     r"\b[a-záéíóúâêôãõç]{2,20}(?:aremos|eremos|iremos)\b|\bnous\s[a-zéèêàâç]{2,20}rons\b", re.I
 )
+
+# Screens (see screens.py): every planned lead holds one of these, and every future-tense verb one of
+# these endings, so a sentence without any is not searched.
+PLANNED_ANYWHERE_STEMS = ("we", "vamos", "nos", "iremos", "nous", "wir", "werden")
+FUTURE_VERB_STEMS = ("aremos", "eremos", "iremos", "rons")

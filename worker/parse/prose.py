@@ -31,7 +31,16 @@ from worker.parse.item import (
 )
 from worker.parse.leads import read_lead
 from worker.parse.nothing import says_nothing_to_do
-from worker.parse.phrases import DONE, FUTURE_VERB, ONGOING, PLANNED, PLANNED_ANYWHERE
+from worker.parse.phrases import (
+    DONE,
+    FUTURE_VERB,
+    FUTURE_VERB_STEMS,
+    ONGOING,
+    PLANNED,
+    PLANNED_ANYWHERE,
+    PLANNED_ANYWHERE_STEMS,
+)
+from worker.parse.screens import has_any, loose
 from worker.parse.sections import Kind
 from worker.parse.titles import split_sentences
 
@@ -154,11 +163,13 @@ def find_commitments(text: str) -> list[Commitment]:
             if len(rest.split()) >= 2 and not rest.rstrip().endswith(":"):
                 out.append(Commitment(sentence, rest[0].upper() + rest[1:], done))
             continue
-        anywhere = PLANNED_ANYWHERE.search(sentence[:MAX_FIELD_TEXT])
+        head = sentence[:MAX_FIELD_TEXT]
+        lowered = loose(head)
+        anywhere = PLANNED_ANYWHERE.search(head) if has_any(lowered, PLANNED_ANYWHERE_STEMS) else None
         if anywhere is not None:
             rest = sentence[anywhere.end() :].strip()
             title = rest[0].upper() + rest[1:] if len(rest.split()) >= 2 else sentence
             out.append(Commitment(sentence, title, False))
-        elif FUTURE_VERB.search(sentence[:MAX_FIELD_TEXT]):
+        elif has_any(lowered, FUTURE_VERB_STEMS) and FUTURE_VERB.search(head):
             out.append(Commitment(sentence, sentence, False))
     return out

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from worker.parse.screens import has_any, loose
 from worker.parse.sections import fold
 
 _DONE_WORDS = frozenset(
@@ -167,6 +168,54 @@ _DONE_MARKER = re.compile(
     re.I,
 )
 _MAX_STATUS_CHARS = 80
+# Screens (see screens.py): a word every branch of _DONE_MARKER that is not a glyph needs, and a word every
+# branch of _DROPPED_ANYWHERE needs.
+_DONE_STEMS = (
+    "done",
+    "complet",
+    "clos",
+    "resol",
+    "résolu",
+    "fixed",
+    "finished",
+    "shipped",
+    "merged",
+    "implement",
+    "hecho",
+    "cerrad",
+    "resuelt",
+    "termin",
+    "conclu",
+    "feit",
+    "fechad",
+    "erledigt",
+    "abgeschlossen",
+    "umgesetzt",
+    "behoben",
+    "fait",
+)
+_DONE_GLYPHS = ("✅", "✔", "☑", "(/)")
+_DROPPED_ANYWHERE_STEMS = (
+    "won",  # won't do, wont fix, wontfix
+    "will",  # will not do
+    "not",  # not doing, not pursued, …
+    "duplica",  # duplicate of, duplicado de
+    "hará",  # no se hará
+    "realizará",
+    "descartad",
+    "não",  # não será feito
+    "nicht",  # wird nicht umgesetzt, nicht weiterverfolgt
+    "verworfen",
+    "duplikat",
+    "fait",  # ne sera pas fait(e)
+    "retenu",  # non retenu(e)
+    "doublon",
+    "abandonn",
+)
+
+
+def _may_mark_done(text: str, lowered: str) -> bool:
+    return has_any(text, _DONE_GLYPHS) or has_any(lowered, _DONE_STEMS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,7 +239,9 @@ def is_dropped_status(text: str) -> bool:
     folded = fold(text.strip()[:_MAX_STATUS_CHARS])
     if folded in _DROPPED_EXACT:
         return True
-    return folded.startswith(_DROPPED_PREFIXES) or bool(_DROPPED_ANYWHERE.search(text))
+    if folded.startswith(_DROPPED_PREFIXES):
+        return True
+    return has_any(loose(text), _DROPPED_ANYWHERE_STEMS) and _DROPPED_ANYWHERE.search(text) is not None
 
 
 def inline_status(text: str) -> Status:
@@ -231,11 +282,12 @@ def inline_status(text: str) -> Status:
             "neu",
         }:
             spans.append(label.group(0))  # an open status: not the title's business either
-    marker = _DONE_MARKER.search(text)
+    marker = _DONE_MARKER.search(text) if _may_mark_done(text, lowered := loose(text)) else None
     if marker:
         done = True
         spans.append(marker.group(0))
     bracketed = ("(" in text or "[" in text) and _DROPPED_BRACKET.search(text) is not None
-    if _DROPPED_ANYWHERE.search(text) or bracketed or text[:1] in _CROSS_GLYPHS:
+    anywhere = has_any(lowered, _DROPPED_ANYWHERE_STEMS) and _DROPPED_ANYWHERE.search(text) is not None
+    if anywhere or bracketed or text[:1] in _CROSS_GLYPHS:
         dropped = True
     return Status(done=done and not dropped, dropped=dropped, spans=tuple(spans))

@@ -19,6 +19,8 @@ _BRACKETED_REF = re.compile(
 # Markup left in a title: "{#anchor}" ids, empty "< >" placeholders, "· assigned to < >".
 _RESIDUE = re.compile(r"\{#[\w.:-]{1,80}\}|(?:[·|-]\s)?(?:assigned\sto\s)?<\s{0,3}>")
 _SEPARATOR_CHARS = frozenset("-–—|;,·•/:.>→")
+# A token (between spaces) made of separator characters only; the same set as _SEPARATOR_CHARS.
+_SEPARATOR_TOKEN = re.compile(r"(?:^|(?<= ))[-–—|;,·•/:.>→]+(?= |\Z)")
 _STRIP = " -–—,;|·•/:"
 _REF_FILLER = frozenset({"see", "in", "ticket", "jira", "tracked", "ref", "issue", "bug", "link", "tracking"})
 _DANGLING = frozenset(
@@ -90,6 +92,8 @@ def tidy_title(title: str, *, removed: bool) -> str:
 
 def _collapse_separators(title: str) -> list[str]:
     """The title's tokens, one separator kept of each run and none at the start."""
+    if _SEPARATOR_TOKEN.search(title) is None:
+        return title.split()  # no separator-only token (most titles): nothing to collapse or drop
     tokens: list[str] = []
     last_separator = False  # whether tokens[-1] is separator-only (tested once per token)
     for token in title.split(" "):
