@@ -39,7 +39,8 @@ def check(tmp_path: Path, gitlab: GitLabStandIn, notion: NotionStandIn, database
     env = {"FOLLOWTHROUGH_CONFIG": str(config),
            "FOLLOWTHROUGH_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
            "GITLAB_TOKEN": gitlab.token, "GITLAB_URL": gitlab.url, "NOTION_TOKEN": notion.token,
-           "NOTION_API_URL": notion.url}
+           "NOTION_API_URL": notion.url,
+           "COLUMNS": "400"}  # `check` wraps its lines at the terminal's width: read each finding whole
     return run(tmp_path, "check", env=env)
 
 
