@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection, Iterable, Sequence
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -24,6 +24,7 @@ from connectors.errors import AuthError, Invalid, NotFound, RateLimited, Tracker
 from connectors.github_markup import ZWSP, BodyParts, parse_fingerprint
 from connectors.gitlab_client import Connection
 from connectors.gitlab_markup import gitlab_body, gitlab_title, neutralise_note
+from connectors.payload import iso_time
 from connectors.tracker import (
     FINGERPRINT_LABEL_PREFIX,
     MANAGED_LABEL,
@@ -66,14 +67,6 @@ def _priority_label(value: str) -> str:
     return f"{PRIORITY_PREFIX}{cleaned}" if cleaned else ""
 
 
-def _time(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _due(value: Any) -> date | None:
@@ -315,7 +308,7 @@ class GitLabTracker:
             status=TicketStatus.DONE if closed else TicketStatus.OPEN,
             status_name=str(issue.get("state") or "opened"),
             labels=labels,
-            updated=_time(issue.get("updated_at")),
+            updated=iso_time(issue.get("updated_at")),
         )
 
     def _iid(self, key: str) -> int:

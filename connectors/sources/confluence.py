@@ -14,7 +14,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import requests
@@ -24,7 +24,14 @@ from atlassian.errors import ApiError
 
 from config.settings import Settings
 from config.sources import ConfluenceSource, ConfluenceSpace
-from connectors.errors import AuthError, Invalid, NotFound, RateLimited, TrackerError, Transient
+from connectors.errors import (
+    AuthError,
+    Invalid,
+    NotFound,
+    Transient,
+    from_http_status,
+)
+from connectors.payload import iso_time
 from connectors.sources import ConfluencePage, Document
 from connectors.sources.refusals import NotApproved, OutsideSource
 
@@ -46,7 +53,7 @@ def _mapped(what: str) -> Iterator[None]:
         response = exc.response
         status = response.status_code if response is not None else 0
         headers = response.headers if response is not None else {}
-        raise from_status(status, headers, what) from None
+        raise from_http_status(status, headers, what) from None
     except ApiError:  # the library's wording for a 404 of a page
         raise NotFound(f"{what}: not found") from None
     except (requests.ConnectionError, requests.Timeout) as exc:
@@ -55,31 +62,8 @@ def _mapped(what: str) -> Iterator[None]:
         raise Invalid(f"{what}: unexpected reply ({type(exc).__name__})") from None
 
 
-def from_status(status: int, headers: Any, what: str) -> TrackerError:
-    """The connector error of an HTTP status (429 carries Retry-After)."""
-    if status == 429:
-        try:
-            retry_after = max(0.0, float(headers.get("Retry-After", 60)))
-        except (TypeError, ValueError):
-            retry_after = 60.0
-        return RateLimited(f"{what}: rate limited", retry_after=retry_after)
-    if status in (401, 403):
-        return AuthError(f"{what}: HTTP {status}")
-    if status == 404:
-        return NotFound(f"{what}: not found")
-    if status == 0 or status >= 500:
-        return Transient(f"{what}: HTTP {status or 'error'}")
-    return Invalid(f"{what}: HTTP {status}")
 
 
-def _time(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _quote(value: str) -> str:
@@ -179,7 +163,7 @@ class ConfluenceReader:
         labels = reply.get("metadata", {}).get("labels", {}).get("results", [])
         return _Page(id=str(reply["id"]), title=str(reply.get("title") or ""),
                      space_key=str(reply["space"]["key"]), body=str(reply["body"]["storage"]["value"]),
-                     number=int(reply["version"]["number"]), created=_time(reply["version"].get("when")),
+                     number=int(reply["version"]["number"]), created=iso_time(reply["version"].get("when")),
                      labels=tuple(str(label["name"]) for label in labels))
 
     def _read_cloud(self, page_id: str) -> _Page:
@@ -196,7 +180,7 @@ class ConfluenceReader:
         return _Page(id=str(reply["id"]), title=str(reply.get("title") or ""),
                      space_key=keys.get(str(reply["spaceId"]), f"id {reply['spaceId']}"),
                      body=str(reply["body"]["storage"]["value"]), number=int(reply["version"]["number"]),
-                     created=_time(reply["version"].get("createdAt")), labels=tuple(labels))
+                     created=iso_time(reply["version"].get("createdAt")), labels=tuple(labels))
 
     def _more_labels(self, page_id: str) -> list[str]:
         path: str | None = f"api/v2/pages/{page_id}/labels?limit=250"

@@ -33,6 +33,7 @@ from googleapiclient.errors import HttpError
 from config.settings import Settings
 from config.sources import GDocsSource
 from connectors.errors import AuthError, Invalid, NotFound, RateLimited, TrackerError, Transient
+from connectors.payload import iso_time
 from connectors.sources import Document, GoogleDoc
 from connectors.sources.refusals import NotApproved
 
@@ -80,14 +81,6 @@ def _mapped(what: str) -> Iterator[None]:
         raise Transient(f"{what}: {type(exc).__name__}") from None
 
 
-def _time(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 #: Service account credentials per key file, for the life of the process: they hold the access token
@@ -181,14 +174,14 @@ class DriveReader:
         if len(content) > limit:
             raise Invalid(f"{ref}: {len(content)} bytes is over max_document_bytes ({limit})")
         return Document(content=content, source=ref, filename=f"gdocs-{ref.file_id}.html",
-                        title=str(meta.get("name") or "") or None, version=_time(meta.get("modifiedTime")))
+                        title=str(meta.get("name") or "") or None, version=iso_time(meta.get("modifiedTime")))
 
     def _approved(self, file: Any) -> DocChange | None:
         if not isinstance(file, dict) or file.get("mimeType") != DOC_MIME or file.get("trashed"):
             return None
         if not self.source.covers(list(file.get("parents") or [])):
             return None
-        return DocChange(str(file["id"]), _time(file.get("modifiedTime")))
+        return DocChange(str(file["id"]), iso_time(file.get("modifiedTime")))
 
     def start_token(self) -> str:
         """The change feed's current position (page tokens do not expire)."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -20,6 +20,7 @@ from config.settings import Settings
 from config.sources import GitLabSource
 from connectors.errors import Invalid
 from connectors.gitlab_client import Connection
+from connectors.payload import iso_time
 from connectors.sources import Document, GitLabFile, GitLabIncident, NotConfigured
 
 T = TypeVar("T")
@@ -38,15 +39,6 @@ class MergeRequest:
     paths: tuple[str, ...]
 
 
-def _time(value: Any) -> datetime | None:
-    """GitLab's ISO 8601 times ("2026-01-02T03:04:05.000+00:00", or with "Z") as aware datetimes."""
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _path(project: str) -> str:
@@ -89,7 +81,7 @@ class GitLabReader:
 
     def commit_time(self, project: str, sha: str) -> datetime | None:
         reply = self._get(f"{project}@{sha}", f"/projects/{_path(project)}/repository/commits/{sha}")
-        return _time(reply.get("committed_date"))
+        return iso_time(reply.get("committed_date"))
 
     def fetch(self, ref: GitLabFile | GitLabIncident) -> Document:
         """One file's bytes at a commit or branch, versioned by the commit that last changed it."""
@@ -115,7 +107,8 @@ class GitLabReader:
         if len(text) > limit:
             raise Invalid(f"{ref}: {len(text)} bytes is over max_document_bytes ({limit})")
         return Document(content=text, source=ref, filename=f"incident-{ref.iid}.md",
-                        title=str(issue.get("title") or "") or None, version=_time(issue.get("updated_at")))
+                        title=str(issue.get("title") or "") or None,
+                        version=iso_time(issue.get("updated_at")))
 
     def list_postmortems(self, source: GitLabSource) -> list[GitLabFile]:
         """Every postmortem file under the folder on the branch, pinned to the branch's head commit."""

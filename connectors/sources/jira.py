@@ -17,7 +17,12 @@ from jira import JIRA, JIRAError
 
 from config.settings import Settings
 from config.sources import JiraSource
-from connectors.errors import AuthError, Invalid, NotFound, RateLimited, TrackerError, Transient
+from connectors.errors import (
+    AuthError,
+    Invalid,
+    Transient,
+    from_http_status,
+)
 from connectors.sources import Document, JiraIssue
 
 T = TypeVar("T")
@@ -29,25 +34,12 @@ def _mapped(what: str) -> Iterator[None]:
     try:
         yield
     except JIRAError as exc:
-        raise _from_status(exc.status_code or 0, getattr(exc.response, "headers", None) or {}, what) from None
+        headers = getattr(exc.response, "headers", None) or {}
+        raise from_http_status(exc.status_code or 0, headers, what) from None
     except (requests.ConnectionError, requests.Timeout) as exc:
         raise Transient(f"{what}: {type(exc).__name__}") from None
 
 
-def _from_status(status: int, headers: Any, what: str) -> TrackerError:
-    if status == 429:
-        try:
-            retry_after = max(0.0, float(headers.get("Retry-After", 60)))
-        except (TypeError, ValueError):
-            retry_after = 60.0
-        return RateLimited(f"{what}: rate limited", retry_after=retry_after)
-    if status in (401, 403):
-        return AuthError(f"{what}: HTTP {status}")
-    if status == 404:
-        return NotFound(f"{what}: not found")
-    if status == 0 or status >= 500:
-        return Transient(f"{what}: HTTP {status or 'error'}")
-    return Invalid(f"{what}: HTTP {status}")
 
 
 def _jira_time(value: Any) -> datetime | None:

@@ -15,7 +15,7 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import partial
 from typing import Any
 
@@ -25,7 +25,14 @@ from notion_client.errors import HTTPResponseError, RequestTimeoutError
 
 from config.settings import Settings
 from config.sources import NotionSource
-from connectors.errors import AuthError, Invalid, NotFound, RateLimited, TrackerError, Transient
+from connectors.errors import (
+    AuthError,
+    Invalid,
+    NotFound,
+    Transient,
+    from_http_status,
+)
+from connectors.payload import iso_time
 from connectors.sources import Document, NotConfigured, NotionPage
 from connectors.sources.notion_render import Block, page_markdown, rich_text
 
@@ -51,36 +58,15 @@ def _mapped(what: str) -> Iterator[None]:
     try:
         yield
     except HTTPResponseError as exc:
-        raise _from_status(exc.status, exc.headers, what) from None
+        # 529: Notion's "overloaded", answered with a Retry-After too; a 404 is also a page not shared.
+        raise from_http_status(exc.status, exc.headers, what, rate_limited=(429, 529),
+                               not_found="not found (or not shared with the integration)") from None
     except (RequestTimeoutError, httpx.TransportError) as exc:
         raise Transient(f"{what}: {type(exc).__name__}") from None
 
 
-def _from_status(status: int, headers: Any, what: str) -> TrackerError:
-    if status in (429, 529):  # 529: Notion's "overloaded", answered with a Retry-After too
-        try:
-            retry_after = max(0.0, float(headers.get("retry-after", 60)))
-        except (TypeError, ValueError, AttributeError):
-            retry_after = 60.0
-        return RateLimited(f"{what}: rate limited", retry_after=retry_after)
-    if status in (401, 403):
-        return AuthError(f"{what}: HTTP {status}")
-    if status == 404:  # also a page that is not shared with the integration
-        return NotFound(f"{what}: not found (or not shared with the integration)")
-    if status >= 500:
-        return Transient(f"{what}: HTTP {status}")
-    return Invalid(f"{what}: HTTP {status}")
 
 
-def notion_time(value: Any) -> datetime | None:
-    """An ISO 8601 time from Notion ("2026-01-02T03:04:00.000Z") as an aware datetime, or None."""
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def page_title(page: dict[str, Any]) -> str | None:
@@ -167,7 +153,7 @@ class NotionReader:
             raise Invalid(f"{ref}: {len(text)} bytes is over max_document_bytes ({limit})")
         approved = status_value(page, source.status_property) == source.approved_status
         return Document(content=text, source=ref, filename=f"{ref.page}.md", title=title,
-                        version=notion_time(page.get("last_edited_time")), approved=approved)
+                        version=iso_time(page.get("last_edited_time")), approved=approved)
 
     def blocks(self, block_id: str, what: str) -> list[Block]:
         """Every block below `block_id`, children attached, within MAX_DEPTH and MAX_BLOCKS."""
@@ -238,7 +224,7 @@ class NotionReader:
             for page in reply.get("results", []):
                 if isinstance(page, dict) and page.get("object") == "page" and page.get("id"):
                     pages.append(PageState(NotionPage(str(page["id"]).replace("-", "").lower()),
-                                           notion_time(page.get("last_edited_time"))))
+                                           iso_time(page.get("last_edited_time"))))
             cursor = reply.get("next_cursor") if reply.get("has_more") else None
             if not cursor:
                 return pages
