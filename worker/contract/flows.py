@@ -25,7 +25,7 @@ from connectors.sources.github import GitHubReader
 from connectors.tracker import TicketStatus
 from worker.contract import render
 from worker.contract.lines import Dialect
-from worker.contract.planned import preview_one
+from worker.contract.planned import preview_one, previews_of
 from worker.contract.planned import team_allows as _team_allows
 from worker.contract.preview import Preview
 from worker.contract.source_flows import vendor_writer
@@ -52,16 +52,9 @@ def preview_pull(settings: Settings, repo: str, number: int) -> PreviewPosted:
     review = GitHubReview(settings, source.repo)
     pull = review.open_pull(number)
     reader = GitHubReader(settings)
-    previews: list[tuple[str, Preview]] = []
-    for path in pull.paths:
-        if not source.covers(path):
-            continue
-        ref = GitHubFile(source.repo, pull.head_sha, path)
-        document = reader.fetch(ref)
-        preview = preview_one(settings, document.content, source=str(ref), identity=stable_id(ref),
-                               team=source.team, filename=document.filename)
-        if preview is not None:
-            previews.append((path, preview))
+    previews = previews_of(settings, pull.paths, covers=source.covers,
+                           ref_for=lambda path: GitHubFile(source.repo, pull.head_sha, path),
+                           fetch=reader.fetch, team=source.team)
     if not previews:
         return PreviewPosted("off: no postmortem of a team with previews on")
     body = render.markdown(previews)

@@ -5,8 +5,12 @@ Shared by every source's preview entry point (worker.contract.flows, worker.cont
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from typing import TypeVar
+
 from config.settings import Settings
 from config.teams import Team
+from connectors.sources import Document, SourceRef, stable_id
 from worker.contract.lines import Dialect
 from worker.contract.locate import locate
 from worker.contract.preview import Preview, build_preview
@@ -35,3 +39,24 @@ def preview_one(settings: Settings, content: bytes, *, source: str, identity: st
     text = content.decode("utf-8", errors="replace")
     located = locate(text, parsed.action_items, dialect_of(text, filename))
     return build_preview(settings, parsed, plan, located)
+
+
+R = TypeVar("R", bound=SourceRef)
+
+
+def previews_of(settings: Settings, paths: Iterable[str], *, covers: Callable[[str], bool],
+                ref_for: Callable[[str], R], fetch: Callable[[R], Document],
+                team: str | None) -> list[tuple[str, Preview]]:
+    """The previews of a review's postmortem files (a pull or merge request's paths): only the files the
+    source covers, only for teams with previews on."""
+    previews: list[tuple[str, Preview]] = []
+    for path in paths:
+        if not covers(path):
+            continue
+        ref = ref_for(path)
+        document = fetch(ref)
+        preview = preview_one(settings, document.content, source=str(ref), identity=stable_id(ref),
+                              team=team, filename=document.filename)
+        if preview is not None:
+            previews.append((path, preview))
+    return previews

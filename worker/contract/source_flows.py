@@ -20,7 +20,7 @@ from connectors.sources.gdocs import DriveReader
 from connectors.sources.gitlab import GitLabReader
 from connectors.sources.notion import NotionReader, build_client, status_value
 from worker.contract import render
-from worker.contract.planned import preview_one
+from worker.contract.planned import preview_one, previews_of
 from worker.contract.preview import Preview
 from worker.contract.writeback import DocumentWriter
 from worker.sync import pipeline
@@ -36,16 +36,10 @@ def preview_gitlab(settings: Settings, project: str, iid: int) -> tuple[str, tup
     request = reader.merge_request(source.project, iid)
     if request.merged or request.sha is None:
         return "off: the merge request is not open", (), ""
-    previews: list[tuple[str, Preview]] = []
-    for path in request.paths:
-        if not source.covers(path):
-            continue
-        ref = GitLabFile(source.project, request.sha, path)
-        document = reader.fetch(ref)
-        preview = preview_one(settings, document.content, source=str(ref), identity=stable_id(ref),
-                              team=source.team, filename=document.filename)
-        if preview is not None:
-            previews.append((path, preview))
+    sha = request.sha
+    previews = previews_of(settings, request.paths, covers=source.covers,
+                           ref_for=lambda path: GitLabFile(source.project, sha, path),
+                           fetch=reader.fetch, team=source.team)
     if not previews:
         return "off: no postmortem of a team with previews on", (), ""
     body = render.gitlab_markdown(previews)
