@@ -26,7 +26,7 @@ from github.Issue import Issue
 from github.Repository import Repository
 
 from config.teams import GitHubDestination
-from connectors.errors import AuthError, Invalid, NotFound, RateLimited, TrackerError, Transient
+from connectors.errors import Invalid, NotFound, RateLimited, TrackerError
 from connectors.github_client import SafeGithubRetry, connect_github
 from connectors.github_errors import github_errors
 from connectors.github_markup import (
@@ -54,6 +54,7 @@ from connectors.tracker import (
     TicketFields,
     TicketStatus,
     UserMatch,
+    create_one_by_one,
     fingerprint_label,
     postmortem_label,
 )
@@ -74,8 +75,6 @@ MAX_SINGLE_FETCHES = 20
 # docs.github.com: logins are alphanumeric with single inner hyphens, at most 39 characters.
 _LOGIN_RE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}")
 _KEY_RE = re.compile(r"(?P<repo>[^\s#]+/[^\s#]+)#(?P<number>\d+)")
-# Failures that hit every later create the same way: stop sending and report them for the rest.
-_BATCH_STOPPERS = (RateLimited, AuthError, NotFound)
 
 
 def github_label(name: str) -> str:
@@ -125,27 +124,12 @@ class GitHubTracker:
 
     def create_tickets(self, drafts: Sequence[TicketDraft]) -> list[CreateOutcome]:
         """One POST per draft; a rejected draft does not stop the rest, a rate limit or auth failure does."""
-        outcomes: list[CreateOutcome] = []
         stopped: TrackerError | None = None
         try:
             self._labels_kept()  # a read, before any POST: its failure leaves nothing uncertain
         except TrackerError as exc:
             stopped = exc
-        for draft in drafts:
-            if stopped is not None:
-                outcomes.append(CreateOutcome(draft=draft, error=stopped))
-                continue
-            try:
-                outcomes.append(CreateOutcome(draft=draft, ticket=self._create_one(draft)))
-            except _BATCH_STOPPERS as exc:
-                stopped = exc
-                outcomes.append(CreateOutcome(draft=draft, error=exc))
-            except Transient as exc:
-                # A 5xx, timeout or reset may hide an issue GitHub did create (the POST may have gone out).
-                outcomes.append(CreateOutcome(draft=draft, error=exc, uncertain=True))
-            except TrackerError as exc:
-                outcomes.append(CreateOutcome(draft=draft, error=exc))
-        return outcomes
+        return create_one_by_one(drafts, self._create_one, stopped=stopped)
 
     def update_ticket(self, key: str, fields: TicketFields, *, only: Collection[str]) -> None:
         """Write the named owned fields with one PATCH (after one GET when the body or labels change)."""

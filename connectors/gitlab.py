@@ -20,7 +20,7 @@ from urllib.parse import quote
 
 from config.settings import Settings
 from config.teams import GitLabDestination
-from connectors.errors import AuthError, Invalid, NotFound, RateLimited, TrackerError, Transient
+from connectors.errors import Invalid, NotFound, Transient
 from connectors.github_markup import ZWSP, BodyParts, parse_fingerprint
 from connectors.gitlab_client import Connection
 from connectors.gitlab_markup import gitlab_body, gitlab_title, neutralise_note
@@ -37,6 +37,7 @@ from connectors.tracker import (
     TicketFields,
     TicketStatus,
     UserMatch,
+    create_one_by_one,
     fingerprint_label,
     postmortem_label,
 )
@@ -44,8 +45,6 @@ from connectors.tracker import (
 T = TypeVar("T")
 BASE_LABELS = (MANAGED_LABEL, "postmortem", "action-item")
 PRIORITY_PREFIX = "priority-"
-#: Failures that hit every later create the same way: stop sending and report them for the rest.
-_BATCH_STOPPERS = (RateLimited, AuthError, NotFound)
 # docs.gitlab.com: usernames are letters, digits, `_`, `-` and `.`, at most 255 characters.
 _USERNAME_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,254}")
 _KEY_RE = re.compile(r"(?P<project>[^\s#]+(?:/[^\s#]+)+)#(?P<iid>\d+)")
@@ -104,23 +103,7 @@ class GitLabTracker:
 
     def create_tickets(self, drafts: Sequence[TicketDraft]) -> list[CreateOutcome]:
         """One POST per draft; a rejected draft does not stop the rest, a rate limit or auth failure does."""
-        outcomes: list[CreateOutcome] = []
-        stopped: TrackerError | None = None
-        for draft in drafts:
-            if stopped is not None:
-                outcomes.append(CreateOutcome(draft=draft, error=stopped))
-                continue
-            try:
-                outcomes.append(CreateOutcome(draft=draft, ticket=self._create_one(draft)))
-            except _BATCH_STOPPERS as exc:
-                stopped = exc
-                outcomes.append(CreateOutcome(draft=draft, error=exc))
-            except Transient as exc:
-                # A 5xx, timeout or reset may hide an issue GitLab did create: the POST went out.
-                outcomes.append(CreateOutcome(draft=draft, error=exc, uncertain=True))
-            except TrackerError as exc:
-                outcomes.append(CreateOutcome(draft=draft, error=exc))
-        return outcomes
+        return create_one_by_one(drafts, self._create_one)
 
     def update_ticket(self, key: str, fields: TicketFields, *, only: Collection[str]) -> None:
         """Write the named owned fields with one PUT (after one GET when labels change)."""

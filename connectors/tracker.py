@@ -7,13 +7,13 @@ implementation must neutralise it for its own markup before sending it.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Protocol
 
-from connectors.errors import TrackerError
+from connectors.errors import AuthError, NotFound, RateLimited, TrackerError, Transient
 
 #: Every ticket Followthrough creates carries this label, so status refreshes can list them all.
 MANAGED_LABEL = "followthrough"
@@ -158,3 +158,32 @@ class Tracker(Protocol):
     def is_assignable(self, user_id: str) -> bool:
         """Whether this user can be assigned tickets in this destination."""
         ...
+
+
+#: Errors that end a batch of one-by-one creates: the rest of the drafts would fail the same way.
+BATCH_STOPPERS: tuple[type[TrackerError], ...] = (RateLimited, AuthError, NotFound)
+
+
+def create_one_by_one(drafts: Sequence[TicketDraft], create_one: Callable[[TicketDraft], Ticket], *,
+                      stopped: TrackerError | None = None) -> list[CreateOutcome]:
+    """One create call per draft, for trackers with no bulk create (GitHub, GitLab).
+
+    A rejected draft does not stop the rest; a rate limit, auth or not-found error does (the remaining
+    drafts fail with it, unsent), as does a `stopped` error found before the first call. A Transient error
+    may hide an issue the tracker did create (the POST went out), so its outcome is `uncertain`.
+    """
+    outcomes: list[CreateOutcome] = []
+    for draft in drafts:
+        if stopped is not None:
+            outcomes.append(CreateOutcome(draft=draft, error=stopped))
+            continue
+        try:
+            outcomes.append(CreateOutcome(draft=draft, ticket=create_one(draft)))
+        except BATCH_STOPPERS as exc:
+            stopped = exc
+            outcomes.append(CreateOutcome(draft=draft, error=exc))
+        except Transient as exc:
+            outcomes.append(CreateOutcome(draft=draft, error=exc, uncertain=True))
+        except TrackerError as exc:
+            outcomes.append(CreateOutcome(draft=draft, error=exc))
+    return outcomes
