@@ -9,17 +9,27 @@ A row keeps its task's arguments (an inline document included) only while it is 
 finished or failed, the payload is emptied and the row is just the dedupe key until it is purged. Rows
 holding content are capped in number and bytes (`OutboxFull`: the receiver answers 503 and the sender
 retries later), so a flood of signed deliveries cannot fill the database.
+
+A delivery costs one statement: the claim INSERT (on PostgreSQL in autocommit, no BEGIN/COMMIT round
+trips). The caps are checked against the pending rows' usage as last read plus what this process has
+added since, read again at most every `USAGE_TTL` seconds and always before a refusal, so a delivery is
+never refused on a stale count; several receivers together may go over a cap by what they accept within
+that second.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import Connection, delete, func, or_, select, update
 
 from worker.store.models import OutboxRow
 from worker.store.store import Store
@@ -32,6 +42,8 @@ EMPTIED = "[]"
 #: Default caps on the rows that hold content (pending ones).
 MAX_PENDING_ROWS = 10_000
 MAX_PENDING_BYTES = 256 * 1024 * 1024
+#: Seconds a read of the pending rows' usage is trusted (plus this process's own adds) before re-reading.
+USAGE_TTL = 1.0
 
 
 class OutboxFull(Exception):
@@ -85,6 +97,9 @@ class Outbox:
         self._claim = (store.insert(table)
                        .on_conflict_do_nothing(index_elements=["kind", "delivery"])
                        .returning(table.c.id))
+        self._guard = threading.Lock()
+        self._usage: OutboxUsage | None = None
+        self._read_at = 0.0
 
     def usage(self) -> OutboxUsage:
         """How many pending rows there are, and the bytes of their payloads."""
@@ -92,12 +107,41 @@ class Outbox:
             rows, size = s.execute(select(func.count(OutboxRow.id),
                                           func.coalesce(func.sum(OutboxRow.payload_bytes), 0))
                                    .where(OutboxRow.state == PENDING)).one()
-            return OutboxUsage(rows=int(rows), bytes=int(size))
+            usage = OutboxUsage(rows=int(rows), bytes=int(size))
+        with self._guard:
+            self._usage, self._read_at = usage, time.monotonic()
+        return usage
 
-    def _check_room(self, payload: str) -> None:
-        usage = self.usage()
-        if usage.rows + 1 > self.max_rows or usage.bytes + len(payload.encode("utf-8")) > self.max_bytes:
-            raise OutboxFull(f"the outbox holds {usage.rows} pending rows, {usage.bytes} bytes")
+    def _fits(self, usage: OutboxUsage, size: int) -> bool:
+        return usage.rows + 1 <= self.max_rows and usage.bytes + size <= self.max_bytes
+
+    def _refusal(self, size: int) -> OutboxUsage | None:
+        """None when `size` more bytes fit under the caps; else the freshly read usage refusing them."""
+        with self._guard:
+            known, now = self._usage, time.monotonic()
+            stale = now - self._read_at >= USAGE_TTL
+            if stale:
+                self._read_at = now  # this thread reads it again; the others trust what is known meanwhile
+        if known is not None and not stale and self._fits(known, size):
+            return None
+        usage = self.usage()  # stale, unknown or full as last known: read it before refusing
+        return None if self._fits(usage, size) else usage
+
+    def _took(self, size: int) -> None:
+        with self._guard:
+            if self._usage is not None:
+                self._usage = OutboxUsage(rows=self._usage.rows + 1, bytes=self._usage.bytes + size)
+
+    @contextmanager
+    def _claiming(self) -> Iterator[Connection]:
+        """A connection for the claim: autocommit on PostgreSQL (each statement is atomic alone); an
+        IMMEDIATE transaction on SQLite, whose begin hook the store owns."""
+        if self._store.dialect == "postgresql":
+            with self._store.engine.connect() as conn:
+                yield conn.execution_options(isolation_level="AUTOCOMMIT")
+        else:
+            with self._store.engine.begin() as conn:
+                yield conn
 
     def accept(self, kind: str, delivery: str, *, task: str, args: list[Any],
                now: datetime | None = None) -> int | None:
@@ -107,28 +151,32 @@ class Outbox:
         """
         now = now or _now()
         digest = delivery_digest(delivery)
-        if self.seen(kind, digest):
-            return None
         payload = json.dumps(args)
-        self._check_room(payload)
+        size = len(payload.encode("utf-8"))
+        full = self._refusal(size)
+        if full is not None:
+            if self.seen(kind, digest):
+                return None
+            raise OutboxFull(f"the outbox holds {full.rows} pending rows, {full.bytes} bytes")
         # sent_at is set now: the receiver publishes right after this returns, and the sweep counts its
         # grace period from here whether or not that publish got through (one write per delivery).
-        values = {"kind": kind, "delivery": digest, "task": task, "payload": payload,
-                  "payload_bytes": len(payload.encode("utf-8")),
+        values = {"kind": kind, "delivery": digest, "task": task, "payload": payload, "payload_bytes": size,
                   "state": PENDING, "attempts": 0, "created_at": now, "sent_at": now}
-        with self._store.engine.begin() as conn:
-            inserted = conn.execute(self._claim, values).scalar()
-            if inserted is not None:
-                return int(inserted)
-            # Seen before: a duplicate, unless that delivery failed for good; then this retry is a new try.
-            revived = conn.execute(
-                update(OutboxRow)
-                .where(OutboxRow.kind == kind, OutboxRow.delivery == digest, OutboxRow.state == FAILED)
-                .values(state=PENDING, attempts=0, last_error=None, created_at=now, sent_at=now,
-                        finished_at=None, task=task, payload=payload, payload_bytes=values["payload_bytes"])
-                .returning(OutboxRow.id)
-            ).scalar()
-            return int(revived) if revived is not None else None
+        with self._claiming() as conn:
+            claimed = conn.execute(self._claim, values).scalar()
+            if claimed is None:
+                # Seen before: a duplicate, unless that delivery failed for good; then this is a new try.
+                claimed = conn.execute(
+                    update(OutboxRow)
+                    .where(OutboxRow.kind == kind, OutboxRow.delivery == digest, OutboxRow.state == FAILED)
+                    .values(state=PENDING, attempts=0, last_error=None, created_at=now, sent_at=now,
+                            finished_at=None, task=task, payload=payload, payload_bytes=size)
+                    .returning(OutboxRow.id)
+                ).scalar()
+        if claimed is None:
+            return None
+        self._took(size)
+        return int(claimed)
 
     def seen(self, kind: str, digest: str) -> bool:
         """Whether this delivery's row exists and has not failed (a duplicate)."""
