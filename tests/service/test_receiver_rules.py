@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -10,11 +11,12 @@ from pydantic import SecretStr
 
 from config.celery_app import make_celery, worker_queues
 from config.settings import load_settings
+from tests.servers import postgres_database
 from worker.errors import UserError
 from worker.service.requests import IngestRequest, parse_request
 from worker.service.trust import Refused, check_source
 from worker.store import Store
-from worker.store.outbox import DONE, FAILED, PENDING, Outbox
+from worker.store.outbox import DONE, FAILED, PENDING, Outbox, OutboxFull
 from worker.tasks.names import DEFAULT_QUEUE, INGEST_TASK
 from worker.web.signatures import BadSignature, sign, sign_timestamped, verify_timestamped
 
@@ -115,9 +117,47 @@ def test_broker_settings_for_restarts_and_names() -> None:
 
 # --- the outbox --------------------------------------------------------------------------------
 
-@pytest.fixture
-def outbox(tmp_path: Path) -> Outbox:
-    return Outbox(Store(f"sqlite:///{tmp_path / 'store.db'}"))
+@pytest.fixture(scope="module")
+def postgres_url() -> Iterator[str]:
+    with postgres_database("ft_outbox") as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def outbox(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Outbox]:
+    """An outbox on each store the receiver runs on (PostgreSQL claims through the driver directly)."""
+    if request.param == "sqlite":
+        store = Store(f"sqlite:///{tmp_path / 'store.db'}")
+    else:
+        store = Store(request.getfixturevalue("postgres_url"))
+        with store.engine.begin() as conn:
+            conn.exec_driver_sql("DELETE FROM outbox")
+    with store:
+        yield Outbox(store, max_rows=3)
+
+
+def test_the_caps_are_never_passed_and_never_refuse_on_a_stale_count(outbox: Outbox) -> None:
+    entries = [outbox.accept("generic", f"cap-{n}", task=INGEST_TASK, args=[{}]) for n in range(3)]
+    assert None not in entries
+    with pytest.raises(OutboxFull, match="3 pending rows"):
+        outbox.accept("generic", "cap-3", task=INGEST_TASK, args=[{}])
+    assert outbox.accept("generic", "cap-0", task=INGEST_TASK, args=[{}]) is None  # a duplicate still is one
+    outbox.finish(entries[0])  # a worker drains a row: room at once, not after the usage is read again
+    assert outbox.accept("generic", "cap-3", task=INGEST_TASK, args=[{}]) is not None
+
+
+def test_a_dropped_postgresql_connection_fails_one_claim_and_not_the_next(postgres_url: str) -> None:
+    import psycopg
+
+    with Store(postgres_url, pool_size=1) as store:
+        outbox = Outbox(store)
+        assert outbox.accept("generic", "before", task=INGEST_TASK, args=[{}]) is not None
+        with psycopg.connect(postgres_url.replace("+psycopg", ""), autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                          "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        with pytest.raises(psycopg.OperationalError):
+            outbox.accept("generic", "during", task=INGEST_TASK, args=[{}])
+        assert outbox.accept("generic", "after", task=INGEST_TASK, args=[{}]) is not None
 
 
 def test_a_delivery_is_accepted_once(outbox: Outbox) -> None:

@@ -23,13 +23,11 @@ import hashlib
 import json
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 
 from worker.store.models import OutboxRow
 from worker.store.store import Store
@@ -69,6 +67,11 @@ class OutboxEntry:
     attempts: int
 
 
+#: The columns a claim writes (the rest keep their defaults).
+_COLUMNS = ("kind", "delivery", "task", "payload", "payload_bytes", "state", "attempts", "created_at",
+            "sent_at")
+
+
 def delivery_digest(delivery: str) -> str:
     """The stored form of a delivery identity (fixed length, whatever the sender sent)."""
     return hashlib.sha256(delivery.encode("utf-8", "replace")).hexdigest()
@@ -97,6 +100,10 @@ class Outbox:
         self._claim = (store.insert(table)
                        .on_conflict_do_nothing(index_elements=["kind", "delivery"])
                        .returning(table.c.id))
+        self._claim_sql: str | None = None
+        if store.dialect == "postgresql":  # psycopg's %(name)s parameters, the columns accept() gives
+            compiled = self._claim.compile(dialect=store.engine.dialect, column_keys=list(_COLUMNS))
+            self._claim_sql = str(compiled)
         self._guard = threading.Lock()
         self._usage: OutboxUsage | None = None
         self._read_at = 0.0
@@ -132,16 +139,43 @@ class Outbox:
             if self._usage is not None:
                 self._usage = OutboxUsage(rows=self._usage.rows + 1, bytes=self._usage.bytes + size)
 
-    @contextmanager
-    def _claiming(self) -> Iterator[Connection]:
-        """A connection for the claim: autocommit on PostgreSQL (each statement is atomic alone); an
-        IMMEDIATE transaction on SQLite, whose begin hook the store owns."""
-        if self._store.dialect == "postgresql":
-            with self._store.engine.connect() as conn:
-                yield conn.execution_options(isolation_level="AUTOCOMMIT")
-        else:
+    def _insert(self, values: dict[str, Any]) -> int | None:
+        """The claim INSERT; its row id, or None when the (kind, delivery) key is taken.
+
+        On PostgreSQL it runs on a pooled driver connection in autocommit (the one statement is atomic
+        alone), compiled once: SQLAlchemy's execution layer cost more CPU than the INSERT itself. SQLite
+        runs it in the store's IMMEDIATE transaction.
+        """
+        if self._claim_sql is None:
             with self._store.engine.begin() as conn:
-                yield conn
+                claimed = conn.execute(self._claim, values).scalar()
+            return None if claimed is None else int(claimed)
+        raw = self._store.engine.raw_connection()
+        driver: Any = raw.driver_connection
+        try:
+            driver.autocommit = True
+            row = driver.execute(self._claim_sql, values).fetchone()
+            driver.autocommit = False
+        except BaseException:
+            if driver.broken:
+                raw.invalidate()  # the pool would otherwise hand the dead connection out again
+            raise
+        finally:
+            raw.close()
+        return None if row is None else int(row[0])
+
+    def _revive(self, kind: str, digest: str, values: dict[str, Any]) -> int | None:
+        """A retry of a delivery that failed for good is a new try: its row is pending again."""
+        with self._store.engine.begin() as conn:
+            revived = conn.execute(
+                update(OutboxRow)
+                .where(OutboxRow.kind == kind, OutboxRow.delivery == digest, OutboxRow.state == FAILED)
+                .values(state=PENDING, attempts=0, last_error=None, created_at=values["created_at"],
+                        sent_at=values["sent_at"], finished_at=None, task=values["task"],
+                        payload=values["payload"], payload_bytes=values["payload_bytes"])
+                .returning(OutboxRow.id)
+            ).scalar()
+        return None if revived is None else int(revived)
 
     def accept(self, kind: str, delivery: str, *, task: str, args: list[Any],
                now: datetime | None = None) -> int | None:
@@ -162,17 +196,10 @@ class Outbox:
         # grace period from here whether or not that publish got through (one write per delivery).
         values = {"kind": kind, "delivery": digest, "task": task, "payload": payload, "payload_bytes": size,
                   "state": PENDING, "attempts": 0, "created_at": now, "sent_at": now}
-        with self._claiming() as conn:
-            claimed = conn.execute(self._claim, values).scalar()
-            if claimed is None:
-                # Seen before: a duplicate, unless that delivery failed for good; then this is a new try.
-                claimed = conn.execute(
-                    update(OutboxRow)
-                    .where(OutboxRow.kind == kind, OutboxRow.delivery == digest, OutboxRow.state == FAILED)
-                    .values(state=PENDING, attempts=0, last_error=None, created_at=now, sent_at=now,
-                            finished_at=None, task=task, payload=payload, payload_bytes=size)
-                    .returning(OutboxRow.id)
-                ).scalar()
+        # Seen before: a duplicate, unless that delivery failed for good.
+        claimed = self._insert(values)
+        if claimed is None:
+            claimed = self._revive(kind, digest, values)
         if claimed is None:
             return None
         self._took(size)
