@@ -138,11 +138,12 @@ def outbox(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Outbox]:
 
 def test_the_caps_are_never_passed_and_never_refuse_on_a_stale_count(outbox: Outbox) -> None:
     entries = [outbox.accept("generic", f"cap-{n}", task=INGEST_TASK, args=[{}]) for n in range(3)]
-    assert None not in entries
+    first = entries[0]
+    assert first is not None and None not in entries
     with pytest.raises(OutboxFull, match="3 pending rows"):
         outbox.accept("generic", "cap-3", task=INGEST_TASK, args=[{}])
     assert outbox.accept("generic", "cap-0", task=INGEST_TASK, args=[{}]) is None  # a duplicate still is one
-    outbox.finish(entries[0])  # a worker drains a row: room at once, not after the usage is read again
+    outbox.finish(first)  # a worker drains a row: room at once, not after the usage is read again
     assert outbox.accept("generic", "cap-3", task=INGEST_TASK, args=[{}]) is not None
 
 
