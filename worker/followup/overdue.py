@@ -145,9 +145,9 @@ def overdue_page(conn: Connection, settings: Settings, teams: Sequence[Team], no
     picked.sort(key=lambda entry: (-entry[0], entry[1].lower(), entry[2].lower(), entry[5], entry[6]))
     shown = picked[(number - 1) * size : number * size]
     names = display_names(settings.people)
-    rows = tracked.tracked_rows(conn, [(e[5], e[6]) for e in shown if not isinstance(e[4], OverdueLine)])
+    rows = tracked.tracked_rows(conn, [e[4][10] for e in shown if not isinstance(e[4], OverdueLine)])
     lines = [entry[4] if isinstance(entry[4], OverdueLine) else
-             OverdueLine(item=tracked.tracked_item(rows[entry[5], entry[6]], names), due=entry[4][9],
+             OverdueLine(item=tracked.tracked_item(rows[entry[4][10]], names), due=entry[4][9],
                          days_overdue=entry[0])
              for entry in shown]
     return OverduePage(lines=lines, total=len(picked), owners=owners)
@@ -163,7 +163,7 @@ def _sql_entries(conn: Connection, settings: Settings, spec: RulesSpec, *,
     entries = []
     teams, defaults = spec
     for row in tracked.overdue_rows(conn, teams, defaults, priority=priority):
-        late, team, title, ticket_assignee, written_assignee, item_owner, raw_kind, pm_key, fp, _ = row
+        late, team, title, ticket_assignee, written_assignee, item_owner, raw_kind, pm_key, fp, _, _ = row
         if (team, raw_kind) not in followed:  # a handful of kinds: judged once per team
             sample = TrackedItem(fingerprint="", title="", team=team, postmortem_key="", kind=raw_kind)
             followed[team, raw_kind] = rules.is_followed(sample, teams[team][0]) and (
