@@ -21,8 +21,11 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Date,
+    Integer,
     Select,
     and_,
+    any_,
+    bindparam,
     case,
     delete,
     func,
@@ -464,12 +467,16 @@ def overdue_rows(conn: Connection, teams: Mapping[str, tuple[FollowupPolicy, dat
     return rows  # type: ignore[no-any-return]
 
 
+#: Item ids as one array parameter (PostgreSQL): one statement text and plan whatever their number.
+_IDS = bindparam("ids", type_=postgresql.ARRAY(Integer))
+
+
 def tracked_rows(conn: Connection, ids: Sequence[int]) -> dict[int, Any]:
-    """The `tracked_select` rows (for `tracked_item`) of these items, by item id."""
+    """The `tracked_select` rows (for `tracked_item`) of these items, by item id (PostgreSQL)."""
     if not ids:
         return {}
-    query = tracked_select().add_columns(ITEM.id).where(ITEM.id.in_(list(ids)))
-    return {row[-1]: row[:-1] for row in conn.execute(query)}
+    query = tracked_select().add_columns(ITEM.id).where(ITEM.id == any_(_IDS))
+    return {row[-1]: row[:-1] for row in conn.execute(query, {"ids": list(ids)})}
 
 
 def sql_rules_apply(policy: FollowupPolicy) -> bool:

@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote
 
@@ -46,17 +47,22 @@ class Page:
 
     def link(self, path: str, params: dict[str, str] | None = None) -> str:
         """A URL on the dashboard that keeps the page's `at` moment, so a shared view stays the same."""
-        merged = dict(params or {})
         at = self.request.query_params.get("at")
+        if not params and not at:
+            return path  # what `href` makes of no parameters; a page links hundreds of times
+        merged = dict(params or {})
         if at:
             merged.setdefault("at", at)
         return href(path, merged)
 
 
+# Memoised: a page of 100 lines quotes the same few team names and postmortem keys over and over.
+@lru_cache(maxsize=4096)
 def team_path(name: str) -> str:
     return "/teams/" + quote(name, safe="")
 
 
+@lru_cache(maxsize=4096)
 def postmortem_path(key: str) -> str:
     return "/postmortems/" + quote(key, safe="")
 
