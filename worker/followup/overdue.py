@@ -116,10 +116,6 @@ class OverduePage:
     owners: list[str]
 
 
-def _line_order(late: int, team: str, title: str) -> tuple[int, str, str]:
-    return (-late, team.lower(), title.lower())
-
-
 def overdue_page(conn: Connection, settings: Settings, teams: Sequence[Team], now: datetime, *,
                  kind: str | None = None, priority: str | None = None, owner: str | None = None,
                  number: int = 1, size: int = 100) -> OverduePage:
@@ -141,9 +137,12 @@ def overdue_page(conn: Connection, settings: Settings, teams: Sequence[Team], no
     if spec is not None and in_sql:
         entries += _sql_entries(conn, settings, spec, kind=kind, priority=priority)
     owners = sorted({entry[3] for entry in entries}, key=str.lower)
-    picked = [entry for entry in entries if owner is None or entry[3] == owner]
-    picked.sort(key=lambda entry: (-entry[0], entry[1].lower(), entry[2].lower(), entry[5], entry[6]))
-    shown = picked[(number - 1) * size : number * size]
+    picked = entries if owner is None else [entry for entry in entries if entry[3] == owner]
+    # Most overdue first, then team and title (any case), then identity: the keys as plain tuples sorted
+    # natively (a key function per line costs more than the sort), the last field the line's place.
+    order = sorted([(-entry[0], entry[1].lower(), entry[2].lower(), entry[5], entry[6], n)
+                    for n, entry in enumerate(picked)])
+    shown = [picked[key[5]] for key in order[(number - 1) * size : number * size]]
     names = display_names(settings.people)
     rows = tracked.tracked_rows(conn, [e[4][10] for e in shown if not isinstance(e[4], OverdueLine)])
     lines = [entry[4] if isinstance(entry[4], OverdueLine) else
