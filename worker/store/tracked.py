@@ -355,25 +355,38 @@ days(team, priority, days) AS (
 defaults(team, start, days, due) AS (
   SELECT * FROM unnest(CAST(:f_teams AS text[]), CAST(:f_starts AS date[]), CAST(:f_days AS int[]),
                        CAST(:f_dues AS date[]))),
+team_days AS MATERIALIZED (
+  SELECT t.*,
+         (SELECT array_agg(d.priority ORDER BY d.priority) FROM days d WHERE d.team = t.team) AS prios,
+         (SELECT array_agg(d.days ORDER BY d.priority) FROM days d WHERE d.team = t.team) AS pdays
+  FROM teams t),
 pms AS MATERIALIZED (
-  SELECT p.key, t.team, t.tz, t.today, t.soon, t.fallback, t.calendar,
-         CAST(coalesce(p.approved_at, p.ingested_at) AT TIME ZONE t.tz AS date) AS start
-  FROM postmortems p JOIN teams t ON t.team = p.team)
+  SELECT s.key, t.team, t.tz, t.today, t.soon, t.fallback, t.calendar, t.prios, t.pdays, s.start,
+         CASE WHEN NOT t.calendar THEN ARRAY(
+           SELECT f.due FROM unnest(t.fallback || coalesce(t.pdays, '{}')) WITH ORDINALITY AS u(days, n)
+           LEFT JOIN defaults f ON f.team = t.team AND f.start = s.start AND f.days = u.days
+           ORDER BY u.n) END AS fdues
+  FROM (SELECT p.key, p.team, CAST(coalesce(p.approved_at, p.ingested_at) AT TIME ZONE t.tz AS date) AS start
+        FROM postmortems p JOIN teams t ON t.team = p.team) s
+  JOIN team_days t ON t.team = s.team)
 """
-# `pms`: each postmortem of the teams with its team's rules and its approval day in the team's zone,
-# computed once per postmortem (MATERIALIZED: inlined, the zone conversion ran once per item and join).
+# `team_days`: each team's rules with its priorities (sorted) and their days as two aligned arrays.
+# `pms`: each postmortem of the teams with its team's rules and its approval day in the team's zone, and
+# where the caller computed the default due dates (`defaults`: business days, holidays) those for this
+# approval day: the fallback's first, then one per priority. All computed once per postmortem
+# (MATERIALIZED: inlined, the zone conversion ran once per item), so an item needs no join for its default.
 
 #: The current status: the ticket's, else (never refreshed) the document's checkbox (as `current_status`).
 _STATUS = """CASE WHEN i.status IS NULL OR i.status = '' THEN CASE WHEN i.done THEN 'done' ELSE 'open' END
               ELSE i.status END"""
-#: The own due date, else the default: plain calendar arithmetic where the team counts calendar days
-#: without holidays, else the date the caller computed (`defaults`) for that approval day and days.
-_DUE = """coalesce(i.ticket_due, i.due, f.due,
-                  CASE WHEN m.calendar THEN m.start + coalesce(d.days, m.fallback) END)"""
+#: The own due date, else the default (looked up only then): the approval day plus the days for the
+#: item's priority (else the fallback) where the team counts calendar days without holidays, else the date
+#: the caller computed for that approval day and those days.
+_DUE = """coalesce(i.ticket_due, i.due, CASE WHEN m.calendar
+    THEN m.start + coalesce(m.pdays[array_position(m.prios, lower(trim(i.priority)))], m.fallback)
+    ELSE m.fdues[coalesce(array_position(m.prios, lower(trim(i.priority))) + 1, 1)] END)"""
 _ITEMS_JOIN = """FROM action_items i
-  JOIN pms m ON m.key = i.postmortem_key
-  LEFT JOIN days d ON d.team = m.team AND d.priority = lower(trim(i.priority))
-  LEFT JOIN defaults f ON f.team = m.team AND f.start = m.start AND f.days = coalesce(d.days, m.fallback)"""
+  JOIN pms m ON m.key = i.postmortem_key"""
 
 # Constant SQL text only (no input is formatted into it); the values are bound parameters. The inner
 # SELECTs end in OFFSET 0 so each item's status and due date are computed once, not once per use.
@@ -479,12 +492,26 @@ def _driver_rows(conn: Connection, sql: str, params: Mapping[str, Any]) -> list[
         _driver_sql[key] = str(text(sql).compile(dialect=conn.dialect))
     dbapi = conn.connection.dbapi_connection
     assert dbapi is not None
-    cursor = dbapi.cursor()
+    cursor: Any = dbapi.cursor()
     try:
-        cursor.execute(_driver_sql[key], params)
+        cursor.execute(_driver_sql[key], params, prepare=False)  # see `_planned_each_time`
         return list(cursor.fetchall())
     finally:
         cursor.close()
+
+
+@contextmanager
+def _planned_each_time(conn: Connection) -> Iterator[None]:
+    """Statements planned for their own parameters while inside (PostgreSQL). psycopg prepares a statement
+    run five times on a connection, and the server may then switch to a generic plan; for the rules'
+    statements (arrays of teams, days and postmortems) one was measured ten times slower."""
+    driver: Any = conn.connection.driver_connection
+    kept = driver.prepare_threshold
+    driver.prepare_threshold = None
+    try:
+        yield
+    finally:
+        driver.prepare_threshold = kept
 
 
 #: Item ids as one array parameter (PostgreSQL): one statement text and plan whatever their number.
@@ -521,6 +548,7 @@ def team_tallies(conn: Connection, teams: Mapping[str, tuple[FollowupPolicy, dat
     (or at an unknown time). Which kinds are followed is for the caller (`rules.is_followed` per group).
     Only policies `sql_rules_apply` accepts; `rule_groups` serves the others (and SQLite)."""
     params = _rules_params(teams, defaults)
-    rows: Any = conn.execute(text(_TALLIES_SQL), params)
+    with _planned_each_time(conn):
+        rows: Any = conn.execute(text(_TALLIES_SQL), params).all()
     return [(team, kind, *(int(n) for n in counts), late or [])  # type: ignore[misc]
             for team, kind, *counts, late in rows]
