@@ -116,10 +116,6 @@ class OverduePage:
     owners: list[str]
 
 
-def _line_order(late: int, team: str, title: str) -> tuple[int, str, str]:
-    return (-late, team.lower(), title.lower())
-
-
 def overdue_page(conn: Connection, settings: Settings, teams: Sequence[Team], now: datetime, *,
                  kind: str | None = None, priority: str | None = None, owner: str | None = None,
                  number: int = 1, size: int = 100) -> OverduePage:
@@ -141,13 +137,16 @@ def overdue_page(conn: Connection, settings: Settings, teams: Sequence[Team], no
     if spec is not None and in_sql:
         entries += _sql_entries(conn, settings, spec, kind=kind, priority=priority)
     owners = sorted({entry[3] for entry in entries}, key=str.lower)
-    picked = [entry for entry in entries if owner is None or entry[3] == owner]
-    picked.sort(key=lambda entry: (-entry[0], entry[1].lower(), entry[2].lower(), entry[5], entry[6]))
-    shown = picked[(number - 1) * size : number * size]
+    picked = entries if owner is None else [entry for entry in entries if entry[3] == owner]
+    # Most overdue first, then team and title (any case), then identity: the keys as plain tuples sorted
+    # natively (a key function per line costs more than the sort), the last field the line's place.
+    order = sorted([(-entry[0], entry[1].lower(), entry[2].lower(), entry[5], entry[6], n)
+                    for n, entry in enumerate(picked)])
+    shown = [picked[key[5]] for key in order[(number - 1) * size : number * size]]
     names = display_names(settings.people)
-    rows = tracked.tracked_rows(conn, [(e[5], e[6]) for e in shown if not isinstance(e[4], OverdueLine)])
+    rows = tracked.tracked_rows(conn, [e[4][10] for e in shown if not isinstance(e[4], OverdueLine)])
     lines = [entry[4] if isinstance(entry[4], OverdueLine) else
-             OverdueLine(item=tracked.tracked_item(rows[entry[5], entry[6]], names), due=entry[4][9],
+             OverdueLine(item=tracked.tracked_item(rows[entry[4][10]], names), due=entry[4][9],
                          days_overdue=entry[0])
              for entry in shown]
     return OverduePage(lines=lines, total=len(picked), owners=owners)
@@ -163,7 +162,7 @@ def _sql_entries(conn: Connection, settings: Settings, spec: RulesSpec, *,
     entries = []
     teams, defaults = spec
     for row in tracked.overdue_rows(conn, teams, defaults, priority=priority):
-        late, team, title, ticket_assignee, written_assignee, item_owner, raw_kind, pm_key, fp, _ = row
+        late, team, title, ticket_assignee, written_assignee, item_owner, raw_kind, pm_key, fp, _, _ = row
         if (team, raw_kind) not in followed:  # a handful of kinds: judged once per team
             sample = TrackedItem(fingerprint="", title="", team=team, postmortem_key="", kind=raw_kind)
             followed[team, raw_kind] = rules.is_followed(sample, teams[team][0]) and (

@@ -15,21 +15,24 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     Connection,
     Date,
+    Integer,
     Select,
     and_,
+    any_,
+    bindparam,
     case,
     delete,
     func,
     or_,
     select,
     text,
-    tuple_,
     type_coerce,
     update,
 )
@@ -339,9 +342,9 @@ class FollowupStore:
                     for row in conn.execute(query)]
 
 
-#: Per (team, raw kind, days overdue or None): counts of open, overdue, due soon, done, due so far and
-#: done on time items, as `team_tallies` returns them.
-TallyRow = tuple[str, str | None, int | None, int, int, int, int, int, int]
+#: Per (team, raw kind): counts of open, overdue, due soon, done, due so far and done on time items, and
+#: the days overdue of each overdue item (unordered), as `team_tallies` returns them.
+TallyRow = tuple[str, str | None, int, int, int, int, int, int, list[int]]
 
 _RULES_CTE = """
 WITH teams(team, tz, today, soon, fallback, calendar) AS (
@@ -351,60 +354,78 @@ days(team, priority, days) AS (
   SELECT * FROM unnest(CAST(:d_teams AS text[]), CAST(:d_priorities AS text[]), CAST(:d_days AS int[]))),
 defaults(team, start, days, due) AS (
   SELECT * FROM unnest(CAST(:f_teams AS text[]), CAST(:f_starts AS date[]), CAST(:f_days AS int[]),
-                       CAST(:f_dues AS date[])))
+                       CAST(:f_dues AS date[]))),
+team_days AS MATERIALIZED (
+  SELECT t.*,
+         (SELECT array_agg(d.priority ORDER BY d.priority) FROM days d WHERE d.team = t.team) AS prios,
+         (SELECT array_agg(d.days ORDER BY d.priority) FROM days d WHERE d.team = t.team) AS pdays
+  FROM teams t),
+pms AS MATERIALIZED (
+  SELECT s.key, t.team, t.tz, t.today, t.soon, t.fallback, t.calendar, t.prios, t.pdays, s.start,
+         CASE WHEN NOT t.calendar THEN ARRAY(
+           SELECT f.due FROM unnest(t.fallback || coalesce(t.pdays, '{}')) WITH ORDINALITY AS u(days, n)
+           LEFT JOIN defaults f ON f.team = t.team AND f.start = s.start AND f.days = u.days
+           ORDER BY u.n) END AS fdues
+  FROM (SELECT p.key, p.team, CAST(coalesce(p.approved_at, p.ingested_at) AT TIME ZONE t.tz AS date) AS start
+        FROM postmortems p JOIN teams t ON t.team = p.team) s
+  JOIN team_days t ON t.team = s.team)
 """
-#: The default due date: plain calendar arithmetic where the team counts calendar days without holidays,
-#: else the date the caller computed (`defaults`) for that approval day and number of days.
-_DEFAULT_DUE = """coalesce(f.due,
-    CASE WHEN t.calendar THEN CAST(coalesce(p.approved_at, p.ingested_at) AT TIME ZONE t.tz AS date)
-                              + coalesce(d.days, t.fallback) END)"""
-_DEFAULTS_JOIN = """LEFT JOIN defaults f ON f.team = p.team
-  AND f.start = CAST(coalesce(p.approved_at, p.ingested_at) AT TIME ZONE t.tz AS date)
-  AND f.days = coalesce(d.days, t.fallback)"""
+# `team_days`: each team's rules with its priorities (sorted) and their days as two aligned arrays.
+# `pms`: each postmortem of the teams with its team's rules and its approval day in the team's zone, and
+# where the caller computed the default due dates (`defaults`: business days, holidays) those for this
+# approval day: the fallback's first, then one per priority. All computed once per postmortem
+# (MATERIALIZED: inlined, the zone conversion ran once per item), so an item needs no join for its default.
 
-# Constant SQL text only (no input is formatted into it); the values are bound parameters.
+#: The current status: the ticket's, else (never refreshed) the document's checkbox (as `current_status`).
+_STATUS = """CASE WHEN i.status IS NULL OR i.status = '' THEN CASE WHEN i.done THEN 'done' ELSE 'open' END
+              ELSE i.status END"""
+#: The own due date, else the default (looked up only then): the approval day plus the days for the
+#: item's priority (else the fallback) where the team counts calendar days without holidays, else the date
+#: the caller computed for that approval day and those days.
+_DUE = """coalesce(i.ticket_due, i.due, CASE WHEN m.calendar
+    THEN m.start + coalesce(m.pdays[array_position(m.prios, lower(trim(i.priority)))], m.fallback)
+    ELSE m.fdues[coalesce(array_position(m.prios, lower(trim(i.priority))) + 1, 1)] END)"""
+_ITEMS_JOIN = """FROM action_items i
+  JOIN pms m ON m.key = i.postmortem_key"""
+
+# Constant SQL text only (no input is formatted into it); the values are bound parameters. The inner
+# SELECTs end in OFFSET 0 so each item's status and due date are computed once, not once per use.
 _TALLIES_SQL = _RULES_CTE + """,
 items AS (
-  SELECT p.team, i.kind, t.today, t.soon,
-         CASE WHEN i.status IS NULL OR i.status = '' THEN CASE WHEN i.done THEN 'done' ELSE 'open' END
-              ELSE i.status END AS status,
-         coalesce(i.ticket_due, i.due, """ + _DEFAULT_DUE + """) AS due,
-         CAST(r.resolved_at AT TIME ZONE t.tz AS date) AS resolved_on
-  FROM action_items i
-  JOIN postmortems p ON p.key = i.postmortem_key
-  JOIN teams t ON t.team = p.team
-  LEFT JOIN days d ON d.team = p.team AND d.priority = lower(trim(i.priority))
-  """ + _DEFAULTS_JOIN + """
+  SELECT m.team, i.kind, m.today, m.soon, m.tz, """ + _STATUS + """ AS status, """ + _DUE + """ AS due,
+         r.resolved_at
+  """ + _ITEMS_JOIN + """
   LEFT JOIN followup_resolutions r ON r.ticket_key = i.ticket_key
-  WHERE i.ticket_key IS NOT NULL
+  WHERE i.ticket_key IS NOT NULL AND """ + _STATUS + """ <> 'dropped'
+  OFFSET 0
 )
-SELECT team, kind, CASE WHEN status = 'open' AND due < today THEN today - due END AS late,
+SELECT team, kind,
        count(*) FILTER (WHERE status = 'open'),
        count(*) FILTER (WHERE status = 'open' AND due < today),
        count(*) FILTER (WHERE status = 'open' AND due >= today AND due - today <= soon),
        count(*) FILTER (WHERE status = 'done'),
        count(*) FILTER (WHERE due <= today),
        count(*) FILTER (WHERE status = 'done' AND due <= today
-                        AND (resolved_on IS NULL OR resolved_on <= due))
-FROM items WHERE status <> 'dropped'
-GROUP BY team, kind, late
-"""  # noqa: S608
+                        AND (resolved_at IS NULL OR CAST(resolved_at AT TIME ZONE tz AS date) <= due)),
+       array_agg(today - due) FILTER (WHERE status = 'open' AND due < today)
+FROM items
+GROUP BY team, kind
+"""
 
 
 _OVERDUE_SQL = _RULES_CTE + """
-SELECT t.today - x.line_due AS late, p.team, i.title, i.ticket_assignee, i.written_assignee, i.owner, i.kind,
-       i.postmortem_key, i.fingerprint, x.line_due
-FROM action_items i
-JOIN postmortems p ON p.key = i.postmortem_key
-JOIN teams t ON t.team = p.team
-LEFT JOIN days d ON d.team = p.team AND d.priority = lower(trim(i.priority))
-""" + _DEFAULTS_JOIN + """
-CROSS JOIN LATERAL (SELECT coalesce(i.ticket_due, i.due, """ + _DEFAULT_DUE + """) AS line_due) x
-WHERE i.ticket_key IS NOT NULL AND x.line_due < t.today
-  AND CASE WHEN i.status IS NULL OR i.status = '' THEN CASE WHEN i.done THEN 'done' ELSE 'open' END
-           ELSE i.status END = 'open'
-  AND (CAST(:priority AS text) IS NULL OR lower(trim(i.priority)) = CAST(:priority AS text))
-  AND (CAST(:postmortem AS text) IS NULL OR i.postmortem_key = CAST(:postmortem AS text))
+SELECT x.today - x.line_due AS late, x.team, x.title, x.ticket_assignee, x.written_assignee, x.owner, x.kind,
+       x.postmortem_key, x.fingerprint, x.line_due, x.id
+FROM (
+  SELECT m.today, m.team, i.title, i.ticket_assignee, i.written_assignee, i.owner, i.kind, i.postmortem_key,
+         i.fingerprint, i.id, """ + _DUE + """ AS line_due
+  """ + _ITEMS_JOIN + """
+  WHERE i.ticket_key IS NOT NULL AND """ + _STATUS + """ = 'open'
+    AND (CAST(:priority AS text) IS NULL OR lower(trim(i.priority)) = CAST(:priority AS text))
+    AND (CAST(:postmortem AS text) IS NULL OR i.postmortem_key = CAST(:postmortem AS text))
+  OFFSET 0
+) x
+WHERE x.line_due < x.today
 """
 
 
@@ -442,7 +463,7 @@ def approval_days(conn: Connection, zones: Mapping[str, str]) -> list[tuple[str,
 
 
 #: One row of `overdue_rows`: what a page sorts, filters and counts by, and the item's identity.
-OverdueRow = tuple[int, str, str, str | None, str | None, str | None, str | None, str, str, date]
+OverdueRow = tuple[int, str, str, str | None, str | None, str | None, str | None, str, str, date, int]
 
 
 def overdue_rows(conn: Connection, teams: Mapping[str, tuple[FollowupPolicy, date]], defaults: Defaults, *,
@@ -451,19 +472,63 @@ def overdue_rows(conn: Connection, teams: Mapping[str, tuple[FollowupPolicy, dat
     whose current status is open and whose own or default due date is before the team's today, unordered.
 
     Each row is (days overdue, team, title, ticket assignee, written assignee, owner, kind as written,
-    postmortem key, fingerprint, due date): enough to sort, filter, count and page, so a caller builds
-    `TrackedItem`s (`tracked_rows`) only for the lines it shows. Which kinds are followed is the caller's."""
+    postmortem key, fingerprint, due date, item id): enough to sort, filter, count and page, so a caller
+    builds `TrackedItem`s (`tracked_rows`, by id) only for the lines it shows. Which kinds are followed is
+    the caller's. The rows are the driver's own (indexable like tuples), not copied."""
     params = {**_rules_params(teams, defaults), "postmortem": postmortem,
               "priority": priority.strip().lower() if priority is not None else None}
-    return [tuple(row) for row in conn.execute(text(_OVERDUE_SQL), params)]  # type: ignore[misc]
+    return _driver_rows(conn, _OVERDUE_SQL, params)  # type: ignore[return-value]
 
 
-def tracked_rows(conn: Connection, items: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Any]:
-    """The `tracked_select` rows (for `tracked_item`) of these (postmortem key, fingerprint) items."""
-    if not items:
+_driver_sql: dict[tuple[str, str], str] = {}
+
+
+def _driver_rows(conn: Connection, sql: str, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+    """The rows of a constant `text()` statement as the driver's plain tuples, on the connection's own
+    transaction: for thousands of rows, SQLAlchemy's result and Row objects cost more CPU than the
+    driver's parsing. The statement is compiled to the driver's parameter style once per dialect."""
+    key = (conn.dialect.name, sql)
+    if key not in _driver_sql:
+        _driver_sql[key] = str(text(sql).compile(dialect=conn.dialect))
+    dbapi = conn.connection.dbapi_connection
+    assert dbapi is not None
+    cursor: Any = dbapi.cursor()
+    try:
+        cursor.execute(_driver_sql[key], params, prepare=False)  # see `_planned_each_time`
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
+
+
+@contextmanager
+def _planned_each_time(conn: Connection) -> Iterator[None]:
+    """Statements planned for their own parameters while inside (PostgreSQL). psycopg prepares a statement
+    run five times on a connection, and the server may then switch to a generic plan; for the rules'
+    statements (arrays of teams, days and postmortems) one was measured ten times slower."""
+    driver: Any = conn.connection.driver_connection
+    kept = driver.prepare_threshold
+    driver.prepare_threshold = None
+    try:
+        yield
+    finally:
+        driver.prepare_threshold = kept
+
+
+#: Item ids as one array parameter (PostgreSQL): one statement text and plan whatever their number.
+_IDS = bindparam("ids", type_=postgresql.ARRAY(Integer))
+
+
+def tracked_rows(conn: Connection, ids: Sequence[int]) -> dict[int, Any]:
+    """The `tracked_select` rows (for `tracked_item`) of these items, by item id (PostgreSQL)."""
+    if not ids:
         return {}
-    query = tracked_select().where(tuple_(ITEM.postmortem_key, ITEM.fingerprint).in_(list(items)))
-    return {(row[2], row[0]): row for row in conn.execute(query)}
+    return {row[-1]: row[:-1] for row in conn.execute(_by_ids(), {"ids": list(ids)})}
+
+
+@cache
+def _by_ids() -> Select[Any]:
+    """`tracked_rows`' statement, built once (building a Select costs more than running this one)."""
+    return tracked_select().add_columns(ITEM.id).where(ITEM.id == any_(_IDS))
 
 
 def sql_rules_apply(policy: FollowupPolicy) -> bool:
@@ -474,7 +539,7 @@ def sql_rules_apply(policy: FollowupPolicy) -> bool:
 
 def team_tallies(conn: Connection, teams: Mapping[str, tuple[FollowupPolicy, date]], defaults: Defaults
                  ) -> list[TallyRow]:
-    """The follow-up rules stated in SQL (PostgreSQL), grouped by team, kind and days overdue only.
+    """The follow-up rules stated in SQL (PostgreSQL), grouped by team and kind only.
 
     For each team (policy, today in its zone): the current status and own due date as above, else the
     default due date (approval day in the team's zone plus the days for the item's priority); overdue
@@ -483,6 +548,7 @@ def team_tallies(conn: Connection, teams: Mapping[str, tuple[FollowupPolicy, dat
     (or at an unknown time). Which kinds are followed is for the caller (`rules.is_followed` per group).
     Only policies `sql_rules_apply` accepts; `rule_groups` serves the others (and SQLite)."""
     params = _rules_params(teams, defaults)
-    rows: Any = conn.execute(text(_TALLIES_SQL), params)
-    return [(team, kind, late, *(int(n) for n in counts))  # type: ignore[misc]
-            for team, kind, late, *counts in rows]
+    with _planned_each_time(conn):
+        rows: Any = conn.execute(text(_TALLIES_SQL), params).all()
+    return [(team, kind, *(int(n) for n in counts), late or [])  # type: ignore[misc]
+            for team, kind, *counts, late in rows]

@@ -123,7 +123,8 @@ class Gate:
         user = request.headers.get(header, "").strip() if header else ""
         if user:
             return Verdict(allowed=True, user=user[:200])
-        token = await run_in_threadpool(self.token)
+        # A configured token needs no store read: no hand-off to a worker thread either.
+        token = self._configured or await run_in_threadpool(self.token)
         client = request.client.host if request.client else "?"
         scheme, _, bearer = request.headers.get("authorization", "").partition(" ")
         offered = bearer.strip() if scheme.lower() == "bearer" else _offered(request)

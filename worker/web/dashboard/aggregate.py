@@ -2,10 +2,10 @@
 
 On PostgreSQL the rules are stated in SQL (`worker.store.tracked.team_tallies`, default due dates in
 business days or with holidays computed by `rules.default_due` per approval day): the counts come back per
-team, kind and days overdue, and only which kinds are followed is judged here. On SQLite the rules are the
-Python functions of `worker.followup.rules`; SQL groups the items by exactly the inputs those rules read
-and blanks out inputs a rule ignores (`tracked.rule_groups`), so identical items are judged once and
-counted by COUNT(*).
+team and kind with the days overdue of each overdue item, and only which kinds are followed is judged
+here. On SQLite the rules are the Python functions of `worker.followup.rules`; SQL groups the items by
+exactly the inputs those rules read and blanks out inputs a rule ignores (`tracked.rule_groups`), so
+identical items are judged once and counted by COUNT(*).
 `tests/dashboard/test_aggregate.py` and the benchmark check the result equals `build_report`'s.
 """
 
@@ -39,9 +39,9 @@ def _followed(cache: dict[tuple[str, str | None], bool], policy: FollowupPolicy,
 
 def _tally_sql(conn: Connection, policies: dict[str, FollowupPolicy], spec: RulesSpec,
                tallies: dict[str, _Tally]) -> None:
-    """Tallies from `tracked.team_tallies`: the rules in SQL, a few rows per team and kind."""
+    """Tallies from `tracked.team_tallies`: the rules in SQL, one row per team and kind."""
     followed: dict[tuple[str, str | None], bool] = {}
-    for team, kind, late, opened, overdue, soon, done, so_far, on_time in tracked.team_tallies(conn, *spec):
+    for team, kind, opened, overdue, soon, done, so_far, on_time, late in tracked.team_tallies(conn, *spec):
         if not _followed(followed, policies[team], team, kind):
             continue
         tally = tallies[team]
@@ -51,8 +51,7 @@ def _tally_sql(conn: Connection, policies: dict[str, FollowupPolicy], spec: Rule
         tally.done += done
         tally.due_so_far += so_far
         tally.done_on_time += on_time
-        if late is not None:
-            tally.overdue_days.extend([late] * overdue)
+        tally.overdue_days.extend(late)
 
 
 @dataclass(slots=True)
@@ -107,7 +106,7 @@ def figures_by_team(conn: Connection, settings: Settings, teams: Sequence[Team],
     policies = {team.name: settings.followup_policy(team) for team in teams}
     today = {name: rules.local_date(now, rules.zone(policy)) for name, policy in policies.items()}
     tallies = {name: _Tally() for name in policies}
-    # On PostgreSQL the rules are stated in SQL (one GROUP BY team, kind and days overdue); on SQLite
+    # On PostgreSQL the rules are stated in SQL (one GROUP BY team and kind); on SQLite
     # (and for disabled teams) alike items are grouped and each group judged by the rules here.
     spec = sql_rules(conn, policies, now)
     in_sql = spec[0] if spec is not None else {}

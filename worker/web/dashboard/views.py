@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from functools import lru_cache
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 from sqlalchemy import Connection
@@ -30,6 +32,7 @@ PAGE_SIZE = 100
 PARSE_FAILURES_TABLE = "parse_failures"
 
 OpenStore = Callable[[], AbstractContextManager[FollowupStore]]
+T = TypeVar("T")
 
 
 class NotFound(Exception):
@@ -46,17 +49,22 @@ class Page:
 
     def link(self, path: str, params: dict[str, str] | None = None) -> str:
         """A URL on the dashboard that keeps the page's `at` moment, so a shared view stays the same."""
-        merged = dict(params or {})
         at = self.request.query_params.get("at")
+        if not params and not at:
+            return path  # what `href` makes of no parameters; a page links hundreds of times
+        merged = dict(params or {})
         if at:
             merged.setdefault("at", at)
         return href(path, merged)
 
 
+# Memoised: a page of 100 lines quotes the same few team names and postmortem keys over and over.
+@lru_cache(maxsize=4096)
 def team_path(name: str) -> str:
     return "/teams/" + quote(name, safe="")
 
 
+@lru_cache(maxsize=4096)
 def postmortem_path(key: str) -> str:
     return "/postmortems/" + quote(key, safe="")
 
@@ -67,6 +75,8 @@ class Dashboard:
     def __init__(self, settings: Settings, open_store: OpenStore) -> None:
         self.settings = settings
         self.open_store = open_store
+        #: Threads for a page's second, independent read (`_aside`), each on its own pooled connection.
+        self._aside_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="dashboard-aside")
 
     # --- plumbing -------------------------------------------------------------------------------
 
@@ -80,9 +90,21 @@ class Dashboard:
             raise NotFound(f"no team named {name[:100]!r} is configured")
         return team
 
-    def _read(self, work: Callable[[Connection], dict[str, Any]]) -> dict[str, Any]:
+    def _read(self, work: Callable[[Connection], T]) -> T:
         with self.open_store() as store, store.engine.connect() as conn:
+            if conn.dialect.name == "postgresql":
+                # Reads only, each statement on its own snapshot as under READ COMMITTED in a transaction,
+                # without the BEGIN and ROLLBACK round trips a transaction adds to every page.
+                conn.execution_options(isolation_level="AUTOCOMMIT")
             return work(conn)
+
+    def _aside(self, conn: Connection, work: Callable[[Connection], T]) -> Callable[[], T]:
+        """Start `work` on another connection while the page goes on with `conn`; call the result for its
+        value. PostgreSQL only (two statements at once on the server); elsewhere it runs here and now."""
+        if conn.dialect.name != "postgresql":
+            value = work(conn)
+            return lambda: value
+        return self._aside_pool.submit(self._read, work).result
 
     def _views(self, conn: Connection, teams: Sequence[Team], now: datetime,
                where: reads.ItemFilter | None = None) -> list[TeamView]:
@@ -132,12 +154,14 @@ class Dashboard:
         filt = OverdueFilter.read(params)
         number = page(params)
         teams = [self._team(filt.team)] if filt.team else self.teams
+        every = [t.name for t in self.teams]
+        menus = self._aside(conn, lambda other: queries.distinct_values(other, every))
         result = overdue_page(conn, self.settings, teams, current.now, kind=filt.kind, priority=filt.priority,
                               owner=filt.owner or None, number=number, size=PAGE_SIZE)
-        kinds, priorities = queries.distinct_values(conn, [t.name for t in self.teams])
+        kinds, priorities = menus()
         pages = max(1, -(-result.total // PAGE_SIZE))
         return {"filter": filt, "lines": result.lines, "total": result.total, "number": min(number, pages),
-                "pages": pages, "team_names": [t.name for t in self.teams], "owners": result.owners,
+                "pages": pages, "team_names": every, "owners": result.owners,
                 "kinds": kinds,
                 "priorities": priorities}
 
