@@ -128,7 +128,9 @@ def test_items_left_for_retry_exit_1(tmp_path: Path, jira: JiraStandIn) -> None:
 
 
 def test_lost_create_answer_is_unconfirmed_pending_exit_1(tmp_path: Path, jira: JiraStandIn) -> None:
-    jira.index.set_lag(5.0)  # the search right after the lost answer cannot see the new issues yet
+    # The searches of both runs below cannot see the new issues yet: 30 s, not 5, so that a busy machine
+    # (two test processes, the CLI's start-up twice) never lets the index catch up before the second run.
+    jira.index.set_lag(30.0)
     jira.faults.add("POST", r"/issue/bulk$", "lost_response")
     # Wide enough that the table shows each reason whole (piped output is 140 columns by default).
     proc = run_cli(tmp_path, pm_file(tmp_path), env={**jira_env(jira), "COLUMNS": "400"})

@@ -7,12 +7,13 @@ See docs/parsing.md for what counts as an action item and how ids are derived.
 
 from __future__ import annotations
 
+import importlib
+import sys
 from collections.abc import Callable
 from dataclasses import replace
 
 from worker.models import ActionItem, Postmortem
 from worker.parse import budget, vocabulary
-from worker.parse.asciidoc import parse_asciidoc
 from worker.parse.blocks import Block, Heading, ListItem, Paragraph, Table, Text
 from worker.parse.dates import _parse_cached
 from worker.parse.decide import Decision, tracing
@@ -24,14 +25,8 @@ from worker.parse.errors import ParseError
 from worker.parse.extract import extract_items
 from worker.parse.fingerprint import _normalise_cached, derive_identity, fingerprint, normalise_action
 from worker.parse.gc_pause import collector_paused
-from worker.parse.html import parse_html, parse_storage
-from worker.parse.jira_wiki import parse_jira
 from worker.parse.language import detect_language
-from worker.parse.markdown import _render_marked, parse_markdown
 from worker.parse.metadata import read_metadata
-from worker.parse.org import parse_org
-from worker.parse.plaintext import parse_plain
-from worker.parse.rst import parse_rst
 from worker.parse.vocabulary import Rules, Vocabulary
 
 __all__ = [
@@ -47,16 +42,24 @@ __all__ = [
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 DEFAULT_BUDGET_SECONDS = budget.DEFAULT_BUDGET_SECONDS
 
-_FRONT_ENDS: dict[Format, Callable[[str], list[Block]]] = {
-    Format.MARKDOWN: parse_markdown,
-    Format.HTML: parse_html,
-    Format.STORAGE: parse_storage,
-    Format.JIRA: parse_jira,
-    Format.PLAIN: parse_plain,
-    Format.RST: parse_rst,
-    Format.ASCIIDOC: parse_asciidoc,
-    Format.ORG: parse_org,
+# format -> (module, function): each front end (and its library: markdown-it, lxml, docutils) is imported
+# when a document of its format first comes, so a command that never parses that format never loads it.
+_FRONT_ENDS: dict[Format, tuple[str, str]] = {
+    Format.MARKDOWN: ("worker.parse.markdown", "parse_markdown"),
+    Format.HTML: ("worker.parse.html", "parse_html"),
+    Format.STORAGE: ("worker.parse.html", "parse_storage"),
+    Format.JIRA: ("worker.parse.jira_wiki", "parse_jira"),
+    Format.PLAIN: ("worker.parse.plaintext", "parse_plain"),
+    Format.RST: ("worker.parse.rst", "parse_rst"),
+    Format.ASCIIDOC: ("worker.parse.asciidoc", "parse_asciidoc"),
+    Format.ORG: ("worker.parse.org", "parse_org"),
 }
+
+
+def _front_end(fmt: Format) -> Callable[[str], list[Block]]:
+    module, function = _FRONT_ENDS[fmt]
+    parse: Callable[[str], list[Block]] = getattr(importlib.import_module(module), function)
+    return parse
 
 
 def parse_document(
@@ -115,7 +118,7 @@ def _parse(
         subject, text = strip_email(text)
         fmt = detect_format(text, filename=filename)
         try:
-            blocks = _FRONT_ENDS[fmt](text)
+            blocks = _front_end(fmt)(text)
             if subject:
                 blocks.insert(0, Heading(level=1, content=Text(subject)))
             budget.check()
@@ -143,8 +146,11 @@ def _parse(
 def _forget_texts() -> None:
     """Empty the per-text caches, so each parse's time is its own (a benchmark parsing one document again
     and again measures the work, not the caches) and no document's text outlives the next parse."""
-    for cache in (_is_empty_cached, _parse_cached, _normalise_cached, _render_marked):
+    for cache in (_is_empty_cached, _parse_cached, _normalise_cached):
         cache.cache_clear()
+    markdown = sys.modules.get("worker.parse.markdown")  # its cell cache exists once it is loaded
+    if markdown is not None:
+        markdown._render_marked.cache_clear()
 
 
 def _plain(blocks: list[Block]) -> str:

@@ -10,10 +10,7 @@ lines at the top of a postmortem are left alone.
 
 from __future__ import annotations
 
-import email
-import email.policy
 import re
-from email.message import EmailMessage
 
 _HEADER = re.compile(
     r"^(from|to|cc|bcc|date|sent|subject|reply-to|de|para|asunto|assunto|enviado|enviada|fecha|data|von|an"
@@ -110,6 +107,10 @@ def _saved_message(text: str) -> tuple[str | None, str] | None:
     names = {line.split(":", 1)[0].strip().casefold() for line in head if _RFC822_LINE.match(line)}
     if not names & _TRANSPORT or not all(_RFC822_LINE.match(line) or line[:1] in " \t" for line in head):
         return None
+    import email  # the standard library's e-mail package (about 40 ms to import): only for saved messages
+    import email.policy
+    from email.message import EmailMessage
+
     message = email.message_from_string(text.lstrip(), policy=email.policy.default)
     if not isinstance(message, EmailMessage):
         return None

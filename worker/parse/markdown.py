@@ -18,7 +18,6 @@ from markdown_it.token import Token
 from worker.parse import budget
 from worker.parse.blocks import Block, Heading, ListItem, Paragraph, Table, Text
 from worker.parse.errors import ParseError
-from worker.parse.html import parse_html
 from worker.parse.lines import heading_text, line_blocks
 from worker.parse.pipe_tables import MARKER_PREFIX, extract_tables, plain_cell
 from worker.parse.plaintext import checkbox
@@ -322,6 +321,8 @@ class _Builder:
         if not _TAG.sub("", stripped).strip():
             # Only tags: an <aside> opener/closer around Markdown; the Markdown inside is parsed normally.
             return
+        from worker.parse.html import parse_html  # lxml: loaded for the first HTML block
+
         try:
             blocks = parse_html(f"<div>{stripped}</div>")
         except ParseError:
