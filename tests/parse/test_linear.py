@@ -26,6 +26,7 @@ from worker.parse.fields import column_role, inline_fields
 from worker.parse.fingerprint import normalise_action
 from worker.parse.jira_wiki import inline as jira_inline
 from worker.parse.nothing import says_nothing_to_do
+from worker.parse.patterns import compiled
 from worker.parse.refs import find_ref
 from worker.parse.status import inline_status, is_done_status, is_dropped_status
 from worker.parse.titles import split_sentences, tidy_title
@@ -37,9 +38,10 @@ def _parser_patterns() -> list[tuple[str, re.Pattern[str]]]:
     for module_info in pkgutil.iter_modules(worker.parse.__path__):
         module = importlib.import_module(f"worker.parse.{module_info.name}")
         for name, value in vars(module).items():
-            if isinstance(value, re.Pattern) and id(value) not in seen:
+            pattern = compiled(value)  # the parser's own patterns are compiled at first use
+            if pattern is not None and id(value) not in seen:
                 seen.add(id(value))
-                found.append((f"{module_info.name}.{name}", value))
+                found.append((f"{module_info.name}.{name}", pattern))
     return found
 
 

@@ -8,18 +8,17 @@ the language: `=` titles, `:attribute: value` lines, `|===` tables (cells on one
 
 from __future__ import annotations
 
-import re
-
 from worker.parse import budget
 from worker.parse.blocks import Block
 from worker.parse.markdown import parse_markdown
+from worker.parse.patterns import lazy
 
-_TITLE = re.compile(r"^(={1,6})\s+(\S.*)$")
-_ATTRIBUTE = re.compile(r"^:([\w-]{1,60}):\s*(.*)$")
-_BLOCK_TITLE = re.compile(r"^\.([A-Za-zÀ-ÿ0-9].{0,200})$")
-_DELIMITER = re.compile(r"^(?:={4,}|\*{4,}|-{2}|_{4,}|\+{4,})\s*$")
-_LIST = re.compile(r"^(\*{1,5}|\.{1,5}|-)\s+(.*)$")
-_ADMONITION = re.compile(r"^(?:NOTE|TIP|IMPORTANT|WARNING|CAUTION):\s+(.*)$")
+_TITLE = lazy(r"^(={1,6})\s+(\S.*)$")
+_ATTRIBUTE = lazy(r"^:([\w-]{1,60}):\s*(.*)$")
+_BLOCK_TITLE = lazy(r"^\.([A-Za-zÀ-ÿ0-9].{0,200})$")
+_DELIMITER = lazy(r"^(?:={4,}|\*{4,}|-{2}|_{4,}|\+{4,})\s*$")
+_LIST = lazy(r"^(\*{1,5}|\.{1,5}|-)\s+(.*)$")
+_ADMONITION = lazy(r"^(?:NOTE|TIP|IMPORTANT|WARNING|CAUTION):\s+(.*)$")
 
 
 def parse_asciidoc(text: str) -> list[Block]:

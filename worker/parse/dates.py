@@ -14,12 +14,13 @@ from functools import lru_cache
 
 from worker.parse.empty import is_empty_value
 from worker.parse.language import day_first
+from worker.parse.patterns import lazy
 
-_ISO = re.compile(r"(?<!\d)(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)")
-_NUMERIC = re.compile(r"(?<!\d)(\d{1,2})([-/.])(\d{1,2})\2(\d{4}|\d{2})(?!\d)")
-_QUARTER = re.compile(r"\b[QT]([1-4])\s?[/-]?\s?(\d{4})?\b|\b(\d{4})\s?[/-]?\s?[QT]([1-4])\b", re.I)
+_ISO = lazy(r"(?<!\d)(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)")
+_NUMERIC = lazy(r"(?<!\d)(\d{1,2})([-/.])(\d{1,2})\2(\d{4}|\d{2})(?!\d)")
+_QUARTER = lazy(r"\b[QT]([1-4])\s?[/-]?\s?(\d{4})?\b|\b(\d{4})\s?[/-]?\s?[QT]([1-4])\b", re.I)
 # Weeks, sprints and halves: periods that are not a day, in five languages.
-_VAGUE = re.compile(
+_VAGUE = lazy(
     r"\b(?:kw|cw|wk|week|semana|semaine|woche|sprint)\s?\d{1,2}\b|\b[HS][12]\s?\d{4}\b"
     r"|\b(?:next|this|the\snext|following|pr[oó]xim[oa]|siguiente|n[aä]chste[rn]?|prochain(?:e)?)\s"
     r"(?:sprint|quarter|trimestre|quartal|half|release|iteration|iteraci[oó]n)\b",
@@ -87,12 +88,12 @@ _UNITS = {
     "monate": 30,
     "mois": 30,
 }
-_RELATIVE = re.compile(
+_RELATIVE = lazy(
     r"\b(?:in|within|en|em|dentro de|innerhalb von|innerhalb|binnen|dans|d'ici|sous)\s+"
     r"(\d{1,3}|[a-zà-ÿ]{1,6})\s+(business days?|[a-zà-ÿ]{3,10})\b",
     re.I,
 )
-_SHORT_NUMERIC = re.compile(r"(\d{1,2})([/.])(\d{1,2})\.?")
+_SHORT_NUMERIC = lazy(r"(\d{1,2})([/.])(\d{1,2})\.?")
 _SENTINEL = datetime(1900, 1, 1)
 _MAX_WORDS_CHARS = 60
 
@@ -209,7 +210,7 @@ _MONTH = (
     r"|d[eé]c(?:embre)?|j[aä]n(?:ner)?|ene(?:ro)?)"
 )
 #: Date-like phrases inside free text, for "due 15/03/2024" or "by March 3, 2024" within an item.
-DATE_PHRASE = re.compile(
+DATE_PHRASE = lazy(
     r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}"
     r"|\d{1,2}[-/.]\d{1,2}[-/.](?:\d{4}|\d{2})(?!\d)"
     # Month words only: "before the 3-D Secure challenge" and "phase 2" are no dates.

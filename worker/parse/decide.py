@@ -29,6 +29,8 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
+from worker.parse.patterns import lazy
+
 THRESHOLD = 2
 
 ACTION_SECTION = ("action section", 2)
@@ -42,7 +44,7 @@ NOTE = ("note, callout or template hint", -3)
 
 # "We agreed the following actions …:", "Owners report progress weekly", "☐ open · ☑ done",
 # "Tracked in epic OPS-12": lines about the list, not in it.
-_FRAMING = re.compile(
+_FRAMING = lazy(
     r"^(?:we\s(?:agreed|decided\son|identified|have\sidentified)|the\sfollowing|below\s(?:are|is)"
     r"|here\s(?:are|is))\b"
     r"|\bthe\sfollowing\s(?:\w+\s){0,3}(?:actions|items|steps|tasks|follow[-\s]?ups)\b"
@@ -53,7 +55,7 @@ _FRAMING = re.compile(
     re.I,
 )
 # "☐ open · ☑ done", "[ ] = todo, [x] = done": the key to the boxes, not an entry.
-_LEGEND = re.compile(
+_LEGEND = lazy(
     r"^[☐☑✅✓✗☒□■\[\]xX ]{0,3}\s?=?\s?(?:open|todo|to\sdo|pending)\s?[·,;/|=-]\s?[☐☑✅✓✗☒□■\[\]xX ]{0,3}"
     r"\s?=?\s?(?:done|closed|complete)\W{0,3}$",
     re.I,

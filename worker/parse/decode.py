@@ -7,9 +7,9 @@ Text that is not UTF-8 is read as cp1252, not guessed: charset-normalizer reads 
 from __future__ import annotations
 
 import codecs
-import re
 
 from worker.parse.errors import ParseError
+from worker.parse.patterns import lazy
 
 #: Encodings a UTF-8 document is commonly mis-decoded as before it reaches us (and re-saved as UTF-8).
 _MOJIBAKE_CODECS = ("mac_roman", "cp1252", "latin-1")
@@ -83,7 +83,7 @@ def repair_mojibake(text: str) -> str:
 # Characters one of ftfy's fixes can act on in an otherwise ASCII line: "&" (HTML entities), "\r" and the
 # control characters it removes (all but tab, newline and form feed). A pure-ASCII line without them is
 # returned unchanged by every fix (mojibake needs non-ASCII, NFC is the identity on ASCII).
-_FTFY_UNSAFE = re.compile(r"[^\t\n\x0c\x20-\x25\x27-\x7e]")
+_FTFY_UNSAFE = lazy(r"[^\t\n\x0c\x20-\x25\x27-\x7e]")
 
 
 def _fix_text(text: str) -> str:

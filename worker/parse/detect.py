@@ -5,6 +5,8 @@ from __future__ import annotations
 import enum
 import re
 
+from worker.parse.patterns import lazy
+
 
 class Format(enum.StrEnum):
     MARKDOWN = "markdown"
@@ -36,35 +38,35 @@ _EXTENSION_HINTS = {
 }
 _INLINE_SAMPLE = 50_000
 # Docs-as-code formats, each from lines only it writes.
-_RST = re.compile(
+_RST = lazy(
     r"^\.\.\s(?:list-table|csv-table|note|warning|admonition|todo|code-block|contents|_[\w-]{1,60}):"
     r"|^(?:={3,}|-{3,}|~{3,}|\^{3,})[ \t]*$(?=\n\n|\n[^|\n])|^:[\w ]{1,40}:[ \t]\S",
     re.M,
 )
-_ASCIIDOC = re.compile(
+_ASCIIDOC = lazy(
     r"^(?:=\s\S|==+\s\S|\|===[ \t]*$|:[\w-]{1,60}:(?:[ \t]|$)|\[(?:NOTE|TIP|cols=)[^\]\n]{0,80}\])", re.M
 )
-_ORG = re.compile(
+_ORG = lazy(
     r"^(?:#\+(?:TITLE|AUTHOR|DATE|OPTIONS|STARTUP):|\*{1,8}\s(?:TODO|DONE|NEXT|CANCELL?ED)\s|:PROPERTIES:)",
     re.M | re.I,
 )
 
 # All patterns are anchored per line and free of nested quantifiers, so they run in linear time.
-_STORAGE = re.compile(r"<(?:ac|ri):[a-z-]+[\s/>]")
-_HTML_DOC = re.compile(
+_STORAGE = lazy(r"<(?:ac|ri):[a-z-]+[\s/>]")
+_HTML_DOC = lazy(
     r"\A\s*(?:<\?xml[^>]{0,200}>\s*)?(?:<!--.{0,2000}?-->\s*)?<(?:!doctype\s+html|html[\s>])", re.I | re.S
 )
-_HTML_TAG = re.compile(
+_HTML_TAG = lazy(
     r"<(?:p|div|h[1-6]|table|tr|td|th|ul|ol|li|body|span|br|article|section)(?:\s[^<>]{0,500})?/?>", re.I
 )
-_JIRA_LINE = re.compile(
+_JIRA_LINE = lazy(
     r"^(?:h[1-6]\.\s|\|\|[^|\n]|\{(?:code|noformat|panel|quote|info|note)[:}]|bq\.\s|#\s|\*\s)", re.M
 )
-_JIRA_INLINE = re.compile(r"\[~[^\]\n]{1,200}\]")
-_MD_LINE = re.compile(
+_JIRA_INLINE = lazy(r"\[~[^\]\n]{1,200}\]")
+_MD_LINE = lazy(
     r"^(?:#{1,6}\s|\s{0,3}[-*+]\s|\s{0,3}\|?\s*:?-{3,}:?\s*\||```|~~~|>\s|\s{0,3}[-*+]\s\[[ xX]\])", re.M
 )
-_MD_INLINE = re.compile(r"\*\*[^*\n]{1,300}\*\*|\[[^\]\n]{1,300}\]\([^)\n]{1,1000}\)|`[^`\n]{1,300}`")
+_MD_INLINE = lazy(r"\*\*[^*\n]{1,300}\*\*|\[[^\]\n]{1,300}\]\([^)\n]{1,1000}\)|`[^`\n]{1,300}`")
 
 
 def detect_format(text: str, *, filename: str | None = None) -> Format:

@@ -12,14 +12,16 @@ from __future__ import annotations
 
 import re
 
-_HEADER = re.compile(
+from worker.parse.patterns import lazy
+
+_HEADER = lazy(
     r"^(from|to|cc|bcc|date|sent|subject|reply-to|de|para|asunto|assunto|enviado|enviada|fecha|data|von|an"
     r"|betreff|datum|gesendet|objet|à|a|envoyé|envoye|cc|cco)[ \t]?:[ \t]?(.{0,500})$",
     re.I,
 )
 _SENDER = frozenset({"from", "de", "von"})
 _SUBJECT = frozenset({"subject", "asunto", "assunto", "betreff", "objet"})
-_REPLY_PREFIX = re.compile(r"^(?:(?:re|fwd?|aw|wg|tr|rv|res|enc)[ \t]?:[ \t]?){1,5}", re.I)
+_REPLY_PREFIX = lazy(r"^(?:(?:re|fwd?|aw|wg|tr|rv|res|enc)[ \t]?:[ \t]?){1,5}", re.I)
 _CLOSINGS = frozenset(
     {
         "thanks",
@@ -57,7 +59,7 @@ _CLOSINGS = frozenset(
 _MAX_HEADER_LINES = 20
 
 
-_RFC822_LINE = re.compile(r"^[!-9;-~]{1,76}:")
+_RFC822_LINE = lazy(r"^[!-9;-~]{1,76}:")
 # Headers only a saved message has, never a pasted one or a postmortem's metadata block.
 _TRANSPORT = frozenset(
     {

@@ -6,10 +6,10 @@ linear scan each) and the rest is looked up in a set, so a cell of 50,000 dashes
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 
 from worker.parse import budget
+from worker.parse.patterns import lazy
 from worker.parse.sections import fold
 
 # Folded forms (see sections.fold): casefolded, accents and punctuation gone, spaces collapsed.
@@ -87,7 +87,7 @@ EMPTY_WORDS = frozenset(
         "a confirmer",
     }
 )
-_WORD_CHAR = re.compile(r"\w")
+_WORD_CHAR = lazy(r"\w")
 _MAX_EMPTY_CHARS = 40  # longer text is never a placeholder, however it ends
 
 

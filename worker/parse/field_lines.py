@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 
 from worker.parse.fields import Role, column_role
+from worker.parse.patterns import lazy
 from worker.parse.sections import fold
 
-_FIELD_LINE = re.compile(r"^([^:：\n]{1,40}?)\s?[:：]\s?(.{0,2000})$", re.S)
+_FIELD_LINE = lazy(r"^([^:：\n]{1,40}?)\s?[:：]\s?(.{0,2000})$", re.S)
 _DESCRIPTION_KEYS = frozenset(
     {
         "context",

@@ -11,6 +11,7 @@ from functools import lru_cache
 from worker.parse import budget, vocabulary
 from worker.parse.dates import DATE_PHRASE, is_vague_date, parse_date
 from worker.parse.empty import is_empty_value
+from worker.parse.patterns import lazy
 from worker.parse.refs import find_ref, ref_span
 from worker.parse.screens import has_any, loose
 from worker.parse.sections import fold
@@ -39,7 +40,7 @@ class Role(enum.Enum):
 _ROLE_PATTERNS: tuple[tuple[Role, re.Pattern[str]], ...] = (
     (
         Role.OWNER,
-        re.compile(
+        lazy(
             r"^(?:owners?|owner team|owning team|assignees?|assigned owner|action owner|dri|person|persona"
             r"|responsavel|responsavel tecnico|pessoa|dono|dona|verantwortliche person|qui|who owns it"
             r"|assigned(?: to)?|responsibles?"
@@ -52,7 +53,7 @@ _ROLE_PATTERNS: tuple[tuple[Role, re.Pattern[str]], ...] = (
     ),
     (
         Role.DUE,
-        re.compile(
+        lazy(
             r"^(?:due(?: date| by| on)?|deadline|target completion|completion date|due by date"
             r"|fecha de entrega|data de entrega|zieldatum|erledigen bis|bis wann|date prevue|delai"
             r"|target(?: date)?|eta|by when|when|date"
@@ -63,24 +64,24 @@ _ROLE_PATTERNS: tuple[tuple[Role, re.Pattern[str]], ...] = (
     ),
     (
         Role.PRIORITY,
-        re.compile(r"^(?:priority|prio|prioridad|prioridade|prioritat|priorite|urgency|urgencia)$"),
+        lazy(r"^(?:priority|prio|prioridad|prioridade|prioritat|priorite|urgency|urgencia)$"),
     ),
     (
         Role.KIND,
-        re.compile(
+        lazy(
             r"^(?:type|kind|category|class|action type|tipo|categoria|art|typ|kategorie|genre|nature)$"
         ),
     ),
     (
         Role.STATUS,
-        re.compile(
+        lazy(
             r"^(?:status|state|done|estado|situacao|zustand|statut|etat|erledigt|progress|resolution"
             r"|status da acao|stand|avancement)$"
         ),
     ),
     (
         Role.REF,
-        re.compile(
+        lazy(
             r"^(?:tickets?|ticket id|issues? (?:key|link|id)|jira(?: ticket| issue| key)?"
             r"|links?|ref|reference|tracking|issues?|tracker|jira link|ticket link|chamado|ticket jira"
             r"|bug|key|github issue|chamado|incidencia)$"
@@ -88,11 +89,11 @@ _ROLE_PATTERNS: tuple[tuple[Role, re.Pattern[str]], ...] = (
     ),
     (
         Role.TIME,
-        re.compile(r"^(?:time|timestamp|time utc|hora|horario|uhrzeit|zeit|heure|date time|date heure)$"),
+        lazy(r"^(?:time|timestamp|time utc|hora|horario|uhrzeit|zeit|heure|date time|date heure)$"),
     ),
     (
         Role.ACTION,
-        re.compile(
+        lazy(
             r"^(?:actions?|action items?|action points?|follow ?up(?: actions?| items?)?|priority actions?"
             r"|corrective action|remediation items?|action description|task name|aufgabe|massnahme"
             r"|accion|acao|tache|action a mener|actions a mener|what we will do|what s next|item de acao"
@@ -104,7 +105,7 @@ _ROLE_PATTERNS: tuple[tuple[Role, re.Pattern[str]], ...] = (
     ),
     (
         Role.WEAK_ACTION,
-        re.compile(
+        lazy(
             r"^(?:items?|descriptions?|what|fix(?:es)?|solutions?|improvements?|recommendations?|summary|titles?|names?"
             r"|mejoras?|melhorias?|verbesserungen?|ameliorations?|descripcion|descricao|beschreibung)$"
         ),
@@ -154,7 +155,7 @@ _NAME = (
     r"(" + _EMAIL + r"|@?[\w.'’-]{1,40}(?:\s(?!and\b|due\b|by\b|to\b|until\b|before\b|para\b|bis\b)"
     r"[\w.'’-]{1,40}){0,3})"
 )
-_OWNER_LABEL = re.compile(
+_OWNER_LABEL = lazy(
     # A bare label word needs a separator or an @handle after it ("dri aa" in prose is not an owner);
     # "assigned to" / "owned by" read as phrases.
     r"[(\[]?(?:\b(?:owner|owners|assignee|responsible|dri|responsable|responsável|responsavel"
@@ -181,26 +182,26 @@ _OWNER_LABEL_STEMS = (
 )
 _NO_OWNER_HINTS = ("volunt", "owner", "dri", "unassigned", "respons", "verantwortlich")
 _OWNER_WORDS = ("owner", "dri", "assignee", "respons", "verantwortlich")
-_NO_OWNER = re.compile(
+_NO_OWNER = lazy(
     r"[(\[]?\b(?:needs?\s(?:a\s|an\s)?(?:volunteer|owner|dri)|volunteer\s(?:needed|wanted)|owner\s(?:needed|wanted|tbd)"
     r"|unassigned|no\sowner(?:\syet)?|sin\sresponsable|sem\sresponsável|ohne\sverantwortliche[nr]?"
     r"|sans\sresponsable)\b[)\]]?",
     re.I,
 )
 # GitLab scoped labels: ~"priority::1", ~priority::high.
-_SCOPED_PRIORITY = re.compile(r"~\"?(?:priority|prio|severity|sev)::\s?([\w-]{1,12})\"?", re.I)
-_DASH_TAIL = re.compile(
+_SCOPED_PRIORITY = lazy(r"~\"?(?:priority|prio|severity|sev)::\s?([\w-]{1,12})\"?", re.I)
+_DASH_TAIL = lazy(
     r"\s[—–]\s([A-ZÀ-Þ][\w'’-]{1,30}(?:\s[A-ZÀ-Þ][\w'’-]{1,30})?)\s[—–]\s(\d{1,2}[/.]\d{1,2}(?:[/.]\d{2,4})?)\.?$"
 )
 # "Rotate the keys — owner Ana, due …": a bare label word and a capitalised name after a separator.
-_OWNER_AFTER_DASH = re.compile(
+_OWNER_AFTER_DASH = lazy(
     r"(?<=[—–,;(])\s?\b(?:owner|dri|assignee|responsable|responsável|verantwortlich)\s"
     r"((?-i:[A-ZÀ-Þ][\w'’-]{1,30}(?:\s[A-ZÀ-Þ][\w'’-]{1,30})?))",
     re.I,
 )
-_SLACK_USER = re.compile(r"<@([UW][A-Z0-9]{2,20})(?:\|([^<>|]{1,60}))?>")
-_HANDLE = re.compile(r"(?<![\w.@/])@([A-Za-z0-9][\w.-]{0,38}[A-Za-z0-9]|[A-Za-z0-9])(?![\w@])")
-_DUE_LABEL = re.compile(
+_SLACK_USER = lazy(r"<@([UW][A-Z0-9]{2,20})(?:\|([^<>|]{1,60}))?>")
+_HANDLE = lazy(r"(?<![\w.@/])@([A-Za-z0-9][\w.-]{0,38}[A-Za-z0-9]|[A-Za-z0-9])(?![\w@])")
+_DUE_LABEL = lazy(
     r"[(\[]?\b(?:due(?:\sdate|\sby|\son)?|deadline|target(?:\sdate)?|eta|by|until|before|fecha\slímite|fecha"
     r"|plazo|para\sel|hasta(?:\sel)?|antes\sdel?|até|prazo|data\slimite|bis(?:\szum)?|fällig(?:\sam|\sbis)?|frist|termin"
     r"|avant(?:\sle)?|d'ici(?:\sle)?|échéance|pour\sle)\b\s?[:=]?\s?(" + DATE_PHRASE.pattern + r")[)\]]?",
@@ -232,23 +233,23 @@ _DUE_LABEL_STEMS = (
     "échéance",
     "pour",
 )
-_PRIORITY_LABEL = re.compile(
+_PRIORITY_LABEL = lazy(
     # Without ":" or "=" the value must look like a priority: "priority queue" is no priority.
     r"[(\[]?\b(?:priority|prio|prioridad|prioridade|priorität|priorité)\b(?:\s?[:=]\s?([\w-]{1,12})"
     r"|\s((?:p?[0-5]|high|medium|low|critical|urgent|highest|lowest|alta|media|baja|hoch|mittel|niedrig"
     r"|haute|moyenne|basse)\b))[)\]]?",
     re.I,
 )
-_PRIORITY_CODE = re.compile(r"[(\[]?\b(P[0-4])\b[)\]]?")
-_KIND_LABEL = re.compile(
+_PRIORITY_CODE = lazy(r"[(\[]?\b(P[0-4])\b[)\]]?")
+_KIND_LABEL = lazy(
     r"[(\[]?\b(?:type|kind|category|tipo|typ|catégorie)\s?[:=]\s?([\w-]{2,20})[)\]]?", re.I
 )
-_KIND_TAG = re.compile(
+_KIND_TAG = lazy(
     r"[(\[#]\b(prevent|preventive|mitigate|mitigation|detect|detection|process|repair|investigate|remediate"
     r"|monitor|fix|improve|corrective)\b[)\]]?",
     re.I,
 )
-_DONE_TEXT = re.compile(
+_DONE_TEXT = lazy(
     r"[(\[]\s*(?:done|completed|complete|hecho|concluído|erledigt|terminé|fait)\s*[)\]]|✅", re.I
 )
 

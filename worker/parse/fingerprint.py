@@ -13,14 +13,15 @@ Identity = the caller's identity (a webhook's page id, say) when given; otherwis
 from __future__ import annotations
 
 import hashlib
-import re
 import unicodedata
 from datetime import date
 from functools import lru_cache
 
-_LINK = re.compile(r"!?\[([^\]\n]{0,500})\]\([^)\n]{0,2000}\)|\[([^\]|\n]{0,500})\|[^\]\n]{0,2000}\]")
-_TAG = re.compile(r"</?[A-Za-z][^<>]{0,1000}>")
-_NON_WORD = re.compile(r"[\W_]+")
+from worker.parse.patterns import lazy
+
+_LINK = lazy(r"!?\[([^\]\n]{0,500})\]\([^)\n]{0,2000}\)|\[([^\]|\n]{0,500})\|[^\]\n]{0,2000}\]")
+_TAG = lazy(r"</?[A-Za-z][^<>]{0,1000}>")
+_NON_WORD = lazy(r"[\W_]+")
 _MAX_BASIS = 4000
 
 

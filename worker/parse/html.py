@@ -16,6 +16,7 @@ import lxml.html
 from worker.parse import budget
 from worker.parse.blocks import Block, Heading, ListItem, Paragraph, Table, Text
 from worker.parse.errors import ParseError
+from worker.parse.patterns import lazy
 from worker.parse.refs import is_issue_url
 from worker.parse.sections import Kind, classify_heading
 
@@ -24,9 +25,9 @@ RI = "urn:followthrough:ri"
 _AC = "{" + AC + "}"
 _RI = "{" + RI + "}"
 
-_ENTITY_DECL = re.compile(r"<!ENTITY", re.I)
-_DOCTYPE_SUBSET = re.compile(r"<!DOCTYPE[^>\[]{0,500}\[", re.I)
-_NAMED_ENTITY = re.compile(r"&([A-Za-z][A-Za-z0-9]{1,31});")
+_ENTITY_DECL = lazy(r"<!ENTITY", re.I)
+_DOCTYPE_SUBSET = lazy(r"<!DOCTYPE[^>\[]{0,500}\[", re.I)
+_NAMED_ENTITY = lazy(r"&([A-Za-z][A-Za-z0-9]{1,31});")
 _XML_PREDEFINED = frozenset({"amp", "lt", "gt", "quot", "apos"})
 
 _SKIP = frozenset(
@@ -101,10 +102,10 @@ _BLOCK_CONTAINERS = frozenset(
         "tbody",
     }
 )
-_NOTE_CLASSES = re.compile(
+_NOTE_CLASSES = lazy(
     r"\b(?:callout|confluence-information-macro|aui-message|admonition|note|tip|hint|alert)\b", re.I
 )
-_HEADING = re.compile(r"h([1-6])")
+_HEADING = lazy(r"h([1-6])")
 # Callouts: never items. A panel is a container, not a callout (teams put action tables in panels).
 _NOTE_MACROS = frozenset({"info", "note", "warning", "tip", "excerpt-include"})
 _SKIP_MACROS = frozenset(
@@ -556,7 +557,7 @@ _TRANSPARENT_AC = frozenset(
     {"ac:layout", "ac:layout-section", "ac:layout-cell", "ac:rich-text-body", "ac:task-body"}
 )
 # Confluence exports: a panel's header, an expand's clickable title.
-_CONTAINER_TITLE_CLASSES = re.compile(r"\b(?:panelHeader|expand-control-text)\b")
+_CONTAINER_TITLE_CLASSES = lazy(r"\b(?:panelHeader|expand-control-text)\b")
 
 
 def _bold_only(el: etree._Element) -> bool:
@@ -698,7 +699,7 @@ def _wholly_emphasised(el: etree._Element) -> bool:
     return len(children) == 1 and _local(children[0]) in {"em", "i"} and not (children[0].tail or "").strip()
 
 
-_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+_SPACES = lazy(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 
 
 def _squash(text: str) -> str:

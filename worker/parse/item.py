@@ -16,6 +16,7 @@ from worker.parse.decide import Decision
 from worker.parse.empty import EMPTY_WORDS, word_core
 from worker.parse.fields import MAX_FIELD_TEXT, Fields, inline_fields
 from worker.parse.leads import read_lead
+from worker.parse.patterns import lazy
 from worker.parse.refs import clean_ref
 from worker.parse.sections import Kind, fold
 from worker.parse.status import inline_status
@@ -23,24 +24,24 @@ from worker.parse.titles import first_sentence, tidy_title
 
 _MAX_TITLE = 200
 MAX_DESCRIPTION = 20_000
-_PURPOSE = re.compile(
+_PURPOSE = lazy(
     r"\s(?:in\sorder\sto|so\sthat|so\swe\scan|to\smake\ssure|to\sensure|to\savoid|to\sprevent|para\sevitar"
     r"|para\sasegurar|para\sgarantizar|para\sgarantir|para\sque|afin\sde|afin\sd'|pour\séviter|pour\sgarantir"
     r"|pour\sassurer|damit|um\s(?:\S{1,40}\s){0,6}zu\s)\b",
     re.I,
 )
-_LEADING_LABEL = re.compile(
+_LEADING_LABEL = lazy(
     r"^(?:action(?:\sitem)?|ai|todo|to\sdo|task|follow[-\s]?up|acción|ação|aufgabe|tâche|maßnahme|mesure)"
     r"(?:\s?#?\d{1,3})?\s?[:\-–]\s",
     re.I,
 )
-NUMBERING = re.compile(
+NUMBERING = lazy(
     r"^(?:#?\d{1,3}(?:\.\d{1,3}){0,3}[.)]?|[A-Za-z][.)]|[IVX]{1,5}\.|(?:action(?:\sitem)?|ai|item|task|acción"
     r"|accion|ação|acao|maßnahme|massnahme|aufgabe|tâche|tache|mesure)\s?#?\d{1,3}\s?[:.)–-])\s",
     re.I,
 )
-_NAME_LABEL = re.compile(r"^([^:.!?]{2,60}):\s(\S.{0,4000})$", re.S)
-DIAGRAM = re.compile(r"^[\s+\-|=_/\\<>^v*.:~'`#]{3,4000}$")
+_NAME_LABEL = lazy(r"^([^:.!?]{2,60}):\s(\S.{0,4000})$", re.S)
+DIAGRAM = lazy(r"^[\s+\-|=_/\\<>^v*.:~'`#]{3,4000}$")
 _PLACEHOLDER_TITLES = frozenset(
     {
         "tbd",
@@ -69,7 +70,7 @@ _PLACEHOLDER_TITLES = frozenset(
     }
 )
 # Past-tense leads that report findings, not actions ("We have identified ...").
-_URL = re.compile(r"https?://[^\s<>\"'()\[\]]{1,500}")
+_URL = lazy(r"https?://[^\s<>\"'()\[\]]{1,500}")
 
 
 @dataclass(slots=True)

@@ -7,24 +7,25 @@ import re
 from worker.parse import budget
 from worker.parse.blocks import Block, Heading, ListItem, Paragraph, Table, Text
 from worker.parse.lines import line_blocks
+from worker.parse.patterns import lazy
 from worker.parse.plaintext import checkbox
 from worker.parse.refs import is_issue_url
 
-_HEADING = re.compile(r"^\s{0,3}h([1-6])\.\s+(.*)$")
-_LIST = re.compile(r"^\s{0,3}([*#-]{1,6})\s+(.*)$")
-_BLOCKQUOTE = re.compile(r"^\s{0,3}bq\.\s+(.*)$")
-_MACRO_OPEN = re.compile(
+_HEADING = lazy(r"^\s{0,3}h([1-6])\.\s+(.*)$")
+_LIST = lazy(r"^\s{0,3}([*#-]{1,6})\s+(.*)$")
+_BLOCKQUOTE = lazy(r"^\s{0,3}bq\.\s+(.*)$")
+_MACRO_OPEN = lazy(
     r"^\s*\{(code|noformat|panel|quote|info|note|tip|warning|expand)(?::([^}]{0,500}))?\}\s*$"
 )
-_TITLE_PARAM = re.compile(r"(?:^|\|)title=([^|]{1,200})")
-_MENTION = re.compile(r"\[~(?:accountid:)?([^\]\n|]{1,200})\]")
-_LINK = re.compile(r"\[([^\]\[\n|]{0,500})\|([^\]\[\n]{1,2000})\]|\[((?:https?|mailto):[^\]\[\n]{1,2000})\]")
-_EMOTICON = re.compile(r"\((?:/|x|!|\?|y|n|i|on|off|\*[rgby]?|flag|flagoff)\)")
-_COLOR = re.compile(r"\{color(?::[^}]{0,50})?\}")
-_MONO = re.compile(r"\{\{(.{0,2000}?)\}\}")
-_EMPHASIS = re.compile(r"(?<![\w*_+^~?-])([*_+^~-]|\?\?)(\S(?:[^\n]{0,1000}?\S)?)\1(?![\w*_+^~?-])")
-_IMAGE = re.compile(r"![^!\s][^!\n]{0,500}!")
-_CHECK_ICON = re.compile(r"^\s*\((/|x|on|off)\)\s*")
+_TITLE_PARAM = lazy(r"(?:^|\|)title=([^|]{1,200})")
+_MENTION = lazy(r"\[~(?:accountid:)?([^\]\n|]{1,200})\]")
+_LINK = lazy(r"\[([^\]\[\n|]{0,500})\|([^\]\[\n]{1,2000})\]|\[((?:https?|mailto):[^\]\[\n]{1,2000})\]")
+_EMOTICON = lazy(r"\((?:/|x|!|\?|y|n|i|on|off|\*[rgby]?|flag|flagoff)\)")
+_COLOR = lazy(r"\{color(?::[^}]{0,50})?\}")
+_MONO = lazy(r"\{\{(.{0,2000}?)\}\}")
+_EMPHASIS = lazy(r"(?<![\w*_+^~?-])([*_+^~-]|\?\?)(\S(?:[^\n]{0,1000}?\S)?)\1(?![\w*_+^~?-])")
+_IMAGE = lazy(r"![^!\s][^!\n]{0,500}!")
+_CHECK_ICON = lazy(r"^\s*\((/|x|on|off)\)\s*")
 
 
 def parse_jira(text: str) -> list[Block]:

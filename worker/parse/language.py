@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 
-_WORD = re.compile(r"[^\W\d_]{1,20}")
+from worker.parse.patterns import lazy
+
+_WORD = lazy(r"[^\W\d_]{1,20}")
 _STOPWORDS: dict[str, frozenset[str]] = {
     "en": frozenset(
         [

@@ -11,30 +11,31 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from worker.parse import vocabulary
+from worker.parse.patterns import lazy
 from worker.parse.sections import fold
 
-_MARKER = re.compile(
+_MARKER = lazy(
     r"^(?:ai|a\.i\.|action(?:\sitem)?|action\spoint|todo|to-?do|follow[-\s]?up|acción|accion|ação|acao"
     r"|aufgabe|maßnahme|massnahme|tâche|tache)"
     r"(?:\s?\(([^()]{1,60})\))?\s?[:：]\s?(?=\S)",
     re.I,
 )
 # "Also: …", "Plus: …", "And: …": a connective before a person-led line.
-_CONNECTIVE = re.compile(
+_CONNECTIVE = lazy(
     r"^(?:also|plus|and|additionally|además|tambien|também|außerdem|aussi)\s?[:,]\s", re.I
 )
 _SLACK_ID = r"<@[UW][A-Z0-9]{2,20}(?:\|[^<>]{1,60})?>"
 # One capitalised word, a handle or a Slack id: "Carol Smith to …" is read as "Smith to …" never, and a
 # change of case in the words after the name never changes what the line says (fingerprints rely on it).
 _PERSON = r"(@[\w.-]{1,40}|" + _SLACK_ID + r"|[A-ZÀ-Þ][a-zà-ÿ'’-]{1,30})"
-_PERSON_TO = re.compile(
+_PERSON_TO = lazy(
     _PERSON + r"\s(?i:to|will|shall|is\sto|is\sgoing\sto|va\sa|vai|wird)\s"
     # "Move to the new gateway", "Add to our runbook": "to" as a preposition after a verb, not "Bob to add".
     r"(?!(?i:the|a|an|our|all|every|each|this|that|these|those|its|their|new|prod|production|staging)\b)"
     r"(?=\w)(.+)$",
     re.S,
 )
-_PERSON_COLON = re.compile(_PERSON + r"\s?:\s(?=[a-zà-ÿ])(.+)$", re.S)
+_PERSON_COLON = lazy(_PERSON + r"\s?:\s(?=[a-zà-ÿ])(.+)$", re.S)
 # Capitalised words that start "X to …" / "X: …" lines without naming a person.
 _NOT_PEOPLE = frozenset(
     [

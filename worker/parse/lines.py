@@ -6,14 +6,13 @@ list written without markers (a common way people type action items).
 
 from __future__ import annotations
 
-import re
-
 from worker.parse import budget
 from worker.parse.blocks import Block, Heading, Paragraph, Text
+from worker.parse.patterns import lazy
 
 _MAX_HEADING_CHARS = 90
 _MAX_HEADING_WORDS = 10
-_KEY_VALUE = re.compile(r"^[^:]{1,60}:\s+\S")
+_KEY_VALUE = lazy(r"^[^:]{1,60}:\s+\S")
 _SENTENCE_END = ".!;,"
 _DIAGRAM_CHARS = frozenset("+-|=_/\\<>^v*.:~'`#[](){} \t")
 _BOX_CHARS = frozenset("+-|=_/\\")

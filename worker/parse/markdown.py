@@ -19,16 +19,17 @@ from worker.parse import budget
 from worker.parse.blocks import Block, Heading, ListItem, Paragraph, Table, Text
 from worker.parse.errors import ParseError
 from worker.parse.lines import heading_text, line_blocks
+from worker.parse.patterns import lazy
 from worker.parse.pipe_tables import MARKER_PREFIX, extract_tables, plain_cell
 from worker.parse.plaintext import checkbox
 from worker.parse.refs import is_issue_url
 from worker.parse.sections import Kind, classify_heading
 
-_DELIMITER_CELL = re.compile(r"^:?-{3,}:?$")
-_TAG = re.compile(r"<[^<>]{0,2000}>")
-_BR = re.compile(r"<br\s{0,5}/?>", re.I)
-_HIDDEN_OPEN = re.compile(r"<(?:script|style|template|noscript)\b", re.I)
-_HIDDEN_CLOSE = re.compile(r"</(?:script|style|template|noscript)\s{0,5}>", re.I)
+_DELIMITER_CELL = lazy(r"^:?-{3,}:?$")
+_TAG = lazy(r"<[^<>]{0,2000}>")
+_BR = lazy(r"<br\s{0,5}/?>", re.I)
+_HIDDEN_OPEN = lazy(r"<(?:script|style|template|noscript)\b", re.I)
+_HIDDEN_CLOSE = lazy(r"</(?:script|style|template|noscript)\s{0,5}>", re.I)
 
 
 @lru_cache(maxsize=1)
@@ -108,7 +109,7 @@ def _budget_block(state: StateBlock, start_line: int, end_line: int, silent: boo
 
 # The characters at which one of the enabled inline rules (newline, escape, backticks, strikethrough,
 # emphasis, link, image, autolink, html_inline, entity) can start; text without any of them is one text token.
-_INLINE_MARKUP = re.compile(r"[\n\\`~*_\[\]!<&]")
+_INLINE_MARKUP = lazy(r"[\n\\`~*_\[\]!<&]")
 
 
 _TASK_BOXES = ("[ ] ", "[x] ", "[X] ")
@@ -143,9 +144,9 @@ def _inline(state: StateCore) -> None:
                 md.inline.parse(content, md, state.env, token.children)
 
 
-_FRONT_MATTER_END = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.M)
+_FRONT_MATTER_END = lazy(r"^(?:---|\.\.\.)[ \t]*$", re.M)
 _FRONT_MATTER_MAX = 8000
-_JIRA_MENTION = re.compile(r"\[~(?:accountid:)?([^\]\n|\[]{1,200})\]")
+_JIRA_MENTION = lazy(r"\[~(?:accountid:)?([^\]\n|\[]{1,200})\]")
 
 
 def parse_markdown(text: str) -> list[Block]:
@@ -182,7 +183,7 @@ _CELL_CACHE_CHARS = 300
 # escapes, entities or control characters. markdown-it makes link_open (href = its normalised
 # destination), one text, link_close of it; an href that fails markdown-it's own validation is left to
 # the full parser.
-_SIMPLE_LINK = re.compile(r"\[([^\[\]\\`*_<>&!~\n]{1,500})\]\(([^\s()<>\\\[\]&\x00-\x1f\x7f]{1,2000})\)")
+_SIMPLE_LINK = lazy(r"\[([^\[\]\\`*_<>&!~\n]{1,500})\]\(([^\s()<>\\\[\]&\x00-\x1f\x7f]{1,2000})\)")
 
 
 def simple_link_cell(cell: str) -> Text | None:

@@ -10,6 +10,7 @@ from worker.parse import budget
 from worker.parse.blocks import Block, Heading, ListItem, Paragraph, Table, Text
 from worker.parse.dates import DATE_PHRASE, parse_date
 from worker.parse.empty import is_empty_value
+from worker.parse.patterns import lazy
 from worker.parse.sections import Kind, classify_heading, fold
 
 # Keys in order of preference; matched against the folded key text.
@@ -135,9 +136,9 @@ _DATE_KEYS = (
     "dauer",
     "duree",
 )
-_FIELD_SEPARATOR = re.compile(r"\s[·•|]\s")
-_KEY_VALUE = re.compile(r"^\s*([^:\n]{1,60}?)\s*[:：]\s*(\S[^\n]*)?$")
-_GENERIC_OWNER = re.compile(r"^(?:tbd|n/?a|none|-+|…|\?+|unknown|unassigned)$", re.I)
+_FIELD_SEPARATOR = lazy(r"\s[·•|]\s")
+_KEY_VALUE = lazy(r"^\s*([^:\n]{1,60}?)\s*[:：]\s*(\S[^\n]*)?$")
+_GENERIC_OWNER = lazy(r"^(?:tbd|n/?a|none|-+|…|\?+|unknown|unassigned)$", re.I)
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,7 +265,7 @@ def _value(value: Text | None) -> str | None:
     return text or None
 
 
-_SLACK_ID = re.compile(r"<@([UW][A-Z0-9]{2,20})(?:\|([^<>|]{1,60}))?>")
+_SLACK_ID = lazy(r"<@([UW][A-Z0-9]{2,20})(?:\|([^<>|]{1,60}))?>")
 
 
 def _date_in(text: str, *, lang: str) -> date | None:
@@ -281,7 +282,7 @@ def _date_in(text: str, *, lang: str) -> date | None:
 
 
 # A date with its year, as prose writes it: "2 de junio de 2025", "March 3, 2025", "3. März 2025", ISO.
-_FULL_DATE = re.compile(
+_FULL_DATE = lazy(
     r"\d{1,2}(?:st|nd|rd|th|º|er|\.)?\s(?:de\s)?[A-Za-zÀ-ÿ]{3,10}\.?,?\s(?:de\s)?\d{4}"
     r"|[A-Za-zÀ-ÿ]{3,10}\.?\s\d{1,2}(?:st|nd|rd|th)?,?\s\d{4}"
     r"|\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[./]\d{1,2}[./]\d{4}"

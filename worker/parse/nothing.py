@@ -3,13 +3,12 @@ needed", "Keine weiteren Maßnahmen"): they are zero items, not one."""
 
 from __future__ import annotations
 
-import re
-
+from worker.parse.patterns import lazy
 from worker.parse.sections import fold
 
 _MAX_CHARS = 300
 # Matched on folded text (casefolded, no accents or punctuation, single spaces); fixed phrases only.
-_NOTHING = re.compile(
+_NOTHING = lazy(
     r"\b(?:no|zero)\s(?:new\s|further\s|additional\s|other\s|more\s|specific\s)?"
     r"(?:action\sitems?|actions?|follow\s?ups?|follow\s?up\s(?:work|items?|actions?|tasks?)|tasks?|work\sitems?"
     r"|remediation|changes\sare)\b"

@@ -13,14 +13,15 @@ import re
 from worker.parse import budget
 from worker.parse.blocks import Block
 from worker.parse.markdown import parse_markdown
+from worker.parse.patterns import lazy
 
-_HEADLINE = re.compile(
+_HEADLINE = lazy(
     r"^(\*{1,8})\s+(?:(TODO|NEXT|WAITING|DONE|CANCELL?ED)\s+)?(?:\[#([A-C])\]\s+)?(.*?)(\s+:[\w@:]{1,200}:)?\s*$"
 )
-_KEYWORD = re.compile(r"^#\+(\w{1,40}):\s*(.*)$")
-_PLANNING = re.compile(r"(DEADLINE|SCHEDULED):\s*<(\d{4}-\d{2}-\d{2})[^>]{0,40}>")
-_PROPERTY = re.compile(r"^:([\w-]{1,40}):\s*(.*)$")
-_TABLE_RULE = re.compile(r"^\|[-+]{2,}\|?$")
+_KEYWORD = lazy(r"^#\+(\w{1,40}):\s*(.*)$")
+_PLANNING = lazy(r"(DEADLINE|SCHEDULED):\s*<(\d{4}-\d{2}-\d{2})[^>]{0,40}>")
+_PROPERTY = lazy(r"^:([\w-]{1,40}):\s*(.*)$")
+_TABLE_RULE = lazy(r"^\|[-+]{2,}\|?$")
 _OWNER_PROPERTIES = frozenset({"owner", "assignee", "responsible", "dri"})
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from worker.parse.patterns import lazy
+
 #: "We will ...": a planned action; the remainder after the lead is the action itself.
 PLANNED_LEADS: tuple[str, ...] = (
     r"we\swill",
@@ -84,13 +86,13 @@ def _alternation(leads: tuple[str, ...]) -> str:
 
 
 #: A sentence that starts (after an optional lead-in) with a planned / ongoing / done lead.
-PLANNED = re.compile(r"^" + _LEAD_IN + _alternation(PLANNED_LEADS) + r"\s" + _OPTIONAL_ADVERB, re.I)
-ONGOING = re.compile(r"^" + _LEAD_IN + _alternation(ONGOING_LEADS) + r"\s" + _OPTIONAL_ADVERB, re.I)
-DONE = re.compile(r"^" + _LEAD_IN + _alternation(DONE_LEADS) + r"\s" + _OPTIONAL_ADVERB, re.I)
+PLANNED = lazy(r"^" + _LEAD_IN + _alternation(PLANNED_LEADS) + r"\s" + _OPTIONAL_ADVERB, re.I)
+ONGOING = lazy(r"^" + _LEAD_IN + _alternation(ONGOING_LEADS) + r"\s" + _OPTIONAL_ADVERB, re.I)
+DONE = lazy(r"^" + _LEAD_IN + _alternation(DONE_LEADS) + r"\s" + _OPTIONAL_ADVERB, re.I)
 #: A planned lead anywhere in a sentence ("To avoid this, we will ..."): the sentence is a commitment.
-PLANNED_ANYWHERE = re.compile(r"\b" + _alternation(PLANNED_LEADS) + r"\s", re.I)
+PLANNED_ANYWHERE = lazy(r"\b" + _alternation(PLANNED_LEADS) + r"\s", re.I)
 #: Spanish/Portuguese future tense ("implementaremos") and French "nous ajouterons".
-FUTURE_VERB = re.compile(
+FUTURE_VERB = lazy(
     r"\b[a-záéíóúâêôãõç]{2,20}(?:aremos|eremos|iremos)\b|\bnous\s[a-zéèêàâç]{2,20}rons\b", re.I
 )
 

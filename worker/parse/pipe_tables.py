@@ -9,14 +9,14 @@ Markdown markup still go through markdown-it's inline parser.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 from worker.parse import budget
 from worker.parse.blocks import Table, Text
+from worker.parse.patterns import lazy
 
 MARKER_PREFIX = "<!--ft-pipe-table:"
-_DELIMITER_CELL = re.compile(r"^\s{0,20}:?-{3,500}:?\s{0,20}$")
+_DELIMITER_CELL = lazy(r"^\s{0,20}:?-{3,500}:?\s{0,20}$")
 _MARKUP_CHARS = frozenset("*_`[]<>&\\!~")
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from config.kinds import is_kind_label
 from worker.parse.blocks import Block, Heading, ListItem, Paragraph, Table
 from worker.parse.empty import word_core
@@ -15,6 +13,7 @@ from worker.parse.item import (
     Section,
     clean,
 )
+from worker.parse.patterns import lazy
 from worker.parse.prose import read_commitments
 from worker.parse.sections import Kind, classify_heading, effective_kind, fold
 
@@ -86,7 +85,7 @@ def _own_kind(title: str, *, is_title: bool) -> Kind:
     return own
 
 
-_ACTION_TITLE = re.compile(r"^(?:action items?|actions?|follow ?ups?|next steps|tasks|todos?|to dos?)\b")
+_ACTION_TITLE = lazy(r"^(?:action items?|actions?|follow ?ups?|next steps|tasks|todos?|to dos?)\b")
 
 
 def _heads_an_item(title: str, blocks: list[Block], index: int) -> bool:

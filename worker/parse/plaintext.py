@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import re
-
 from worker.parse import budget
 from worker.parse.blocks import Block, Heading, ListItem, Text
 from worker.parse.lines import dangles, heading_text, is_diagram, line_blocks, split_statements
+from worker.parse.patterns import lazy
 from worker.parse.sections import SectionTracker
 from worker.parse.text_tables import read_text_table
 
-_LIST = re.compile(r"^([ \t]{0,12})(?:([-*•·+▪◦‣–])|(\(?[0-9]{1,3}[.)])|(\(?[a-z][)]))[ \t]+(\S.*)$")
+_LIST = lazy(r"^([ \t]{0,12})(?:([-*•·+▪◦‣–])|(\(?[0-9]{1,3}[.)])|(\(?[a-z][)]))[ \t]+(\S.*)$")
 # "[x] Done thing" / "☐ Open thing" at the start of a line: a checkbox item even without a list marker.
-_BOX_LINE = re.compile(r"^([ \t]{0,12})((?:\[[ xX✓✔]\]|[☐☑☒✅⬜])[ \t]?\S.*)$")
-_CHECKBOX = re.compile(r"^(?:\[([ xX✓✔])\]|([☐☑☒✅⬜✓✔]))[ \t]*")
+_BOX_LINE = lazy(r"^([ \t]{0,12})((?:\[[ xX✓✔]\]|[☐☑☒✅⬜])[ \t]?\S.*)$")
+_CHECKBOX = lazy(r"^(?:\[([ xX✓✔])\]|([☐☑☒✅⬜✓✔]))[ \t]*")
 
 
 def checkbox(text: str) -> tuple[bool | None, str]:

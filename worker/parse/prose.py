@@ -31,6 +31,7 @@ from worker.parse.item import (
 )
 from worker.parse.leads import read_lead
 from worker.parse.nothing import says_nothing_to_do
+from worker.parse.patterns import lazy
 from worker.parse.phrases import (
     DONE,
     FUTURE_VERB,
@@ -45,14 +46,14 @@ from worker.parse.sections import Kind
 from worker.parse.titles import split_sentences
 
 _MAX_CONTEXT_PARAGRAPH = 2_000  # a commitment's description is its whole paragraph up to this size
-_CLOSING = re.compile(
+_CLOSING = lazy(
     r"\b(?:these|those|the\sabove|the\ssuggested|all\s(?:the|of\sthese))\s(?:\w{1,30}\s){0,3}"
     r"(?:measures|actions|steps|changes|improvements|items|tasks|fixes|medidas|acciones|ações|maßnahmen|mesures)\b"
     r"|^(?:in\ssummary|overall|to\ssummari[sz]e|we\sapologi[sz]e|we\sare\ssorry|sorry|thank|we\sappreciate"
     r"|by\simplementing)\b",
     re.I,
 )
-_NARRATIVE_DONE = re.compile(
+_NARRATIVE_DONE = lazy(
     r"^(?:identified|decided|learned|learnt|realized|realised|found|seen|noticed|concluded|been|had|listed"
     r"|outlined|summarized|summarised|agreed|prioriti[sz]ed|discussed|identificado|decidido|aprendido"
     r"|identifié|décidé|appris|festgestellt|entschieden|gelernt|identificamos)\b",

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import re
 
+from worker.parse.patterns import lazy
+
 # Bounded quantifiers only: these run on untrusted text.
-TICKET_KEY = re.compile(r"(?<![A-Za-z0-9-])([A-Z][A-Z0-9_]{1,14}-[1-9][0-9]{0,7})(?![A-Za-z0-9-])")
-ISSUE_URL = re.compile(
+TICKET_KEY = lazy(r"(?<![A-Za-z0-9-])([A-Z][A-Z0-9_]{1,14}-[1-9][0-9]{0,7})(?![A-Za-z0-9-])")
+ISSUE_URL = lazy(
     r"https?://[^\s<>\"')\]]{1,300}?(?:/browse/[A-Z][A-Z0-9_]{1,14}-[0-9]{1,8}"
     r"|/issues/[0-9]{1,9}|/pull/[0-9]{1,9}|/-/issues/[0-9]{1,9}|/work_items/[0-9]{1,9}|selectedIssue=[A-Z][A-Z0-9_]{1,14}-[0-9]{1,8})"
 )
 # GitHub issue refs: `owner/repo#N` anywhere; a bare `#N` only where it plainly names an issue (a cell or
 # brackets of its own, or after "issue", "ticket", "GitHub:", "gh", "see"), not "priority #1".
-GITHUB_REF = re.compile(
+GITHUB_REF = lazy(
     r"(?<![\w./-])([A-Za-z0-9][A-Za-z0-9_.-]{0,38}/[A-Za-z0-9_.-]{1,100}#[1-9][0-9]{0,8})(?![\w#])"
 )
-_BARE_GITHUB_REF = re.compile(
+_BARE_GITHUB_REF = lazy(
     r"(?:^\s*|[(\[]\s*|\b(?:issue|ticket|github|gh|see|tracked in)\s{0,3}:?\s{0,3})(#[1-9][0-9]{0,8})"
     r"(?=\s*[)\]]|\s*$)",
     re.IGNORECASE,
@@ -32,12 +34,12 @@ def is_issue_url(url: str) -> bool:
 
 
 # "<https://jira.example.com/browse/OPS-12|OPS-12>": a chat client's link with its label.
-_CHAT_LINK = re.compile(r"<(https?://[^\s<>|]{1,300})\|([^<>|]{1,80})>")
+_CHAT_LINK = lazy(r"<(https?://[^\s<>|]{1,300})\|([^<>|]{1,80})>")
 # "#5141" or "group/project#77" at the end of an item: a GitLab or GitHub issue.
-_HASH_REF = re.compile(
+_HASH_REF = lazy(
     r"(?:^|[\s(\[])((?:[A-Za-z0-9_.-]{1,60}/){1,4}[A-Za-z0-9_.-]{1,60}#[0-9]{1,7}|#[0-9]{1,7})[)\].,;]?$"
 )
-_PROJECT_REF = re.compile(r"(?<![\w/])((?:[A-Za-z0-9_.-]{1,60}/){1,4}[A-Za-z0-9_.-]{1,60}#[0-9]{1,7})\b")
+_PROJECT_REF = lazy(r"(?<![\w/])((?:[A-Za-z0-9_.-]{1,60}/){1,4}[A-Za-z0-9_.-]{1,60}#[0-9]{1,7})\b")
 
 
 def clean_ref(ref: str) -> str:

@@ -7,11 +7,11 @@ dropped), so "🔧 Próximos pasos", "PROXIMOS PASOS:" and "Próximos Pasos" all
 from __future__ import annotations
 
 import enum
-import re
 from functools import lru_cache
 
 from config.kinds import fold as _fold
 from worker.parse import vocabulary
+from worker.parse.patterns import lazy
 
 
 class Kind(enum.Enum):
@@ -36,17 +36,17 @@ def _fold_cached(text: str) -> str:
 
 
 # Done-in-the-past lists ("Actions taken") are narrative, however much they look like action items.
-_PAST = re.compile(
+_PAST = lazy(
     r"\b(?:actions? taken|steps taken|what we did|measures taken|acciones (?:tomadas|realizadas)"
     r"|medidas (?:tomadas|adoptadas)|acoes (?:tomadas|realizadas)|ergriffene massnahmen"
     r"|durchgefuhrte massnahmen"
     r"|actions (?:menees|realisees|prises)|mesures prises|immediate (?:actions|response))\b"
 )
-_TIMELINE = re.compile(
+_TIMELINE = lazy(
     r"\b(?:timeline|chronology|sequence of events|time ?line|cronologia|linea de tiempo|linha do tempo"
     r"|zeitleiste|zeitlicher ablauf|ablauf|chronologie|deroulement|historique)\b"
 )
-_ACTION = re.compile(
+_ACTION = lazy(
     r"\b(?:action items?|actions?|action points?|follow ?ups?|followups?|corrective|preventa?tive|prevention"
     r"|to ?do|to dos|^todos$|todo list|todo items?|tasks?|remediations?|next steps|improvements?|fixes"
     r"|countermeasures?|recommendations?"
@@ -68,7 +68,7 @@ _ACTION = re.compile(
     r"|actions correctives|suivi|mesures|taches|prochaines etapes|ameliorations|correctifs|preventives?"
     r"|plan d action|remediation)\b"
 )
-_EXCLUDED = re.compile(
+_EXCLUDED = lazy(
     r"\b(?:impact|root causes?|causes?|contributing factors?|contributors?|mitigators?|lessons? learn(?:ed|t)"
     r"|learnings?|what went well|what went wrong|went well|summary|background|resolution|detection|leadup"
     r"|lead up|conclusion|glossary|appendix|references|participants|attendees|timestamps|durations"

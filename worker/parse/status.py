@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from worker.parse.patterns import lazy
 from worker.parse.screens import has_any, loose
 from worker.parse.sections import fold
 
@@ -130,7 +131,7 @@ _DROPPED_PHRASES = (
 _DROPPED_EXACT = frozenset(_DROPPED_PHRASES)
 _DROPPED_PREFIXES = tuple(phrase + " " for phrase in _DROPPED_PHRASES)  # str.startswith takes a tuple
 # Phrases that mark an item dropped wherever they appear in its text (never ordinary action wording).
-_DROPPED_ANYWHERE = re.compile(
+_DROPPED_ANYWHERE = lazy(
     r"\b(?:won['’]?t\s(?:do|fix)|wontfix|will\snot\s(?:do|be\sdone)|not\sdoing|not\spursued"
     r"|not\staken\sforward|not\sgoing\sahead|duplicate\sof|no\sse\s(?:hará|realizará)|descartad[oa]"
     r"|duplicad[oa]\sde|não\sserá\s(?:feit[oa]|realizad[oa])|wird\snicht\s(?:umgesetzt|gemacht)"
@@ -139,7 +140,7 @@ _DROPPED_ANYWHERE = re.compile(
     re.I,
 )
 # "(dropped)", "[cancelled]": a bracketed word that drops the item (bare, these words can be actions).
-_DROPPED_BRACKET = re.compile(
+_DROPPED_BRACKET = lazy(
     r"[(\[]\s?(?:dropped|cancell?ed|abandoned|descartad[oa]|cancelad[oa]|gestrichen|abgebrochen"
     r"|annulée?|abandonnée?|won['’]?t\sdo)\s?[)\]]",
     re.I,
@@ -152,12 +153,12 @@ _DONE_ALTERNATION = (
     r"|resolvid[oa]|erledigt|abgeschlossen|umgesetzt|behoben|terminée?|faite?|résolue?|clos"
 )
 # Status written as a marker in the text: "Status: Completed", "(done)", "[DONE]", "-- DONE", "✅", "(/)".
-_STATUS_LABEL = re.compile(
+_STATUS_LABEL = lazy(
     r"[(\[]?\b(?:status|state|estado|situação|situacao|statut|état|etat|zustand)\s?:\s?"
     r"([^\s,;)\]·|—–]{1,20}(?:\s[^\s,;)\]·|—–]{1,20}){0,3})\s?[)\]]?",
     re.I,
 )
-_DONE_MARKER = re.compile(
+_DONE_MARKER = lazy(
     r"[(\[]\s?(?:"
     + _DONE_ALTERNATION
     + r")\s?[)\]]|✅|✔️?|☑️?|\(/\)|(?:^|\s)(?:--|—|–|-|·|\|)\s?(?:"

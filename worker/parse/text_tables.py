@@ -13,13 +13,13 @@ joined. The first row is the header (a "+===+" rule after it says so, but none i
 
 from __future__ import annotations
 
-import re
 from itertools import pairwise
 
 from worker.parse.blocks import Table, Text
+from worker.parse.patterns import lazy
 
-_GRID_RULE = re.compile(r"^\+(?:[-=:]{1,400}\+){1,40}$")
-_PIPE_RULE = re.compile(
+_GRID_RULE = lazy(r"^\+(?:[-=:]{1,400}\+){1,40}$")
+_PIPE_RULE = lazy(
     r"^\|?[ \t]{0,4}:?-{2,400}:?[ \t]{0,4}(?:[+|][ \t]{0,4}:?-{2,400}:?[ \t]{0,4}){0,40}\|?$"
 )
 

@@ -6,21 +6,20 @@ Tidying works on whitespace-separated tokens (one pass each), not on regexes ove
 
 from __future__ import annotations
 
-import re
-
+from worker.parse.patterns import lazy
 from worker.parse.refs import TICKET_KEY
 
-_SENTENCE = re.compile(r"(?<=[.!?])\s(?=[\"'“(]?[A-ZÀ-Þ0-9¿¡])")
-_EMPTY_BRACKETS = re.compile(r"[(\[][\s,;:·•|—–-]{0,40}[)\]]")
-_BRACKETED_REF = re.compile(
+_SENTENCE = lazy(r"(?<=[.!?])\s(?=[\"'“(]?[A-ZÀ-Þ0-9¿¡])")
+_EMPTY_BRACKETS = lazy(r"[(\[][\s,;:·•|—–-]{0,40}[)\]]")
+_BRACKETED_REF = lazy(
     r"\s?[(\[]\s?(?:(?:done|fixed|tracked|see|in|ticket|jira)\s){0,3}"
     r"(?:https?://[^\s()\[\]]{1,300}|[A-Z][A-Z0-9_]{1,14}-[0-9]{1,8})\s?[)\]]"
 )
 # Markup left in a title: "{#anchor}" ids, empty "< >" placeholders, "· assigned to < >".
-_RESIDUE = re.compile(r"\{#[\w.:-]{1,80}\}|(?:[·|-]\s)?(?:assigned\sto\s)?<\s{0,3}>")
+_RESIDUE = lazy(r"\{#[\w.:-]{1,80}\}|(?:[·|-]\s)?(?:assigned\sto\s)?<\s{0,3}>")
 _SEPARATOR_CHARS = frozenset("-–—|;,·•/:.>→")
 # A token (between spaces) made of separator characters only; the same set as _SEPARATOR_CHARS.
-_SEPARATOR_TOKEN = re.compile(r"(?:^|(?<= ))[-–—|;,·•/:.>→]+(?= |\Z)")
+_SEPARATOR_TOKEN = lazy(r"(?:^|(?<= ))[-–—|;,·•/:.>→]+(?= |\Z)")
 _STRIP = " -–—,;|·•/:"
 _REF_FILLER = frozenset({"see", "in", "ticket", "jira", "tracked", "ref", "issue", "bug", "link", "tracking"})
 _DANGLING = frozenset(

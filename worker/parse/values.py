@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -16,10 +15,11 @@ from worker.parse.fields import MAX_FIELD_TEXT, Role
 from worker.parse.item import (
     Items,
 )
+from worker.parse.patterns import lazy
 from worker.parse.refs import find_ref
 from worker.parse.status import is_done_status
 
-_TRAILING_STATUS = re.compile(
+_TRAILING_STATUS = lazy(
     r"^(.{0,200}?)\s?\b(DONE|TODO|OPEN|CLOSED|FIXED|COMPLETED?|IN PROGRESS|WONTFIX|WON'T FIX)\s?$"
 )
 
