@@ -48,7 +48,7 @@ def record_outcomes(store: Store, key: str, outcomes: Iterable[Outcome]) -> None
     """Replace the stored outcome of each given item (others keep theirs)."""
     now = _now()
     # One row per item (the last outcome given wins), written by one multi-row upsert: a statement per
-    # item cost a round trip each.
+    # item cost a round trip each, and one statement needs no transaction around it.
     rows = {
         o.fingerprint: {
             "postmortem_key": key,
@@ -64,19 +64,16 @@ def record_outcomes(store: Store, key: str, outcomes: Iterable[Outcome]) -> None
     }
     if not rows:
         return
-    stmt = store.insert(item_outcomes)
+    stmt = store.insert(item_outcomes).values(list(rows.values()))  # one INSERT .. VALUES (..), (..)
     replaced = ("outcome", "reason", "permanent", "config_digest", "ticket_ref", "updated_at")
-    with store.session() as s:
-        s.connection().execute(
-            stmt.on_conflict_do_update(index_elements=["postmortem_key", "fingerprint"],
-                                       set_={name: stmt.excluded[name] for name in replaced}),
-            list(rows.values()),
-        )
+    with store.one_statement() as s:
+        s.execute(stmt.on_conflict_do_update(index_elements=["postmortem_key", "fingerprint"],
+                                             set_={name: stmt.excluded[name] for name in replaced}))
 
 
 def outcomes(store: Store, key: str) -> dict[str, Outcome]:
     """The stored outcome of every item of one postmortem, by fingerprint."""
-    with store.session() as s:
+    with store.reading() as s:
         rows = s.execute(select(item_outcomes).where(item_outcomes.c.postmortem_key == key)).mappings()
         return {row["fingerprint"]: _outcome(row) for row in rows}
 
@@ -182,7 +179,7 @@ def identity_keys(store: Store, identities: Collection[str]) -> dict[str, tuple[
     (identities never bound are left out); one query for all."""
     if not identities:
         return {}
-    with store.session() as s:
+    with store.reading() as s:
         rows = s.execute(
             select(postmortem_identities.c.identity, postmortem_identities.c.postmortem_key,
                    postmortem_identities.c.explicit)
@@ -212,9 +209,9 @@ def bind_identities(store: Store, key: str, identities: Sequence[tuple[str, bool
                                    "created_at": _now()})
     if not rows:
         return
-    with store.session() as s:
-        s.connection().execute(store.insert(postmortem_identities).on_conflict_do_nothing(
-            index_elements=["identity"]), list(rows.values()))
+    stmt = store.insert(postmortem_identities).values(list(rows.values()))  # one INSERT .. VALUES (..), (..)
+    with store.one_statement() as s:
+        s.execute(stmt.on_conflict_do_nothing(index_elements=["identity"]))
 
 
 # --- facts ----------------------------------------------------------------------------------------
@@ -264,7 +261,7 @@ def record_attempt(
 
 def attempts(store: Store, key: str) -> dict[str, tuple[str, dict[str, str | None]]]:
     """Unsettled updates of one postmortem: fingerprint -> (ticket key, the sent field values)."""
-    with store.session() as s:
+    with store.reading() as s:
         rows = s.execute(select(update_attempts).where(update_attempts.c.postmortem_key == key)).mappings()
         return {row["fingerprint"]: (row["ticket_key"], json.loads(row["fields"])) for row in rows}
 
