@@ -2,7 +2,7 @@
 Redis and worker processes, into the Jira stand-in.
 
     python bench/bench_service.py            # 50 postmortems x 8 items, 2 workers, Jira at 30 ms, 3 rounds
-    python bench/bench_service.py --pool threads --concurrency 8
+    python bench/bench_service.py --pool solo --concurrency 1     # the workers before issue 21
     python bench/bench_service.py --tracker github --postmortems 5 --rounds 1   # no floor: 1 write/s
 
 Each round posts `--postmortems` signed approvals over HTTP to `followthrough serve` (real uvicorn, the
@@ -37,6 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import httpx
 from floors import SERVE, Pair, Served, cpu_seconds
 
+from config.celery_app import worker_pool
 from tests.servers import RedisServer, postgres_database
 from tests.service.harness import PEOPLE, WorkerProcess, postmortem_markdown, service_env, write_config
 
@@ -238,8 +239,12 @@ def main() -> None:
     parser.add_argument("--postmortems", type=int, default=50)
     parser.add_argument("--items", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2, help="worker processes (and floor processes)")
-    parser.add_argument("--pool", default="solo", help="each worker's Celery pool (solo, prefork, threads)")
-    parser.add_argument("--concurrency", type=int, default=1, help="each worker's pool size")
+    pool, concurrency = worker_pool("ingest,tracker", pool=None, concurrency=None)
+    parser.add_argument("--pool", default=pool,
+                        help=f"each worker's Celery pool (solo, prefork, threads; default: {pool}, as "
+                             "`followthrough worker` runs it)")
+    parser.add_argument("--concurrency", type=int, default=concurrency,
+                        help=f"each worker's pool size (default: {concurrency})")
     parser.add_argument("--latency", type=float, default=0.03)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--timeout", type=float, default=600)

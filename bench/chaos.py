@@ -60,6 +60,7 @@ from chaos_standin import GITHUB_REPO  # noqa: E402
 from chaos_standin import serve as standin_main  # noqa: E402
 from pydantic import SecretStr  # noqa: E402
 
+from config.celery_app import TRACKER_POOL, TRACKER_THREADS  # noqa: E402
 from connectors.jira_markup import summary  # noqa: E402
 from connectors.tracker import REMOVED_LABEL  # noqa: E402
 from tests.servers import RedisServer, free_port, postgres_database  # noqa: E402
@@ -225,8 +226,8 @@ class Config:
     #: scaled down by `github_write_interval` (GitHub asks for 1 s between writes).
     github: bool = True
     github_write_interval: float = 0.05
-    #: Each worker's pool: ("prefork", 1) as deployed by default; ("threads", 8) for I/O-bound tracker work.
-    pool: tuple[str, int] = ("prefork", 1)
+    #: Each worker's pool: `followthrough worker`'s default for the ingest and tracker queues (threads x 8).
+    pool: tuple[str, int] = (TRACKER_POOL, TRACKER_THREADS)
 
 
 @dataclass

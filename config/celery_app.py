@@ -172,6 +172,28 @@ def _routes() -> dict[str, dict[str, str]]:
     return routes
 
 
+#: The pool `followthrough worker` runs when it consumes the tracker queue and no --pool is given. A sync
+#: waits on the tracker and the store most of its time, so threads run several syncs per process for the
+#: memory and CPU of one, where prefork needs a process per sync and solo runs one at a time.
+TRACKER_POOL = "threads"
+#: Threads per tracker worker process. Jira Cloud limits by cost per hour and answers 429 with
+#: Retry-After, which a sync turns into a retry, never a sleep; GitHub writes go through one budget per
+#: token shared by every worker (Redis: 1 s apart, 80 a minute), so more threads make no more writes.
+#: Eight keep a postmortem's search and bulk create overlapping with others' at the bench's 30 ms a call.
+TRACKER_THREADS = 8
+
+
+def worker_pool(queues: str, *, pool: str | None, concurrency: int | None) -> tuple[str | None, int | None]:
+    """The pool and its size for a worker of these queues: what was asked for, else threads (TRACKER_THREADS)
+    when the tracker queue is consumed, else Celery's default (prefork, one process per CPU)."""
+    names = {name.strip() for name in queues.split(",")}
+    if pool is None and TRACKER_QUEUE in names:
+        pool = TRACKER_POOL
+    if pool == TRACKER_POOL and concurrency is None:
+        concurrency = TRACKER_THREADS
+    return pool, concurrency
+
+
 def worker_queues(queues: str) -> str:
     """The queues a worker consumes: those asked for, plus Celery's default queue when `ingest` is one.
 

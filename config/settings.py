@@ -242,7 +242,7 @@ class Settings(BaseSettings):
         description="Broker used when neither `CELERY_BROKER_URL` nor `REDIS_URL` is set (one host).")
     task_time_limit_seconds: int = Field(
         default=600, gt=0, description="Hard time limit of one task (the soft limit, which lets it clean up, "
-        "is a tenth earlier).")
+        "is a tenth earlier); enforced by a prefork pool only, not by the threads or solo pool.")
     max_retry_countdown_seconds: int = Field(
         default=1800, gt=0, description="Longest wait before a task's retry.")
     visibility_timeout_seconds: int = Field(

@@ -145,6 +145,7 @@ def _retry(sender: Any = None, reason: Any = None, **_: Any) -> None:
 # --- process start and end -----------------------------------------------------------------------
 
 def _worker_init(sender: Any = None, **_: Any) -> None:
+    size_store_pool(str(getattr(sender, "pool_cls", "")), getattr(sender, "concurrency", None))
     settings = _settings(getattr(sender, "app", None))
     if settings is None:
         return
@@ -153,6 +154,24 @@ def _worker_init(sender: Any = None, **_: Any) -> None:
     init_sentry(settings)  # before the pool forks, so every child reports too
     if settings.metrics_port is not None:
         start_metrics_server(settings.metrics_port, pool=str(getattr(sender, "pool_cls", "")))
+
+
+#: Store connections one task of a threads worker may hold at once: a sync keeps one for its postmortem's
+#: lock (a session advisory lock) and takes another for each store call.
+CONNECTIONS_PER_THREAD = 2
+
+
+def size_store_pool(pool: str, concurrency: Any) -> None:
+    """Keep enough store connections open for a threads worker's tasks running at once.
+
+    SQLAlchemy keeps 5 and opens up to 10 more, closing each extra one when it is given back: with eight
+    syncs at once, a connection (a PostgreSQL backend start and authentication) per store call. A prefork
+    or solo process runs one task at a time, and the default suits it.
+    """
+    if "thread" in pool.lower() and isinstance(concurrency, int) and concurrency > 0:
+        from worker.store import registry
+
+        registry.size_pools(CONNECTIONS_PER_THREAD * concurrency)
 
 
 def start_metrics_server(port: int, *, pool: str = "", host: str = "0.0.0.0") -> bool:  # noqa: S104

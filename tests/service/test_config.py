@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from config.celery_app import broker_url, celery_config, make_celery
+from config.celery_app import broker_url, celery_config, make_celery, worker_pool
 from config.settings import ConfigError, load_settings
 from connectors.errors import AuthError, RateLimited, Transient
 from worker.tasks.names import INGEST_QUEUE, SYNC_TASK, TRACKER_QUEUE
@@ -42,6 +42,19 @@ def test_refresh_interval_setting_drives_the_beat_entry() -> None:
     entry = conf.beat_schedule["followup-refresh"]
     assert entry["schedule"] == timedelta(minutes=5)
     assert entry["options"]["expires"] == 300
+
+
+@pytest.mark.parametrize(("queues", "pool", "concurrency", "expected"), [
+    ("ingest,tracker", None, None, ("threads", 8)),  # what compose and `followthrough worker` run
+    ("tracker", None, 4, ("threads", 4)),
+    ("tracker", "prefork", None, ("prefork", None)),  # asked for: Celery's own default size
+    ("ingest", None, None, (None, None)),  # parsing alone: Celery's prefork, one process per CPU
+    (" ingest , tracker ", "solo", 1, ("solo", 1)),
+])
+def test_a_tracker_worker_runs_threads_unless_told_otherwise(
+        queues: str, pool: str | None, concurrency: int | None,
+        expected: tuple[str | None, int | None]) -> None:
+    assert worker_pool(queues, pool=pool, concurrency=concurrency) == expected
 
 
 def test_broker_precedence() -> None:

@@ -44,6 +44,11 @@ def _parser() -> MarkdownIt:
     # when a link label is scanned ahead through skipToken) and at every block line, and checks the clock.
     md.inline.ruler.before(md.inline.ruler.get_all_rules()[0], "followthrough_budget", _budget_inline)
     md.block.ruler.before(md.block.ruler.get_all_rules()[0], "followthrough_budget", _budget_block)
+    # Compile every rule chain now, before any parse can see the parser. markdown-it compiles a ruler on
+    # first use and fills the table after publishing it (markdown_it/ruler.py, `Ruler.__compile__`), so in
+    # a threads worker a parse starting meanwhile found no rules and read the document as empty.
+    for ruler in (md.core.ruler, md.block.ruler, md.inline.ruler, md.inline.ruler2):
+        ruler.getRules("")
     return md
 
 

@@ -214,7 +214,7 @@ class Outbox:
 
     def pending(self, entry_id: int) -> OutboxEntry | None:
         """The row as the receiver wrote it, while its task has not finished; None once done or gone."""
-        with self._store.session() as s:
+        with self._store.reading() as s:
             row = s.get(OutboxRow, entry_id)
             return _entry(row) if row is not None and row.state == PENDING else None
 
@@ -226,7 +226,7 @@ class Outbox:
 
     def finish(self, entry_id: int, *, now: datetime | None = None) -> None:
         """The task did its work: never re-drive this row again."""
-        with self._store.session() as s:
+        with self._store.one_statement() as s:
             s.execute(update(OutboxRow).where(OutboxRow.id == entry_id, OutboxRow.state != DONE)
                       .values(state=DONE, finished_at=now or _now(), last_error=None, payload=EMPTIED,
                               payload_bytes=0))
@@ -239,7 +239,7 @@ class Outbox:
                               payload=EMPTIED, payload_bytes=0))
 
     def state(self, entry_id: int) -> str | None:
-        with self._store.session() as s:
+        with self._store.reading() as s:
             value = s.execute(select(OutboxRow.state).where(OutboxRow.id == entry_id)).scalar()
             return str(value) if value is not None else None
 

@@ -7,7 +7,7 @@ adopted, or failed or waits and why; `show`, `list`, the dashboard and /metrics 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -47,25 +47,33 @@ def _now() -> datetime:
 def record_outcomes(store: Store, key: str, outcomes: Iterable[Outcome]) -> None:
     """Replace the stored outcome of each given item (others keep theirs)."""
     now = _now()
-    with store.session() as s:
-        for o in outcomes:
-            values = {
-                "outcome": o.outcome,
-                "reason": o.reason[:2000],
-                "permanent": o.permanent,
-                "config_digest": o.config_digest,
-                "ticket_ref": o.ticket_ref[:300] if o.ticket_ref else None,
-                "updated_at": now,
-            }
-            stmt = store.insert(item_outcomes).values(postmortem_key=key, fingerprint=o.fingerprint, **values)
-            s.execute(
-                stmt.on_conflict_do_update(index_elements=["postmortem_key", "fingerprint"], set_=values)
-            )
+    # One row per item (the last outcome given wins), written by one multi-row upsert: a statement per
+    # item cost a round trip each, and one statement needs no transaction around it.
+    rows = {
+        o.fingerprint: {
+            "postmortem_key": key,
+            "fingerprint": o.fingerprint,
+            "outcome": o.outcome,
+            "reason": o.reason[:2000],
+            "permanent": o.permanent,
+            "config_digest": o.config_digest,
+            "ticket_ref": o.ticket_ref[:300] if o.ticket_ref else None,
+            "updated_at": now,
+        }
+        for o in outcomes
+    }
+    if not rows:
+        return
+    stmt = store.insert(item_outcomes).values(list(rows.values()))  # one INSERT .. VALUES (..), (..)
+    replaced = ("outcome", "reason", "permanent", "config_digest", "ticket_ref", "updated_at")
+    with store.one_statement() as s:
+        s.execute(stmt.on_conflict_do_update(index_elements=["postmortem_key", "fingerprint"],
+                                             set_={name: stmt.excluded[name] for name in replaced}))
 
 
 def outcomes(store: Store, key: str) -> dict[str, Outcome]:
     """The stored outcome of every item of one postmortem, by fingerprint."""
-    with store.session() as s:
+    with store.reading() as s:
         rows = s.execute(select(item_outcomes).where(item_outcomes.c.postmortem_key == key)).mappings()
         return {row["fingerprint"]: _outcome(row) for row in rows}
 
@@ -166,15 +174,18 @@ def has_failures(store: Store, key: str) -> bool:
 # --- identities -----------------------------------------------------------------------------------
 
 
-def identity_key(store: Store, identity: str) -> tuple[str, bool] | None:
-    """The postmortem key an identity was bound to, and whether a caller gave it explicitly."""
-    with store.session() as s:
-        row = s.execute(
-            select(postmortem_identities.c.postmortem_key, postmortem_identities.c.explicit).where(
-                postmortem_identities.c.identity == identity
-            )
-        ).first()
-    return (row[0], bool(row[1])) if row else None
+def identity_keys(store: Store, identities: Collection[str]) -> dict[str, tuple[str, bool]]:
+    """The postmortem key each of these identities was bound to, and whether a caller gave it explicitly
+    (identities never bound are left out); one query for all."""
+    if not identities:
+        return {}
+    with store.reading() as s:
+        rows = s.execute(
+            select(postmortem_identities.c.identity, postmortem_identities.c.postmortem_key,
+                   postmortem_identities.c.explicit)
+            .where(postmortem_identities.c.identity.in_(list(identities)))
+        ).all()
+    return {row[0]: (row[1], bool(row[2])) for row in rows}
 
 
 def has_explicit_identity(store: Store, key: str) -> bool:
@@ -189,12 +200,17 @@ def has_explicit_identity(store: Store, key: str) -> bool:
         )
 
 
-def bind_identity(store: Store, identity: str, key: str, *, explicit: bool) -> None:
-    """Remember that `identity` names postmortem `key` (the first binding wins)."""
-    stmt = store.insert(postmortem_identities).values(
-        identity=identity, postmortem_key=key, explicit=explicit, created_at=_now()
-    )
-    with store.session() as s:
+def bind_identities(store: Store, key: str, identities: Sequence[tuple[str, bool]]) -> None:
+    """Remember that each `(identity, explicit)` names postmortem `key` (the first binding of an identity
+    wins), in one statement."""
+    rows: dict[str, dict[str, Any]] = {}
+    for identity, explicit in identities:
+        rows.setdefault(identity, {"identity": identity, "postmortem_key": key, "explicit": explicit,
+                                   "created_at": _now()})
+    if not rows:
+        return
+    stmt = store.insert(postmortem_identities).values(list(rows.values()))  # one INSERT .. VALUES (..), (..)
+    with store.one_statement() as s:
         s.execute(stmt.on_conflict_do_nothing(index_elements=["identity"]))
 
 
@@ -245,7 +261,7 @@ def record_attempt(
 
 def attempts(store: Store, key: str) -> dict[str, tuple[str, dict[str, str | None]]]:
     """Unsettled updates of one postmortem: fingerprint -> (ticket key, the sent field values)."""
-    with store.session() as s:
+    with store.reading() as s:
         rows = s.execute(select(update_attempts).where(update_attempts.c.postmortem_key == key)).mappings()
         return {row["fingerprint"]: (row["ticket_key"], json.loads(row["fields"])) for row in rows}
 

@@ -100,6 +100,9 @@ def unreachable(exc: OperationalError) -> UserError | Unavailable:
     return Unavailable(message)
 
 
+#: Owner lookups a store keeps in memory at most (a few per person named as an owner).
+_LOOKUPS_KEPT = 10_000
+
 #: A pooled PostgreSQL connection unused for longer than this is pinged before it is handed out.
 IDLE_PING_SECONDS = 10.0
 
@@ -169,6 +172,14 @@ class Store:
             event.listen(self.engine, "connect", _sqlite_pragmas)
             event.listen(self.engine, "begin", _sqlite_begin)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        #: Owner lookups read or written by this process (see `_remember_lookup`).
+        self._lookups: dict[tuple[str, str], tuple[str | None, str, datetime]] = {}
+        #: PostgreSQL: reads in autocommit. Under READ COMMITTED (the default) every statement takes its
+        #: own snapshot inside a transaction too, so a read sees the same rows; it is one round trip
+        #: instead of three (psycopg sends BEGIN and COMMIT as queries of their own).
+        self._reads = (sessionmaker(self.engine.execution_options(isolation_level="AUTOCOMMIT"),
+                                    expire_on_commit=False)
+                       if self.dialect == "postgresql" else self._sessions)
         if migrate:
             self.migrate()
 
@@ -256,6 +267,21 @@ class Store:
         with self._sessions.begin() as session:
             yield session
 
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A session for reads only (no writes, no row locks): on PostgreSQL in autocommit (`_reads`)."""
+        if self._reads is self._sessions:
+            with self._sessions.begin() as session:
+                yield session
+            return
+        with self._reads() as session:
+            yield session
+
+    #: A session for one write statement, which is its own transaction: autocommit on PostgreSQL as for
+    #: reads, one round trip instead of three. Never for two statements, nor for an executemany (each
+    #: of its rows would commit alone).
+    one_statement = reading
+
     def insert(self, table: Any) -> Any:
         """An INSERT in this store's dialect, so callers can add ON CONFLICT (the outbox, upserts)."""
         return postgresql.insert(table) if self.dialect == "postgresql" else sqlite.insert(table)
@@ -269,16 +295,16 @@ class Store:
         """
         digest = int.from_bytes(hashlib.sha256(key.encode("utf-8")).digest()[:4], "big", signed=True)
         if self.dialect == "postgresql":
-            with self.engine.connect() as conn:
+            # The lock is the session's, so no transaction is needed: in autocommit, taking and releasing
+            # it is one round trip each, and no transaction stays open while it is held.
+            with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                 args = {"space": _SYNC_LOCK_SPACE, "key": digest}
                 taken = bool(conn.execute(text("SELECT pg_try_advisory_lock(:space, :key)"), args).scalar())
-                conn.commit()  # the lock is the session's: no transaction stays open while it is held
                 try:
                     yield taken
                 finally:
                     if taken:
                         conn.execute(text("SELECT pg_advisory_unlock(:space, :key)"), args)
-                        conn.commit()
             return
         database = self.engine.url.database
         if not database or database == ":memory:":
@@ -393,7 +419,7 @@ class Store:
             s.execute(update(PostmortemRow).where(PostmortemRow.key == key).values(team=team))
 
     def get_postmortem(self, key: str) -> PostmortemRecord | None:
-        with self.session() as s:
+        with self.reading() as s:
             row = s.get(PostmortemRow, key)
             return _pm_record(row) if row else None
 
@@ -412,7 +438,7 @@ class Store:
 
     def items(self, key: str) -> list[ItemRecord]:
         """All items of a postmortem, live ones first in document order, then removed ones."""
-        with self.session() as s:
+        with self.reading() as s:
             rows = s.scalars(
                 select(ActionItemRow)
                 .where(ActionItemRow.postmortem_key == key)
@@ -693,7 +719,7 @@ class Store:
 
     def clear_parse_failure(self, source: str) -> None:
         """Forget a recorded parse failure (the document at `source` now parses)."""
-        with self.session() as s:
+        with self.one_statement() as s:
             s.execute(delete(ParseFailureRow).where(ParseFailureRow.source == source[:1000]))
 
     def parse_failures(self) -> list[ParseFailureRecord]:
@@ -723,23 +749,44 @@ class Store:
     ) -> tuple[str | None, str] | None:
         """A cached tracker user lookup younger than `max_age`: (user id or None, outcome)."""
         now = now or _now()
-        with self.session() as s:
-            row = s.execute(
-                select(OwnerLookupRow).where(
-                    OwnerLookupRow.destination == destination, OwnerLookupRow.query == query[:500]
-                )
-            ).scalar_one_or_none()
-            if row is None or now - row.checked_at > max_age:
-                return None
-            return row.user_id, row.outcome
+        key = (destination, query[:500])
+        known = self._lookups.get(key)
+        if known is None:
+            with self.reading() as s:
+                row = s.execute(
+                    select(OwnerLookupRow).where(
+                        OwnerLookupRow.destination == destination, OwnerLookupRow.query == key[1]
+                    )
+                ).scalar_one_or_none()
+                if row is None:
+                    return None
+                known = self._remember_lookup(key, row.user_id, row.outcome, row.checked_at)
+        user_id, outcome, checked_at = known
+        if now - checked_at > max_age:
+            return None
+        return user_id, outcome
+
+    def _remember_lookup(self, key: tuple[str, str], user_id: str | None, outcome: str,
+                         checked_at: datetime) -> tuple[str | None, str, datetime]:
+        """Keep a stored lookup in this process too: a row changes only when it is written again after
+        it expired, which every process sees alike, so the copy answers as the row would."""
+        if len(self._lookups) >= _LOOKUPS_KEPT:
+            self._lookups.clear()
+        if checked_at.tzinfo is None:  # SQLite gives naive datetimes back; they were written in UTC
+            checked_at = checked_at.replace(tzinfo=UTC)
+        known = (user_id, outcome, checked_at)
+        self._lookups[key] = known
+        return known
 
     def put_owner_lookup(
         self, destination: str, query: str, *, user_id: str | None, outcome: str, now: datetime | None = None
     ) -> None:
-        values = {"user_id": user_id, "outcome": outcome[:300], "checked_at": now or _now()}
-        with self.session() as s:
+        checked_at = now or _now()
+        values = {"user_id": user_id, "outcome": outcome[:300], "checked_at": checked_at}
+        with self.one_statement() as s:
             stmt = self.insert(OwnerLookupRow).values(destination=destination, query=query[:500], **values)
             s.execute(stmt.on_conflict_do_update(index_elements=["destination", "query"], set_=values))
+        self._remember_lookup((destination, query[:500]), user_id, outcome[:300], checked_at)
 
 
 def _version_values(stmt: Any) -> dict[str, Any]:

@@ -40,13 +40,13 @@ def resolve(store: Store | None, *, explicit: str | None, content: str) -> Ident
 
 
 def _known(store: Store, explicit: str | None, content: str) -> str | None:
+    bindings = facts.identity_keys(store, [explicit, content] if explicit else [content])
     if explicit:
-        bound = facts.identity_key(store, explicit)
-        if bound is not None:
-            return bound[0]
+        if explicit in bindings:
+            return bindings[explicit][0]
         if store.get_postmortem(postmortem_key(explicit)) is not None:
             return postmortem_key(explicit)  # stored before identities were remembered
-    bound = facts.identity_key(store, content)
+    bound = bindings.get(content)
     if bound is None:
         legacy = postmortem_key(content)
         pm = store.get_postmortem(legacy)
@@ -70,6 +70,5 @@ def with_identity(parsed: Postmortem, identity: str) -> Postmortem:
 
 def remember(store: Store, found: Identity) -> None:
     """Bind the caller's id and the content identity to the postmortem's key."""
-    if found.explicit:
-        facts.bind_identity(store, found.explicit, found.key, explicit=True)
-    facts.bind_identity(store, found.content, found.key, explicit=False)
+    explicit = [(found.explicit, True)] if found.explicit else []
+    facts.bind_identities(store, found.key, [*explicit, (found.content, False)])

@@ -1,6 +1,8 @@
 """`followthrough worker` and `followthrough beat`: Celery with the project's settings.
 
-Equivalent to `celery -A config.celery_app worker -Q ingest,tracker` and `celery -A config.celery_app beat`.
+Equivalent to `celery -A config.celery_app worker -Q ingest,tracker --pool threads --concurrency 8` and
+`celery -A config.celery_app beat`: a worker of the tracker queue runs a pool of threads unless told
+otherwise (`config.celery_app.worker_pool`).
 """
 
 from __future__ import annotations
@@ -17,16 +19,18 @@ CELERY_LEVELS = ("debug", "info", "warning", "error", "critical")
               help="Comma-separated queues to consume (with ingest, Celery's default queue 'celery' is "
                    "consumed too).")
 @click.option("--concurrency", "-c", type=click.IntRange(min=1), default=None,
-              help="Worker processes (default: CPUs).")
-@click.option("--pool", type=click.Choice(["prefork", "solo", "threads"]), default=None, help="Pool kind.")
+              help="Pool size (default: 8 threads with the tracker queue, else one process per CPU).")
+@click.option("--pool", type=click.Choice(["prefork", "solo", "threads"]), default=None,
+              help="Pool kind (default: threads when the tracker queue is consumed, else prefork).")
 @log_level_options(CELERY_LEVELS)
 def worker(queues: str, concurrency: int | None, pool: str | None, log_level: str) -> int:
     """Start a worker until it is stopped."""
-    from config.celery_app import make_celery, worker_queues
+    from config.celery_app import make_celery, worker_pool, worker_queues
     from config.settings import load_settings
 
     app = make_celery(load_settings())
     argv = ["worker", "-Q", worker_queues(queues), "--loglevel", log_level.upper()]
+    pool, concurrency = worker_pool(queues, pool=pool, concurrency=concurrency)
     if concurrency:
         argv += ["--concurrency", str(concurrency)]
     if pool:
