@@ -177,9 +177,10 @@ class Store:
         #: PostgreSQL: reads in autocommit. Under READ COMMITTED (the default) every statement takes its
         #: own snapshot inside a transaction too, so a read sees the same rows; it is one round trip
         #: instead of three (psycopg sends BEGIN and COMMIT as queries of their own).
-        self._reads = (sessionmaker(self.engine.execution_options(isolation_level="AUTOCOMMIT"),
-                                    expire_on_commit=False)
-                       if self.dialect == "postgresql" else self._sessions)
+        self._autocommit = (self.engine.execution_options(isolation_level="AUTOCOMMIT")
+                            if self.dialect == "postgresql" else None)
+        self._reads = (sessionmaker(self._autocommit, expire_on_commit=False)
+                       if self._autocommit is not None else self._sessions)
         if migrate:
             self.migrate()
 
@@ -277,6 +278,12 @@ class Store:
         with self._reads() as session:
             yield session
 
+    @contextmanager
+    def read_connection(self) -> Iterator[Connection]:
+        """A Core connection for reads only, as `reading()` is a session: autocommit on PostgreSQL."""
+        with (self._autocommit or self.engine).connect() as conn:
+            yield conn
+
     #: A session for one write statement, which is its own transaction: autocommit on PostgreSQL as for
     #: reads, one round trip instead of three. Never for two statements, nor for an executemany (each
     #: of its rows would commit alone).
@@ -297,7 +304,7 @@ class Store:
         if self.dialect == "postgresql":
             # The lock is the session's, so no transaction is needed: in autocommit, taking and releasing
             # it is one round trip each, and no transaction stays open while it is held.
-            with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            with self.read_connection() as conn:
                 args = {"space": _SYNC_LOCK_SPACE, "key": digest}
                 taken = bool(conn.execute(text("SELECT pg_try_advisory_lock(:space, :key)"), args).scalar())
                 try:

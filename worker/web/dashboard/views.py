@@ -91,11 +91,9 @@ class Dashboard:
         return team
 
     def _read(self, work: Callable[[Connection], T]) -> T:
-        with self.open_store() as store, store.engine.connect() as conn:
-            if conn.dialect.name == "postgresql":
-                # Reads only, each statement on its own snapshot as under READ COMMITTED in a transaction,
-                # without the BEGIN and ROLLBACK round trips a transaction adds to every page.
-                conn.execution_options(isolation_level="AUTOCOMMIT")
+        # Reads only: on PostgreSQL in autocommit, each statement on its own snapshot as under READ
+        # COMMITTED in a transaction, without the BEGIN and ROLLBACK round trips of every page.
+        with self.open_store() as followup, followup.store.read_connection() as conn:
             return work(conn)
 
     def _aside(self, conn: Connection, work: Callable[[Connection], T]) -> Callable[[], T]:
