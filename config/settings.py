@@ -263,7 +263,8 @@ class Settings(BaseSettings):
         "`followthrough backfill`.")
     github_write_interval: float = Field(
         default=1.0, gt=0, description="Seconds between two GitHub writes (GitHub's secondary limit asks "
-        "for at least 1 s; benchmarks and stand-ins scale it down).")
+        "for at least 1 s; benchmarks and stand-ins scale it down, and the budgets of 80 a minute and 500 "
+        "an hour scale with it).")
     refresh_every_minutes: float = Field(
         default=60, gt=0, description="Beat: how often ticket statuses are refreshed from the trackers.")
     beat_schedule_file: str = Field(

@@ -26,6 +26,13 @@ KEY_PREFIX = "followthrough:throttle:"
 #: GitHub's documented secondary limits for content-creating requests (capacity, period in seconds).
 GITHUB_WRITE_BUCKETS: tuple[tuple[int, float], ...] = ((80, 60.0), (500, 3600.0))
 
+
+def github_write_buckets(min_interval: float) -> tuple[tuple[int, float], ...]:
+    """GitHub's minute and hour budgets on the time scale of `min_interval` (GitHub's own at 1 s): a
+    stand-in run that scales the interval down scales the budgets with it, or its writes would wait
+    for the hour's budget."""
+    return tuple((capacity, period * min_interval) for capacity, period in GITHUB_WRITE_BUCKETS)
+
 # KEYS[1]: the state hash. ARGV: min_interval, max_wait, then (capacity, period) for each bucket.
 # State: `last` = time of the latest reserved slot; `l<i>` = tokens in bucket i at that time.
 # Returns {1, wait} when a slot `wait` seconds ahead was reserved, {0, wait} when it was refused.

@@ -14,7 +14,12 @@ from redis import Redis
 
 from config.beat import LOCK_KEY
 from connectors.errors import RateLimited
-from connectors.redis_throttle import RedisWriteThrottle, token_key
+from connectors.redis_throttle import (
+    GITHUB_WRITE_BUCKETS,
+    RedisWriteThrottle,
+    github_write_buckets,
+    token_key,
+)
 from tests.servers import postgres_database
 from worker.store.store import Store
 
@@ -68,6 +73,17 @@ def test_per_minute_bucket_caps_a_burst(redis_client: Redis) -> None:
     throttle.acquire()
     # The 4th write waits for one token to refill: 60 s / 3 = 20 s.
     assert sleep.waits[-1] == pytest.approx(20.0, abs=0.5)
+
+
+def test_the_minute_and_hour_budgets_scale_with_the_write_interval(redis_client: Redis) -> None:
+    assert github_write_buckets(1.0) == GITHUB_WRITE_BUCKETS  # GitHub's own: 80 a minute, 500 an hour
+    sleep = FakeSleep()
+    fast = RedisWriteThrottle(redis_client, "t:scaled", min_interval=0.001, max_wait=100, sleep=sleep,
+                              buckets=github_write_buckets(0.001))
+    for _ in range(80):
+        fast.acquire()
+    fast.acquire()  # the 81st waits for the scaled minute (0.06 s / 80), not GitHub's 60 s / 80
+    assert max(sleep.waits) < 0.5  # unscaled, it would wait about 0.83 s
 
 
 def test_a_wait_over_the_bound_raises_rate_limited_without_reserving(redis_client: Redis) -> None:

@@ -19,7 +19,7 @@ from celery import Task, shared_task
 from celery.exceptions import Retry
 
 from config.settings import Settings
-from connectors.redis_throttle import RedisWriteThrottle, token_key
+from connectors.redis_throttle import RedisWriteThrottle, github_write_buckets, token_key
 from connectors.sources import GitHubFile, NotionPage, parse_source, stable_id
 from connectors.sources.github import GitHubReader
 from connectors.throttle import LocalWriteThrottle, NoThrottle, WriteThrottle
@@ -87,7 +87,8 @@ def _github_throttle(task: Task, settings: Settings) -> WriteThrottle:
     client = _redis(task)
     if client is not None:
         return RedisWriteThrottle(client, token_key(settings.github_token.get_secret_value()),
-                                  min_interval=settings.github_write_interval)
+                                  min_interval=settings.github_write_interval,
+                                  buckets=github_write_buckets(settings.github_write_interval))
     with _local_throttle_guard:
         if _local_throttle is None:
             _local_throttle = LocalWriteThrottle(max_wait=15.0, min_interval=settings.github_write_interval)
