@@ -407,7 +407,10 @@ class Store:
                 "updated_at": now,
             })
         if rows:
-            # One statement for every item (a multi-row upsert), not a round trip per item.
+            # One statement for every item (a multi-row upsert), not a round trip per item; rows in
+            # fingerprint order, so two ingests of one postmortem lock its item rows in the same order
+            # (in document order, two versions that moved items could deadlock).
+            rows.sort(key=lambda row: str(row["fingerprint"]))
             stmt = self.insert(ActionItemRow.__table__)
             s.connection().execute(
                 stmt.on_conflict_do_update(index_elements=["postmortem_key", "fingerprint"],
