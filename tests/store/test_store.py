@@ -207,6 +207,11 @@ def test_status_sync_log_and_owner_cache(store: Store) -> None:
     store.record_sync("k1", started_at=later, finished_at=later, dry_run=False, counts={"pending": 1},
                       retry_error="Settling: search index settling for 60s")
     assert store.get_postmortem("k1").synced_at == T0  # type: ignore[union-attr]
+    # A complete run is stamped with its start: it planned from the items as they were then, so a version
+    # ingested while it ran stays newer than synced_at and the sweep syncs it again.
+    store.record_sync("k1", started_at=later, finished_at=later + timedelta(minutes=5), dry_run=False,
+                      counts={}, retry_error=None)
+    assert store.get_postmortem("k1").synced_at == later  # type: ignore[union-attr]
 
     assert store.get_owner_lookup("jira:OPS", "users:ana", max_age=timedelta(days=1)) is None
     store.put_owner_lookup("jira:OPS", "users:ana", user_id="acc-1", outcome="found", now=T0)

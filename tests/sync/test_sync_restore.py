@@ -88,3 +88,18 @@ def test_github_item_that_comes_back_loses_the_label_with_one_comment(
     assert gh.issues[number].has_label(REMOVED_LABEL) and len(gh.issues[number].comments) == 3
     ingest_and_sync(settings, document(3))
     assert not gh.issues[number].has_label(REMOVED_LABEL) and len(gh.issues[number].comments) == 4
+
+
+def test_an_item_back_before_the_search_shows_its_removed_label_still_loses_it(db: str) -> None:
+    """Removed in one version and back in the next within the search index's lag: the search still shows
+    the ticket without the label, but the store remembers the removal was noted on it."""
+    with JiraStandIn(search_lag=30.0) as jira:
+        settings = jira_settings(jira, db)
+        first = ingest_and_sync(settings, document(3))
+        key = first.items[2].ticket or ""
+        ingest_and_sync(settings, document(3, drop={2}))
+        assert REMOVED_LABEL in jira.issues[key]["labels"]
+        sync_until_settled(settings, document(3))  # the index is 30 s behind: no label in the search
+        assert REMOVED_LABEL not in jira.issues[key]["labels"]
+        comments = jira_comments(jira, key)
+        assert len(comments) == 2 and "back in the postmortem" in comments[1]

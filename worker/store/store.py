@@ -674,7 +674,9 @@ class Store:
         retry_error: str | None,
         finished_at: datetime | None = None,
     ) -> None:
-        """Log a sync run; a real run that left nothing to retry also stamps the postmortem's `synced_at`.
+        """Log a sync run; a real run that left nothing to retry also stamps the postmortem's `synced_at`,
+        with the time the run started: it planned from the items as they were then, so a version ingested
+        while it ran is still newer than `synced_at` and the sweep syncs it if its own sync is lost.
 
         A run with a `retry_error` (items pending: rate limit, unconfirmed creates) is not complete: if its
         retry is lost (broker restart), the sweep's `unsynced` still finds the postmortem.
@@ -693,7 +695,7 @@ class Store:
             )
             # Failed items are not done: the sweep looks at them again when the team's config changes.
             if not dry_run and retry_error is None and not counts.get("failed") and not counts.get("missing"):
-                s.execute(update(PostmortemRow).where(PostmortemRow.key == key).values(synced_at=finished_at))
+                s.execute(update(PostmortemRow).where(PostmortemRow.key == key).values(synced_at=started_at))
 
     def last_sync_run(self, key: str) -> SyncRunRecord | None:
         """The most recent sync run recorded for this postmortem (dry runs record none)."""

@@ -228,7 +228,9 @@ def plan_sync(
             if len(found) > 1:
                 others = ", ".join(t.key for t in found if t is not picked)
                 step = replace(step, reason=_join(step.reason, f"duplicate tickets also carry it: {others}"))
-            if picked is not None and REMOVED_LABEL in picked.labels:
+            # The label, or our own note that we put it there: a lagging search may not show it yet.
+            noted = record.removal_notified and picked is not None and record.ticket_key == picked.key
+            if picked is not None and (REMOVED_LABEL in picked.labels or noted):
                 step = replace(step, restore=True, reason=_join(step.reason, "back in the postmortem"))
             steps.append(step)
     for fingerprint, found in by_fp.items():
