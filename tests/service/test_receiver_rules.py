@@ -147,6 +147,22 @@ def test_the_caps_are_never_passed_and_never_refuse_on_a_stale_count(outbox: Out
     assert outbox.accept("generic", "cap-3", task=INGEST_TASK, args=[{}]) is not None
 
 
+def test_a_refused_claim_gives_its_connection_back_with_transactions_on(postgres_url: str) -> None:
+    """The claim runs in autocommit on the driver connection; a refused one must not hand the pool a
+    connection still in autocommit, where a later session's rollback would undo nothing."""
+    import psycopg
+    from sqlalchemy import text
+
+    with Store(postgres_url, pool_size=1) as store:
+        with pytest.raises(psycopg.DataError):
+            Outbox(store).accept("k" * 30, "too-long-kind", task=INGEST_TASK, args=[{}])  # kind: 20 chars
+        with pytest.raises(RuntimeError), store.session() as s:
+            s.execute(text("CREATE TABLE rolled_back (n int)"))
+            raise RuntimeError("undo")
+        with store.session() as s:
+            assert s.execute(text("SELECT to_regclass('rolled_back')")).scalar() is None
+
+
 def test_a_dropped_postgresql_connection_fails_one_claim_and_not_the_next(postgres_url: str) -> None:
     import psycopg
 

@@ -154,8 +154,11 @@ class Outbox:
         driver: Any = raw.driver_connection
         try:
             driver.autocommit = True
-            row = driver.execute(self._claim_sql, values).fetchone()
-            driver.autocommit = False
+            try:
+                row = driver.execute(self._claim_sql, values).fetchone()
+            finally:
+                if not driver.broken:
+                    driver.autocommit = False  # back to the pool as the store's sessions expect it
         except BaseException:
             if driver.broken:
                 raw.invalidate()  # the pool would otherwise hand the dead connection out again
@@ -196,9 +199,8 @@ class Outbox:
         # grace period from here whether or not that publish got through (one write per delivery).
         values = {"kind": kind, "delivery": digest, "task": task, "payload": payload, "payload_bytes": size,
                   "state": PENDING, "attempts": 0, "created_at": now, "sent_at": now}
-        # Seen before: a duplicate, unless that delivery failed for good.
         claimed = self._insert(values)
-        if claimed is None:
+        if claimed is None:  # seen before: a duplicate, unless that delivery failed for good
             claimed = self._revive(kind, digest, values)
         if claimed is None:
             return None
