@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from config import logs
-from worker.service.enqueue import DELIVERY_HEADER
+from worker.service.enqueue import send_options
 from worker.service.requests import IngestRequest
 from worker.tasks.names import (
     INGEST_QUEUE,
@@ -17,25 +17,17 @@ from worker.tasks.names import (
 )
 
 
-def _send_options() -> dict[str, Any]:
-    """The delivery this task descends from, passed on to the task it queues (one id from delivery to
-    ticket in the logs), and no result: nobody reads the result of a task queued here, and storing one
-    costs the worker four Redis round trips per task (a read and a write for the started state, and
-    again for the result)."""
-    delivery = logs.current().get("delivery_id")
-    options: dict[str, Any] = {"ignore_result": True}
-    if delivery:
-        options["headers"] = {DELIVERY_HEADER: delivery}
-    return options
+def _send_options(retry_policy: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The options of every send (worker.service.enqueue), with the delivery this task descends from."""
+    return send_options(logs.current().get("delivery_id"), retry_policy=retry_policy)
 
 
 def enqueue_ingest(app: Any, request: IngestRequest, *, retry_policy: dict[str, Any] | None = None,
                    outbox_id: int | None = None) -> None:
     """Queue an ingest request on the ingest queue (naming its webhook outbox row, if any)."""
-    options: dict[str, Any] = {"retry": True, "retry_policy": retry_policy} if retry_policy else {}
     kwargs = {"outbox_id": outbox_id} if outbox_id is not None else {}
-    app.send_task(INGEST_TASK, args=[request.to_task()], kwargs=kwargs, queue=INGEST_QUEUE, **options,
-                  **_send_options())
+    app.send_task(INGEST_TASK, args=[request.to_task()], kwargs=kwargs, queue=INGEST_QUEUE,
+                  **_send_options(retry_policy))
 
 
 def enqueue_sync(app: Any, postmortem_key: str) -> None:

@@ -152,7 +152,9 @@ class Receiver:
         self.open_store = open_store
         self._outbox: Outbox | None = None
         self._outbox_guard = threading.Lock()
-        self._executor: ThreadPoolExecutor | None = None
+        # Threads start on first use; as many as webhook requests may hold a store connection at once
+        # (the store's pool is sized to match).
+        self._executor = ThreadPoolExecutor(settings.webhook_max_concurrency, thread_name_prefix="receiver")
         self._outcomes: dict[type, Callable[[Hook, Any], Any]] = {
             Answer: self.answer, Enqueue: self.accept, ApplyTicket: self.apply}
 
@@ -168,12 +170,7 @@ class Receiver:
     async def in_thread(self, step: Callable[..., Any], *args: Any) -> Any:
         """Run a blocking step (the outbox claim and publish, a ticket write) on the receiver's threads,
         in the request's log context. A plain executor: anyio's hand-off (a capacity limiter, cancel scopes)
-        cost about as much CPU per delivery as the claim itself. As many threads as webhook requests
-        may hold a store connection at once (the store's pool is sized to match)."""
-        with self._outbox_guard:
-            if self._executor is None:
-                self._executor = ThreadPoolExecutor(self.settings.webhook_max_concurrency,
-                                                    thread_name_prefix="receiver")
+        cost about as much CPU per delivery as the claim itself."""
         context = contextvars.copy_context()
         return await asyncio.get_running_loop().run_in_executor(self._executor, context.run, step, *args)
 
