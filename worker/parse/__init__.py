@@ -148,9 +148,12 @@ def _forget_texts() -> None:
     and again measures the work, not the caches) and no document's text outlives the next parse."""
     for cache in (_is_empty_cached, _parse_cached, _normalise_cached):
         cache.cache_clear()
-    markdown = sys.modules.get("worker.parse.markdown")  # its cell cache exists once it is loaded
-    if markdown is not None:
-        markdown._render_marked.cache_clear()
+    # Its cell cache exists once it is loaded. Not `import`: that would load markdown-it for every format.
+    # The cache is looked up, not assumed: in a threads worker, another thread may be importing the module
+    # right now, and a module still being imported is already in sys.modules without its functions.
+    render_marked = getattr(sys.modules.get("worker.parse.markdown"), "_render_marked", None)
+    if render_marked is not None:
+        render_marked.cache_clear()
 
 
 def _plain(blocks: list[Block]) -> str:
