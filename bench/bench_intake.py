@@ -5,9 +5,10 @@
 Starts, side by side, `followthrough serve` (real uvicorn, PostgreSQL store, private Redis broker) and the
 floor (bench/intake_floor.py: a minimal Starlette app under the same uvicorn settings, the same HMAC check
 and one INSERT). Each round sends `--deliveries` distinct, correctly signed deliveries over `--connections`
-kept-alive connections to the floor, then to the product; every answer must be 202. Prints, per round
-and as medians: deliveries per second (goal: product >= 0.6 of the floor) and the server process's CPU
-milliseconds per delivery (goal: at most 2x the floor's). The load generator is this process (asyncio,
+kept-alive connections to the floor, then to the product; every answer must be 202, and every
+delivery's task must be in the broker at the end. Prints, per round and as medians: deliveries per
+second (goal: product >= 0.6 of the floor) and the server process's CPU milliseconds per delivery
+(goal: at most 2x the floor's). The load generator is this process (asyncio,
 raw HTTP/1.1), the same for both. Needs redis-server and PostgreSQL on 127.0.0.1:5432 (user postgres).
 """
 
@@ -30,7 +31,10 @@ sys.path.insert(0, str(ROOT))
 
 from floors import SERVE, Pair, Served  # noqa: E402
 
+from redis import Redis  # noqa: E402
+
 from tests.servers import RedisServer, postgres_database  # noqa: E402
+from worker.tasks.names import INGEST_QUEUE  # noqa: E402
 
 SECRET = "bench-secret"
 PATH = "/hooks/postmortem-approved"
@@ -130,6 +134,11 @@ def main() -> None:
             print(cpu.line() + "  (goal <= 2x)")
             tracebacks = sum(s.tracebacks() for s in servers)
             print(f"traceback lines in the servers' logs: {tracebacks}")
+            sent = 200 + args.rounds * args.deliveries
+            published = Redis.from_url(redis.url).llen(INGEST_QUEUE)
+            print(f"tasks published by the product: {published} of {sent} deliveries")
+            if published != sent:
+                raise SystemExit(f"the product published {published} tasks for {sent} deliveries")
             for server in servers:
                 server.stop()
             servers.clear()

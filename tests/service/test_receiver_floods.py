@@ -29,15 +29,17 @@ DOCUMENT = "# Postmortem: flood\n\n## Action items\n\n- [ ] Cap connections (@an
 
 
 @contextmanager
-def receiver(folder: Path, redis_url: str, **env: str | int | float) -> Iterator[int]:
-    """`followthrough serve` on a free port, publishing to `redis_url`; yields the port (and checks it
-    printed the dashboard's link with its generated token)."""
+def receiver(folder: Path, redis_url: str, database_url: str | None = None,
+             **env: str | int | float) -> Iterator[int]:
+    """`followthrough serve` on a free port, publishing to `redis_url`, its store in `database_url` (a
+    SQLite file in `folder` by default); yields the port (and checks it printed the dashboard's link with
+    its generated token)."""
     config = write_config(folder, teams={"ops": {"tracker": "jira", "jira": {"project": "OPS"}}},
                           default_team="ops")
     port = free_port()
     values = service_env(config, HOST="127.0.0.1", PORT=port, REDIS_URL=redis_url,
                          FOLLOWTHROUGH_WEBHOOK_SECRET=SECRET,
-                         FOLLOWTHROUGH_DATABASE_URL=f"sqlite:///{folder / 'store.db'}", **env)
+                         FOLLOWTHROUGH_DATABASE_URL=database_url or f"sqlite:///{folder / 'store.db'}", **env)
     server = Process([*_cli(), "serve"], values, folder, "serve")
     try:
         wait_for(lambda: _get(f"http://127.0.0.1:{port}/healthz")[0] == 200, timeout=30,

@@ -16,7 +16,7 @@ from worker.errors import UserError
 from worker.service.requests import IngestRequest, parse_request
 from worker.service.trust import Refused, check_source
 from worker.store import Store
-from worker.store.outbox import DONE, FAILED, PENDING, Outbox, OutboxFull
+from worker.store.outbox import DONE, FAILED, PENDING, Claim, Outbox, OutboxFull
 from worker.tasks.names import DEFAULT_QUEUE, INGEST_TASK
 from worker.web.signatures import BadSignature, sign, sign_timestamped, verify_timestamped
 
@@ -195,6 +195,37 @@ def test_a_failed_delivery_gives_its_key_back(outbox: Outbox) -> None:
     assert outbox.state(entry) == FAILED
     again = outbox.accept("generic", "d-2", task=INGEST_TASK, args=[{"id": "PM-2"}])
     assert again == entry and outbox.state(entry) == PENDING
+
+
+def test_deliveries_claimed_together_each_get_their_own_answer(outbox: Outbox) -> None:
+    """A batch as the receiver claims it: one earlier delivery, one that failed for good, one twice in
+    the batch, and more than the cap of 3 pending rows allows."""
+    earlier = outbox.accept("generic", "b-0", task=INGEST_TASK, args=[{}])
+    failed = outbox.accept("generic", "b-1", task=INGEST_TASK, args=[{}])
+    assert earlier is not None and failed is not None
+    outbox.fail(failed, "no action items")  # its key is given back: a retry is a new try
+    claims = [Claim("generic", name, INGEST_TASK, [{"id": name}])
+              for name in ("b-0", "b-1", "b-2", "b-2", "b-3", "b-0")]
+    results = outbox.accept_many(claims)
+    assert results[0] is None  # accepted before
+    assert results[1] == failed and outbox.state(failed) == PENDING  # revived, in place
+    assert isinstance(results[2], int) and results[3] is None  # the second of the same delivery
+    assert isinstance(results[4], OutboxFull)  # b-0, b-1 and b-2 pending: the cap of 3 is reached
+    assert results[5] is None  # a duplicate is still one when the outbox is full
+    assert [row for row in results if isinstance(row, int)] == [failed, results[2]]
+
+
+def test_a_store_error_in_a_batch_accepts_none_of_it(postgres_url: str) -> None:
+    import psycopg
+
+    with Store(postgres_url) as store:
+        with store.engine.begin() as conn:
+            conn.exec_driver_sql("DELETE FROM outbox")
+        outbox = Outbox(store)
+        with pytest.raises(psycopg.DataError):
+            outbox.accept_many([Claim("generic", "fine", INGEST_TASK, [{}]),
+                                Claim("k" * 30, "too-long-kind", INGEST_TASK, [{}])])  # kind: 20 chars
+        assert outbox.accept("generic", "fine", task=INGEST_TASK, args=[{}]) is not None  # not claimed
 
 
 def test_unfinished_rows_wait_out_the_grace_period(outbox: Outbox) -> None:

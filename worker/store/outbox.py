@@ -10,11 +10,12 @@ finished or failed, the payload is emptied and the row is just the dedupe key un
 holding content are capped in number and bytes (`OutboxFull`: the receiver answers 503 and the sender
 retries later), so a flood of signed deliveries cannot fill the database.
 
-A delivery costs one statement: the claim INSERT (on PostgreSQL in autocommit, no BEGIN/COMMIT round
-trips). The caps are checked against the pending rows' usage as last read plus what this process has
-added since, read again at most every `USAGE_TTL` seconds and always before a refusal, so a delivery is
-never refused on a stale count; several receivers together may go over a cap by what they accept within
-that second.
+A delivery costs one statement: the claim INSERT. The receiver claims the deliveries that arrive
+together in one go (`accept_many`): on PostgreSQL their INSERTs are pipelined in one round trip and one
+implicit transaction (one commit for the batch); SQLite runs them in one transaction. The caps are
+checked against the pending rows' usage as last read plus what this process has added since, read again
+at most every `USAGE_TTL` seconds and always before a refusal, so a delivery is never refused on a stale
+count; several receivers together may go over a cap by what they accept within that second.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import hashlib
 import json
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -65,6 +67,16 @@ class OutboxEntry:
     task: str
     args: list[Any]
     attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """A delivery to accept: its hook's kind, the sender's delivery identity and the task to run."""
+
+    kind: str
+    delivery: str
+    task: str
+    args: list[Any]
 
 
 #: The columns a claim writes (the rest keep their defaults).
@@ -119,43 +131,62 @@ class Outbox:
             self._usage, self._read_at = usage, time.monotonic()
         return usage
 
-    def _fits(self, usage: OutboxUsage, size: int) -> bool:
-        return usage.rows + 1 <= self.max_rows and usage.bytes + size <= self.max_bytes
+    def _admitted(self, usage: OutboxUsage, sizes: Sequence[int]) -> list[bool]:
+        """Which of these payloads fit under the caps, taken in order on top of `usage`."""
+        rows, used = usage.rows, usage.bytes
+        admitted = []
+        for size in sizes:
+            fits = rows + 1 <= self.max_rows and used + size <= self.max_bytes
+            if fits:
+                rows, used = rows + 1, used + size
+            admitted.append(fits)
+        return admitted
 
-    def _refusal(self, size: int) -> OutboxUsage | None:
-        """None when `size` more bytes fit under the caps; else the freshly read usage refusing them."""
+    def _admit(self, sizes: Sequence[int]) -> tuple[list[bool], OutboxUsage | None]:
+        """Which payloads fit, and the usage that was read fresh to refuse the others (None: all fit)."""
         with self._guard:
             known, now = self._usage, time.monotonic()
             stale = now - self._read_at >= USAGE_TTL
             if stale:
                 self._read_at = now  # this thread reads it again; the others trust what is known meanwhile
-        if known is not None and not stale and self._fits(known, size):
-            return None
+        if known is not None and not stale and all(self._admitted(known, sizes)):
+            return [True] * len(sizes), None
         usage = self.usage()  # stale, unknown or full as last known: read it before refusing
-        return None if self._fits(usage, size) else usage
+        admitted = self._admitted(usage, sizes)
+        return admitted, None if all(admitted) else usage
 
     def _took(self, size: int) -> None:
         with self._guard:
             if self._usage is not None:
                 self._usage = OutboxUsage(rows=self._usage.rows + 1, bytes=self._usage.bytes + size)
 
-    def _insert(self, values: dict[str, Any]) -> int | None:
-        """The claim INSERT; its row id, or None when the (kind, delivery) key is taken.
+    def _insert(self, rows: list[dict[str, Any]]) -> list[int | None]:
+        """The claim INSERTs, in order; each one's row id, or None when its (kind, delivery) key is taken
+        (by an earlier row or an earlier claim of the same batch).
 
-        On PostgreSQL it runs on a pooled driver connection in autocommit (the one statement is atomic
-        alone), compiled once: SQLAlchemy's execution layer cost more CPU than the INSERT itself. SQLite
-        runs it in the store's IMMEDIATE transaction.
+        On PostgreSQL they are pipelined on a pooled driver connection in autocommit: one round trip, one
+        implicit transaction up to the pipeline's end, prepared once per connection. SQLAlchemy's execution
+        layer cost more CPU than an INSERT itself. SQLite runs them in the store's IMMEDIATE transaction.
         """
+        if not rows:
+            return []
         if self._claim_sql is None:
             with self._store.engine.begin() as conn:
-                claimed = conn.execute(self._claim, values).scalar()
-            return None if claimed is None else int(claimed)
+                claimed = [conn.execute(self._claim, values).scalar() for values in rows]
+            return [None if value is None else int(value) for value in claimed]
         raw = self._store.engine.raw_connection()
         driver: Any = raw.driver_connection
         try:
             driver.autocommit = True
             try:
-                row = driver.execute(self._claim_sql, values).fetchone()
+                with driver.cursor() as cursor:
+                    cursor.executemany(self._claim_sql, rows, returning=True)
+                    ids: list[int | None] = []
+                    while True:
+                        row = cursor.fetchone()
+                        ids.append(None if row is None else int(row[0]))
+                        if not cursor.nextset():
+                            break
             finally:
                 if not driver.broken:
                     driver.autocommit = False  # back to the pool as the store's sessions expect it
@@ -165,7 +196,7 @@ class Outbox:
             raise
         finally:
             raw.close()
-        return None if row is None else int(row[0])
+        return ids
 
     def _revive(self, kind: str, digest: str, values: dict[str, Any]) -> int | None:
         """A retry of a delivery that failed for good is a new try: its row is pending again."""
@@ -186,26 +217,51 @@ class Outbox:
 
         Raises OutboxFull when the pending rows are at their cap (a duplicate is still answered None).
         """
+        (result,) = self.accept_many([Claim(kind=kind, delivery=delivery, task=task, args=args)], now=now)
+        if isinstance(result, OutboxFull):
+            raise result
+        return result
+
+    def accept_many(self, claims: Sequence[Claim], *,
+                    now: datetime | None = None) -> list[int | OutboxFull | None]:
+        """Record deliveries together; for each, in order, its row id, None when that delivery is already
+        accepted (before, or earlier in `claims`), or OutboxFull when the caps refuse it (a duplicate is
+        still None). A store error raises, and then none of them was accepted."""
         now = now or _now()
-        digest = delivery_digest(delivery)
-        payload = json.dumps(args)
-        size = len(payload.encode("utf-8"))
-        full = self._refusal(size)
-        if full is not None:
-            if self.seen(kind, digest):
-                return None
-            raise OutboxFull(f"the outbox holds {full.rows} pending rows, {full.bytes} bytes")
         # sent_at is set now: the receiver publishes right after this returns, and the sweep counts its
         # grace period from here whether or not that publish got through (one write per delivery).
-        values = {"kind": kind, "delivery": digest, "task": task, "payload": payload, "payload_bytes": size,
-                  "state": PENDING, "attempts": 0, "created_at": now, "sent_at": now}
-        claimed = self._insert(values)
-        if claimed is None:  # seen before: a duplicate, unless that delivery failed for good
-            claimed = self._revive(kind, digest, values)
-        if claimed is None:
-            return None
-        self._took(size)
-        return int(claimed)
+        rows = [self._row(claim, now) for claim in claims]
+        results: list[int | OutboxFull | None] = [None] * len(claims)
+        waiting = list(range(len(claims)))
+        for last in (False, True):
+            # Room is held for every claim that fits before the INSERTs tell which are duplicates, so a
+            # claim refused beside a duplicate gets one more try at the room the duplicate did not take.
+            admitted, full = self._admit([rows[n]["payload_bytes"] for n in waiting])
+            taken = [n for n, fits in zip(waiting, admitted, strict=True) if fits]
+            for n, claimed in zip(taken, self._insert([rows[n] for n in taken]), strict=True):
+                if claimed is None:  # seen before: a duplicate, unless that delivery failed for good
+                    claimed = self._revive(claims[n].kind, rows[n]["delivery"], rows[n])
+                if claimed is not None:
+                    self._took(rows[n]["payload_bytes"])
+                results[n] = claimed
+            waiting = [n for n, fits in zip(waiting, admitted, strict=True) if not fits]
+            if not waiting:
+                break
+            if not last and any(results[n] is None for n in taken):
+                continue
+            for n in waiting:
+                refused = OutboxFull(f"the outbox holds {full.rows} pending rows, {full.bytes} bytes"
+                                     if full else "the outbox is full")
+                results[n] = None if self.seen(claims[n].kind, rows[n]["delivery"]) else refused
+            break
+        return results
+
+    @staticmethod
+    def _row(claim: Claim, now: datetime) -> dict[str, Any]:
+        payload = json.dumps(claim.args)
+        return {"kind": claim.kind, "delivery": delivery_digest(claim.delivery), "task": claim.task,
+                "payload": payload, "payload_bytes": len(payload.encode("utf-8")), "state": PENDING,
+                "attempts": 0, "created_at": now, "sent_at": now}
 
     def seen(self, kind: str, digest: str) -> bool:
         """Whether this delivery's row exists and has not failed (a duplicate)."""

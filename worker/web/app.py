@@ -63,7 +63,8 @@ def create_app(settings: Settings, *, celery: Any = None) -> Starlette:
         engine=lambda: _store_engine(settings))
     init_sentry(settings)  # only when SENTRY_DSN is set
     middleware = [*observing, Middleware(HookConcurrencyLimit, limit=settings.webhook_max_concurrency)]
-    # One pooled store connection per webhook request let in at once (the outbox claim of each).
+    # One pooled store connection per webhook request let in at once: the status hooks' ticket writes run
+    # on the receiver's threads (the approval hooks' claims share one, worker/web/batch.py).
     registry.size_pools(settings.webhook_max_concurrency)
     app = Starlette(routes=[*routes, *extra_routes], middleware=middleware)
     app.state.receiver = receiver

@@ -6,7 +6,8 @@ worker.web.ticket_changes); it returns what to do, and this module does it:
 
 - `Answer`: answer as it says (`pong`, `ignored`);
 - `Enqueue`: write the delivery to the store's outbox (the durable dedupe: a repeated delivery finds its
-  row), and only then answer 202 and publish the task;
+  row), publish the task, and answer 202 (the deliveries that arrive together are claimed and published
+  together: worker/web/batch.py);
 - `ApplyTicket`: write a tracker's ticket change to the store at once (never rolling a ticket back).
 
 Every refusal is a `HookError`, answered here as `{"status": "error", "reason": ...}`. The body is refused
@@ -38,9 +39,10 @@ from starlette.routing import Route
 from config.logs import current as current_log_context
 from config.settings import Settings
 from connectors.tracker import Ticket
-from worker.service.enqueue import republish
+from worker.service.enqueue import publish_entries
 from worker.store import registry
-from worker.store.outbox import Outbox, OutboxEntry, OutboxFull
+from worker.store.outbox import Claim, Outbox, OutboxEntry, OutboxFull
+from worker.web.batch import GroupCommit
 from worker.web.body import HookError, check_declared_length, read_body
 from worker.web.signatures import BadSignature
 
@@ -52,6 +54,9 @@ if TYPE_CHECKING:
 _PUBLISH_RETRY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 
 log = logging.getLogger(__name__)
+
+#: The most deliveries claimed and published together.
+MAX_BATCH = 64
 
 #: Refusals that may leave the request's body unread.
 _UNREAD_BODY = frozenset({400, 401, 408, 413, 503})
@@ -100,6 +105,24 @@ class ApplyTicket:
 
 
 Outcome = Answer | Enqueue | ApplyTicket
+
+
+@dataclass(frozen=True, slots=True)
+class _Accepting:
+    """An Enqueue on its way into the outbox and the broker, with its hook and delivery id."""
+
+    kind: str
+    outcome: Enqueue
+    delivery_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Accepted:
+    """`queued`, `accepted` (durable, publish failed) or `duplicate`; None: refused with 503. `warning` is
+    logged by the request, in its log context."""
+
+    word: str | None
+    warning: str | None = None
 
 
 class Scheme(Protocol):
@@ -157,6 +180,7 @@ class Receiver:
         self._executor = ThreadPoolExecutor(settings.webhook_max_concurrency, thread_name_prefix="receiver")
         self._outcomes: dict[type, Callable[[Hook, Any], Any]] = {
             Answer: self.answer, Enqueue: self.accept, ApplyTicket: self.apply}
+        self._accepting = GroupCommit(self._claim_and_publish, max_batch=MAX_BATCH, name="receiver-claims")
 
     def outbox(self) -> Outbox:
         """The outbox of the store in `database_url` (opened, and migrated, on first use)."""
@@ -168,7 +192,7 @@ class Receiver:
             return self._outbox
 
     async def in_thread(self, step: Callable[..., Any], *args: Any) -> Any:
-        """Run a blocking step (the outbox claim and publish, a ticket write) on the receiver's threads,
+        """Run a blocking step (a ticket write) on the receiver's threads,
         in the request's log context. A plain executor: anyio's hand-off (a capacity limiter, cancel scopes)
         cost about as much CPU per delivery as the claim itself."""
         context = contextvars.copy_context()
@@ -212,38 +236,49 @@ class Receiver:
 
     async def accept(self, hook: Hook, outcome: Enqueue) -> JSONResponse:
         """Write the delivery to the outbox (the dedupe claim), then publish its task; 202 once durable."""
-        delivery_id = current_log_context().get("delivery_id")
-        # One hand-off to a thread for both blocking steps (the INSERT and the publish), not two.
-        word = await self.in_thread(self._claim_and_publish, hook.name, outcome, delivery_id)
+        kind = hook.name
+        accepted = await self._accepting.submit(
+            _Accepting(kind, outcome, current_log_context().get("delivery_id")))
+        if accepted.warning:
+            log.warning("%s hook: %s", kind, accepted.warning)
+        if accepted.word is None:  # the sender retries later
+            raise HookError(503, "temporarily unavailable")
+        if accepted.word == "duplicate":
+            log.info("%s hook: repeated delivery ignored", kind)
+        elif accepted.word == "queued":
+            log.info("%s hook: queued", kind)  # with the delivery and postmortem ids of the log context
+        word = accepted.word
         return JSONResponse({"status": word}, status_code=200 if word == "duplicate" else 202)
 
-    def _claim_and_publish(self, kind: str, outcome: Enqueue, delivery_id: str | None) -> str:
-        """`queued`, `accepted` (durable, publish failed) or `duplicate`; HookError 503: the store is down
-        or the outbox is full."""
-        task, args = outcome.task, outcome.args
+    def _claim_and_publish(self, batch: list[_Accepting]) -> list[_Accepted]:
+        """Claim deliveries in the outbox together, then publish the new ones' tasks together."""
         try:
-            entry_id = self.outbox().accept(kind, outcome.delivery, task=task, args=args)
-        except OutboxFull as exc:  # the sender retries later; the workers drain the pending rows meanwhile
-            OUTBOX_FULL.labels(kind=kind).inc()
-            log.warning("%s hook: refused with 503: %s", kind, exc)
-            raise HookError(503, "temporarily unavailable") from None
-        except Exception as exc:  # the store is down: nothing was accepted, the sender retries later
-            log.warning("%s hook: store unavailable: %s", kind, type(exc).__name__)
-            raise HookError(503, "temporarily unavailable") from None
-        if entry_id is None:
-            log.info("%s hook: repeated delivery ignored", kind)
-            return "duplicate"
+            claimed = self.outbox().accept_many(
+                [Claim(a.kind, a.outcome.delivery, a.outcome.task, a.outcome.args) for a in batch])
+        except Exception as exc:  # the store is down: nothing was accepted, the senders retry later
+            return [_Accepted(None, f"store unavailable: {type(exc).__name__}")] * len(batch)
+        results: list[_Accepted] = []
+        fresh: list[tuple[OutboxEntry, str | None]] = []
+        for accepting, entry_id in zip(batch, claimed, strict=True):
+            if isinstance(entry_id, OutboxFull):  # the workers drain the pending rows meanwhile
+                OUTBOX_FULL.labels(kind=accepting.kind).inc()
+                results.append(_Accepted(None, f"refused with 503: {entry_id}"))
+            elif entry_id is None:
+                results.append(_Accepted("duplicate"))
+            else:
+                outcome = accepting.outcome
+                fresh.append((OutboxEntry(id=entry_id, kind=accepting.kind, task=outcome.task,
+                                          args=outcome.args, attempts=0), accepting.delivery_id))
+                results.append(_Accepted("queued"))
+        if not fresh:
+            return results
         try:
-            self.publish(OutboxEntry(id=entry_id, kind=kind, task=task, args=args, attempts=0), delivery_id)
-        except Exception as exc:
-            # Accepted all the same: the row is in the store and the sweep publishes it again.
-            log.warning("%s hook: publish failed (%s); the sweep will publish it", kind, type(exc).__name__)
-            return "accepted"
-        log.info("%s hook: queued", kind)  # with the delivery and postmortem ids of the log context
-        return "queued"
-
-    def publish(self, entry: OutboxEntry, delivery_id: str | None = None) -> None:
-        republish(self.celery, entry, retry_policy=_PUBLISH_RETRY, delivery_id=delivery_id)
+            publish_entries(self.celery, fresh, retry_policy=_PUBLISH_RETRY)
+        except Exception as exc:  # accepted all the same: the rows are stored and the sweep publishes them
+            failed = _Accepted("accepted",
+                               f"publish failed ({type(exc).__name__}); the sweep will publish it")
+            return [failed if result.word == "queued" else result for result in results]
+        return results
 
     async def apply(self, hook: Hook, outcome: ApplyTicket) -> JSONResponse:
         """Write the ticket change; a replayed or late delivery older than the stored one changes nothing."""
