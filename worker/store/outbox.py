@@ -170,6 +170,16 @@ class Outbox:
         """
         if not rows:
             return []
+        # In key order, the same in every receiver: two batches that claim some of the same deliveries
+        # then wait on each other's keys in the same order, instead of deadlocking.
+        order = sorted(range(len(rows)), key=lambda n: (rows[n]["kind"], rows[n]["delivery"]))
+        ids = self._insert_ordered([rows[n] for n in order])
+        claimed: list[int | None] = [None] * len(rows)
+        for n, row_id in zip(order, ids, strict=True):
+            claimed[n] = row_id
+        return claimed
+
+    def _insert_ordered(self, rows: list[dict[str, Any]]) -> list[int | None]:
         if self._claim_sql is None:
             with self._store.engine.begin() as conn:
                 claimed = [conn.execute(self._claim, values).scalar() for values in rows]
