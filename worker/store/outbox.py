@@ -190,13 +190,14 @@ class Outbox:
             driver.autocommit = True
             try:
                 with driver.cursor() as cursor:
-                    cursor.executemany(self._claim_sql, rows, returning=True)
-                    ids: list[int | None] = []
-                    while True:
-                        row = cursor.fetchone()
-                        ids.append(None if row is None else int(row[0]))
-                        if not cursor.nextset():
-                            break
+                    if len(rows) == 1:  # a pipeline costs twice the CPU of a plain execute for one row
+                        found = [cursor.execute(self._claim_sql, rows[0]).fetchone()]
+                    else:
+                        cursor.executemany(self._claim_sql, rows, returning=True)
+                        found = [cursor.fetchone()]
+                        while cursor.nextset():
+                            found.append(cursor.fetchone())
+                    ids = [None if row is None else int(row[0]) for row in found]
             finally:
                 if not driver.broken:
                     driver.autocommit = False  # back to the pool as the store's sessions expect it
