@@ -192,9 +192,9 @@ class Receiver:
             return self._outbox
 
     async def in_thread(self, step: Callable[..., Any], *args: Any) -> Any:
-        """Run a blocking step (a ticket write) on the receiver's threads,
-        in the request's log context. A plain executor: anyio's hand-off (a capacity limiter, cancel scopes)
-        cost about as much CPU per delivery as the claim itself."""
+        """Run a blocking step (a ticket write) on the receiver's threads, in the request's log context. A
+        plain executor: anyio's hand-off (a capacity limiter, cancel scopes) cost about as much CPU per
+        delivery as the claim itself."""
         context = contextvars.copy_context()
         return await asyncio.get_running_loop().run_in_executor(self._executor, context.run, step, *args)
 
