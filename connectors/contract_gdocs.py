@@ -26,7 +26,7 @@ from googleapiclient.errors import HttpError
 from config.settings import Settings
 from connectors.errors import AuthError, Conflict, Invalid
 from connectors.revision import Revision
-from connectors.sources.gdocs import _mapped
+from connectors.sources.gdocs import _mapped, execute
 
 #: Writing needs more than the source's read-only scope.
 WRITE_SCOPES = ["https://www.googleapis.com/auth/documents", "https://www.googleapis.com/auth/drive"]
@@ -92,8 +92,7 @@ class _Google:
 
     def _run(self, what: str, request: Any) -> Any:
         self.calls += 1
-        with _mapped(what):
-            return request.execute(num_retries=0)
+        return execute(what, request)
 
     def docs(self) -> Any:
         if self._docs is None:

@@ -81,6 +81,12 @@ def _mapped(what: str) -> Iterator[None]:
         raise Transient(f"{what}: {type(exc).__name__}") from None
 
 
+def execute(what: str, request: Any) -> Any:
+    """Run one Google API request once (our own retries decide about another), its errors mapped."""
+    with _mapped(what):
+        return request.execute(num_retries=0)
+
+
 
 
 #: Service account credentials per key file, for the life of the process: they hold the access token
@@ -147,8 +153,7 @@ class DriveReader:
 
     def _run(self, what: str, request: Any) -> Any:
         self.calls += 1
-        with _mapped(what):
-            return request.execute(num_retries=0)
+        return execute(what, request)
 
     def drive(self) -> Any:
         if self._drive is None:
