@@ -30,7 +30,6 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from floors import SERVE, Pair, Served  # noqa: E402
-
 from redis import Redis  # noqa: E402
 
 from tests.servers import RedisServer, postgres_database  # noqa: E402
