@@ -164,7 +164,9 @@ def table(columns: Sequence[str], rows: Iterable[Sequence[str]], layout: Layout,
                    caption_justify="left")
     for name in shown:
         wraps = name == layout.main or name in layout.caps
-        result.add_column(headers[name], width=sizes[name], overflow="fold", no_wrap=not wraps)
+        # A Text header, like the cells: a plain string would be read as rich markup (and the first one
+        # loads rich's emoji table, a few ms of every command's start).
+        result.add_column(Text(headers[name]), width=sizes[name], overflow="fold", no_wrap=not wraps)
     index = {name: i for i, name in enumerate(columns)}
     for row in grid:
         result.add_row(*(Text(_cell(row[index[name]])) for name in shown))

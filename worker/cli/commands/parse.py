@@ -113,6 +113,16 @@ def parse_limits() -> tuple[int, float]:
     help="Read with this team's parse words (action sections, columns, markers) from its config.",
 )
 def command(path: str, fmt: str, explain: bool, team_name: str | None) -> int:
+    # The whole command is one parse: the cyclic collector stays off for it, as for the parse itself
+    # (worker/parse/gc_pause.py), and so also for the imports it makes first (the parser, markdown-it,
+    # rich), where its passes over the freshly loaded modules took about 5% of the command.
+    from worker.parse.gc_pause import collector_paused
+
+    with collector_paused():
+        return _parse_command(path, fmt, explain, team_name)
+
+
+def _parse_command(path: str, fmt: str, explain: bool, team_name: str | None) -> int:
     from worker.parse.errors import ParseError
 
     rules = None
