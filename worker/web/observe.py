@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Collection
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Engine
@@ -40,6 +41,7 @@ def _delivery_id(scope: Scope) -> str | None:
     return None
 
 
+@lru_cache(maxsize=256)  # our answers are a few short bodies ({"status":"queued"} for most deliveries)
 def result_of(status: int | None, answer: bytes) -> str:
     """The result label of one delivery from our answer's status code and JSON body."""
     if status is None:
