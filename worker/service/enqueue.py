@@ -44,9 +44,9 @@ def publish_entries(app: Any, entries: Sequence[tuple[OutboxEntry, str | None]],
     `send_task`), published inside kombu's publish batch: on Redis, one pipelined LPUSH for them all;
     other transports publish each at once. What `send_task` adds around that (task lookup, routing and
     queue declaration on every call, a producer per message) cost the receiver more CPU than the rest of
-    a delivery. A broker error is retried by `retry_policy`: kombu reconnects on a connection error, and
-    a failed batch (kombu's BatchPublishError, "delivery is uncertain") is sent again. Either may deliver
-    a message twice, which every task allows.
+    a delivery. A broker error is retried by `retry_policy` (by default the app's, as `send_task` does):
+    kombu reconnects on a connection error, and a failed batch (kombu's BatchPublishError, "delivery is
+    uncertain") is sent again. Either may deliver a message twice, which every task allows.
     """
     amqp = app.amqp
 
@@ -67,6 +67,8 @@ def publish_entries(app: Any, entries: Sequence[tuple[OutboxEntry, str | None]],
                 amqp.send_task_message(producer, entry.task, message, retry=False, declare=[],
                                        headers=options.get("headers"), **route)
 
+    if retry_policy is None and app.conf.task_publish_retry:  # send_task's default: the app's policy
+        retry_policy = dict(app.conf.task_publish_retry_policy)
     with app.producer_or_acquire() as producer:
         if retry_policy:
             # As kombu's own `publish(retry=True)` does: the policy also bounds opening the channel, which
