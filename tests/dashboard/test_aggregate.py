@@ -152,3 +152,32 @@ def test_the_tallies_get_room_to_group_by_hash_and_give_it_back(tmp_path: Path) 
             assert during == [TALLIES_WORK_MEM]
         finally:
             store.close()
+
+
+def test_a_failed_tallies_statement_raises_its_own_error_and_leaves_no_work_mem(tmp_path: Path) -> None:
+    """The statement fails (a table locked past lock_timeout): inside a transaction the caller sees that
+    error, not the RESET's "transaction is aborted"; in autocommit the connection is reset all the same."""
+    import psycopg
+    from sqlalchemy.exc import OperationalError
+
+    with postgres_database("ft_dashboard_mem_fail") as url:
+        fill(url, items=50, teams=2, seed=6)
+        store = Store(url)
+        try:
+            settings = settings_for(url, 2, tmp_path)
+            teams = list(settings.teams.values())
+            with psycopg.connect(url.replace("+psycopg", "")) as locker:
+                locker.execute("LOCK TABLE action_items IN ACCESS EXCLUSIVE MODE")
+                with store.engine.connect() as conn:  # a transaction (SQLAlchemy begins one)
+                    conn.exec_driver_sql("SET lock_timeout = '100ms'")
+                    with pytest.raises(OperationalError, match="lock timeout"):
+                        figures_by_team(conn, settings, teams, NOW)
+                with store.read_connection() as conn:  # autocommit
+                    before = conn.exec_driver_sql("SHOW work_mem").scalar()
+                    conn.exec_driver_sql("SET lock_timeout = '100ms'")
+                    with pytest.raises(OperationalError, match="lock timeout"):
+                        figures_by_team(conn, settings, teams, NOW)
+                    assert conn.exec_driver_sql("SHOW work_mem").scalar() == before
+                    conn.exec_driver_sql("RESET lock_timeout")
+        finally:
+            store.close()

@@ -13,7 +13,7 @@ The exact rule (team zone, default due date, followed kinds) is `worker.followup
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import date, datetime, timedelta
 from functools import cache
 from typing import Any
@@ -527,8 +527,13 @@ def _work_mem(conn: Connection, size: str) -> Iterator[None]:
     conn.exec_driver_sql(f"SET work_mem = '{size}'")  # a constant of this module, never input
     try:
         yield
-    finally:
-        conn.exec_driver_sql("RESET work_mem")
+    except BaseException:
+        # Inside a transaction its rollback undoes the SET, and a RESET in the failed transaction would
+        # only hide the statement's own error; in autocommit the RESET is still due.
+        with suppress(Exception):
+            conn.exec_driver_sql("RESET work_mem")
+        raise
+    conn.exec_driver_sql("RESET work_mem")
 
 
 #: Item ids as one array parameter (PostgreSQL): one statement text and plan whatever their number.
