@@ -13,6 +13,7 @@ import base64
 import json
 import socket
 import threading
+import weakref
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -98,3 +99,32 @@ def test_an_error_of_a_batch_reaches_every_request_in_it_and_the_next_batch_runs
     miscounted: GroupCommit[int, int] = GroupCommit(lambda items: [1, 2], max_batch=8, name="test-count")
     with pytest.raises(RuntimeError, match="2 results for 1 items"):
         asyncio.run(miscounted.submit(0))
+
+
+def test_an_idle_group_commit_ends_its_thread_and_lets_its_owner_go() -> None:
+    # The thread holds `commit`, so the receiver, its store and broker connections: once idle, it ends.
+    class Owner:
+        def commit(self, items: list[int]) -> list[int]:
+            return [item + 1 for item in items]
+
+    owner = Owner()
+    gone = threading.Event()
+    weakref.finalize(owner, gone.set)
+    group: GroupCommit[int, int] = GroupCommit(owner.commit, max_batch=8, name="test-idle", idle_seconds=0.2)
+    del owner
+
+    def threads() -> list[threading.Thread]:
+        return [thread for thread in threading.enumerate() if thread.name == "test-idle"]
+
+    async def twice(group: GroupCommit[int, int]) -> tuple[int, int]:
+        first = await group.submit(1)
+        await asyncio.sleep(0.6)  # past the idle time: the first thread has ended
+        assert threads() == []
+        return first, await group.submit(2)  # a new one starts
+
+    assert asyncio.run(twice(group)) == (2, 3)
+    for thread in threads():
+        thread.join(5)
+    assert threads() == []
+    del group
+    assert gone.wait(1)

@@ -5,6 +5,9 @@ waiting (up to `max_batch`), runs `commit` on them all at once, and hands each r
 Under load the batches grow by themselves: while one batch is in the store and the broker, the next
 one gathers. An idle receiver commits each item alone, as soon as it comes.
 
+The thread starts with the first item and ends after `idle_seconds` with none, so it does not keep
+its owner (a receiver, its store and its broker connections) alive once nothing uses it any more.
+
 The receiver uses it for the outbox claim and the publish of accepted deliveries: one pipelined INSERT
 and one broker round trip per batch instead of per delivery, and one hand-off between the event loop and
 a thread per batch instead of two per delivery.
@@ -29,9 +32,10 @@ class GroupCommit(Generic[Item, Result]):
     """Runs `commit(items) -> results` (one result per item, in order) on batches of submitted items."""
 
     def __init__(self, commit: Callable[[list[Item]], Sequence[Result]], *, max_batch: int,
-                 name: str) -> None:
+                 name: str, idle_seconds: float = 30.0) -> None:
         self._commit = commit
         self._max_batch = max_batch
+        self._idle_seconds = idle_seconds
         self._name = name
         self._queue: SimpleQueue[tuple[Item, asyncio.Future[Result], asyncio.AbstractEventLoop]] = (
             SimpleQueue())
@@ -42,9 +46,9 @@ class GroupCommit(Generic[Item, Result]):
         """`item`'s result, once the batch it joined is committed (or the exception `commit` raised)."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Result] = loop.create_future()
+        self._queue.put((item, future, loop))
         if self._thread is None:
             self._start()
-        self._queue.put((item, future, loop))
         return await future
 
     def _start(self) -> None:
@@ -55,7 +59,14 @@ class GroupCommit(Generic[Item, Result]):
 
     def _run(self) -> None:
         while True:
-            batch = [self._queue.get()]
+            try:
+                batch = [self._queue.get(timeout=self._idle_seconds)]
+            except Empty:
+                with self._start_guard:  # an item put before this check is taken; one put after starts anew
+                    if self._queue.empty():
+                        self._thread = None
+                        return
+                continue
             while len(batch) < self._max_batch:
                 try:
                     batch.append(self._queue.get_nowait())
