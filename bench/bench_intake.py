@@ -116,7 +116,11 @@ def main() -> None:
                                      "--connections", str(args.connections), "--log-level", args.log_level],
                            env, folder)
             servers.append(floor)
-            product = Server("product", [*SERVE, "--log-level", args.log_level], env, folder)
+            # Nothing ingests during the bench, so every round's deliveries stay pending: the product's
+            # cap on pending rows (10,000 by default) must hold them all, or the later rounds measure 503s.
+            room = (args.rounds + 1) * args.deliveries + 10_000
+            product = Server("product", [*SERVE, "--log-level", args.log_level],
+                             {**env, "FOLLOWTHROUGH_WEBHOOK_OUTBOX_MAX_ROWS": str(room)}, folder)
             servers.append(product)
             for server in servers:  # warm-up: the store's first open (and migration), imports, connections
                 server.round("warm", 200, args.connections)
