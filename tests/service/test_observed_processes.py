@@ -112,9 +112,12 @@ def test_serve_honours_host_and_port_and_logs_json_with_the_delivery_id(folder: 
     entries = _json_lines(server.stderr)
     hook = [e for e in entries if e.get("delivery_id") == "delivery-42"]
     assert hook, server.diagnostics()
-    # The store key (what `list` prints), as the worker's ingest and sync lines carry it.
+    # The store key (what `list` prints), as the worker's ingest and sync lines carry it: on the access line,
+    # the one line a delivery that is simply queued writes at INFO.
     key = postmortem_key("PM-json")
-    assert any(e.get("postmortem_id") == key and "queued" in e["message"] for e in hook)
+    assert [e["message"].split('"', 1)[1] for e in hook if e["logger"] == "uvicorn.access"
+            and e.get("postmortem_id") == key] == ['POST /hooks/postmortem-approved HTTP/1.1" 202']
+    assert not any("queued" in e["message"] for e in hook)
     logged = server.stderr.read_text()
     assert "Alert on disk usage" not in logged and SECRET not in logged  # no bodies, no secrets
 
