@@ -74,6 +74,9 @@ def main() -> None:
             "followthrough parse small.md --format json": [py, "-m", "worker", "parse", str(doc),
                                                            "--format", "json"],
         }
+        script = Path(py).parent / "followthrough"  # the console script pip installs beside this Python
+        if script.exists():
+            commands["console script: followthrough parse small.md"] = [str(script), "parse", str(doc)]
         timings: dict[str, list[float]] = {}
         for _ in range(runs):  # interleaved, so a busy moment hurts every command alike
             for name, argv in commands.items():
@@ -88,6 +91,9 @@ def main() -> None:
         parse = statistics.median(timings["followthrough parse small.md"])
         print(f"followthrough parse small.md / floor (import click): {parse:.3f} s / {floor:.3f} s"
               f" = {parse / floor:.1f}x  (goal <= 3x)")
+        if "console script: followthrough parse small.md" in timings:
+            console = statistics.median(timings["console script: followthrough parse small.md"])
+            print(f"console script / floor: {console:.3f} s / {floor:.3f} s = {console / floor:.1f}x")
         for name in ("followthrough --help", "followthrough parse small.md"):
             heavy = ", ".join(f"{module} {seconds:.3f}s" for module, seconds in
                               _heaviest(commands[name], env, tmp))

@@ -1,5 +1,3 @@
-import sys
+from worker.cli.main import run
 
-from worker.cli.main import main
-
-sys.exit(main())
+run()

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -67,3 +68,24 @@ def test_parse_builds_the_settings_when_a_file_could_set_them(tmp_path: Path) ->
                           env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO)},
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2 and "over the 10-byte limit" in proc.stderr
+
+
+def test_the_process_entry_exits_with_the_commands_code_and_whole_output(tmp_path: Path) -> None:
+    # Both ways in (the console script pip installs, and `python -m worker`) go through `run`, which leaves
+    # the interpreter's last full collection out; the exit code and everything written must be unchanged.
+    import tomllib
+
+    scripts = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["scripts"]
+    assert scripts == {"followthrough": "worker.cli.main:run"}
+    doc = tmp_path / "small.md"
+    doc.write_text("# Outage\n\n## Action items\n\n"
+                   + "".join(f"- [ ] Add alert {n} (owner: Ana Lima, due 2024-04-01)\n" for n in range(300)))
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO)}
+    ok = subprocess.run([sys.executable, "-m", "worker", "parse", str(doc), "--format", "json"], cwd=tmp_path,
+                        env=env, capture_output=True, text=True, timeout=60)
+    assert ok.returncode == 0, ok.stderr
+    assert len(json.loads(ok.stdout)["action_items"]) == 300
+    missing = subprocess.run([sys.executable, "-m", "worker", "parse", str(tmp_path / "none.md")],
+                             cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    assert (missing.returncode, missing.stdout) == (2, "")
+    assert missing.stderr.count("\n") == 1 and "none.md" in missing.stderr
