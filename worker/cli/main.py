@@ -135,7 +135,7 @@ def run() -> NoReturn:
     """The `followthrough` process (the console script and `python -m worker`): `main()`, then exit.
 
     Before the interpreter tears itself down, every object alive is moved out of the collector's reach
-    (`gc.freeze`): the finalisation's full collections then skip the hundred thousand objects the imports
+    (`gc.freeze`): the finalisation's full collections then skip the tens of thousands of objects the imports
     made, which are freed by reference counting as modules are cleared anyway. That last collection was a
     tenth of a `followthrough parse` process (issue 21). Not in `main()`: tests call it in their own process.
     """

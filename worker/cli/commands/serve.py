@@ -97,14 +97,14 @@ def command(host: str, port: int, log_level: str) -> int:
     # Through the log (one JSON object a line in json mode), as the first line an operator sees.
     configure(settings.log_format, log_level)
     logging.getLogger("followthrough.serve").info("%s", dashboard_link(settings, host, port))
+    # What startup made (modules, the app, the settings) lives as long as the process: out of the cyclic
+    # collector's reach, its full passes no longer walk those hundred thousand objects and more again and
+    # again while requests come (about a sixth of the CPU of each delivery). Garbage is collected as before.
+    gc.freeze()
     # Access logs carry only method, path and status: never bodies or signature headers. No uvicorn
     # `limit_concurrency`: it counts idle connections too and then answers 503 to everything, /healthz
     # included. The protocol caps connections and times out slow heads and bodies; the app caps
     # big-body hook requests (worker/web/connections.py, worker/web/concurrency.py).
-    # What startup made (modules, the app, the settings) lives as long as the process: out of the cyclic
-    # collector's reach, its full passes no longer walk those hundreds of thousands of objects again and
-    # again while requests come (about a sixth of the CPU of each delivery). Garbage is collected as before.
-    gc.freeze()
     protocol = guarded_protocol(max_connections=connection_cap(settings.webhook_max_connections),
                                 head_timeout=settings.webhook_header_timeout_seconds,
                                 body_timeout=settings.webhook_read_timeout_seconds)
