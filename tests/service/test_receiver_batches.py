@@ -13,6 +13,7 @@ import base64
 import json
 import socket
 import threading
+import time
 import weakref
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -118,7 +119,9 @@ def test_an_idle_group_commit_ends_its_thread_and_lets_its_owner_go() -> None:
 
     async def twice(group: GroupCommit[int, int]) -> tuple[int, int]:
         first = await group.submit(1)
-        await asyncio.sleep(0.6)  # past the idle time: the first thread has ended
+        deadline = time.monotonic() + 10
+        while threads() and time.monotonic() < deadline:  # past the idle time, the first thread ends
+            await asyncio.sleep(0.05)
         assert threads() == []
         return first, await group.submit(2)  # a new one starts
 
