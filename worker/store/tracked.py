@@ -299,8 +299,8 @@ class FollowupStore:
                 conn.execute(delete(table).where(table.c.ticket_key.in_(keys)))
             known: dict[str, str] = {}
             for keys in _chunks(list(closed)):
-                known.update(conn.execute(select(table.c.ticket_key, table.c.status)
-                                          .where(table.c.ticket_key.in_(keys))).tuples().all())
+                known.update((key, status) for key, status in conn.execute(
+                    select(table.c.ticket_key, table.c.status).where(table.c.ticket_key.in_(keys))))
             # The first time we see a ticket closed; the tracker's `updated` is the best guess of when.
             fresh: list[dict[str, Any]] = [{"ticket_key": key, "status": t.status.value,
                                              "resolved_at": min(t.updated, now) if t.updated else now}
